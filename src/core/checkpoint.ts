@@ -1,0 +1,64 @@
+/**
+ * Checkpoint files in Kafka's text format, written atomically.
+ *
+ *   0                      ← format version
+ *   1                      ← number of entries
+ *   orders 3 1234          ← topic, partition, offset
+ *
+ * A checkpoint is written to `<file>.tmp`, fsynced, renamed over the old file and the directory
+ * fsynced, so a crash leaves either the old or the new checkpoint, never a torn one. A missing
+ * or unreadable checkpoint reads as "no value": recovery then starts from the beginning, which is
+ * slower but never loses data.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+
+export interface CheckpointEntry {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export function writeCheckpoint(path: string, entries: CheckpointEntry[]): void {
+  const text = `0\n${entries.length}\n${entries.map((e) => `${e.topic} ${e.partition} ${e.offset}`).join('\n')}${entries.length ? '\n' : ''}`;
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  syncDirectory(dirname(path));
+}
+
+export function readCheckpoint(path: string): CheckpointEntry[] | undefined {
+  if (!existsSync(path)) return undefined;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  if (lines[0] !== '0') return undefined;
+  const count = Number(lines[1]);
+  if (!Number.isInteger(count) || lines.length !== count + 2) return undefined;
+  const out: CheckpointEntry[] = [];
+  for (const line of lines.slice(2)) {
+    const parts = line.split(' ');
+    if (parts.length !== 3) return undefined;
+    const [topic, partition, offset] = parts as [string, string, string];
+    if (!/^\d+$/.test(partition) || !/^-?\d+$/.test(offset)) return undefined;
+    out.push({ topic, partition: Number(partition), offset: Number(offset) });
+  }
+  return out;
+}
+
+/** fsync of a directory, so that a rename or a new file in it survives a crash. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,564 @@
+/**
+ * PartitionLog: one partition's append-only log, a list of segments in one directory.
+ *
+ *   <log.dir>/<topic>-<partition>/
+ *     00000000000000000000.log / .index / .timeindex     oldest segment
+ *     00000000000000081920.log / .index / .timeindex     … the last one is active
+ *     recovery-point-offset-checkpoint                    offsets below it are known flushed
+ *     log-start-offset-checkpoint                         offsets below it are deleted
+ *     .clean-shutdown                                     present only while closed cleanly
+ *
+ * Spindle keeps the two checkpoints and the clean-shutdown marker in each partition's
+ * directory rather than one per log directory as Kafka does: partitions of one directory are
+ * hosted by different worker threads, and per-partition files need no coordination between
+ * them. The file formats are Kafka's (checkpoint.ts).
+ *
+ * append() checks each batch by its header and CRC only (never record by record), assigns
+ * offsets by rewriting each batch's baseOffset in place, and writes all batches of a request in
+ * one positioned write. read() answers with a file position and length, not bytes. Retention,
+ * deleteRecords, flushing and recovery are here too; nothing here starts a timer or a thread:
+ * the host calls `runRetention(now)`, `flushIfDue(now)` and `removeDeletedFiles(now)`.
+ *
+ * Offsets: `offset` is absolute, `relativeOffset` is from a segment's base, `position` is a
+ * byte in a file. Owned by one thread (a partition worker, or the main thread when inline).
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode } from '../protocol/errors.js';
+import {
+  Attr,
+  type BatchProblem,
+  checkWireBatch,
+  setBaseOffset,
+  setLogAppendTime,
+  setPartitionLeaderEpoch,
+} from '../protocol/records/batch.js';
+import {
+  LOG_START_OFFSET_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  readCheckpoint,
+  syncDirectory,
+  writeCheckpoint,
+} from './checkpoint.js';
+import type { LogConfig } from './log-config.js';
+import { type AppendedBatch, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, LogSegment, type RecoveryReport, TIME_INDEX_SUFFIX } from './segment.js';
+
+export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+
+export interface AppendResult {
+  errorCode: number;
+  errorMessage?: string;
+  baseOffset: number;
+  lastOffset: number;
+  /** The broker's append time when the topic uses LogAppendTime, otherwise -1. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  recordCount: number;
+}
+
+export interface ReadResult {
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  /** Where the bytes are; absent when there is nothing to read at the offset. */
+  slice?: FileSlice;
+}
+
+export interface FileSlice {
+  path: string;
+  segmentBaseOffset: number;
+  position: number;
+  length: number;
+}
+
+export interface OpenOptions {
+  /** The clock, injectable for tests of retention and rolling. */
+  now?: () => number;
+  /** Partition leader epoch written into each batch. */
+  leaderEpoch?: number;
+}
+
+export interface SegmentRecovery extends RecoveryReport {
+  baseOffset: number;
+}
+
+const PROBLEM_CODES: Record<BatchProblem, number> = {
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
+  UNSUPPORTED_VERSION: ErrorCode.UNSUPPORTED_VERSION,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
+  UNSUPPORTED_COMPRESSION_TYPE: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+};
+
+/** Topic directory names: `<topic>-<partition>`. The topic is everything before the last dash. */
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | undefined {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  return m ? { topic: m[1]!, partition: Number(m[2]) } : undefined;
+}
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  config: LogConfig;
+  private readonly now: () => number;
+  private readonly leaderEpoch: number;
+  /** Oldest first; the last is the active segment. Never empty while open. */
+  private segments: LogSegment[] = [];
+  logStartOffset = 0;
+  recoveryPoint = 0;
+  /** What recovery found at open: one report per segment it rescanned. */
+  readonly recovered: SegmentRecovery[] = [];
+  readonly wasCleanShutdown: boolean;
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private rollJitterMs = 0;
+  private pendingDeletes: { paths: string[]; dueMs: number }[] = [];
+  private closed = false;
+
+  private constructor(dir: string, topic: string, partition: number, config: LogConfig, options: OpenOptions) {
+    this.dir = dir;
+    this.topic = topic;
+    this.partition = partition;
+    this.config = config;
+    this.now = options.now ?? Date.now;
+    this.leaderEpoch = options.leaderEpoch ?? 0;
+    this.lastFlushMs = this.now();
+    mkdirSync(dir, { recursive: true });
+    const marker = join(dir, CLEAN_SHUTDOWN_MARKER);
+    this.wasCleanShutdown = existsSync(marker);
+    this.load();
+    if (this.wasCleanShutdown) unlinkSync(marker);
+    this.chooseJitter();
+  }
+
+  /** Opens (creating or recovering) the log of one partition under a log directory. */
+  static open(logDir: string, topic: string, partition: number, config: LogConfig, options: OpenOptions = {}): PartitionLog {
+    return new PartitionLog(join(logDir, partitionDirName(topic, partition)), topic, partition, config, options);
+  }
+
+  private segmentConfig() {
+    return { indexIntervalBytes: this.config.indexIntervalBytes, segmentIndexBytes: this.config.segmentIndexBytes };
+  }
+
+  private load(): void {
+    const names = readdirSync(this.dir);
+    for (const name of names) {
+      // Leftovers of deletions the previous process did not finish, and of interrupted checkpoint writes.
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp')) rmSync(join(this.dir, name), { force: true });
+    }
+    const bases = names
+      .filter((n) => n.endsWith(LOG_SUFFIX) && /^\d{20}\.log$/.test(n))
+      .map((n) => Number(n.slice(0, 20)))
+      .sort((a, b) => a - b);
+    // An index without its log is garbage from a crash between creating the files.
+    for (const n of names) {
+      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+        if (n.endsWith(suffix) && /^\d{20}\./.test(n) && !bases.includes(Number(n.slice(0, 20)))) rmSync(join(this.dir, n), { force: true });
+      }
+    }
+    const recoveryPoint = this.readOwnCheckpoint(RECOVERY_POINT_CHECKPOINT) ?? 0;
+    const logStart = this.readOwnCheckpoint(LOG_START_OFFSET_CHECKPOINT) ?? 0;
+
+    let truncatedAt = -1;
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      if (truncatedAt >= 0) {
+        // Everything after a truncated segment is unreachable: Kafka deletes it too.
+        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) rmSync(join(this.dir, `${String(base).padStart(20, '0')}${suffix}`), { force: true });
+        continue;
+      }
+      const hadIndexes = existsSync(join(this.dir, `${String(base).padStart(20, '0')}${INDEX_SUFFIX}`)) && existsSync(join(this.dir, `${String(base).padStart(20, '0')}${TIME_INDEX_SUFFIX}`));
+      const segment = new LogSegment(this.dir, base, this.segmentConfig());
+      const nextBase = bases[i + 1] ?? Infinity;
+      const needsScan = !this.wasCleanShutdown && nextBase > recoveryPoint;
+      let rescanned = false;
+      if (needsScan || !hadIndexes) {
+        this.recovered.push({ baseOffset: base, ...segment.recover(this.config.maxMessageBytes) });
+        rescanned = true;
+      } else {
+        segment.loadClean();
+        if (!this.indexesLookSane(segment)) {
+          this.recovered.push({ baseOffset: base, ...segment.recover(this.config.maxMessageBytes) });
+          rescanned = true;
+        }
+      }
+      const report = this.recovered[this.recovered.length - 1];
+      if (rescanned && report && report.truncatedBytes > 0) truncatedAt = base;
+      this.segments.push(segment);
+    }
+    if (this.segments.length === 0) this.segments.push(new LogSegment(this.dir, Math.max(logStart, 0), this.segmentConfig()));
+    // Empty segments other than the active one carry nothing (a crash right after a roll).
+    this.logStartOffset = Math.max(logStart, this.segments[0]!.baseOffset);
+    if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
+    this.recoveryPoint = this.logEndOffset;
+  }
+
+  private indexesLookSane(segment: LogSegment): boolean {
+    const last = segment.offsetIndex.lastEntry();
+    if (last && (last.position >= segment.size || last.offset >= segment.nextOffset)) return false;
+    const lastTime = segment.timeIndex.lastEntry();
+    if (lastTime && lastTime.offset >= segment.nextOffset) return false;
+    return true;
+  }
+
+  private readOwnCheckpoint(file: string): number | undefined {
+    const entries = readCheckpoint(join(this.dir, file));
+    return entries?.find((e) => e.topic === this.topic && e.partition === this.partition)?.offset;
+  }
+
+  private chooseJitter(): void {
+    this.rollJitterMs = this.config.segmentJitterMs > 0 ? Math.floor(Math.random() * this.config.segmentJitterMs) : 0;
+  }
+
+  get activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** One past the last offset written: the next offset to assign. */
+  get logEndOffset(): number {
+    return this.activeSegment.nextOffset;
+  }
+
+  /** On a single node every appended record is committed at once: HW = LEO. */
+  get highWatermark(): number {
+    return this.logEndOffset;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get sizeBytes(): number {
+    let total = 0;
+    for (const s of this.segments) total += s.size;
+    return total;
+  }
+
+  segmentInfo(): { baseOffset: number; nextOffset: number; size: number; largestTimestamp: number }[] {
+    return this.segments.map((s) => ({ baseOffset: s.baseOffset, nextOffset: s.nextOffset, size: s.size, largestTimestamp: s.largestTimestamp }));
+  }
+
+  /**
+   * Appends the record batches in `records` (a produce request's record set, usually one batch).
+   * The bytes are modified in place (base offsets, leader epoch, LogAppendTime) and then written.
+   * Nothing is written unless every batch passes its checks.
+   */
+  append(records: Buffer, options: { deferFlush?: boolean } = {}): AppendResult {
+    this.assertOpen();
+    const now = this.now();
+    const fail = (errorCode: number, errorMessage: string): AppendResult => ({
+      errorCode,
+      errorMessage,
+      baseOffset: -1,
+      lastOffset: -1,
+      logAppendTimeMs: -1,
+      logStartOffset: this.logStartOffset,
+      recordCount: 0,
+    });
+    if (records.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no record batches');
+    if (records.length > this.config.segmentBytes) {
+      return fail(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes is more than segment.bytes ${this.config.segmentBytes}`);
+    }
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
+    const batches: AppendedBatch[] = [];
+    let nextOffset = this.logEndOffset;
+    let recordCount = 0;
+    const firstOffset = nextOffset;
+    for (let at = 0; at < records.length; ) {
+      const check = checkWireBatch(records, at);
+      if (check.problem) return fail(PROBLEM_CODES[check.problem], check.detail ?? check.problem);
+      if (check.size > this.config.maxMessageBytes) {
+        return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${check.size} bytes is more than max.message.bytes ${this.config.maxMessageBytes}`);
+      }
+      const attributes = records.readInt16BE(at + 21);
+      if (attributes & Attr.control) return fail(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+      const count = records.readInt32BE(at + 57);
+      batches.push({ at, size: check.size, lastOffset: nextOffset + count - 1, maxTimestamp: readInt64(records, at + 35) });
+      nextOffset += count;
+      recordCount += count;
+      at += check.size;
+    }
+    for (const b of batches) {
+      setBaseOffset(records, b.at, b.lastOffset - records.readInt32BE(b.at + 23));
+      setPartitionLeaderEpoch(records, b.at, this.leaderEpoch);
+      if (logAppendTime) {
+        setLogAppendTime(records, b.at, now);
+        b.maxTimestamp = now;
+      }
+    }
+    this.maybeRoll(records.length, nextOffset - 1, now);
+    this.activeSegment.append(records, 0, records.length, batches, now);
+    this.unflushedMessages += recordCount;
+    if (!options.deferFlush) this.flushIfDue(now);
+    return {
+      errorCode: ErrorCode.NONE,
+      baseOffset: firstOffset,
+      lastOffset: nextOffset - 1,
+      logAppendTimeMs: logAppendTime ? now : -1,
+      logStartOffset: this.logStartOffset,
+      recordCount,
+    };
+  }
+
+  private maybeRoll(incomingBytes: number, lastOffset: number, now: number): void {
+    const active = this.activeSegment;
+    if (active.isEmpty) return;
+    const full = active.size + incomingBytes > this.config.segmentBytes;
+    const indexFull = !active.canIndexMore;
+    const tooOld = active.firstAppendMs >= 0 && now - active.firstAppendMs > this.config.segmentMs - this.rollJitterMs;
+    const offsetOverflow = lastOffset - active.baseOffset > 0x7fffffff;
+    if (full || indexFull || tooOld || offsetOverflow) this.roll();
+  }
+
+  /** Starts a new active segment at the log end offset; the old one is flushed and its indexes synced. */
+  roll(): LogSegment {
+    const old = this.activeSegment;
+    if (old.isEmpty) return old;
+    old.flushAll();
+    const segment = new LogSegment(this.dir, this.logEndOffset, this.segmentConfig());
+    this.segments.push(segment);
+    syncDirectory(this.dir);
+    this.chooseJitter();
+    this.recoveryPoint = old.nextOffset;
+    this.writeCheckpoints();
+    return segment;
+  }
+
+  /**
+   * Where the bytes for a fetch at `offset` are: at most maxBytes from the batch holding the
+   * offset (the first batch whole even when larger), up to the high watermark.
+   */
+  read(offset: number, maxBytes: number): ReadResult {
+    this.assertOpen();
+    const result: ReadResult = {
+      errorCode: ErrorCode.NONE,
+      highWatermark: this.highWatermark,
+      lastStableOffset: this.highWatermark,
+      logStartOffset: this.logStartOffset,
+    };
+    if (offset < this.logStartOffset || offset > this.logEndOffset) {
+      result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+      return result;
+    }
+    if (offset === this.logEndOffset) return result;
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const found = segment.read(Math.max(offset, segment.baseOffset), maxBytes);
+      if (found) {
+        result.slice = { path: segment.logPath, segmentBaseOffset: segment.baseOffset, position: found.position, length: found.length };
+        return result;
+      }
+    }
+    return result;
+  }
+
+  /** Index of the last segment whose base offset is at or below `offset`. */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** The segment holding an offset, for readers that stream its bytes. */
+  segmentFor(offset: number): LogSegment {
+    return this.segments[this.segmentIndexFor(offset)]!;
+  }
+
+  /**
+   * ListOffsets: EARLIEST (-2) → log start; LATEST (-1) → log end; MAX_TIMESTAMP (-3) → the
+   * offset of the record with the largest timestamp (KIP-734); otherwise the first offset
+   * whose timestamp is at or after the target, with that timestamp; undefined when none is.
+   */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | undefined {
+    this.assertOpen();
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: this.logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: this.logEndOffset, timestamp: -1 };
+    if (timestamp === MAX_TIMESTAMP) {
+      let best: { offset: number; timestamp: number } | undefined;
+      for (const s of this.segments) {
+        if (s.maxTimestampSoFar >= 0 && (!best || s.maxTimestampSoFar > best.timestamp)) {
+          best = { offset: s.offsetOfMaxTimestampSoFar, timestamp: s.maxTimestampSoFar };
+        }
+      }
+      return best ?? { offset: -1, timestamp: -1 };
+    }
+    for (const s of this.segments) {
+      if (s.nextOffset <= this.logStartOffset || s.largestTimestamp < timestamp) continue;
+      const found = s.findOffsetByTimestamp(timestamp, this.logStartOffset);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (-1 means the high watermark) and
+   * deletes the segments wholly below it. Returns the new low watermark, or an error code.
+   */
+  deleteRecords(offset: number): { errorCode: number; lowWatermark: number } {
+    this.assertOpen();
+    const target = offset === -1 ? this.highWatermark : offset;
+    if (target < 0 || target > this.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: this.logStartOffset };
+    if (target > this.logStartOffset) {
+      this.logStartOffset = target;
+      this.deleteSegmentsBelowLogStart();
+      this.writeCheckpoints();
+    }
+    return { errorCode: ErrorCode.NONE, lowWatermark: this.logStartOffset };
+  }
+
+  private deleteSegmentsBelowLogStart(): number {
+    let n = 0;
+    while (this.segments.length > 1 && this.segments[0]!.nextOffset <= this.logStartOffset && this.segments[1]!.baseOffset <= this.logStartOffset) {
+      this.deleteOldestSegment();
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Retention (policy `delete`): removes whole segments, oldest first, whose newest record is
+   * older than retention.ms, or while the log is larger than retention.bytes; never the active
+   * segment. Returns how many segments were deleted.
+   */
+  runRetention(now = this.now()): number {
+    this.assertOpen();
+    let deleted = this.deleteSegmentsBelowLogStart();
+    if (!this.config.cleanupPolicy.includes('delete')) return deleted;
+    const { retentionMs, retentionBytes } = this.config;
+    if (retentionMs >= 0) {
+      while (this.segments.length > 1) {
+        const oldest = this.segments[0]!;
+        if (oldest.largestTimestamp < 0 || now - oldest.largestTimestamp <= retentionMs) break;
+        this.deleteOldestSegment();
+        deleted++;
+      }
+    }
+    if (retentionBytes >= 0) {
+      let excess = this.sizeBytes - retentionBytes;
+      while (this.segments.length > 1 && excess >= this.segments[0]!.size) {
+        excess -= this.segments[0]!.size;
+        this.deleteOldestSegment();
+        deleted++;
+      }
+    }
+    if (deleted > 0) this.writeCheckpoints();
+    return deleted;
+  }
+
+  private deleteOldestSegment(): void {
+    const oldest = this.segments.shift()!;
+    const paths = oldest.markDeleted();
+    this.pendingDeletes.push({ paths, dueMs: this.now() + this.config.fileDeleteDelayMs });
+    this.logStartOffset = Math.max(this.logStartOffset, this.segments[0]!.baseOffset);
+  }
+
+  /** Removes the renamed files of deleted segments whose delay has passed. */
+  removeDeletedFiles(now = this.now()): number {
+    let removed = 0;
+    this.pendingDeletes = this.pendingDeletes.filter((d) => {
+      if (d.dueMs > now) return true;
+      for (const p of d.paths) rmSync(p, { force: true });
+      removed++;
+      return false;
+    });
+    return removed;
+  }
+
+  get pendingDeleteCount(): number {
+    return this.pendingDeletes.length;
+  }
+
+  /** Flushes when flush.messages or flush.ms says so; returns whether it did. */
+  flushIfDue(now = this.now()): boolean {
+    if (this.unflushedMessages === 0) return false;
+    if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) {
+      this.flush(now);
+      return true;
+    }
+    return false;
+  }
+
+  get hasUnflushed(): boolean {
+    return this.unflushedMessages > 0;
+  }
+
+  /** fdatasync of the active segment: everything appended so far is on disk. */
+  flush(now = this.now()): void {
+    this.assertOpen();
+    this.activeSegment.flush();
+    this.unflushedMessages = 0;
+    this.lastFlushMs = now;
+    this.recoveryPoint = this.logEndOffset;
+  }
+
+  writeCheckpoints(): void {
+    const entry = (offset: number) => [{ topic: this.topic, partition: this.partition, offset }];
+    writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), entry(this.recoveryPoint));
+    writeCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), entry(this.logStartOffset));
+  }
+
+  /** Truncates the log to end before `offset` (used by recovery of producer state and tests). */
+  truncateTo(offset: number): void {
+    this.assertOpen();
+    while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
+      const dropped = this.segments.pop()!;
+      for (const p of dropped.markDeleted()) rmSync(p, { force: true });
+    }
+    this.activeSegment.truncateTo(offset);
+    if (this.recoveryPoint > this.logEndOffset) this.recoveryPoint = this.logEndOffset;
+  }
+
+  /**
+   * Clean close: flush everything, write the checkpoints and the clean-shutdown marker so that
+   * the next open trusts the files without rescanning them.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.activeSegment.flushAll();
+    this.recoveryPoint = this.logEndOffset;
+    this.writeCheckpoints();
+    for (const s of this.segments) s.close();
+    writeFileSync(join(this.dir, CLEAN_SHUTDOWN_MARKER), '');
+    syncDirectory(this.dir);
+    this.closed = true;
+  }
+
+  /** Closes without flushing or marking (for crash tests and for deleting the partition). */
+  closeAbruptly(): void {
+    if (this.closed) return;
+    for (const s of this.segments) s.close();
+    this.closed = true;
+  }
+
+  /** Deletes the partition: closes and removes its directory. */
+  deleteAll(): void {
+    this.closeAbruptly();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`log ${this.topic}-${this.partition} is closed`);
+  }
+}
+
+function readInt64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
+}
