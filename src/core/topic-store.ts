@@ -1,0 +1,218 @@
+/**
+ * TopicStore: the durable list of topics (name, topic ID, partition count, config overrides)
+ * and where each partition's directory lives.
+ *
+ *   <first log dir>/__spindle_metadata/topics.json      every topic, rewritten atomically
+ *   <any log dir>/<topic>-<partition>/partition.metadata "version: 0" and "topic_id: <id>", as Kafka writes
+ *
+ * A restart reads topics.json and finds each partition's directory by scanning every log dir;
+ * a directory whose partition.metadata names another topic ID is left from a deleted topic of
+ * the same name and is removed. New partitions go to the log dir holding the fewest
+ * partitions, as Kafka places them. A deleted topic's directories are renamed
+ * `<topic>-<partition>.<id>-delete` first and then removed, so a crash half-way leaves nothing
+ * that looks live.
+ *
+ * Topic IDs are random UUIDs, never the zero UUID; like Kafka, ids whose base64 form would
+ * start with '-' are drawn again, so they print cleanly in command-line tools.
+ *
+ * Main-thread state; not thread-safe. File writes are synchronous and rare (admin operations).
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { syncDirectory } from './checkpoint.js';
+import { parsePartitionDirName, partitionDirName } from './partition-log.js';
+
+export const METADATA_DIR = '__spindle_metadata';
+export const TOPICS_FILE = 'topics.json';
+export const PARTITION_METADATA_FILE = 'partition.metadata';
+
+export interface TopicMeta {
+  name: string;
+  topicId: string;
+  partitions: number;
+  /** Topic-level config overrides, by Kafka's topic config names. */
+  configs: Record<string, string>;
+  createdMs: number;
+}
+
+export class TopicStore {
+  readonly logDirs: readonly string[];
+  private readonly topics = new Map<string, TopicMeta>();
+  private readonly byId = new Map<string, TopicMeta>();
+  /** Where each partition directory is: "<topic>-<partition>" → log dir. */
+  private readonly placement = new Map<string, string>();
+
+  constructor(logDirs: readonly string[]) {
+    if (logDirs.length === 0) throw new Error('at least one log directory is needed');
+    this.logDirs = logDirs;
+    for (const d of logDirs) mkdirSync(d, { recursive: true });
+    mkdirSync(this.metadataDir, { recursive: true });
+    this.load();
+  }
+
+  private get metadataDir(): string {
+    return join(this.logDirs[0]!, METADATA_DIR);
+  }
+
+  private load(): void {
+    const file = join(this.metadataDir, TOPICS_FILE);
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { version: number; topics: TopicMeta[] };
+      for (const t of saved.topics) {
+        this.topics.set(t.name, t);
+        this.byId.set(t.topicId, t);
+      }
+    }
+    for (const dir of this.logDirs) {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (name.endsWith('-delete')) {
+          rmSync(path, { recursive: true, force: true });
+          continue;
+        }
+        const parsed = parsePartitionDirName(name);
+        if (!parsed || !statSync(path).isDirectory()) continue;
+        const topic = this.topics.get(parsed.topic);
+        const id = readPartitionTopicId(path);
+        if (!topic || parsed.partition >= topic.partitions || (id !== undefined && id !== topic.topicId)) {
+          // Left from a deleted topic, or a topic that was re-created: not this topic's data.
+          rmSync(path, { recursive: true, force: true });
+          continue;
+        }
+        this.placement.set(name, dir);
+      }
+    }
+  }
+
+  private save(): void {
+    const file = join(this.metadataDir, TOPICS_FILE);
+    const tmp = `${file}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, `${JSON.stringify({ version: 1, topics: [...this.topics.values()] }, null, 1)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    syncDirectory(this.metadataDir);
+  }
+
+  list(): TopicMeta[] {
+    return [...this.topics.values()];
+  }
+
+  get(name: string): TopicMeta | undefined {
+    return this.topics.get(name);
+  }
+
+  getById(topicId: string): TopicMeta | undefined {
+    return this.byId.get(topicId);
+  }
+
+  /** A topic whose name collides with `name` ('.' versus '_'), other than `name` itself. */
+  collidingWith(name: string): TopicMeta | undefined {
+    const key = name.replace(/\./g, '_');
+    for (const t of this.topics.values()) if (t.name !== name && t.name.replace(/\./g, '_') === key) return t;
+    return undefined;
+  }
+
+  create(name: string, partitions: number, configs: Record<string, string> = {}, now = Date.now()): TopicMeta {
+    if (this.topics.has(name)) throw new Error(`topic ${name} exists`);
+    const meta: TopicMeta = { name, topicId: newTopicId(), partitions, configs: { ...configs }, createdMs: now };
+    this.topics.set(name, meta);
+    this.byId.set(meta.topicId, meta);
+    this.save();
+    return meta;
+  }
+
+  addPartitions(name: string, count: number): TopicMeta {
+    const meta = this.mustGet(name);
+    if (count <= meta.partitions) throw new Error(`topic ${name} has ${meta.partitions} partitions already`);
+    meta.partitions = count;
+    this.save();
+    return meta;
+  }
+
+  setConfigs(name: string, configs: Record<string, string>): TopicMeta {
+    const meta = this.mustGet(name);
+    meta.configs = { ...configs };
+    this.save();
+    return meta;
+  }
+
+  /**
+   * Forgets the topic and removes its partition directories. The caller closes the partition
+   * logs first.
+   */
+  delete(name: string): TopicMeta {
+    const meta = this.mustGet(name);
+    this.topics.delete(name);
+    this.byId.delete(meta.topicId);
+    this.save();
+    for (let p = 0; p < meta.partitions; p++) {
+      const dirName = partitionDirName(name, p);
+      const logDir = this.placement.get(dirName);
+      this.placement.delete(dirName);
+      if (!logDir) continue;
+      const from = join(logDir, dirName);
+      const to = join(logDir, `${dirName}.${meta.topicId.replace(/-/g, '')}-delete`);
+      if (existsSync(from)) {
+        renameSync(from, to);
+        rmSync(to, { recursive: true, force: true });
+      }
+    }
+    return meta;
+  }
+
+  /**
+   * The log dir of a partition: where it already is, or the log dir with the fewest partitions
+   * for a new one. Writes partition.metadata with the topic ID on first placement.
+   */
+  logDirFor(topic: string, partition: number): string {
+    const dirName = partitionDirName(topic, partition);
+    const known = this.placement.get(dirName);
+    if (known) return known;
+    const counts = new Map(this.logDirs.map((d) => [d, 0]));
+    for (const d of this.placement.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
+    let best = this.logDirs[0]!;
+    for (const d of this.logDirs) if (counts.get(d)! < counts.get(best)!) best = d;
+    const meta = this.mustGet(topic);
+    const dir = join(best, dirName);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${uuidToBase64(meta.topicId)}\n`);
+    this.placement.set(dirName, best);
+    return best;
+  }
+
+  private mustGet(name: string): TopicMeta {
+    const meta = this.topics.get(name);
+    if (!meta) throw new Error(`unknown topic ${name}`);
+    return meta;
+  }
+}
+
+function readPartitionTopicId(dir: string): string | undefined {
+  const file = join(dir, PARTITION_METADATA_FILE);
+  if (!existsSync(file)) return undefined;
+  const m = /topic_id:\s*(\S+)/.exec(readFileSync(file, 'utf8'));
+  return m ? base64ToUuid(m[1]!) : undefined;
+}
+
+export function newTopicId(): string {
+  for (;;) {
+    const id = randomUUID();
+    if (!uuidToBase64(id).startsWith('-') && id !== '00000000-0000-0000-0000-000000000000') return id;
+  }
+}
+
+/** Kafka prints topic IDs as URL-safe base64 without padding. */
+export function uuidToBase64(uuid: string): string {
+  return Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64url');
+}
+
+export function base64ToUuid(text: string): string {
+  const h = Buffer.from(text, 'base64url').toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { logConfig } from '../../src/core/log-config.js';
+import { PartitionLog } from '../../src/core/partition-log.js';
+import { topicNameProblem } from '../../src/core/topic-name.js';
+import { TopicStore, base64ToUuid, uuidToBase64 } from '../../src/core/topic-store.js';
+import { makeBatch, tempDir } from './helpers.js';
+
+test('topics survive a restart with their IDs, partition counts and configs', () => {
+  const t = tempDir();
+  const store = new TopicStore([t.dir]);
+  const a = store.create('orders', 3, { 'retention.ms': '1000' });
+  store.create('audit', 1);
+  store.addPartitions('orders', 5);
+  store.setConfigs('audit', { 'cleanup.policy': 'compact' });
+  const again = new TopicStore([t.dir]);
+  assert.equal(again.get('orders'), { ...a, partitions: 5 });
+  assert.is(again.getById(a.topicId)?.name, 'orders');
+  assert.equal(again.get('audit')?.configs, { 'cleanup.policy': 'compact' });
+  t.remove();
+});
+
+test('partitions spread over log dirs, fewest first, and are found again after a restart', () => {
+  const a = tempDir();
+  const b = tempDir();
+  const store = new TopicStore([a.dir, b.dir]);
+  store.create('spread', 4);
+  const dirs = [0, 1, 2, 3].map((p) => store.logDirFor('spread', p));
+  assert.equal(dirs, [a.dir, b.dir, a.dir, b.dir]);
+  const log = PartitionLog.open(dirs[1]!, 'spread', 1, logConfig());
+  log.append(makeBatch('x', 2));
+  log.close();
+  const again = new TopicStore([a.dir, b.dir]);
+  assert.is(again.logDirFor('spread', 1), b.dir);
+  const meta = readFileSync(join(b.dir, 'spread-1', 'partition.metadata'), 'utf8');
+  assert.match(meta, /^version: 0\ntopic_id: /);
+  assert.is(base64ToUuid(/topic_id: (\S+)/.exec(meta)![1]!), again.get('spread')!.topicId);
+  a.remove();
+  b.remove();
+});
+
+test('deleting a topic removes its directories; a re-created topic gets a new ID and no old data', () => {
+  const t = tempDir();
+  const store = new TopicStore([t.dir]);
+  const first = store.create('again', 1);
+  store.logDirFor('again', 0);
+  assert.ok(existsSync(join(t.dir, 'again-0')));
+  store.delete('again');
+  assert.not.ok(readdirSync(t.dir).some((n) => n.startsWith('again-')));
+  const second = store.create('again', 1);
+  assert.is.not(second.topicId, first.topicId);
+  t.remove();
+});
+
+test('a leftover directory of an older topic with the same name is removed at load', () => {
+  const t = tempDir();
+  const store = new TopicStore([t.dir]);
+  store.create('stale', 1);
+  store.logDirFor('stale', 0);
+  // Simulate a crash between forgetting the topic and removing its directory, then a re-create.
+  const dir = join(t.dir, 'stale-0');
+  const meta = readFileSync(join(dir, 'partition.metadata'), 'utf8');
+  store.delete('stale');
+  store.create('stale', 1);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'partition.metadata'), meta);
+  const again = new TopicStore([t.dir]);
+  assert.ok(again.get('stale'));
+  assert.not.ok(existsSync(dir), 'the old directory is gone');
+  t.remove();
+});
+
+test('topic IDs are printed as Kafka does, URL-safe base64 without padding, never starting with "-"', () => {
+  const t = tempDir();
+  const store = new TopicStore([t.dir]);
+  for (let i = 0; i < 50; i++) {
+    const id = store.create(`t${i}`, 1).topicId;
+    const b64 = uuidToBase64(id);
+    assert.is(b64.length, 22);
+    assert.not.ok(b64.startsWith('-'));
+    assert.is(base64ToUuid(b64), id);
+  }
+  t.remove();
+});
+
+test('topic names follow Kafka’s rules', () => {
+  assert.is(topicNameProblem('orders.v1_x-2'), undefined);
+  assert.ok(topicNameProblem(''));
+  assert.ok(topicNameProblem('.'));
+  assert.ok(topicNameProblem('..'));
+  assert.ok(topicNameProblem('a'.repeat(250)));
+  assert.is(topicNameProblem('a'.repeat(249)), undefined);
+  assert.ok(topicNameProblem('with space'));
+  assert.ok(topicNameProblem('ümlaut'));
+  const t = tempDir();
+  const store = new TopicStore([t.dir]);
+  store.create('metrics.cpu', 1);
+  assert.is(store.collidingWith('metrics_cpu')?.name, 'metrics.cpu');
+  assert.is(store.collidingWith('metrics.cpu'), undefined);
+  t.remove();
+});
+
+test.run();
