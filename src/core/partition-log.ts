@@ -22,7 +22,7 @@
  * Offsets: `offset` is absolute, `relativeOffset` is from a segment's base, `position` is a
  * byte in a file. Owned by one thread (a partition worker, or the main thread when inline).
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
 import {
@@ -40,10 +40,12 @@ import {
   syncDirectory,
   writeCheckpoint,
 } from './checkpoint.js';
+import { CLEANED_SUFFIX, type CompactionPlan, type CompactionResult, DEFAULT_MAX_MAP_ENTRIES, SWAP_SUFFIX, runCompaction } from './compaction.js';
 import type { LogConfig } from './log-config.js';
 import { type AppendedBatch, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, LogSegment, type RecoveryReport, TIME_INDEX_SUFFIX } from './segment.js';
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
+export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;
@@ -116,6 +118,8 @@ export class PartitionLog {
   private segments: LogSegment[] = [];
   logStartOffset = 0;
   recoveryPoint = 0;
+  /** Offsets below this were cleaned by compaction; the dirty section starts here. */
+  firstDirtyOffset = 0;
   /** What recovery found at open: one report per segment it rescanned. */
   readonly recovered: SegmentRecovery[] = [];
   readonly wasCleanShutdown: boolean;
@@ -153,21 +157,24 @@ export class PartitionLog {
   private load(): void {
     const names = readdirSync(this.dir);
     for (const name of names) {
-      // Leftovers of deletions the previous process did not finish, and of interrupted checkpoint writes.
-      if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp')) rmSync(join(this.dir, name), { force: true });
+      // Leftovers of deletions the previous process did not finish, of interrupted checkpoint
+      // writes, and of compaction passes that stopped before their swap.
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp') || name.endsWith(CLEANED_SUFFIX)) rmSync(join(this.dir, name), { force: true });
     }
-    const bases = names
+    this.completeSwaps(names.filter((n) => n.endsWith(SWAP_SUFFIX)));
+    const bases = readdirSync(this.dir)
       .filter((n) => n.endsWith(LOG_SUFFIX) && /^\d{20}\.log$/.test(n))
       .map((n) => Number(n.slice(0, 20)))
       .sort((a, b) => a - b);
     // An index without its log is garbage from a crash between creating the files.
-    for (const n of names) {
+    for (const n of readdirSync(this.dir)) {
       for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
         if (n.endsWith(suffix) && /^\d{20}\./.test(n) && !bases.includes(Number(n.slice(0, 20)))) rmSync(join(this.dir, n), { force: true });
       }
     }
     const recoveryPoint = this.readOwnCheckpoint(RECOVERY_POINT_CHECKPOINT) ?? 0;
     const logStart = this.readOwnCheckpoint(LOG_START_OFFSET_CHECKPOINT) ?? 0;
+    this.firstDirtyOffset = this.readOwnCheckpoint(CLEANER_CHECKPOINT) ?? 0;
 
     let truncatedAt = -1;
     for (let i = 0; i < bases.length; i++) {
@@ -509,10 +516,110 @@ export class PartitionLog {
     this.recoveryPoint = this.logEndOffset;
   }
 
+  /**
+   * A compaction pass to run now, or undefined: none when the policy has no `compact`, when
+   * there is nothing but the active segment, or when the dirty ratio is below
+   * min.cleanable.dirty.ratio (unless `force`).
+   */
+  compactionPlan(now = this.now(), force = false, maxMapEntries = DEFAULT_MAX_MAP_ENTRIES): CompactionPlan | undefined {
+    if (!this.config.cleanupPolicy.includes('compact')) return undefined;
+    const cleanable: LogSegment[] = [];
+    for (const s of this.segments.slice(0, -1)) {
+      if (now - s.largestTimestamp < this.config.minCompactionLagMs) break;
+      cleanable.push(s);
+    }
+    if (cleanable.length === 0) return undefined;
+    let dirty = 0;
+    let total = 0;
+    for (const s of cleanable) {
+      total += s.size;
+      if (s.nextOffset > this.firstDirtyOffset) dirty += s.size;
+    }
+    if (dirty === 0 || (!force && dirty / total < this.config.minCleanableDirtyRatio)) return undefined;
+    return {
+      dir: this.dir,
+      segments: cleanable.map((s) => ({ baseOffset: s.baseOffset, nextOffset: s.nextOffset, path: s.logPath, size: s.size })),
+      firstDirtyOffset: this.firstDirtyOffset,
+      cleanableEnd: cleanable[cleanable.length - 1]!.nextOffset,
+      nowMs: now,
+      deleteRetentionMs: this.config.deleteRetentionMs,
+      segmentBytes: this.config.segmentBytes,
+      maxMapEntries,
+    };
+  }
+
+  /**
+   * Swaps the cleaned segments of a finished pass in place of their sources. The sources are
+   * renamed `.deleted` and removed after file.delete.delay.ms, like retention's, so reads in
+   * flight finish. A plan whose sources changed meanwhile (retention or deleteRecords removed
+   * some) is abandoned: its files are removed and nothing changes.
+   */
+  applyCompaction(result: CompactionResult): boolean {
+    this.assertOpen();
+    const present = new Set(this.segments.map((s) => s.baseOffset));
+    if (!result.groups.every((g) => g.sources.every((b) => present.has(b)))) {
+      for (const g of result.groups) rmSync(g.cleanedPath, { force: true });
+      return false;
+    }
+    const swaps = result.groups.map((g) => {
+      const swap = `${g.cleanedPath.slice(0, -CLEANED_SUFFIX.length)}.${String(g.endOffset).padStart(20, '0')}${SWAP_SUFFIX}`;
+      renameSync(g.cleanedPath, swap);
+      return swap;
+    });
+    syncDirectory(this.dir);
+    result.groups.forEach((g, i) => {
+      const sources = new Set(g.sources);
+      const index = this.segments.findIndex((s) => s.baseOffset === g.sources[0]);
+      const removed = this.segments.filter((s) => sources.has(s.baseOffset));
+      this.segments = this.segments.filter((s) => !sources.has(s.baseOffset));
+      for (const s of removed) this.pendingDeletes.push({ paths: s.markDeleted(), dueMs: this.now() + this.config.fileDeleteDelayMs });
+      renameSync(swaps[i]!, join(this.dir, `${String(g.baseOffset).padStart(20, '0')}${LOG_SUFFIX}`));
+      const replacement = new LogSegment(this.dir, g.baseOffset, this.segmentConfig());
+      replacement.recover(Number.MAX_SAFE_INTEGER);
+      this.segments.splice(index, 0, replacement);
+    });
+    syncDirectory(this.dir);
+    this.firstDirtyOffset = Math.max(this.firstDirtyOffset, result.cleanedUpTo);
+    this.writeCheckpoints();
+    return true;
+  }
+
+  /** A whole compaction pass on this thread (tests, and the inline mode); returns the result or undefined. */
+  compact(now = this.now(), force = false): CompactionResult | undefined {
+    const plan = this.compactionPlan(now, force);
+    if (!plan) return undefined;
+    const result = runCompaction(plan);
+    return this.applyCompaction(result) ? result : undefined;
+  }
+
+  /**
+   * Finishes a compaction swap interrupted by a crash: each `.swap` file replaces the segments
+   * whose offsets it covers, then becomes a `.log`.
+   */
+  private completeSwaps(swaps: string[]): void {
+    for (const name of swaps) {
+      const m = /^(\d{20})\.log\.(\d{20})\.swap$/.exec(name);
+      if (!m) {
+        rmSync(join(this.dir, name), { force: true });
+        continue;
+      }
+      const base = Number(m[1]);
+      const end = Number(m[2]);
+      for (const n of readdirSync(this.dir)) {
+        if (!/^\d{20}\.(log|index|timeindex)$/.test(n)) continue;
+        const b = Number(n.slice(0, 20));
+        if (b >= base && b < end) rmSync(join(this.dir, n), { force: true });
+      }
+      renameSync(join(this.dir, name), join(this.dir, `${m[1]}${LOG_SUFFIX}`));
+    }
+    if (swaps.length) syncDirectory(this.dir);
+  }
+
   writeCheckpoints(): void {
     const entry = (offset: number) => [{ topic: this.topic, partition: this.partition, offset }];
     writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), entry(this.recoveryPoint));
     writeCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), entry(this.logStartOffset));
+    writeCheckpoint(join(this.dir, CLEANER_CHECKPOINT), entry(this.firstDirtyOffset));
   }
 
   /** Truncates the log to end before `offset` (used by recovery of producer state and tests). */

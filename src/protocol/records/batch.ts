@@ -170,9 +170,10 @@ export interface BatchCheck {
 /**
  * Checks the batch at `at` as the produce path must, per batch and never per record: that the
  * size fits the buffer, the magic is 2, the CRC matches, the compression is known, and the
- * record count agrees with lastOffsetDelta (as Kafka requires of a producer's batch).
+ * record count agrees with lastOffsetDelta (as Kafka requires of a producer's batch; a batch read
+ * back from a compacted log may hold fewer records than its offset range, `producerBatch` false).
  */
-export function checkWireBatch(buf: Buffer, at: number, end = buf.length, verifyCrc = true): BatchCheck {
+export function checkWireBatch(buf: Buffer, at: number, end = buf.length, verifyCrc = true, producerBatch = true): BatchCheck {
   const left = end - at;
   if (left < BATCH_HEADER_BYTES) return { at, size: left, problem: 'CORRUPT_MESSAGE', detail: `${left} bytes cannot hold a batch header` };
   const size = batchSizeAt(buf, at);
@@ -189,7 +190,8 @@ export function checkWireBatch(buf: Buffer, at: number, end = buf.length, verify
   }
   const count = buf.readInt32BE(at + BATCH_OFFSETS.recordCount);
   const lastOffsetDelta = buf.readInt32BE(at + BATCH_OFFSETS.lastOffsetDelta);
-  if (count <= 0 || lastOffsetDelta !== count - 1) {
+  // A producer's batch has dense offsets; a compacted batch keeps its gaps (count ≤ delta + 1).
+  if (count < 0 || (producerBatch && (count === 0 || lastOffsetDelta !== count - 1)) || count > lastOffsetDelta + 1) {
     return { at, size, problem: 'INVALID_RECORD', detail: `record count ${count} with last offset delta ${lastOffsetDelta}` };
   }
   return { at, size };
@@ -234,7 +236,7 @@ export interface DecodedBatch {
  * malformed batch; the CRC is checked unless `verifyCrc` is false.
  */
 export function decodeBatchDecompressing(buf: Buffer, at = 0, verifyCrc = true): DecodedBatch {
-  const check = checkWireBatch(buf, at, buf.length, verifyCrc);
+  const check = checkWireBatch(buf, at, buf.length, verifyCrc, false);
   if (check.problem) {
     throw new ProtocolError(`record batch at ${at}: ${check.problem} (${check.detail})`);
   }
@@ -295,6 +297,8 @@ export interface RecordInput {
   headers?: { key: string; value: Buffer | string | null }[];
   /** Milliseconds since the epoch; default: the batch's base timestamp. */
   timestamp?: number;
+  /** Offset relative to the batch's base; default: the record's index. Compaction keeps gaps. */
+  offsetDelta?: number;
 }
 
 export interface BatchOptions {
@@ -318,6 +322,7 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
   if (records.length === 0) throw new RangeError('a batch holds at least one record');
   const baseTimestamp = options.baseTimestamp ?? records[0]!.timestamp ?? Date.now();
   let maxTimestamp = -1;
+  let lastOffsetDelta = -1;
   const body = new Writer(256);
   const scratch = new Writer(64);
   records.forEach((rec, i) => {
@@ -326,7 +331,10 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
     scratch.pos = 0;
     scratch.int8(0);
     scratch.varlong(timestamp - baseTimestamp);
-    scratch.varint(i);
+    const offsetDelta = rec.offsetDelta ?? i;
+    if (offsetDelta <= lastOffsetDelta) throw new RangeError('record offsets must increase within a batch');
+    lastOffsetDelta = offsetDelta;
+    scratch.varint(offsetDelta);
     writeVarBytes(scratch, asBytes(rec.key));
     writeVarBytes(scratch, asBytes(rec.value));
     const headers = rec.headers ?? [];
@@ -358,7 +366,7 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
   out.writeInt32BE(options.partitionLeaderEpoch ?? -1, O.partitionLeaderEpoch);
   out.writeInt8(CURRENT_MAGIC, O.magic);
   out.writeInt16BE(attributes, O.attributes);
-  out.writeInt32BE(records.length - 1, O.lastOffsetDelta);
+  out.writeInt32BE(lastOffsetDelta, O.lastOffsetDelta);
   setInt64At(out, O.baseTimestamp, baseTimestamp);
   setInt64At(out, O.maxTimestamp, maxTimestamp);
   setInt64At(out, O.producerId, options.producerId ?? NO_PRODUCER_ID);
