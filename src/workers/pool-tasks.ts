@@ -1,0 +1,26 @@
+/**
+ * The tasks the piscina pool runs: stateless CPU work that must stay off the threads that serve
+ * requests. Each task takes plain data and returns plain data; files are the only side effects
+ * (compaction writes its `.cleaned` files, which the log's owner swaps in afterwards).
+ *
+ * Runs on piscina's worker threads only.
+ */
+import { type CompactionPlan, type CompactionResult, runCompaction } from '../core/compaction.js';
+import { codecFor } from '../protocol/records/compression/index.js';
+
+export type PoolTask =
+  | { kind: 'compact'; plan: CompactionPlan }
+  | { kind: 'recompress'; from: number; to: number; data: Uint8Array };
+
+export default function run(task: PoolTask): CompactionResult | Uint8Array {
+  switch (task.kind) {
+    case 'compact':
+      return runCompaction(task.plan);
+    case 'recompress': {
+      const from = codecFor(task.from);
+      const to = codecFor(task.to);
+      if (!from || !to) throw new Error(`unknown compression ${task.from} or ${task.to}`);
+      return to.compress(from.decompress(task.data));
+    }
+  }
+}
