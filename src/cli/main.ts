@@ -2,6 +2,7 @@
  * The `spindle` command line: parses the subcommand and hands over to it.
  * Data goes to stdout; logs, progress and errors to stderr; a failure exits non-zero.
  */
+import { runBroker } from './broker.js';
 
 const USAGE = `Usage: spindle <command> [options]
 
@@ -21,9 +22,7 @@ export async function run(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     case 'broker':
-      void rest;
-      console.error('spindle broker: the broker is not part of this build yet; the protocol layer is (see README)');
-      return 1;
+      return runBroker(rest);
     default:
       console.error(`spindle: unknown command '${command}'\n\n${USAGE}`);
       return 2;

@@ -14,7 +14,7 @@
 import { compileStruct } from './codec/compile.js';
 import { ProtocolError } from './codec/errors.js';
 import { Reader } from './codec/reader.js';
-import { Writer } from './codec/writer.js';
+import { ExternalBytes, Writer } from './codec/writer.js';
 import {
   type RequestHeader,
   isFlexible,
@@ -99,4 +99,28 @@ export function decodeResponse(api: ApiSpec, version: number, frame: Buffer): { 
 
 export function decodeRequest(api: ApiSpec, version: number, frame: Buffer, bodyOffset: number): Obj {
   return decodeBody(api.request, api, version, frame, bodyOffset, 'request');
+}
+
+/**
+ * Encodes a response whose records fields may be ExternalBytes: the result alternates encoded
+ * byte ranges and the external ranges to send between them, and the size prefix counts both.
+ */
+export function encodeResponseParts(api: ApiSpec, version: number, correlationId: number, body: Obj, w = new Writer(256)): (Buffer | ExternalBytes)[] {
+  w.externals = [];
+  const start = w.reserve(4);
+  responseHeaderCodec(responseHeaderVersion(api, version)).encode(w, { correlationId });
+  compileStruct(api.response, version, isFlexible(api, version)).encode(w, body);
+  let external = 0;
+  for (const e of w.externals) external += e.bytes.length;
+  w.buf.writeInt32BE(w.pos - start - 4 + external, start);
+  const parts: (Buffer | ExternalBytes)[] = [];
+  let from = start;
+  for (const e of w.externals) {
+    if (e.at > from) parts.push(w.buf.subarray(from, e.at));
+    parts.push(e.bytes);
+    from = e.at;
+  }
+  if (w.pos > from) parts.push(w.buf.subarray(from, w.pos));
+  w.externals = [];
+  return parts;
 }

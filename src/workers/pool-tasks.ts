@@ -7,10 +7,12 @@
  */
 import { type CompactionPlan, type CompactionResult, runCompaction } from '../core/compaction.js';
 import { codecFor } from '../protocol/records/compression/index.js';
+import { recompressRecordSet } from '../protocol/records/recompress.js';
 
 export type PoolTask =
   | { kind: 'compact'; plan: CompactionPlan }
-  | { kind: 'recompress'; from: number; to: number; data: Uint8Array };
+  | { kind: 'recompress'; from: number; to: number; data: Uint8Array }
+  | { kind: 'recompress-records'; to: number; records: Uint8Array };
 
 export default function run(task: PoolTask): CompactionResult | Uint8Array {
   switch (task.kind) {
@@ -22,5 +24,7 @@ export default function run(task: PoolTask): CompactionResult | Uint8Array {
       if (!from || !to) throw new Error(`unknown compression ${task.from} or ${task.to}`);
       return to.compress(from.decompress(task.data));
     }
+    case 'recompress-records':
+      return recompressRecordSet(task.records, task.to);
   }
 }

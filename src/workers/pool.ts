@@ -43,3 +43,9 @@ export async function compactLogOnPool(log: PartitionLog, now = Date.now()): Pro
   const result = await compactOnPool(plan);
   return log.applyCompaction(result) ? result : undefined;
 }
+
+/** A produce request's record set recompressed to a topic's codec, on the pool. */
+export async function recompressOnPool(records: Buffer, to: number): Promise<Buffer> {
+  const out = (await cpuPool().run({ kind: 'recompress-records', to, records })) as Uint8Array;
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}

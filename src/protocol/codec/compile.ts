@@ -16,7 +16,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FieldSpec, PrimitiveKind, StructSpec, UnknownTaggedField } from '../schema.js';
 import { EMPTY, Reader, ZERO_UUID } from './reader.js';
 import { inVersions } from './versions.js';
-import { Writer } from './writer.js';
+import { ExternalBytes, Writer } from './writer.js';
 
 type Obj = Record<string, unknown>;
 type ReadStep = (r: Reader) => unknown;
@@ -248,6 +248,12 @@ function primitiveSteps(kind: PrimitiveKind, name: string, nullable: boolean, co
         },
         write: (w, v) => {
           if (v === null) return writeNull(w, name, nullable, compact, 4);
+          if (v instanceof ExternalBytes) {
+            if (compact) w.uvarint(v.length + 1);
+            else w.int32(v.length);
+            w.externals.push({ at: w.pos, bytes: v });
+            return;
+          }
           const b = v as Uint8Array;
           if (compact) w.uvarint(b.length + 1);
           else w.int32(b.length);

@@ -10,9 +10,23 @@
 const TWO_32 = 4294967296;
 const INT64_MAX = 9223372036854775807;
 
+/**
+ * Bytes a message refers to but the Writer does not copy: a fetch response's record data,
+ * streamed from segment files after the encoded parts (broker/fetch-stream.ts). The codec writes
+ * its length prefix and notes where the bytes belong.
+ */
+export class ExternalBytes {
+  constructor(
+    readonly length: number,
+    readonly source: unknown,
+  ) {}
+}
+
 export class Writer {
   buf: Buffer;
   pos = 0;
+  /** External byte ranges, each belonging right after position `at` of the encoded bytes. */
+  externals: { at: number; bytes: ExternalBytes }[] = [];
 
   constructor(initialBytes = 256) {
     this.buf = Buffer.allocUnsafe(initialBytes);

@@ -1,0 +1,215 @@
+/**
+ * Broker: the main thread's picture of the node — configuration, cluster identity, topics and
+ * their partitions, and the PartitionHost that holds the logs.
+ *
+ * Topic metadata lives in the TopicStore (durable); each partition has a PartitionState here
+ * with its handle, its latest known offsets (updated from every append and read answer, so
+ * Metadata and long-poll fetches need no round trip), and the fetches waiting for it to grow.
+ *
+ *   <first log dir>/meta.properties   cluster.id, node.id, version — written once, as Kafka does
+ *
+ * Main thread.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TopicMeta, TopicStore, uuidToBase64 } from '../core/topic-store.js';
+import { INTERNAL_TOPICS, topicNameProblem } from '../core/topic-name.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { LogConfig } from '../core/log-config.js';
+import { type BrokerConfig, type ResolvedTopicConfig, resolveTopicConfig } from './config/load.js';
+import { ConfigError } from './config/errors.js';
+import type { PartitionHandle, PartitionHost } from './partitions/host.js';
+import { logConfigFor } from './topic-log-config.js';
+
+export interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly handle: PartitionHandle;
+  logStartOffset: number;
+  /** One past the last offset: also the high watermark on a single node. */
+  logEndOffset: number;
+  /** Fetches parked until this partition grows. */
+  readonly waiters: Set<() => void>;
+}
+
+export interface TopicState {
+  meta: TopicMeta;
+  config: ResolvedTopicConfig;
+  logConfig: LogConfig;
+  partitions: PartitionState[];
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface TopicProblem {
+  errorCode: number;
+  errorMessage: string;
+}
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly store: TopicStore;
+  readonly host: PartitionHost;
+  readonly topics = new Map<string, TopicState>();
+  readonly startedMs = Date.now();
+  /** What Metadata advertises: filled in once the listeners are bound (port 0 becomes the real port). */
+  advertised: Endpoint = { host: '127.0.0.1', port: 9092 };
+
+  constructor(config: BrokerConfig, host: PartitionHost) {
+    this.config = config;
+    this.nodeId = config.derived.nodeId;
+    this.host = host;
+    this.store = new TopicStore(config.derived.logDirs);
+    this.clusterId = this.loadClusterId();
+  }
+
+  private loadClusterId(): string {
+    const file = join(this.config.derived.logDirs[0]!, 'meta.properties');
+    if (existsSync(file)) {
+      const m = /^cluster\.id=(.+)$/m.exec(readFileSync(file, 'utf8'));
+      if (m) return m[1]!.trim();
+    }
+    const id = uuidToBase64(randomUUID());
+    writeFileSync(file, `#\n# Written by Spindle when the data directory was first used.\nversion=1\ncluster.id=${id}\nnode.id=${this.nodeId}\n`);
+    return id;
+  }
+
+  /** Opens every partition of every stored topic (start-up). */
+  async openAll(): Promise<void> {
+    await Promise.all(this.store.list().map((meta) => this.openTopic(meta)));
+  }
+
+  private async openTopic(meta: TopicMeta): Promise<TopicState> {
+    const config = resolveTopicConfig(this.config, meta.configs);
+    const state: TopicState = { meta, config, logConfig: logConfigFor(config.values), partitions: [] };
+    this.topics.set(meta.name, state);
+    state.partitions = await Promise.all(Array.from({ length: meta.partitions }, (_, p) => this.openPartition(state, p)));
+    return state;
+  }
+
+  private async openPartition(state: TopicState, partition: number): Promise<PartitionState> {
+    const logDir = this.store.logDirFor(state.meta.name, partition);
+    const { handle, summary } = await this.host.open({ topic: state.meta.name, partition, logDir, config: state.logConfig });
+    for (const r of summary.recovered) {
+      if (r.truncatedBytes > 0) {
+        console.error(`recovery: ${state.meta.name}-${partition} segment ${r.baseOffset}: cut ${r.truncatedBytes} bytes (${r.problem})`);
+      }
+    }
+    return {
+      topic: state.meta.name,
+      partition,
+      handle,
+      logStartOffset: summary.logStartOffset,
+      logEndOffset: summary.logEndOffset,
+      waiters: new Set(),
+    };
+  }
+
+  partition(topic: string, partition: number): PartitionState | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  topicById(topicId: string): TopicState | undefined {
+    const meta = this.store.getById(topicId);
+    return meta ? this.topics.get(meta.name) : undefined;
+  }
+
+  /** Records what an answer from the partition's log said about its offsets, and wakes waiters on growth. */
+  noteOffsets(p: PartitionState, logStartOffset: number, logEndOffset: number): void {
+    if (logStartOffset >= 0) p.logStartOffset = logStartOffset;
+    if (logEndOffset > p.logEndOffset) {
+      p.logEndOffset = logEndOffset;
+      if (p.waiters.size > 0) for (const wake of [...p.waiters]) wake();
+    }
+  }
+
+  /** Checks a new topic as CreateTopics does; undefined when it may be created. */
+  checkNewTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): TopicProblem | undefined {
+    const bad = topicNameProblem(name);
+    if (bad) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+    if (this.topics.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
+    const collides = this.store.collidingWith(name);
+    if (collides) {
+      return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic '${name}' collides with existing topic '${collides.name}' ('.' and '_' are the same in metric names).` };
+    }
+    if (partitions < 1) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be larger than 0.` };
+    if (replicationFactor !== -1 && replicationFactor !== 1) {
+      return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: `Replication factor ${replicationFactor} is larger than the 1 broker available.` };
+    }
+    try {
+      resolveTopicConfig(this.config, configs);
+    } catch (e) {
+      if (e instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: e.message };
+      throw e;
+    }
+    return undefined;
+  }
+
+  /** Creates a topic after checkNewTopic said yes. */
+  async createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicState> {
+    const meta = this.store.create(name, partitions, configs);
+    return this.openTopic(meta);
+  }
+
+  /** Auto-creation on Metadata or Produce, when auto.create.topics.enable allows it. */
+  async autoCreate(name: string): Promise<TopicState | TopicProblem> {
+    const existing = this.topics.get(name);
+    if (existing) return existing;
+    const partitions = this.config.values['num.partitions'] as number;
+    const problem = this.checkNewTopic(name, partitions, -1, {});
+    if (problem) return problem;
+    return this.createTopic(name, partitions, {});
+  }
+
+  get autoCreateEnabled(): boolean {
+    return this.config.values['auto.create.topics.enable'] as boolean;
+  }
+
+  async deleteTopic(name: string): Promise<TopicProblem | undefined> {
+    const state = this.topics.get(name);
+    if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
+    if (INTERNAL_TOPICS.has(name)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Internal topic '${name}' cannot be deleted.` };
+    if (!(this.config.values['delete.topic.enable'] as boolean)) {
+      return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled (delete.topic.enable=false).' };
+    }
+    this.topics.delete(name);
+    for (const p of state.partitions) {
+      for (const wake of [...p.waiters]) wake();
+      await this.host.close(p.handle, true);
+    }
+    this.store.delete(name);
+    return undefined;
+  }
+
+  async addPartitions(name: string, count: number): Promise<TopicProblem | undefined> {
+    const state = this.topics.get(name);
+    if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
+    if (count <= state.meta.partitions) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${state.meta.partitions} partitions, which is higher than the requested ${count}.` };
+    }
+    const from = state.meta.partitions;
+    this.store.addPartitions(name, count);
+    for (let p = from; p < count; p++) state.partitions.push(await this.openPartition(state, p));
+    return undefined;
+  }
+
+  /** Replaces a topic's config overrides (validated by the caller with resolveTopicConfig). */
+  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    const state = this.topics.get(name)!;
+    this.store.setConfigs(name, configs);
+    state.config = resolveTopicConfig(this.config, configs);
+    state.logConfig = logConfigFor(state.config.values);
+    await Promise.all(state.partitions.map((p) => this.host.setConfig(p.handle, state.logConfig)));
+  }
+
+  async shutdown(): Promise<void> {
+    for (const t of this.topics.values()) for (const p of t.partitions) for (const wake of [...p.waiters]) wake();
+    await this.host.shutdown();
+  }
+}

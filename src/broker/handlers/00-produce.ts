@@ -1,0 +1,105 @@
+/**
+ * Produce (key 0), v0-11 advertised, v3-11 served.
+ *
+ * Versions 0-2 (message formats v0/v1) are advertised because librdkafka up to 2.11 turns
+ * compression off when Produce v0 is missing from the advertised range (KAFKA-18659); like
+ * Kafka 4.0, Spindle answers them with UNSUPPORTED_VERSION for every partition.
+ *
+ * Each partition's record data is handed to its log as the slice of the request frame it is —
+ * nothing is decoded here. When the topic's compression.type names a codec, batches in another
+ * codec are recompressed first, on the piscina pool. Partitions are appended in parallel and
+ * one bad partition never fails the others. acks=0 gets no response at all; acks=1 and acks=-1
+ * are the same on a single node (the leader is the whole ISR). Produce requests are pipelined
+ * on their connection (router/connection.ts): their appends reach each partition's ring in
+ * request order.
+ *
+ * Not yet: idempotent deduplication and transactions (the consumer-group issue).
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { Produce } from '../../protocol/messages/index.js';
+import { codecNamed } from '../../protocol/records/compression/index.js';
+import { compressionOf } from '../../protocol/records/batch.js';
+import type { ResponseOf } from '../../protocol/schema.js';
+import { recompressOnPool } from '../../workers/pool.js';
+import type { Broker, TopicState } from '../broker.js';
+import { defineHandler } from '../router.js';
+
+type PartitionResponse = ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number];
+
+const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse => ({
+  index,
+  errorCode,
+  baseOffset: -1,
+  logAppendTimeMs: -1,
+  logStartOffset: -1,
+  recordErrors: [],
+  errorMessage,
+  currentLeader: { leaderId: -1, leaderEpoch: -1 },
+});
+
+/** Whether any batch of the set uses a codec other than `to`. */
+function needsRecompression(records: Buffer, to: number): boolean {
+  for (let at = 0; at + 61 <= records.length; ) {
+    if (compressionOf(records.readInt16BE(at + 21)) !== to) return true;
+    const size = records.readInt32BE(at + 8) + 12;
+    if (size < 61) return false;
+    at += size;
+  }
+  return false;
+}
+
+async function appendPartition(broker: Broker, topic: TopicState, index: number, records: Buffer | null): Promise<PartitionResponse> {
+  const p = topic.partitions[index];
+  if (!p) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record data');
+  let data = records;
+  const wanted = topic.config.values['compression.type'];
+  if (wanted !== 'producer') {
+    const codec = codecNamed(wanted === 'uncompressed' ? 'none' : wanted);
+    if (codec && needsRecompression(data, codec.type)) {
+      try {
+        data = await recompressOnPool(data, codec.type);
+      } catch (e) {
+        return failed(index, ErrorCode.CORRUPT_MESSAGE, (e as Error).message);
+      }
+    }
+  }
+  const r = await broker.host.append(p.handle, data);
+  if (r.errorCode !== 0) return failed(index, r.errorCode, null);
+  broker.noteOffsets(p, r.logStartOffset, r.logEndOffset);
+  return {
+    index,
+    errorCode: 0,
+    baseOffset: r.baseOffset,
+    logAppendTimeMs: r.logAppendTimeMs,
+    logStartOffset: r.logStartOffset,
+    recordErrors: [],
+    errorMessage: null,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}
+
+export default defineHandler({
+  api: Produce,
+  pipelined: true,
+  async handle({ broker, version }, request) {
+    const unsupported = version < 3;
+    const badAcks = request.acks !== 0 && request.acks !== 1 && request.acks !== -1;
+    const responses = await Promise.all(
+      request.topicData.map(async (t) => {
+        const topic = broker.topics.get(t.name);
+        const partitionResponses = await Promise.all(
+          t.partitionData.map((p) => {
+            if (unsupported) return failed(p.index, ErrorCode.UNSUPPORTED_VERSION, 'Produce v0-2 (message formats v0 and v1) are not supported');
+            if (badAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+            if (!topic) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            return appendPartition(broker, topic, p.index, p.records);
+          }),
+        );
+        return { name: t.name, partitionResponses };
+      }),
+    );
+    if (request.acks === 0) return null;
+    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  },
+});

@@ -1,0 +1,196 @@
+/**
+ * Fetch (key 1), v4-17 (record batches of magic v2 only, as in Kafka 4.0).
+ *
+ * Each partition is read by its log, which answers with a file slice (segment, position,
+ * length); the slice becomes an ExternalBytes in the response and its bytes are streamed from
+ * the file to the socket (fetch-stream.ts). No record is decoded or copied into the response.
+ *
+ * Limits: each partition reads at most its partition_max_bytes; the response holds at most
+ * min(max_bytes, fetch.max.bytes) of records, except that the first partition with data always
+ * gets its first batch whole (Kafka's rule, so a consumer is never stuck behind a large batch).
+ * A partition that does not fit the remaining budget is answered without records this time.
+ *
+ * Long poll: below min_bytes, the fetch parks on the partitions it asked for and is woken by the
+ * first append to any of them (Broker.noteOffsets), then reads again — no polling loop — until
+ * min_bytes is met or max_wait_ms has passed. An error on any partition answers at once.
+ *
+ * Sessions (KIP-227, v7+): fetch-sessions.ts. Topics are named up to v12 and identified by
+ * topic ID from v13. The last stable offset is the high watermark (no transactions yet);
+ * aborted transactions are an empty list under READ_COMMITTED and null otherwise; the preferred
+ * read replica is -1.
+ */
+import { ExternalBytes } from '../../protocol/codec/writer.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { Fetch } from '../../protocol/messages/index.js';
+import type { ResponseOf } from '../../protocol/schema.js';
+import type { Broker, PartitionState } from '../broker.js';
+import type { FileSlice } from '../fetch-stream.js';
+import { FetchSessions, type SessionPartition } from '../fetch-sessions.js';
+import type { ReadReply } from '../partitions/host.js';
+import { defineHandler } from '../router.js';
+
+type FetchResponse = ResponseOf<typeof Fetch>;
+type PartitionData = FetchResponse['responses'][number]['partitions'][number];
+
+const EMPTY = Buffer.alloc(0);
+const sessionsByBroker = new WeakMap<Broker, FetchSessions>();
+
+interface Wanted extends SessionPartition {
+  state: PartitionState | undefined;
+  /** Error for a topic or partition the broker does not have. */
+  missingError: number;
+}
+
+function sessionsOf(broker: Broker): FetchSessions {
+  let s = sessionsByBroker.get(broker);
+  if (!s) sessionsByBroker.set(broker, (s = new FetchSessions()));
+  return s;
+}
+
+function resolve(broker: Broker, byId: boolean, topic: string, topicId: string, partition: number): Pick<Wanted, 'state' | 'missingError' | 'topic' | 'topicId'> {
+  const t = byId ? broker.topicById(topicId) : broker.topics.get(topic);
+  if (!t) return { state: undefined, missingError: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic, topicId };
+  const state = t.partitions[partition];
+  return { state, missingError: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic: t.meta.name, topicId: t.meta.topicId };
+}
+
+const keyOf = (byId: boolean, topic: string, topicId: string, partition: number) => `${byId ? topicId : topic}:${partition}`;
+
+interface PassResult {
+  data: Map<Wanted, { reply: ReadReply | undefined; records: FileSlice | undefined }>;
+  bytes: number;
+  anyError: boolean;
+}
+
+async function readPass(broker: Broker, wanted: Wanted[], maxBytes: number): Promise<PassResult> {
+  const replies = await Promise.all(
+    wanted.map((w) => (w.state ? broker.host.read(w.state.handle, w.fetchOffset, Math.min(w.partitionMaxBytes, maxBytes)) : undefined)),
+  );
+  const data: PassResult['data'] = new Map();
+  let bytes = 0;
+  let anyError = false;
+  wanted.forEach((w, i) => {
+    const reply = replies[i];
+    if (reply && w.state) broker.noteOffsets(w.state, reply.logStartOffset, reply.logEndOffset);
+    if (!reply || reply.errorCode !== 0) anyError = true;
+    let records: FileSlice | undefined;
+    if (reply?.slice && (bytes === 0 || reply.slice.length <= maxBytes - bytes)) {
+      records = reply.slice;
+      bytes += reply.slice.length;
+    }
+    data.set(w, { reply, records });
+  });
+  return { data, bytes, anyError };
+}
+
+/** Resolves when any of the partitions grows, or after `ms`. */
+function waitForGrowth(states: PartitionState[], ms: number): Promise<void> {
+  return new Promise((done) => {
+    const wake = (): void => {
+      clearTimeout(timer);
+      for (const s of states) s.waiters.delete(wake);
+      done();
+    };
+    const timer = setTimeout(wake, ms);
+    for (const s of states) s.waiters.add(wake);
+  });
+}
+
+export default defineHandler({
+  api: Fetch,
+  async handle({ broker, version }, request) {
+    const byId = version >= 13;
+    const maxBytes = Math.max(0, Math.min(request.maxBytes, broker.config.values['fetch.max.bytes'] as number));
+    const outcome = version >= 7 ? sessionsOf(broker).begin(request.sessionId, request.sessionEpoch) : ({ kind: 'sessionless' } as const);
+    if (outcome.kind === 'error') {
+      return { throttleTimeMs: 0, errorCode: outcome.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
+    }
+
+    // The partitions this fetch is about, in order.
+    const fromRequest: Wanted[] = [];
+    for (const t of request.topics) {
+      for (const p of t.partitions) {
+        const found = resolve(broker, byId, t.topic, t.topicId, p.partition);
+        fromRequest.push({
+          ...found,
+          partition: p.partition,
+          fetchOffset: p.fetchOffset,
+          partitionMaxBytes: p.partitionMaxBytes,
+          lastHighWatermark: -1,
+          lastLogStartOffset: -1,
+        });
+      }
+    }
+    let wanted: Wanted[];
+    const session = outcome.kind === 'sessionless' ? undefined : outcome.session;
+    if (outcome.kind === 'incremental') {
+      const parts = outcome.session.partitions;
+      for (const w of fromRequest) {
+        const key = keyOf(byId, w.topic, w.topicId, w.partition);
+        const known = parts.get(key);
+        if (known) {
+          known.fetchOffset = w.fetchOffset;
+          known.partitionMaxBytes = w.partitionMaxBytes;
+        } else parts.set(key, w);
+      }
+      for (const f of request.forgottenTopicsData) {
+        for (const p of f.partitions) parts.delete(`${byId ? f.topicId : f.topic}:${p}`);
+      }
+      wanted = [...parts.values()].map((sp) => ({ ...sp, ...resolve(broker, byId, sp.topic, sp.topicId, sp.partition) }));
+    } else {
+      wanted = fromRequest;
+      if (session) for (const w of wanted) session.partitions.set(keyOf(byId, w.topic, w.topicId, w.partition), w);
+    }
+
+    const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+    let pass = await readPass(broker, wanted, maxBytes);
+    const states = wanted.map((w) => w.state).filter((s): s is PartitionState => s !== undefined);
+    while (pass.bytes < Math.max(1, request.minBytes) && !pass.anyError && states.length > 0 && request.maxWaitMs > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await waitForGrowth(states, left);
+      pass = await readPass(broker, wanted, maxBytes);
+    }
+
+    const readCommitted = request.isolationLevel === 1;
+    const topics: FetchResponse['responses'] = [];
+    for (const w of wanted) {
+      const { reply, records } = pass.data.get(w)!;
+      const errorCode = reply ? reply.errorCode : w.missingError;
+      const highWatermark = reply && errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? reply.highWatermark : -1;
+      const logStartOffset = reply ? reply.logStartOffset : -1;
+      if (outcome.kind === 'incremental') {
+        const sp = session!.partitions.get(keyOf(byId, w.topic, w.topicId, w.partition));
+        const changed = records !== undefined || errorCode !== 0 || !sp || sp.lastHighWatermark !== highWatermark || sp.lastLogStartOffset !== logStartOffset;
+        if (sp) {
+          sp.lastHighWatermark = highWatermark;
+          sp.lastLogStartOffset = logStartOffset;
+        }
+        if (!changed) continue;
+      } else if (session) {
+        const sp = session.partitions.get(keyOf(byId, w.topic, w.topicId, w.partition));
+        if (sp) {
+          sp.lastHighWatermark = highWatermark;
+          sp.lastLogStartOffset = logStartOffset;
+        }
+      }
+      const partition: PartitionData = {
+        partitionIndex: w.partition,
+        errorCode,
+        highWatermark,
+        lastStableOffset: highWatermark,
+        logStartOffset,
+        divergingEpoch: { epoch: -1, endOffset: -1 },
+        currentLeader: { leaderId: -1, leaderEpoch: -1 },
+        snapshotId: { endOffset: -1, epoch: -1 },
+        abortedTransactions: readCommitted ? [] : null,
+        preferredReadReplica: -1,
+        records: records ? (new ExternalBytes(records.length, records) as unknown as Buffer) : EMPTY,
+      };
+      const last = topics[topics.length - 1];
+      if (last && (byId ? last.topicId === w.topicId : last.topic === w.topic)) last.partitions.push(partition);
+      else topics.push({ topic: w.topic, topicId: w.topicId, partitions: [partition] });
+    }
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: session?.id ?? 0, responses: topics, nodeEndpoints: [] };
+  },
+});

@@ -1,0 +1,40 @@
+/**
+ * ListOffsets (key 2), v0-9. Per partition: the earliest (-2) or latest (-1) offset, the offset
+ * of the record with the largest timestamp (-3, KIP-734), or the first offset whose timestamp is
+ * at or after the given one (with that timestamp); -1 when no record is that new. Version 0
+ * answers in its old form, a list of offsets. The isolation level changes nothing while there
+ * are no transactions (the last stable offset is the high watermark).
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { ListOffsets } from '../../protocol/messages/index.js';
+import { defineHandler } from '../router.js';
+
+export default defineHandler({
+  api: ListOffsets,
+  async handle({ broker }, request) {
+    const topics = await Promise.all(
+      request.topics.map(async (t) => {
+        const topic = broker.topics.get(t.name);
+        const partitions = await Promise.all(
+          t.partitions.map(async (p) => {
+            const state = topic?.partitions[p.partitionIndex];
+            if (!state) {
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+            }
+            const r = await broker.host.listOffset(state.handle, p.timestamp);
+            return {
+              partitionIndex: p.partitionIndex,
+              errorCode: r.errorCode,
+              oldStyleOffsets: r.errorCode === 0 && r.offset >= 0 ? [r.offset] : [],
+              timestamp: r.timestamp,
+              offset: r.offset,
+              leaderEpoch: r.offset >= 0 ? 0 : -1,
+            };
+          }),
+        );
+        return { name: t.name, partitions };
+      }),
+    );
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,84 @@
+/**
+ * Metadata (key 3), v0-12.
+ *
+ * One broker, which is also the controller (kafkajs sends admin requests to the controller it
+ * finds here). Every partition is led by this node, with this node as its only replica and ISR.
+ * Topics are named or (v10+) identified by ID; in v0 an empty list means every topic, from v1
+ * on null does. An unknown topic is created when both the request (allowAutoTopicCreation,
+ * implied before v4) and auto.create.topics.enable allow it; it is answered ready at once,
+ * since creation completes before the answer.
+ */
+import { INTERNAL_TOPICS } from '../../core/topic-name.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { Metadata } from '../../protocol/messages/index.js';
+import type { ResponseOf } from '../../protocol/schema.js';
+import type { Broker, TopicState } from '../broker.js';
+import { defineHandler } from '../router.js';
+
+type MetadataTopic = ResponseOf<typeof Metadata>['topics'][number];
+
+/** Every operation a topic supports (Kafka's AclOperation codes 3-11 that apply to topics), as a bit field. */
+const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+const NO_OPERATIONS = -2147483648;
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export function describeTopic(broker: Broker, state: TopicState, includeOperations: boolean): MetadataTopic {
+  return {
+    errorCode: 0,
+    name: state.meta.name,
+    topicId: state.meta.topicId,
+    isInternal: INTERNAL_TOPICS.has(state.meta.name),
+    partitions: state.partitions.map((p) => ({
+      errorCode: 0,
+      partitionIndex: p.partition,
+      leaderId: broker.nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: includeOperations ? ALL_TOPIC_OPERATIONS : NO_OPERATIONS,
+  };
+}
+
+function missing(name: string | null, topicId: string, errorCode: number): MetadataTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS };
+}
+
+export default defineHandler({
+  api: Metadata,
+  async handle({ broker, version }, request) {
+    const includeOperations = request.includeTopicAuthorizedOperations;
+    const all = request.topics === null || (version === 0 && request.topics.length === 0);
+    const topics: MetadataTopic[] = [];
+    if (all) {
+      for (const state of broker.topics.values()) topics.push(describeTopic(broker, state, includeOperations));
+    } else {
+      const mayCreate = (version < 4 || request.allowAutoTopicCreation) && broker.autoCreateEnabled;
+      for (const t of request.topics!) {
+        if (t.name === null || t.name === '') {
+          const byId = broker.topicById(t.topicId);
+          topics.push(byId ? describeTopic(broker, byId, includeOperations) : missing(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          continue;
+        }
+        const state = broker.topics.get(t.name);
+        if (state) {
+          topics.push(describeTopic(broker, state, includeOperations));
+        } else if (mayCreate && !INTERNAL_TOPICS.has(t.name)) {
+          const created = await broker.autoCreate(t.name);
+          topics.push('meta' in created ? describeTopic(broker, created, includeOperations) : missing(t.name, ZERO_UUID, created.errorCode));
+        } else {
+          topics.push(missing(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        }
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+      clusterAuthorizedOperations: NO_OPERATIONS,
+    };
+  },
+});

@@ -1,0 +1,108 @@
+/**
+ * Router: from a request frame to its handler, and from the handler's answer to response parts.
+ *
+ * Handlers are registered by API key (handlers/index.ts). The ApiVersions answer is built from
+ * this registry: an API is advertised exactly when it has a handler, with the versions that
+ * handler serves. A request for an API or a version the broker does not serve closes the
+ * connection, as Kafka does — except ApiVersions, which is answered in v0 form with
+ * UNSUPPORTED_VERSION and the supported ranges, so that a newer client can retry with a version
+ * both sides know.
+ *
+ * Main thread.
+ */
+import { ProtocolError } from '../protocol/codec/errors.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { decodeRequest, decodeRequestHeader, encodeResponseParts } from '../protocol/frame.js';
+import type { RequestHeader } from '../protocol/header.js';
+import { ApiVersions, apiByKey } from '../protocol/messages/index.js';
+import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
+import type { Broker } from './broker.js';
+import type { Connection, PreparedRequest, ResponseParts } from './connection.js';
+
+export interface RequestContext {
+  broker: Broker;
+  connection: Connection;
+  header: RequestHeader;
+  version: number;
+  router: Router;
+}
+
+export interface Handler<A extends ApiSpec = ApiSpec> {
+  readonly api: A;
+  /** Versions served; the declaration's whole range when absent. */
+  readonly versions?: readonly [number, number];
+  /** May start before earlier requests of its connection finish (Produce). */
+  readonly pipelined?: boolean;
+  /** The response body, or null for no response at all (Produce with acks=0). */
+  handle(ctx: RequestContext, request: RequestOf<A>): Promise<ResponseOf<A> | null>;
+}
+
+export function defineHandler<A extends ApiSpec>(h: Handler<A>): Handler<A> {
+  return h;
+}
+
+export interface ApiRange {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+export class Router {
+  private readonly broker: Broker;
+  private readonly handlers: (Handler | undefined)[] = [];
+  readonly ranges: ApiRange[];
+  /** Requests handled per API key, for metrics. */
+  readonly counts: number[] = [];
+
+  constructor(broker: Broker, handlers: readonly Handler[]) {
+    this.broker = broker;
+    for (const h of handlers) {
+      if (this.handlers[h.api.key]) throw new Error(`two handlers for API key ${h.api.key}`);
+      this.handlers[h.api.key] = h;
+    }
+    this.ranges = handlers
+      .map((h) => ({ apiKey: h.api.key, minVersion: h.versions?.[0] ?? h.api.lowest, maxVersion: h.versions?.[1] ?? h.api.highest }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  handlerFor(apiKey: number): Handler | undefined {
+    return this.handlers[apiKey];
+  }
+
+  prepare(connection: Connection, frame: Buffer): PreparedRequest {
+    const { header, bodyOffset } = decodeRequestHeader(frame, apiByKey);
+    const key = header.requestApiKey;
+    const version = header.requestApiVersion;
+    const handler = this.handlers[key];
+    if (!handler) throw new ProtocolError(`API key ${key} is not served`);
+    const [min, max] = handler.versions ?? [handler.api.lowest, handler.api.highest];
+    if (version < min || version > max) {
+      if (key === ApiVersions.key) return this.unsupportedApiVersions(header);
+      throw new ProtocolError(`${handler.api.name} v${version} is not served (${min}-${max})`);
+    }
+    const request = decodeRequest(handler.api, version, frame, bodyOffset);
+    this.counts[key] = (this.counts[key] ?? 0) + 1;
+    const ctx: RequestContext = { broker: this.broker, connection, header, version, router: this };
+    return {
+      pipelined: handler.pipelined === true,
+      run: async (): Promise<ResponseParts | null> => {
+        const body = await handler.handle(ctx, request as never);
+        if (body === null) return null;
+        return encodeResponseParts(handler.api, version, header.correlationId, body as Record<string, unknown>);
+      },
+    };
+  }
+
+  /** ApiVersions at a version we do not know: error 35 and our ranges, in the v0 layout. */
+  private unsupportedApiVersions(header: RequestHeader): PreparedRequest {
+    return {
+      pipelined: false,
+      run: async () =>
+        encodeResponseParts(ApiVersions, 0, header.correlationId, {
+          errorCode: ErrorCode.UNSUPPORTED_VERSION,
+          apiKeys: this.ranges,
+          throttleTimeMs: 0,
+        }),
+    };
+  }
+}

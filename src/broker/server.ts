@@ -1,0 +1,153 @@
+/**
+ * startBroker: the broker as a library. Loads the configuration, opens the topics, starts the
+ * partition workers (or the inline host) and the listeners, and returns the bound address and
+ * a close() that shuts down cleanly: stop accepting, finish requests in flight, flush and close
+ * every log (writing clean-shutdown markers), stop the workers.
+ *
+ *   import { startBroker } from 'spindle';
+ *   const broker = await startBroker({ port: 0 });       // a free port, a temporary data dir
+ *   // … kafkajs with brokers: [broker.bootstrap] …
+ *   await broker.close();
+ *
+ * Main thread.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Broker } from './broker.js';
+import { type BrokerConfig, type LoadConfigOptions, describeConfig, loadConfig } from './config/load.js';
+import { Connection } from './connection.js';
+import { SegmentFiles } from './fetch-stream.js';
+import { HANDLERS } from './handlers/index.js';
+import { InlineHost } from './partitions/inline-host.js';
+import type { PartitionHost } from './partitions/host.js';
+import { WorkerHost } from './partitions/worker-host.js';
+import { Router } from './router.js';
+import { closePool } from '../workers/pool.js';
+
+/** How often logs get their upkeep (flush.ms, retention, deleted files): fine enough for flush.ms. */
+export const TICK_INTERVAL_MS = 200;
+/** How long close() lets connections finish the requests they have sent. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
+export interface StartOptions extends LoadConfigOptions {
+  /** Port of the (single) listener; 0 picks a free one. Overrides `listeners`. */
+  port?: number;
+  /** Host to listen on; 127.0.0.1 unless set here or in `listeners`. */
+  host?: string;
+  /** Server configuration keys as an object (same names as server.properties). */
+  config?: Record<string, unknown>;
+  /** Write the start-up report to stderr. */
+  log?: boolean;
+}
+
+export interface RunningBroker {
+  readonly host: string;
+  readonly port: number;
+  /** "host:port", for clients' bootstrap servers. */
+  readonly bootstrap: string;
+  readonly config: BrokerConfig;
+  readonly broker: Broker;
+  readonly router: Router;
+  /** Milliseconds from the call to accepting connections. */
+  readonly startupMs: number;
+  /** Open client connections. */
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
+  const started = performance.now();
+  const overrides: Record<string, unknown> = { ...(options.overrides ?? {}), ...(options.config ?? {}) };
+  let temporaryDir: string | undefined;
+  const embedded = options.file === undefined;
+  if (embedded && overrides['log.dirs'] === undefined && overrides['log.dir'] === undefined && !options.env?.SPINDLE_LOG_DIRS && !options.env?.SPINDLE_LOG_DIR && !options.flags?.['log.dirs']) {
+    temporaryDir = mkdtempSync(join(tmpdir(), 'spindle-'));
+    overrides['log.dirs'] = temporaryDir;
+  }
+  if (options.port !== undefined || options.host !== undefined) {
+    overrides.listeners = `PLAINTEXT://${options.host ?? '127.0.0.1'}:${options.port ?? 9092}`;
+    if (overrides['console.listener'] === undefined) overrides['console.listener'] = 'none';
+  }
+  const config = loadConfig({ ...options, overrides });
+  const log = (m: string): void => {
+    if (options.log) process.stderr.write(`${m}\n`);
+  };
+  if (options.log) for (const line of describeConfig(config)) log(line);
+
+  const v = config.values;
+  const hostOptions = {
+    retentionCheckIntervalMs: v['log.retention.check.interval.ms'] as number,
+    cleanerBackoffMs: v['log.cleaner.backoff.ms'] as number,
+    cleanerEnabled: v['log.cleaner.enable'] as boolean,
+  };
+  const workers = config.derived.numIoThreads;
+  const host: PartitionHost = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS);
+  const broker = new Broker(config, host);
+  await broker.openAll();
+  const router = new Router(broker, HANDLERS);
+  const files = new SegmentFiles();
+  const connections = new Set<Connection>();
+
+  const listener = config.derived.listeners[0];
+  if (!listener) throw new Error('no listener configured');
+  const server: Server = createServer((socket) => {
+    const connection = new Connection(socket, {
+      maxRequestBytes: v['socket.request.max.bytes'] as number,
+      idleMs: v['connections.max.idle.ms'] as number,
+      files,
+      prepare: (c, frame) => router.prepare(c, frame),
+      onClose: (c) => connections.delete(c),
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+    connections.add(connection);
+  });
+  server.maxConnections = Math.min(v['max.connections'] as number, 2 ** 31 - 1);
+  const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listener.port, bindHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const advertised = config.derived.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
+  broker.advertised = {
+    host: advertised.host === '' || advertised.host === '0.0.0.0' ? address.address : advertised.host,
+    port: advertised.port === 0 || advertised.port === listener.port ? address.port : advertised.port,
+  };
+  const startupMs = performance.now() - started;
+  log(`Spindle listening on ${address.address}:${address.port} (${workers === 0 ? 'logs inline on the main thread' : `${workers} partition worker${workers > 1 ? 's' : ''}`}), started in ${startupMs.toFixed(0)} ms`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Stop reading, answer what was read, then close; a connection stuck past the grace
+        // period (a client that stopped reading) is cut.
+        for (const c of connections) c.drainAndClose();
+        setTimeout(() => {
+          for (const c of connections) c.close('shutdown');
+        }, SHUTDOWN_GRACE_MS).unref();
+      });
+      await broker.shutdown();
+      files.closeAll();
+      await closePool();
+      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
+    })());
+
+  return {
+    host: address.address,
+    port: address.port,
+    bootstrap: `${broker.advertised.host}:${broker.advertised.port}`,
+    config,
+    broker,
+    router,
+    startupMs,
+    connectionCount: () => connections.size,
+    close,
+  };
+}
