@@ -4,8 +4,17 @@
  *
  * Every codec is synchronous and pure JavaScript. Callers on the broker's main thread never
  * call these on the request path; the partition workers and the piscina pool do.
+ *
+ * Decompression never trusts the sizes the data claims: every codec refuses malformed input
+ * with an Error and caps its output at MAX_DECOMPRESSED_BYTES (limits.ts).
  */
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+import { MAX_DECOMPRESSED_BYTES } from './limits.js';
+import { lz4Compress, lz4Decompress } from './lz4.js';
+import { snappyCompress, snappyDecompress } from './snappy.js';
+import { zstdCompress, zstdDecompress } from './zstd.js';
+
+export { MAX_DECOMPRESSED_BYTES } from './limits.js';
 
 export const CompressionType = Object.freeze({ None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const);
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
@@ -30,10 +39,19 @@ const gzip: Codec = {
   type: CompressionType.Gzip,
   name: 'gzip',
   compress: (d) => gzipSync(d, { level: 1 }),
-  decompress: (d) => gunzipSync(d, { finishFlush: zlibConstants.Z_SYNC_FLUSH }),
+  decompress: (d) => gunzipSync(d, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: MAX_DECOMPRESSED_BYTES }),
 };
 
-const codecs: (Codec | undefined)[] = [none, gzip];
+/** Raw blocks or xerial framing in, xerial framing out (snappy.ts). */
+const snappy: Codec = { type: CompressionType.Snappy, name: 'snappy', compress: snappyCompress, decompress: snappyDecompress };
+
+/** LZ4 frames, 64 KiB independent blocks out (lz4.ts). */
+const lz4: Codec = { type: CompressionType.Lz4, name: 'lz4', compress: lz4Compress, decompress: lz4Decompress };
+
+/** fzstd to decompress, our own encoder to compress (zstd.ts, zstd-compress.ts). */
+const zstd: Codec = { type: CompressionType.Zstd, name: 'zstd', compress: zstdCompress, decompress: zstdDecompress };
+
+const codecs: (Codec | undefined)[] = [none, gzip, snappy, lz4, zstd];
 
 export function codecFor(type: number): Codec | undefined {
   return codecs[type];
