@@ -18,6 +18,7 @@ import { INTERNAL_TOPICS, topicNameProblem } from '../core/topic-name.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { LogConfig } from '../core/log-config.js';
 import { type BrokerConfig, type ResolvedTopicConfig, resolveTopicConfig } from './config/load.js';
+import { withDynamicBrokerConfigs } from './config/dynamic.js';
 import { ConfigError } from './config/errors.js';
 import type { PartitionHandle, PartitionHost } from './partitions/host.js';
 import { logConfigFor } from './topic-log-config.js';
@@ -31,6 +32,12 @@ export interface PartitionState {
   logEndOffset: number;
   /** Fetches parked until this partition grows. */
   readonly waiters: Set<() => void>;
+  /**
+   * Settles when the latest produce for this partition has been handed to its log: the next
+   * one waits for it, so appends keep request order even when one of them first spends time
+   * being recompressed on the pool.
+   */
+  lastDispatch: Promise<void>;
 }
 
 export interface TopicState {
@@ -51,7 +58,8 @@ export interface TopicProblem {
 }
 
 export class Broker {
-  readonly config: BrokerConfig;
+  /** The static configuration with the dynamic broker configs layered over it (config/dynamic.ts); replaced when they change. */
+  config: BrokerConfig;
   readonly nodeId: number;
   readonly clusterId: string;
   readonly store: TopicStore;
@@ -62,7 +70,7 @@ export class Broker {
   advertised: Endpoint = { host: '127.0.0.1', port: 9092 };
 
   constructor(config: BrokerConfig, host: PartitionHost) {
-    this.config = config;
+    this.config = withDynamicBrokerConfigs(config);
     this.nodeId = config.derived.nodeId;
     this.host = host;
     this.store = new TopicStore(config.derived.logDirs);
@@ -108,6 +116,7 @@ export class Broker {
       logStartOffset: summary.logStartOffset,
       logEndOffset: summary.logEndOffset,
       waiters: new Set(),
+      lastDispatch: Promise.resolve(),
     };
   }
 

@@ -24,6 +24,7 @@ import { InlineHost } from './partitions/inline-host.js';
 import type { PartitionHost } from './partitions/host.js';
 import { WorkerHost } from './partitions/worker-host.js';
 import { Router } from './router.js';
+import { startGroupCoordinator, stopGroupCoordinator } from './groups/offsets-topic.js';
 import { closePool } from '../workers/pool.js';
 
 /** How often logs get their upkeep (flush.ms, retention, deleted files): fine enough for flush.ms. */
@@ -81,11 +82,15 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     retentionCheckIntervalMs: v['log.retention.check.interval.ms'] as number,
     cleanerBackoffMs: v['log.cleaner.backoff.ms'] as number,
     cleanerEnabled: v['log.cleaner.enable'] as boolean,
+    producerIdExpirationMs: v['producer.id.expiration.ms'] as number,
+    producerIdExpirationCheckIntervalMs: v['producer.id.expiration.check.interval.ms'] as number,
   };
   const workers = config.derived.numIoThreads;
   const host: PartitionHost = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS);
   const broker = new Broker(config, host);
   await broker.openAll();
+  // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
+  await startGroupCoordinator(broker, { log });
   const router = new Router(broker, HANDLERS);
   const files = new SegmentFiles();
   const connections = new Set<Connection>();
@@ -124,6 +129,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      // Parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so connections drain at once.
+      stopGroupCoordinator(broker);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Stop reading, answer what was read, then close; a connection stuck past the grace

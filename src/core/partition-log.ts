@@ -4,6 +4,7 @@
  *   <log.dir>/<topic>-<partition>/
  *     00000000000000000000.log / .index / .timeindex     oldest segment
  *     00000000000000081920.log / .index / .timeindex     … the last one is active
+ *     00000000000000081920.snapshot                       producer state below that offset (producer-state.ts)
  *     recovery-point-offset-checkpoint                    offsets below it are known flushed
  *     log-start-offset-checkpoint                         offsets below it are deleted
  *     .clean-shutdown                                     present only while closed cleanly
@@ -19,6 +20,12 @@
  * deleteRecords, flushing and recovery are here too; nothing here starts a timer or a thread:
  * the host calls `runRetention(now)`, `flushIfDue(now)` and `removeDeletedFiles(now)`.
  *
+ * Idempotent producers: append() checks each batch that carries a producer id against the
+ * producer state (producer-state.ts) by its header alone; a retried batch is answered with the
+ * offsets it got the first time and not written again. The state is snapshotted at each roll and
+ * at clean close, and rebuilt at open from the newest snapshot plus the headers of the batches
+ * after it.
+ *
  * Offsets: `offset` is absolute, `relativeOffset` is from a segment's base, `position` is a
  * byte in a file. Owned by one thread (a partition worker, or the main thread when inline).
  */
@@ -27,6 +34,9 @@ import { join } from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   Attr,
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD,
+  BATCH_OFFSETS,
   type BatchProblem,
   checkWireBatch,
   setBaseOffset,
@@ -42,6 +52,14 @@ import {
 } from './checkpoint.js';
 import { CLEANED_SUFFIX, type CompactionPlan, type CompactionResult, DEFAULT_MAX_MAP_ENTRIES, SWAP_SUFFIX, runCompaction } from './compaction.js';
 import type { LogConfig } from './log-config.js';
+import {
+  type ActiveProducer,
+  DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  type ProducerBatch,
+  ProducerStateManager,
+  firstOffsetOf,
+  incrementSequence,
+} from './producer-state.js';
 import { type AppendedBatch, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, LogSegment, type RecoveryReport, TIME_INDEX_SUFFIX } from './segment.js';
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
@@ -61,6 +79,8 @@ export interface AppendResult {
   logAppendTimeMs: number;
   logStartOffset: number;
   recordCount: number;
+  /** Set when the batch was a retry of one already appended: the offsets are the original ones and nothing was written. */
+  duplicate?: true;
 }
 
 export interface ReadResult {
@@ -84,6 +104,8 @@ export interface OpenOptions {
   now?: () => number;
   /** Partition leader epoch written into each batch. */
   leaderEpoch?: number;
+  /** producer.id.expiration.ms: idle producers are forgotten after this long (Kafka's default, a day). */
+  producerIdExpirationMs?: number;
 }
 
 export interface SegmentRecovery extends RecoveryReport {
@@ -128,6 +150,10 @@ export class PartitionLog {
   private rollJitterMs = 0;
   private pendingDeletes: { paths: string[]; dueMs: number }[] = [];
   private closed = false;
+  /** Idempotent producers' epochs and last batches, and their snapshot files. */
+  readonly producers: ProducerStateManager;
+  /** The last rebuild of the producer state: the snapshot it loaded (-1: none), and from which offset how many batch headers it read. */
+  producerStateReplay = { fromOffset: 0, batches: 0, snapshotOffset: -1 };
 
   private constructor(dir: string, topic: string, partition: number, config: LogConfig, options: OpenOptions) {
     this.dir = dir;
@@ -141,6 +167,8 @@ export class PartitionLog {
     const marker = join(dir, CLEAN_SHUTDOWN_MARKER);
     this.wasCleanShutdown = existsSync(marker);
     this.load();
+    this.producers = new ProducerStateManager(dir, options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    this.loadProducerState();
     if (this.wasCleanShutdown) unlinkSync(marker);
     this.chooseJitter();
   }
@@ -278,6 +306,8 @@ export class PartitionLog {
     }
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
     const batches: AppendedBatch[] = [];
+    // The batches that carry a producer id, with the index of each in `batches`.
+    let producerBatches: (ProducerBatch & { index: number })[] | undefined;
     let nextOffset = this.logEndOffset;
     let recordCount = 0;
     const firstOffset = nextOffset;
@@ -290,10 +320,42 @@ export class PartitionLog {
       const attributes = records.readInt16BE(at + 21);
       if (attributes & Attr.control) return fail(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
       const count = records.readInt32BE(at + 57);
+      // Idempotence, from the header only: producerId ≥ 0 exactly when its high word is.
+      if (records.readInt32BE(at + BATCH_OFFSETS.producerId) >= 0) {
+        const producerId = readInt64(records, at + BATCH_OFFSETS.producerId);
+        // No transaction coordinator: the same answer as InitProducerId with a transactional id.
+        if (attributes & Attr.transactional) return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported by this broker');
+        const baseSequence = records.readInt32BE(at + BATCH_OFFSETS.baseSequence);
+        if (baseSequence < 0) return fail(ErrorCode.INVALID_RECORD, `sequence ${baseSequence} in a batch of producer ${producerId}`);
+        (producerBatches ??= []).push({
+          producerId,
+          producerEpoch: records.readInt16BE(at + BATCH_OFFSETS.producerEpoch),
+          firstSeq: baseSequence,
+          lastSeq: incrementSequence(baseSequence, count - 1),
+          index: batches.length,
+        });
+      }
       batches.push({ at, size: check.size, lastOffset: nextOffset + count - 1, maxTimestamp: readInt64(records, at + 35) });
       nextOffset += count;
       recordCount += count;
       at += check.size;
+    }
+    if (producerBatches) {
+      const verdict = this.producers.checkAppend(producerBatches);
+      const dup = verdict.duplicate;
+      if (dup) {
+        // A retry of a batch already in the log: its original offsets, nothing written.
+        return {
+          errorCode: ErrorCode.NONE,
+          baseOffset: firstOffsetOf(dup),
+          lastOffset: dup.lastOffset,
+          logAppendTimeMs: logAppendTime ? dup.timestamp : -1,
+          logStartOffset: this.logStartOffset,
+          recordCount: dup.offsetDelta + 1,
+          duplicate: true,
+        };
+      }
+      if (verdict.errorCode !== ErrorCode.NONE) return fail(verdict.errorCode, verdict.errorMessage ?? '');
     }
     for (const b of batches) {
       setBaseOffset(records, b.at, b.lastOffset - records.readInt32BE(b.at + 23));
@@ -305,6 +367,13 @@ export class PartitionLog {
     }
     this.maybeRoll(records.length, nextOffset - 1, now);
     this.activeSegment.append(records, 0, records.length, batches, now);
+    // After the write (and after a roll's snapshot, which must not include these batches).
+    if (producerBatches) {
+      for (const p of producerBatches) {
+        const b = batches[p.index]!;
+        this.producers.update(p.producerId, p.producerEpoch, p.lastSeq, b.lastOffset - records.readInt32BE(b.at + 23), b.lastOffset, b.maxTimestamp);
+      }
+    }
     this.unflushedMessages += recordCount;
     if (!options.deferFlush) this.flushIfDue(now);
     return {
@@ -338,6 +407,8 @@ export class PartitionLog {
     this.chooseJitter();
     this.recoveryPoint = old.nextOffset;
     this.writeCheckpoints();
+    // Kafka's snapshot at roll: the state of every batch below the new segment's base offset.
+    this.producers.takeSnapshot(segment.baseOffset);
     return segment;
   }
 
@@ -475,6 +546,9 @@ export class PartitionLog {
     const paths = oldest.markDeleted();
     this.pendingDeletes.push({ paths, dueMs: this.now() + this.config.fileDeleteDelayMs });
     this.logStartOffset = Math.max(this.logStartOffset, this.segments[0]!.baseOffset);
+    // Snapshots of deleted segments go with them; the newest stays, and the state in memory
+    // is untouched: producers outlive the segments they wrote to until they expire.
+    this.producers.deleteSnapshotsBelow(this.segments[0]!.baseOffset);
   }
 
   /** Removes the renamed files of deleted segments whose delay has passed. */
@@ -615,6 +689,59 @@ export class PartitionLog {
     if (swaps.length) syncDirectory(this.dir);
   }
 
+  // --- Idempotent producers ------------------------------------------------------------------
+
+  /**
+   * Rebuilds the producer state: the newest snapshot at or below the log end offset (newer
+   * ones are from before a truncation and are deleted), then the headers of the batches from
+   * the snapshot's offset (or the log start, if later) to the log end — never their records.
+   * After a clean close the snapshot is at the log end and nothing is replayed; after a crash
+   * the batches appended since the last roll are.
+   *
+   * Without any snapshot (a log written before producer state was kept, or whose snapshots
+   * were lost) only the last two segments are replayed, Kafka's shortcut for a clean start
+   * without snapshots, applied after a crash too so that start-up time stays bounded: a
+   * producer last seen before them is unknown and accepted at any sequence, as after expiration.
+   */
+  private loadProducerState(): void {
+    const now = this.now();
+    const snapshotOffset = this.producers.loadLatestSnapshot(this.logEndOffset, now);
+    const from = Math.max(snapshotOffset ?? this.segments[Math.max(0, this.segments.length - 2)]!.baseOffset, this.logStartOffset);
+    let batches = 0;
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= from) continue;
+      const start = segment.baseOffset >= from ? 0 : segment.findBatch(from)?.position;
+      if (start === undefined) continue;
+      batches += scanBatchHeaders(segment, start, (buf, at) => {
+        if (buf.readInt32BE(at + BATCH_OFFSETS.producerId) < 0) return;
+        if (buf.readInt16BE(at + BATCH_OFFSETS.attributes) & Attr.control) return;
+        const baseOffset = readInt64(buf, at);
+        const lastOffsetDelta = buf.readInt32BE(at + BATCH_OFFSETS.lastOffsetDelta);
+        if (baseOffset + lastOffsetDelta < from) return;
+        this.producers.update(
+          readInt64(buf, at + BATCH_OFFSETS.producerId),
+          buf.readInt16BE(at + BATCH_OFFSETS.producerEpoch),
+          incrementSequence(buf.readInt32BE(at + BATCH_OFFSETS.baseSequence), lastOffsetDelta),
+          baseOffset,
+          baseOffset + lastOffsetDelta,
+          readInt64(buf, at + BATCH_OFFSETS.maxTimestamp),
+        );
+      });
+    }
+    this.producers.removeExpired(now);
+    this.producerStateReplay = { fromOffset: from, batches, snapshotOffset: snapshotOffset ?? -1 };
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms; returns how many. */
+  removeExpiredProducers(now = this.now()): number {
+    return this.producers.removeExpired(now);
+  }
+
+  /** The producers this partition knows, for DescribeProducers. */
+  activeProducers(): ActiveProducer[] {
+    return this.producers.activeProducers();
+  }
+
   writeCheckpoints(): void {
     const entry = (offset: number) => [{ topic: this.topic, partition: this.partition, offset }];
     writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), entry(this.recoveryPoint));
@@ -631,6 +758,8 @@ export class PartitionLog {
     }
     this.activeSegment.truncateTo(offset);
     if (this.recoveryPoint > this.logEndOffset) this.recoveryPoint = this.logEndOffset;
+    // Batches past the new end may be in the state: rebuild it from what remains.
+    this.loadProducerState();
   }
 
   /**
@@ -642,6 +771,8 @@ export class PartitionLog {
     this.activeSegment.flushAll();
     this.recoveryPoint = this.logEndOffset;
     this.writeCheckpoints();
+    // The state at the log end: the next open replays nothing.
+    this.producers.takeSnapshot(this.logEndOffset);
     for (const s of this.segments) s.close();
     writeFileSync(join(this.dir, CLEAN_SHUTDOWN_MARKER), '');
     syncDirectory(this.dir);
@@ -668,4 +799,36 @@ export class PartitionLog {
 
 function readInt64(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
+}
+
+/**
+ * Window for header scans: 64 KiB holds the headers of about a thousand small batches in one
+ * read, and costs at most 64 KiB of reading per large batch (whose body is skipped).
+ */
+const HEADER_SCAN_WINDOW_BYTES = 64 * 1024;
+
+/**
+ * Calls `visit(window, at)` for the header of each batch in the segment from `position` on,
+ * reading windows of the file rather than batch by batch. The segment's bytes were checked by
+ * recovery (or trusted after a clean close); a malformed length ends the scan. Returns the
+ * number of headers visited.
+ */
+function scanBatchHeaders(segment: LogSegment, position: number, visit: (window: Buffer, at: number) => void): number {
+  let window: Buffer = Buffer.alloc(0);
+  let windowStart = 0;
+  let visited = 0;
+  while (position + BATCH_HEADER_BYTES <= segment.size) {
+    if (position < windowStart || position + BATCH_HEADER_BYTES > windowStart + window.length) {
+      window = segment.readBytes(position, Math.min(HEADER_SCAN_WINDOW_BYTES, segment.size - position));
+      windowStart = position;
+      if (window.length < BATCH_HEADER_BYTES) break;
+    }
+    const at = position - windowStart;
+    const size = window.readInt32BE(at + BATCH_OFFSETS.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH_HEADER_BYTES) break;
+    visit(window, at);
+    visited++;
+    position += size;
+  }
+  return visited;
 }

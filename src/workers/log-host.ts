@@ -4,8 +4,9 @@
  * A partition worker hosts one LogHost and feeds it commands from its ring; with
  * num.io.threads=0 the broker's main thread hosts one directly. Everything a log needs done on
  * a schedule happens in `tick(now)`: flushes due by flush.ms, retention every
- * log.retention.check.interval.ms, removal of deleted segment files, and compaction passes
- * (cleaned on the piscina pool, swapped in here, one pass at a time).
+ * log.retention.check.interval.ms, removal of deleted segment files, compaction passes
+ * (cleaned on the piscina pool, swapped in here, one pass at a time), and removal of idle
+ * producers every producer.id.expiration.check.interval.ms.
  *
  * Appends may defer their flush (`deferFlush`) so that a caller holding many appends can run
  * `flushDue()` once for all of them before answering: one fdatasync per log covers every batch
@@ -15,6 +16,7 @@
  */
 import type { LogConfig } from '../core/log-config.js';
 import { type AppendResult, PartitionLog, type ReadResult, type SegmentRecovery } from '../core/partition-log.js';
+import { type ActiveProducer, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from '../core/producer-state.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { compactOnPool } from './pool.js';
 
@@ -48,8 +50,20 @@ export interface LogHostOptions {
   cleanerBackoffMs: number;
   /** Whether compaction runs at all (log.cleaner.enable). */
   cleanerEnabled: boolean;
+  /** producer.id.expiration.ms: idle producers' state is dropped after this long; Kafka's default (a day) when absent. */
+  producerIdExpirationMs?: number;
+  /** producer.id.expiration.check.interval.ms: how often; Kafka's default (10 minutes) when absent. */
+  producerIdExpirationCheckIntervalMs?: number;
   now?: () => number;
 }
+
+export interface DescribeProducersResult {
+  errorCode: number;
+  producers: ActiveProducer[];
+}
+
+/** producer.id.expiration.check.interval.ms's default in Kafka. */
+const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
 
 const UNKNOWN = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 
@@ -59,6 +73,7 @@ export class LogHost {
   private readonly now: () => number;
   private lastRetentionMs: number;
   private lastCleanerMs: number;
+  private lastProducerExpirationMs: number;
   private compacting = false;
   /** Logs with appends whose flush was deferred. */
   private readonly touched = new Set<PartitionLog>();
@@ -68,12 +83,16 @@ export class LogHost {
     this.now = options.now ?? Date.now;
     this.lastRetentionMs = this.now();
     this.lastCleanerMs = this.now();
+    this.lastProducerExpirationMs = this.now();
   }
 
   open(p: OpenPartition): PartitionSummary {
     const existing = this.logs.get(p.slot);
     if (existing) return this.summary(p.slot)!;
-    const log = PartitionLog.open(p.logDir, p.topic, p.partition, p.config, { now: this.now });
+    const log = PartitionLog.open(p.logDir, p.topic, p.partition, p.config, {
+      now: this.now,
+      producerIdExpirationMs: this.options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+    });
     this.logs.set(p.slot, log);
     return this.summary(p.slot)!;
   }
@@ -142,6 +161,13 @@ export class LogHost {
     return log.deleteRecords(offset);
   }
 
+  /** The producers a partition knows (DescribeProducers). */
+  describeProducers(slot: number): DescribeProducersResult {
+    const log = this.logs.get(slot);
+    if (!log) return { errorCode: UNKNOWN, producers: [] };
+    return { errorCode: 0, producers: log.activeProducers() };
+  }
+
   /** Scheduled upkeep; call every few hundred milliseconds. */
   tick(now = this.now()): void {
     for (const log of this.logs.values()) {
@@ -151,6 +177,11 @@ export class LogHost {
     if (now - this.lastRetentionMs >= this.options.retentionCheckIntervalMs) {
       this.lastRetentionMs = now;
       for (const log of this.logs.values()) log.runRetention(now);
+    }
+    const expirationCheckMs = this.options.producerIdExpirationCheckIntervalMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS;
+    if (now - this.lastProducerExpirationMs >= expirationCheckMs) {
+      this.lastProducerExpirationMs = now;
+      for (const log of this.logs.values()) log.removeExpiredProducers(now);
     }
     if (this.options.cleanerEnabled && !this.compacting && now - this.lastCleanerMs >= this.options.cleanerBackoffMs) {
       this.lastCleanerMs = now;

@@ -22,10 +22,16 @@
  * Offsets travel as float64: exact below 2^53, like every offset in Spindle.
  *
  * Control plane, on postMessage (rare, and structured data is convenient there):
- * ControlMessage to the worker, ControlReply back.
+ * ControlMessage to the worker, ControlReply back. DescribeProducers travels here ('producers'):
+ * it is an admin request, rare, and its answer grows with the number of producers, which a ring
+ * record of bounded size would have to cap. It is not ordered with the ring's commands, which
+ * it needs not be: an append acknowledged before it was asked is already in the state it reads.
  */
 import type { LogConfig } from '../core/log-config.js';
+import type { ActiveProducer } from '../core/producer-state.js';
 import type { LogHostOptions, OpenPartition, PartitionSummary } from './log-host.js';
+
+export type { ActiveProducer };
 
 export const Op = Object.freeze({ Append: 1, Read: 2, ListOffset: 3, DeleteRecords: 4 } as const);
 export type Op = (typeof Op)[keyof typeof Op];
@@ -77,14 +83,21 @@ export interface DeleteRecordsReply {
   lowWatermark: number;
 }
 
+export interface DescribeProducersReply {
+  errorCode: number;
+  producers: ActiveProducer[];
+}
+
 export type ControlMessage =
   | { type: 'open'; id: number; partition: OpenPartition }
   | { type: 'close'; id: number; slot: number; remove: boolean }
   | { type: 'config'; id: number; slot: number; config: LogConfig }
+  | { type: 'producers'; id: number; slot: number }
   | { type: 'shutdown'; id: number };
 
 export type ControlReply =
   | { type: 'opened'; id: number; summary: PartitionSummary }
+  | ({ type: 'producers'; id: number } & DescribeProducersReply)
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; message: string };
 

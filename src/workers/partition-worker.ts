@@ -133,6 +133,9 @@ port.on('message', (m: ControlMessage) => {
         host.setConfig(m.slot, m.config);
         answer = { type: 'done', id: m.id };
         break;
+      case 'producers':
+        answer = { type: 'producers', id: m.id, ...host.describeProducers(m.slot) };
+        break;
       case 'shutdown':
         running = false;
         clearInterval(timer);

@@ -327,6 +327,11 @@ function parseAndValidate(def: Checked, raw: unknown, origin: string, embedded: 
   return Array.isArray(value) ? Object.freeze([...value]) : value;
 }
 
+/** One broker key's value from text, parsed and checked as a file's would be (dynamic broker configs); throws ConfigError. */
+export function parseConfigText(def: ConfigKeyDef, text: string, origin: string): Value {
+  return parseAndValidate({ key: def.name, type: def.type, validation: def.validation }, text, origin, false);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Formatting values as Kafka prints them
 

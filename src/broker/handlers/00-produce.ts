@@ -13,7 +13,8 @@
  * on their connection (router/connection.ts): their appends reach each partition's ring in
  * request order.
  *
- * Not yet: idempotent deduplication and transactions (the consumer-group issue).
+ * Idempotent producers are deduplicated by the partition's log (core/producer-state.ts);
+ * transactions are not supported.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
@@ -52,6 +53,10 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
   const p = topic.partitions[index];
   if (!p) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record data');
+  // Take this request's place in the partition's order before any await.
+  const previous = p.lastDispatch;
+  let dispatched!: () => void;
+  p.lastDispatch = new Promise((resolve) => (dispatched = resolve));
   let data = records;
   const wanted = topic.config.values['compression.type'];
   if (wanted !== 'producer') {
@@ -60,11 +65,16 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
       try {
         data = await recompressOnPool(data, codec.type);
       } catch (e) {
+        await previous;
+        dispatched();
         return failed(index, ErrorCode.CORRUPT_MESSAGE, (e as Error).message);
       }
     }
   }
-  const r = await broker.host.append(p.handle, data);
+  await previous;
+  const pending = broker.host.append(p.handle, data);
+  dispatched();
+  const r = await pending;
   if (r.errorCode !== 0) return failed(index, r.errorCode, null);
   broker.noteOffsets(p, r.logStartOffset, r.logEndOffset);
   return {

@@ -9,9 +9,9 @@
  */
 import type { LogConfig } from '../../core/log-config.js';
 import type { PartitionSummary } from '../../workers/log-host.js';
-import type { AppendReply, DeleteRecordsReply, ListOffsetReply, ReadReply } from '../../workers/messages.js';
+import type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, ReadReply } from '../../workers/messages.js';
 
-export type { AppendReply, DeleteRecordsReply, ListOffsetReply, ReadReply };
+export type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, ReadReply };
 
 export interface PartitionHandle {
   readonly slot: number;
@@ -37,6 +37,8 @@ export interface PartitionHost {
   read(handle: PartitionHandle, offset: number, maxBytes: number): Promise<ReadReply>;
   listOffset(handle: PartitionHandle, timestamp: number): Promise<ListOffsetReply>;
   deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsReply>;
+  /** The idempotent producers the partition knows (DescribeProducers). */
+  describeProducers(handle: PartitionHandle): Promise<DescribeProducersReply>;
   /** Flushes and closes every log cleanly (clean-shutdown markers), then stops the workers. */
   shutdown(): Promise<void>;
 }

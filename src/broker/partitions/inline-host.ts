@@ -4,7 +4,7 @@
  */
 import type { LogConfig } from '../../core/log-config.js';
 import { LogHost, type LogHostOptions } from '../../workers/log-host.js';
-import type { AppendReply, DeleteRecordsReply, ListOffsetReply, ReadReply } from '../../workers/messages.js';
+import type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, ReadReply } from '../../workers/messages.js';
 import type { OpenRequest, PartitionHandle, PartitionHost } from './host.js';
 
 export class InlineHost implements PartitionHost {
@@ -63,6 +63,10 @@ export class InlineHost implements PartitionHost {
 
   async deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsReply> {
     return this.host.deleteRecords(handle.slot, offset);
+  }
+
+  async describeProducers(handle: PartitionHandle): Promise<DescribeProducersReply> {
+    return this.host.describeProducers(handle.slot);
   }
 
   async shutdown(): Promise<void> {

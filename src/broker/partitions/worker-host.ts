@@ -28,7 +28,16 @@ import {
   writeCommandHeader,
 } from '../../workers/messages.js';
 import { RingConsumer, RingProducer, createRing } from '../../workers/ring.js';
-import type { AppendReply, DeleteRecordsReply, ListOffsetReply, OpenRequest, PartitionHandle, PartitionHost, ReadReply } from './host.js';
+import type {
+  AppendReply,
+  DeleteRecordsReply,
+  DescribeProducersReply,
+  ListOffsetReply,
+  OpenRequest,
+  PartitionHandle,
+  PartitionHost,
+  ReadReply,
+} from './host.js';
 
 export const COMMAND_RING_BYTES = 64 * 1024 * 1024;
 export const REPLY_RING_BYTES = 4 * 1024 * 1024;
@@ -199,6 +208,13 @@ export class WorkerHost implements PartitionHost {
   async deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsReply> {
     const b = await this.workerOf(handle).send(Op.DeleteRecords, handle.slot, 8, (view, at) => view.writeDoubleLE(offset, at));
     return { errorCode: b.readInt32LE(8), lowWatermark: b.readDoubleLE(12) };
+  }
+
+  /** A control message rather than a ring op: rare, and its answer has no fixed size (messages.ts). */
+  async describeProducers(handle: PartitionHandle): Promise<DescribeProducersReply> {
+    const r = await this.workerOf(handle).controlCall({ type: 'producers', slot: handle.slot } as ControlMessage);
+    if (r.type === 'producers') return { errorCode: r.errorCode, producers: r.producers };
+    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, producers: [] };
   }
 
   async shutdown(): Promise<void> {

@@ -1,0 +1,118 @@
+/**
+ * Loading __consumer_offsets at start: every record of every partition, oldest first, handed
+ * to a callback (the coordinator's replay).
+ *
+ *   for each partition, from its log start to its log end:
+ *     host.read(offset, loadBufferBytes) ──► file slice (segment path, position, length)
+ *     read the slice from the file ──► complete batches ──► records (decompressed)
+ *     next offset = last batch's base offset + lastOffsetDelta + 1
+ *
+ * Reads go through the PartitionHost like a fetch (so the worker that owns the log answers),
+ * and the bytes are read from the segment file with node:fs, as fetch-stream.ts does. A slice
+ * always starts at a batch and holds the first batch whole, so every read makes progress; a
+ * trailing partial batch is read again next time. Control batches (transaction markers) carry
+ * no group data and are skipped. A segment removed by the cleaner between the read and the
+ * file access is found under its `.deleted` name, as for fetches.
+ *
+ * Main thread, at start-up, before the listeners accept connections.
+ */
+import { open } from 'node:fs/promises';
+import { ErrorCode } from '../../protocol/errors.js';
+import { Attr, batchPositions, decodeBatchDecompressing, readBatchHeader } from '../../protocol/records/batch.js';
+import type { Broker, PartitionState } from '../broker.js';
+
+export interface LoadStats {
+  partitions: number;
+  batches: number;
+  records: number;
+  bytes: number;
+}
+
+async function readSlice(path: string, position: number, length: number): Promise<Buffer> {
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    file = await open(`${path}.deleted`, 'r');
+  }
+  try {
+    const out = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await file.read(out, got, length - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return out.subarray(0, got);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Reads one partition from its log start to its end; returns what it read. */
+export async function loadPartition(
+  broker: Broker,
+  p: PartitionState,
+  loadBufferBytes: number,
+  each: (key: Buffer | null, value: Buffer | null) => void,
+  stats: LoadStats,
+): Promise<void> {
+  let offset = p.logStartOffset;
+  const end = p.logEndOffset;
+  while (offset < end) {
+    const reply = await broker.host.read(p.handle, offset, loadBufferBytes);
+    broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
+    if (reply.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && offset < reply.logStartOffset) {
+      offset = reply.logStartOffset;
+      continue;
+    }
+    if (reply.errorCode !== 0) throw new Error(`__consumer_offsets-${p.partition}: read at ${offset} failed with error ${reply.errorCode}`);
+    if (!reply.slice) break;
+    const bytes = await readSlice(reply.slice.path, reply.slice.position, reply.slice.length);
+    stats.bytes += bytes.length;
+    let next = offset;
+    for (const { at } of batchPositions(bytes)) {
+      const header = readBatchHeader(bytes, at);
+      const lastOffset = header.baseOffset + header.lastOffsetDelta;
+      if (lastOffset < offset) continue;
+      next = lastOffset + 1;
+      stats.batches++;
+      if ((header.attributes & Attr.control) !== 0) continue;
+      const batch = decodeBatchDecompressing(bytes, at);
+      for (const r of batch.records) {
+        if (r.offset < offset) continue;
+        stats.records++;
+        each(r.key, r.value);
+      }
+    }
+    if (next === offset) throw new Error(`__consumer_offsets-${p.partition}: no complete batch at offset ${offset}`);
+    offset = next;
+  }
+  stats.partitions++;
+}
+
+/**
+ * Partitions read at once. Each read holds up to offsets.load.buffer.size (5 MiB by default),
+ * so 4 bound the loader's memory near 20 MiB while still overlapping the reads of the workers.
+ */
+export const LOAD_CONCURRENCY = 4;
+
+/**
+ * Reads every partition of the topic. Records of different partitions interleave, which is
+ * harmless: every record of a group is in one partition, and each partition is read in order.
+ */
+export async function loadTopic(broker: Broker, topic: string, loadBufferBytes: number, each: (key: Buffer | null, value: Buffer | null) => void): Promise<LoadStats> {
+  const stats: LoadStats = { partitions: 0, batches: 0, records: 0, bytes: 0 };
+  const state = broker.topics.get(topic);
+  if (!state) return stats;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < state.partitions.length) {
+      const p = state.partitions[next++]!;
+      await loadPartition(broker, p, loadBufferBytes, each, stats);
+    }
+  };
+  await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
+  return stats;
+}

@@ -1,0 +1,99 @@
+/**
+ * DeleteTopics (key 20), v0-6.
+ *
+ * Topics are named in `topicNames` up to v5; from v6 each entry of `topics` gives a name or a
+ * topic id. The request is sorted out as Kafka's ControllerApis.deleteTopics does, with its
+ * codes and messages: an entry with neither name nor id, or with both, is INVALID_REQUEST; a
+ * name or id given twice is refused for every copy ("Duplicate topic name." / "Duplicate topic
+ * id."), as is a name whose topic's id was also given. Unknown names answer
+ * UNKNOWN_TOPIC_OR_PARTITION, unknown ids UNKNOWN_TOPIC_ID (with a null name). The rest are
+ * deleted (Broker.deleteTopic: logs closed, directories removed, the topic gone from the
+ * TopicStore before the answer), and answered with their name and id.
+ *
+ * With delete.topic.enable=false every entry answers TOPIC_DELETION_DISABLED, or
+ * INVALID_REQUEST before v3, as Kafka does.
+ *
+ * Deviations: internal topics (__consumer_offsets, __transaction_state) are refused with
+ * TOPIC_AUTHORIZATION_FAILED (Broker.deleteTopic), where Kafka would delete them. Answers come
+ * in request order; Kafka shuffles them so that positions reveal nothing about authorization.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { DeleteTopics } from '../../protocol/messages/index.js';
+import type { ResponseOf } from '../../protocol/schema.js';
+import { defineHandler } from '../router.js';
+
+type TopicResult = ResponseOf<typeof DeleteTopics>['responses'][number];
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export default defineHandler({
+  api: DeleteTopics,
+  async handle({ broker, version }, request) {
+    const entries: { name: string | null; topicId: string }[] =
+      version >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    const responses: TopicResult[] = [];
+    const answer = (name: string | null, topicId: string, errorCode: number, errorMessage: string | null = null): void => {
+      responses.push({ name, topicId, errorCode, errorMessage });
+    };
+
+    if (!(broker.config.values['delete.topic.enable'] as boolean)) {
+      const errorCode = version < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED;
+      for (const e of entries) answer(e.name, e.topicId, errorCode, 'Topic deletion is disabled.');
+      return { throttleTimeMs: 0, responses };
+    }
+
+    const names = new Set<string>();
+    const repeatedNames = new Set<string>();
+    const ids = new Set<string>();
+    const repeatedIds = new Set<string>();
+    const addName = (name: string): void => {
+      if (repeatedNames.has(name) || names.has(name)) {
+        repeatedNames.add(name);
+        names.delete(name);
+      } else {
+        names.add(name);
+      }
+    };
+    for (const e of entries) {
+      if (e.name === null) {
+        if (e.topicId === ZERO_UUID) answer(null, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.');
+        else if (repeatedIds.has(e.topicId) || ids.has(e.topicId)) {
+          repeatedIds.add(e.topicId);
+          ids.delete(e.topicId);
+        } else ids.add(e.topicId);
+      } else if (e.topicId === ZERO_UUID) {
+        addName(e.name);
+      } else {
+        answer(e.name, e.topicId, ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.');
+      }
+    }
+    for (const name of repeatedNames) answer(name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+    for (const id of repeatedIds) answer(null, id, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.');
+
+    const toDelete = new Map<string, string>(); // topic id → name
+    for (const id of ids) {
+      const state = broker.topicById(id);
+      if (state) toDelete.set(id, state.meta.name);
+      else answer(null, id, ErrorCode.UNKNOWN_TOPIC_ID);
+    }
+    for (const name of names) {
+      const state = broker.topics.get(name);
+      if (!state) {
+        answer(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      const id = state.meta.topicId;
+      if (repeatedIds.has(id) || toDelete.has(id)) {
+        toDelete.delete(id);
+        answer(name, id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.');
+        continue;
+      }
+      toDelete.set(id, name);
+    }
+    for (const [id, name] of toDelete) {
+      const problem = await broker.deleteTopic(name);
+      answer(name, id, problem?.errorCode ?? 0, problem?.errorMessage ?? null);
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

@@ -1,0 +1,126 @@
+/**
+ * InitProducerId (key 22), v0-5.
+ *
+ * Without a transactional id (null) the producer is idempotent only, and gets a new producer id
+ * with epoch 0 — also when it presents its current id and epoch (v3+). That is Kafka's answer
+ * (TransactionCoordinator.handleInitProducerId allocates a new id for every such request): an
+ * idempotent client bumps its epoch itself, without asking the broker (KIP-360; the Java
+ * client and librdkafka both do), and asks for an id only at start, after the epoch would
+ * overflow, or after an error that made it give its id up. The partitions accept a new epoch
+ * starting at sequence 0 (core/producer-state.ts).
+ *
+ * With a transactional id: Spindle has no transaction coordinator, and Kafka has no
+ * "transactions off" mode to copy. The answer chosen is TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+ * as if no principal were allowed any transactional id: the Java client and librdkafka both
+ * treat it as fatal at once, with an error naming the transactional id, where the retriable
+ * COORDINATOR_NOT_AVAILABLE would keep initTransactions() retrying until max.block.ms and then
+ * report only a timeout. An empty transactional id is INVALID_REQUEST, as in Kafka. A
+ * transactional batch that reaches a partition anyway gets the same error (partition-log.ts).
+ *
+ * Producer ids are unique across restarts. They are handed out from blocks of
+ * PRODUCER_ID_BLOCK_SIZE, and the end of a block is written durably before any id of it is
+ * given out:
+ *
+ *   <first log dir>/__spindle_metadata/producer-ids.json     {"version":1,"nextBlockStart":2000}
+ *
+ * written to a `.tmp` file, fsynced, renamed over the old one, the directory fsynced. A restart
+ * starts at nextBlockStart, from which no id was ever given: at most one block of ids goes unused
+ * per restart.
+ *
+ * When no block can be made durable (an I/O error, an unreadable file) the answer is the
+ * retriable COORDINATOR_LOAD_IN_PROGRESS, Kafka's answer when its id manager has no block yet.
+ *
+ * Main thread; the file is written once per block, synchronously.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { syncDirectory } from '../../core/checkpoint.js';
+import { METADATA_DIR } from '../../core/topic-store.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { InitProducerId } from '../../protocol/messages/index.js';
+import type { Broker } from '../broker.js';
+import { defineHandler } from '../router.js';
+
+export const PRODUCER_IDS_FILE = 'producer-ids.json';
+/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE: one durable write per thousand producers. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+/** Ids stay exact as JavaScript numbers (every int64 in Spindle is exact below 2^53). */
+const MAX_PRODUCER_ID = Number.MAX_SAFE_INTEGER;
+
+/** Durable allocation of producer ids in blocks (Kafka's ProducerIdManager, for one node). */
+export class ProducerIdBlocks {
+  readonly file: string;
+  private next: number;
+  private blockEnd: number;
+
+  constructor(metadataDir: string) {
+    mkdirSync(metadataDir, { recursive: true });
+    this.file = join(metadataDir, PRODUCER_IDS_FILE);
+    this.next = this.readNextBlockStart();
+    this.blockEnd = this.next;
+  }
+
+  private readNextBlockStart(): number {
+    if (!existsSync(this.file)) return 0;
+    const saved = JSON.parse(readFileSync(this.file, 'utf8')) as { version?: unknown; nextBlockStart?: unknown };
+    const start = saved.nextBlockStart;
+    if (saved.version !== 1 || typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) {
+      throw new Error(`${this.file}: not a producer id block record (version 1 with a nextBlockStart)`);
+    }
+    return start;
+  }
+
+  /** The next producer id; a new block is persisted first when the current one is used up. */
+  nextId(): number {
+    if (this.next >= this.blockEnd) {
+      const end = this.next + PRODUCER_ID_BLOCK_SIZE;
+      if (end > MAX_PRODUCER_ID) throw new Error('producer ids are exhausted');
+      this.persist(end);
+      this.blockEnd = end;
+    }
+    return this.next++;
+  }
+
+  private persist(nextBlockStart: number): void {
+    const tmp = `${this.file}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, `${JSON.stringify({ version: 1, nextBlockStart })}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+    syncDirectory(join(this.file, '..'));
+  }
+}
+
+const allocators = new WeakMap<Broker, ProducerIdBlocks>();
+
+function allocatorOf(broker: Broker): ProducerIdBlocks {
+  let a = allocators.get(broker);
+  if (!a) {
+    a = new ProducerIdBlocks(join(broker.config.derived.logDirs[0]!, METADATA_DIR));
+    allocators.set(broker, a);
+  }
+  return a;
+}
+
+const refused = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 });
+
+export default defineHandler({
+  api: InitProducerId,
+  async handle({ broker }, request) {
+    if (request.transactionalId === '') return refused(ErrorCode.INVALID_REQUEST);
+    if (request.transactionalId !== null) return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    let producerId: number;
+    try {
+      producerId = allocatorOf(broker).nextId();
+    } catch (e) {
+      // No id is handed out unless its block is on disk; the client retries.
+      console.error(`InitProducerId: ${(e as Error).message}`);
+      return refused(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+  },
+});

@@ -1,0 +1,73 @@
+/**
+ * AlterConfigs (key 33), v0-2: the legacy form, which replaces every dynamic config of a
+ * resource with the ones sent (IncrementalAlterConfigs, key 44, changes single keys).
+ *
+ *   TOPIC   the topic's overrides become exactly the configs sent: checked with
+ *           resolveTopicConfig (INVALID_CONFIG naming the key), written to the TopicStore and
+ *           given to the partition logs. The default resource '' is INVALID_REQUEST, an illegal
+ *           name INVALID_TOPIC_EXCEPTION, an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
+ *   BROKER  '' replaces the cluster-wide dynamic defaults, this node's id its own dynamic
+ *           configs; only keys Spindle changes at run time are accepted (config/dynamic.ts),
+ *           and a refusal is INVALID_REQUEST, as Kafka answers for broker configs. The change
+ *           is persisted in broker-configs.json and reaches every topic without an override.
+ *   other   INVALID_REQUEST (no broker loggers, client-metrics or group configs here).
+ *
+ * Before any of that, as in Kafka's ConfigAdminManager: a resource named twice is refused for
+ * every copy, as is a resource with a key twice or a null value (INVALID_REQUEST).
+ * validateOnly runs every check and changes nothing. Resources are applied one after another,
+ * in request order, each answered on its own.
+ */
+import { AlterConfigs } from '../../protocol/messages/index.js';
+import type { RequestOf } from '../../protocol/schema.js';
+import type { Broker } from '../broker.js';
+import { defineHandler } from '../router.js';
+import {
+  alterBrokerConfigs,
+  alterTopicConfigs,
+  brokerScope,
+  entriesProblem,
+  type Problem,
+  REPEATED_RESOURCE,
+  repeatedResources,
+  ResourceType,
+  topicResourceProblem,
+  unsupportedResourceType,
+} from './config-resources.js';
+
+type Resource = RequestOf<typeof AlterConfigs>['resources'][number];
+
+async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promise<Problem | undefined> {
+  const bad = entriesProblem(r.configs);
+  if (bad) return bad;
+  const next: Record<string, string> = {};
+  for (const c of r.configs) next[c.name] = c.value!;
+  switch (r.resourceType) {
+    case ResourceType.TOPIC:
+      return topicResourceProblem(broker, r.resourceName) ?? (await alterTopicConfigs(broker, r.resourceName, next, validateOnly));
+    case ResourceType.BROKER: {
+      const scope = brokerScope(broker, r.resourceName, false);
+      if (typeof scope !== 'string') return scope;
+      return alterBrokerConfigs(broker, scope, next, validateOnly);
+    }
+    default:
+      return unsupportedResourceType(r.resourceType);
+  }
+}
+
+export default defineHandler({
+  api: AlterConfigs,
+  async handle({ broker }, request) {
+    const repeated = repeatedResources(request.resources);
+    const responses = [];
+    for (const [i, r] of request.resources.entries()) {
+      const problem = repeated.has(i) ? REPEATED_RESOURCE : await alter(broker, r, request.validateOnly);
+      responses.push({
+        errorCode: problem?.errorCode ?? 0,
+        errorMessage: problem?.errorMessage ?? null,
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+      });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

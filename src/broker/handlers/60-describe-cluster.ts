@@ -1,0 +1,52 @@
+/**
+ * DescribeCluster (key 60), v0-1.
+ *
+ * This node is the whole cluster: the only broker and the controller. Answered as Kafka's
+ * broker answers (AuthHelper.computeDescribeClusterResponse): endpointType 1 (brokers, the only
+ * type before v1) lists this node with its advertised address; a request for controllers (2)
+ * sent to this broker listener is MISMATCHED_ENDPOINT_TYPE, and an unknown type
+ * UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST in v0, which cannot name another type anyway).
+ * With includeClusterAuthorizedOperations, the operations a cluster resource supports are all
+ * granted, as on a Kafka broker without an authorizer; otherwise the field is Int.MinValue.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { DescribeCluster } from '../../protocol/messages/index.js';
+import { defineHandler } from '../router.js';
+
+const BROKER_ENDPOINTS = 1;
+const CONTROLLER_ENDPOINTS = 2;
+const NO_OPERATIONS = -2147483648;
+/** AclOperation codes a cluster resource supports: CREATE 5, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12, CREATE_TOKENS 13, DESCRIBE_TOKENS 14. */
+const ALL_CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12, 13, 14].reduce((bits, op) => bits | (1 << op), 0);
+
+export default defineHandler({
+  api: DescribeCluster,
+  async handle({ broker, version }, request) {
+    const refused = (errorCode: number, errorMessage: string) => ({
+      throttleTimeMs: 0,
+      errorCode: version === 0 ? ErrorCode.INVALID_REQUEST : errorCode,
+      errorMessage,
+      endpointType: BROKER_ENDPOINTS,
+      clusterId: '',
+      controllerId: -1,
+      brokers: [],
+      clusterAuthorizedOperations: NO_OPERATIONS,
+    });
+    if (request.endpointType === CONTROLLER_ENDPOINTS) {
+      return refused(ErrorCode.MISMATCHED_ENDPOINT_TYPE, 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER');
+    }
+    if (request.endpointType !== BROKER_ENDPOINTS) {
+      return refused(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, `Unsupported endpoint type ${request.endpointType}`);
+    }
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      endpointType: BROKER_ENDPOINTS,
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : NO_OPERATIONS,
+    };
+  },
+});

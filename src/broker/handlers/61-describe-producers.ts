@@ -1,0 +1,46 @@
+/**
+ * DescribeProducers (key 61), v0.
+ *
+ * Per partition asked for, the idempotent producers its log knows — those that wrote to it
+ * within producer.id.expiration.ms — with their epoch, the last sequence and the max timestamp
+ * of their last batch. The partition's owner answers (a control message to its worker,
+ * workers/messages.ts). Without transactions coordinatorEpoch is always -1 and
+ * currentTxnStartOffset -1. An unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION for that
+ * partition alone; every partition is led here, so NOT_LEADER_OR_FOLLOWER never occurs.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { DescribeProducers } from '../../protocol/messages/index.js';
+import { defineHandler } from '../router.js';
+
+export default defineHandler({
+  api: DescribeProducers,
+  async handle({ broker }, request) {
+    const topics = await Promise.all(
+      request.topics.map(async (t) => {
+        const topic = broker.topics.get(t.name);
+        const partitions = await Promise.all(
+          t.partitionIndexes.map(async (partitionIndex) => {
+            const state = topic?.partitions[partitionIndex];
+            if (!state) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+            const r = await broker.host.describeProducers(state.handle);
+            return {
+              partitionIndex,
+              errorCode: r.errorCode,
+              errorMessage: null,
+              activeProducers: r.producers.map((p) => ({
+                producerId: p.producerId,
+                producerEpoch: p.producerEpoch,
+                lastSequence: p.lastSequence,
+                lastTimestamp: p.lastTimestamp,
+                coordinatorEpoch: -1,
+                currentTxnStartOffset: -1,
+              })),
+            };
+          }),
+        );
+        return { name: t.name, partitions };
+      }),
+    );
+    return { throttleTimeMs: 0, topics };
+  },
+});
