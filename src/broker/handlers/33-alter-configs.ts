@@ -24,11 +24,10 @@ import { defineHandler } from '../router.js';
 import {
   alterBrokerConfigs,
   alterTopicConfigs,
+  alterEach,
   brokerScope,
   entriesProblem,
   type Problem,
-  REPEATED_RESOURCE,
-  repeatedResources,
   ResourceType,
   topicResourceProblem,
   unsupportedResourceType,
@@ -57,17 +56,6 @@ async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promis
 export default defineHandler({
   api: AlterConfigs,
   async handle({ broker }, request) {
-    const repeated = repeatedResources(request.resources);
-    const responses = [];
-    for (const [i, r] of request.resources.entries()) {
-      const problem = repeated.has(i) ? REPEATED_RESOURCE : await alter(broker, r, request.validateOnly);
-      responses.push({
-        errorCode: problem?.errorCode ?? 0,
-        errorMessage: problem?.errorMessage ?? null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      });
-    }
-    return { throttleTimeMs: 0, responses };
+    return alterEach(request.resources, (r) => alter(broker, r, request.validateOnly));
   },
 });

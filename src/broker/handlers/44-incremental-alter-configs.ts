@@ -30,11 +30,10 @@ import {
   alterBrokerConfigs,
   alterTopicConfigs,
   applyOperations,
+  alterEach,
   brokerScope,
   entriesProblem,
   type Problem,
-  REPEATED_RESOURCE,
-  repeatedResources,
   ResourceType,
   topicResourceProblem,
   unsupportedResourceType,
@@ -68,17 +67,6 @@ async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promis
 export default defineHandler({
   api: IncrementalAlterConfigs,
   async handle({ broker }, request) {
-    const repeated = repeatedResources(request.resources);
-    const responses = [];
-    for (const [i, r] of request.resources.entries()) {
-      const problem = repeated.has(i) ? REPEATED_RESOURCE : await alter(broker, r, request.validateOnly);
-      responses.push({
-        errorCode: problem?.errorCode ?? 0,
-        errorMessage: problem?.errorMessage ?? null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      });
-    }
-    return { throttleTimeMs: 0, responses };
+    return alterEach(request.resources, (r) => alter(broker, r, request.validateOnly));
   },
 });

@@ -90,6 +90,28 @@ export function repeatedResources(resources: readonly { resourceType: number; re
 
 export const REPEATED_RESOURCE: Problem = Object.freeze({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource must appear at most once.' });
 
+/**
+ * The answer of AlterConfigs and IncrementalAlterConfigs: each resource altered in turn by
+ * `alter`, a resource named twice in the request refused for every copy.
+ */
+export async function alterEach<R extends { resourceType: number; resourceName: string }>(
+  resources: readonly R[],
+  alter: (r: R) => Promise<Problem | undefined>,
+) {
+  const repeated = repeatedResources(resources);
+  const responses = [];
+  for (const [i, r] of resources.entries()) {
+    const problem = repeated.has(i) ? REPEATED_RESOURCE : await alter(r);
+    responses.push({
+      errorCode: problem?.errorCode ?? 0,
+      errorMessage: problem?.errorMessage ?? null,
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+    });
+  }
+  return { throttleTimeMs: 0, responses };
+}
+
 /** Kafka's checks on one resource's entries before anything else: no key twice, no null value (except to DELETE). */
 export function entriesProblem(configs: readonly { name: string; value: string | null; configOperation?: number }[]): Problem | undefined {
   const names = configs.map((c) => c.name);
