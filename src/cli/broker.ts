@@ -53,7 +53,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   }
   let broker;
   try {
-    broker = await startBroker({ file, env: process.env, flags, log: true });
+    broker = await startBroker({ file, env: process.env, flags, log: true, temporaryDataDir: false });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`spindle broker: ${e.message}`);

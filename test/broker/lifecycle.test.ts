@@ -21,13 +21,15 @@ interface Started {
   stderr: () => string;
 }
 
-/** Starts `spindle broker` on a free port chosen by the OS; resolves once it listens. */
-function startProcess(dir: string, workers: number): Promise<Started> {
+/**
+ * Starts `spindle broker` on a free port chosen by the OS; resolves once it listens. With
+ * `cwd`, no data directory is configured and the broker uses its default, ./data.
+ */
+function startProcess(dir: string, workers: number, cwd?: string): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'broker'], {
-      env: { ...process.env, SPINDLE_LISTENERS: 'PLAINTEXT://127.0.0.1:0', SPINDLE_LOG_DIRS: dir, SPINDLE_NUM_IO_THREADS: String(workers), SPINDLE_CONSOLE_LISTENER: 'none' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, SPINDLE_LISTENERS: 'PLAINTEXT://127.0.0.1:0', SPINDLE_NUM_IO_THREADS: String(workers), SPINDLE_CONSOLE_LISTENER: 'none' };
+    if (!cwd) env.SPINDLE_LOG_DIRS = dir;
+    const child = spawn(process.execPath, [bin, 'broker'], { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
     const guard = setTimeout(() => {
@@ -116,6 +118,21 @@ test('SIGKILL loses no acknowledged record: the broker recovers and serves them 
   p.child.kill('SIGTERM');
   assert.is((await p.exited).code, 0);
   data.remove();
+});
+
+test('with no data directory configured, spindle broker keeps its data under ./data and finds it again', async () => {
+  const cwd = dataDir();
+  let p = await startProcess('', 1, cwd.dir);
+  const offsets = await produceMany(p.bootstrap, 20);
+  p.child.kill('SIGTERM');
+  assert.is((await p.exited).code, 0);
+  assert.ok(existsSync(join(cwd.dir, 'data', 'life-0', '00000000000000000000.log')), 'the log is under ./data');
+  p = await startProcess('', 1, cwd.dir);
+  const got = await readAll(p.bootstrap);
+  offsets.forEach((o, i) => assert.is(got.get(o), `value-${i}`));
+  p.child.kill('SIGTERM');
+  assert.is((await p.exited).code, 0);
+  cwd.remove();
 });
 
 test.run();
