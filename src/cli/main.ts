@@ -3,12 +3,25 @@
  * Data goes to stdout; logs, progress and errors to stderr; a failure exits non-zero.
  */
 import { runBroker } from './broker.js';
+import { runConfigs } from './configs.js';
+import { runConsume } from './consume.js';
+import { runGroups } from './groups.js';
+import { runProduce } from './produce.js';
+import { runTopics } from './topics.js';
 
 const USAGE = `Usage: spindle <command> [options]
 
 Commands:
   broker      run the broker (what \`npm start\` runs)
+  topics      create, list, describe, alter and delete topics
+  produce     send lines of standard input or a file as records
+  consume     print the records of a topic
+  groups      list, describe, reset and delete consumer groups
+  configs     describe and alter topic and broker configs
   help        show this help
+
+The client commands connect to --bootstrap-server HOST:PORT, by default
+$SPINDLE_BOOTSTRAP_SERVER or localhost:9092.
 
 Run 'spindle <command> --help' for a command's options.`;
 
@@ -23,6 +36,16 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     case 'broker':
       return runBroker(rest);
+    case 'topics':
+      return runTopics(rest);
+    case 'produce':
+      return runProduce(rest);
+    case 'consume':
+      return runConsume(rest);
+    case 'groups':
+      return runGroups(rest);
+    case 'configs':
+      return runConfigs(rest);
     default:
       console.error(`spindle: unknown command '${command}'\n\n${USAGE}`);
       return 2;

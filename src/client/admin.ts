@@ -1,0 +1,553 @@
+/**
+ * Admin operations over a Client: topics (create, delete, add partitions, list, describe with
+ * log start and end offsets), configs (describe, alter, incremental alter) for topics and
+ * brokers, consumer groups (list, describe, delete, committed offsets: fetch, commit, reset)
+ * and ListOffsets.
+ *
+ * Where the requests go: topic and config changes to the controller (a broker's own configs to
+ * that broker), group requests to the group's coordinator, ListOffsets to each partition's
+ * leader, ListGroups to every broker (each lists the groups it coordinates).
+ *
+ * Every operation throws on the first failed resource, after sending the whole request: a
+ * KafkaError naming the resource ("topic 'orders': TOPIC_ALREADY_EXISTS (…)"), a ClientError
+ * for an unknown topic, an UnsupportedApiError when the broker does not serve the API.
+ *
+ * Topic size is not reported: it needs DescribeLogDirs, which Spindle neither declares nor
+ * serves, and counting it by fetching the whole log would read every byte.
+ *
+ * Main thread (any single thread).
+ */
+import { ErrorCode } from '../protocol/errors.js';
+import {
+  AlterConfigs,
+  CreatePartitions,
+  CreateTopics,
+  DeleteGroups,
+  DeleteTopics,
+  DescribeConfigs,
+  DescribeGroups,
+  IncrementalAlterConfigs,
+  ListGroups,
+  ListOffsets,
+  OffsetCommit,
+  OffsetFetch,
+} from '../protocol/messages/index.js';
+import { Client, MAX_RETRIES, RETRY_BACKOFF_MS, ZERO_UUID, sleep, type TopicInfo } from './client.js';
+import { type TopicPartitions, decodeAssignment, CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
+import { ClientError, check } from './errors.js';
+
+/** How long the broker may take for a topic change before answering REQUEST_TIMED_OUT. */
+export const ADMIN_TIMEOUT_MS = 30_000;
+
+/** ListOffsets' special timestamps. */
+export const OffsetSpec = Object.freeze({ latest: -1, earliest: -2, maxTimestamp: -3 } as const);
+export type OffsetQuery = 'earliest' | 'latest' | { timestamp: number };
+
+/** Kafka's ConfigResource.Type codes. */
+export const ResourceType = Object.freeze({ topic: 2, broker: 4 } as const);
+export type ResourceKind = keyof typeof ResourceType;
+
+/** Kafka's ConfigEntry.ConfigSource codes, by name. */
+export const CONFIG_SOURCES = [
+  'UNKNOWN',
+  'DYNAMIC_TOPIC_CONFIG',
+  'DYNAMIC_BROKER_CONFIG',
+  'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  'STATIC_BROKER_CONFIG',
+  'DEFAULT_CONFIG',
+  'DYNAMIC_BROKER_LOGGER_CONFIG',
+  'CLIENT_METRICS_CONFIG',
+  'GROUP_CONFIG',
+] as const;
+export const ConfigSource = Object.freeze({ DYNAMIC_TOPIC_CONFIG: 1, DYNAMIC_BROKER_CONFIG: 2, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const);
+
+/** IncrementalAlterConfigs operations. */
+export const AlterOp = Object.freeze({ set: 0, delete: 1, append: 2, subtract: 3 } as const);
+export type AlterOpName = keyof typeof AlterOp;
+
+export interface NewTopic {
+  name: string;
+  /** -1: the broker's num.partitions. */
+  numPartitions?: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+export interface PartitionDescription {
+  partition: number;
+  leaderId: number;
+  replicas: number[];
+  isr: number[];
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: PartitionDescription[];
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isSensitive: boolean;
+  /** CONFIG_SOURCES index. */
+  source: number;
+  isDefault: boolean;
+  synonyms: { name: string; value: string | null; source: number }[];
+}
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  state: string;
+}
+
+export interface MemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** The member's partitions when the group speaks the consumer protocol, else null. */
+  assignment: TopicPartitions[] | null;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: MemberDescription[];
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+  metadata?: string | null;
+}
+
+export interface GroupMemberRef {
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+}
+
+export class Admin {
+  readonly client: Client;
+
+  constructor(client: Client) {
+    this.client = client;
+  }
+
+  // ───────────────────────────── topics ─────────────────────────────
+
+  /** Creates topics; `validateOnly` checks without creating. */
+  async createTopics(topics: NewTopic[], options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<{ name: string; topicId: string }[]> {
+    const c = await this.client.controller();
+    const r = await c.request(
+      CreateTopics,
+      {
+        topics: topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.numPartitions ?? -1,
+          replicationFactor: t.replicationFactor ?? -1,
+          assignments: [],
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+        timeoutMs: options.timeoutMs ?? ADMIN_TIMEOUT_MS,
+        validateOnly: options.validateOnly ?? false,
+      },
+      { timeoutMs: (options.timeoutMs ?? ADMIN_TIMEOUT_MS) + 5_000 },
+    );
+    for (const t of r.topics) check(t.errorCode, `topic '${t.name}'`, t.errorMessage);
+    return r.topics.map((t) => ({ name: t.name, topicId: t.topicId }));
+  }
+
+  async deleteTopics(names: string[], options: { timeoutMs?: number } = {}): Promise<void> {
+    const c = await this.client.controller();
+    const timeoutMs = options.timeoutMs ?? ADMIN_TIMEOUT_MS;
+    const r = await c.request(
+      DeleteTopics,
+      { topics: names.map((name) => ({ name, topicId: ZERO_UUID })), topicNames: names, timeoutMs },
+      { timeoutMs: timeoutMs + 5_000 },
+    );
+    for (const t of r.responses) {
+      if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new ClientError(`topic '${t.name}' does not exist`);
+      check(t.errorCode, `topic '${t.name}'`, t.errorMessage);
+    }
+    for (const n of names) this.client.topics.delete(n);
+  }
+
+  /** Raises each topic's partition count to `count`. */
+  async createPartitions(topics: { name: string; count: number }[], options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const c = await this.client.controller();
+    const timeoutMs = options.timeoutMs ?? ADMIN_TIMEOUT_MS;
+    const r = await c.request(
+      CreatePartitions,
+      { topics: topics.map((t) => ({ name: t.name, count: t.count, assignments: null })), timeoutMs, validateOnly: options.validateOnly ?? false },
+      { timeoutMs: timeoutMs + 5_000 },
+    );
+    for (const t of r.results) {
+      if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new ClientError(`topic '${t.name}' does not exist`);
+      check(t.errorCode, `topic '${t.name}'`, t.errorMessage);
+    }
+    for (const t of topics) this.client.topics.delete(t.name);
+  }
+
+  /** Topic names, sorted; internal topics (__consumer_offsets) only when asked. */
+  async listTopics(options: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const { topics } = await this.client.refreshMetadata(null);
+    return topics
+      .filter((t) => t.errorCode === 0 && (options.includeInternal || !t.isInternal))
+      .map((t) => t.name)
+      .sort();
+  }
+
+  /** Partitions with leaders, replicas and log start and end offsets; every topic when `names` is absent. */
+  async describeTopics(names?: string[]): Promise<TopicDescription[]> {
+    let infos: TopicInfo[];
+    if (names === undefined) {
+      const { topics } = await this.client.refreshMetadata(null);
+      infos = topics.filter((t) => t.errorCode === 0).sort((a, b) => a.name.localeCompare(b.name));
+    } else {
+      infos = [];
+      for (const n of names) infos.push(await this.client.topic(n, { refresh: true }));
+    }
+    const wanted = infos.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    const [starts, ends] = await Promise.all([this.listOffsets(wanted, 'earliest'), this.listOffsets(wanted, 'latest')]);
+    const key = (t: string, p: number): string => `${t}\u0000${p}`;
+    const startBy = new Map(starts.map((o) => [key(o.topic, o.partition), o.offset]));
+    const endBy = new Map(ends.map((o) => [key(o.topic, o.partition), o.offset]));
+    return infos.map((t) => ({
+      name: t.name,
+      topicId: t.topicId,
+      isInternal: t.isInternal,
+      partitions: t.partitions.map((p) => ({
+        partition: p.partition,
+        leaderId: p.leaderId,
+        replicas: p.replicas,
+        isr: p.isr,
+        logStartOffset: startBy.get(key(t.name, p.partition)) ?? -1,
+        logEndOffset: endBy.get(key(t.name, p.partition)) ?? -1,
+      })),
+    }));
+  }
+
+  // ───────────────────────────── offsets ─────────────────────────────
+
+  /**
+   * The earliest or latest offset of each partition, or the first offset whose timestamp is at
+   * or after a time (-1 when no record is that recent). One request per leader.
+   */
+  async listOffsets(partitions: { topic: string; partition: number }[], query: OffsetQuery): Promise<{ topic: string; partition: number; offset: number; timestamp: number }[]> {
+    const timestamp = query === 'earliest' ? OffsetSpec.earliest : query === 'latest' ? OffsetSpec.latest : query.timestamp;
+    const byLeader = new Map<number, Map<string, number[]>>();
+    for (const { topic, partition } of partitions) {
+      const t = await this.client.topic(topic);
+      const p = t.partitions[partition];
+      if (!p) throw new ClientError(`topic '${topic}' has no partition ${partition}`);
+      let topics = byLeader.get(p.leaderId);
+      if (!topics) byLeader.set(p.leaderId, (topics = new Map()));
+      let list = topics.get(topic);
+      if (!list) topics.set(topic, (list = []));
+      list.push(partition);
+    }
+    const answers = await Promise.all(
+      [...byLeader].map(async ([leaderId, topics]) => {
+        const c = await this.client.broker(leaderId);
+        const r = await c.request(ListOffsets, {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [...topics].map(([name, ps]) => ({
+            name,
+            partitions: ps.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })),
+          })),
+        });
+        return r.topics.flatMap((t) =>
+          t.partitions.map((p) => {
+            check(p.errorCode, `${t.name}-${p.partitionIndex}`);
+            return { topic: t.name, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp };
+          }),
+        );
+      }),
+    );
+    return answers.flat();
+  }
+
+  // ───────────────────────────── configs ─────────────────────────────
+
+  /** A resource's configuration entries; only `keys` when given. */
+  async describeConfigs(kind: ResourceKind, name: string, options: { keys?: string[]; synonyms?: boolean } = {}): Promise<ConfigEntry[]> {
+    const c = kind === 'broker' ? await this.brokerConnection(name) : await this.client.controller();
+    const r = await c.request(DescribeConfigs, {
+      resources: [{ resourceType: ResourceType[kind], resourceName: name, configurationKeys: options.keys ?? null }],
+      includeSynonyms: options.synonyms ?? true,
+      includeDocumentation: false,
+    });
+    const res = r.results[0];
+    if (!res) throw new ClientError(`no configs answered for ${kind} '${name}'`);
+    if (res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new ClientError(`topic '${name}' does not exist`);
+    check(res.errorCode, `${kind} '${name}'`, res.errorMessage);
+    return res.configs.map((e) => {
+      // v0 has isDefault and no source: a non-default value then counts as set on the resource.
+      const source = e.configSource >= 0 ? e.configSource : e.isDefault ? ConfigSource.DEFAULT_CONFIG : kind === 'topic' ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
+      return {
+        name: e.name,
+        value: e.value,
+        readOnly: e.readOnly,
+        isSensitive: e.isSensitive,
+        source,
+        isDefault: source === ConfigSource.DEFAULT_CONFIG,
+        synonyms: e.synonyms.map((s) => ({ name: s.name, value: s.value, source: s.source })),
+      };
+    });
+  }
+
+  /**
+   * Changes some keys and leaves the others: IncrementalAlterConfigs where the broker serves
+   * it; otherwise AlterConfigs with the resource's current dynamic values merged in, since
+   * that older API replaces the whole set.
+   */
+  async incrementalAlterConfigs(kind: ResourceKind, name: string, ops: { name: string; op: AlterOpName; value?: string | null }[], options: { validateOnly?: boolean } = {}): Promise<void> {
+    const c = kind === 'broker' ? await this.brokerConnection(name) : await this.client.controller();
+    if (c.supports(IncrementalAlterConfigs)) {
+      const r = await c.request(IncrementalAlterConfigs, {
+        resources: [
+          {
+            resourceType: ResourceType[kind],
+            resourceName: name,
+            configs: ops.map((o) => ({ name: o.name, configOperation: AlterOp[o.op], value: o.op === 'delete' ? null : (o.value ?? null) })),
+          },
+        ],
+        validateOnly: options.validateOnly ?? false,
+      });
+      for (const res of r.responses) this.checkConfigAnswer(kind, name, res.errorCode, res.errorMessage);
+      return;
+    }
+    const dynamicSource = kind === 'topic' ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DYNAMIC_BROKER_CONFIG;
+    const current = (await this.describeConfigs(kind, name, { synonyms: false })).filter((e) => e.source === dynamicSource);
+    const merged = new Map<string, string | null>(current.map((e) => [e.name, e.value]));
+    for (const o of ops) {
+      if (o.op === 'set') merged.set(o.name, o.value ?? null);
+      else if (o.op === 'delete') merged.delete(o.name);
+      else {
+        const items = (merged.get(o.name) ?? '').split(',').filter((x) => x.length > 0);
+        const given = (o.value ?? '').split(',').filter((x) => x.length > 0);
+        const next = o.op === 'append' ? [...items, ...given.filter((g) => !items.includes(g))] : items.filter((x) => !given.includes(x));
+        merged.set(o.name, next.join(','));
+      }
+    }
+    await this.alterConfigs(kind, name, Object.fromEntries(merged), options);
+  }
+
+  /** Replaces the resource's whole set of dynamic configs (the older AlterConfigs API). */
+  async alterConfigs(kind: ResourceKind, name: string, configs: Record<string, string | null>, options: { validateOnly?: boolean } = {}): Promise<void> {
+    const c = kind === 'broker' ? await this.brokerConnection(name) : await this.client.controller();
+    const r = await c.request(AlterConfigs, {
+      resources: [{ resourceType: ResourceType[kind], resourceName: name, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+      validateOnly: options.validateOnly ?? false,
+    });
+    for (const res of r.responses) this.checkConfigAnswer(kind, name, res.errorCode, res.errorMessage);
+  }
+
+  private checkConfigAnswer(kind: ResourceKind, name: string, code: number, message: string | null): void {
+    if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new ClientError(`topic '${name}' does not exist`);
+    check(code, `${kind} '${name}'`, message);
+  }
+
+  /** A broker's own configs are served by that broker; an empty name means the cluster default. */
+  private async brokerConnection(name: string) {
+    if (name === '') return this.client.controller();
+    const id = Number(name);
+    if (!Number.isInteger(id) || id < 0) throw new ClientError(`broker '${name}' is not a node id`);
+    if (!this.client.brokers.has(id)) await this.client.refreshMetadata([]);
+    if (!this.client.brokers.has(id)) throw new ClientError(`broker ${id} is not in the cluster`);
+    return this.client.broker(id);
+  }
+
+  // ───────────────────────────── groups ─────────────────────────────
+
+  /** Every group on every broker, sorted by id. */
+  async listGroups(): Promise<GroupListing[]> {
+    await this.client.refreshMetadata([]);
+    const out: GroupListing[] = [];
+    for (const nodeId of this.client.brokers.keys()) {
+      const c = await this.client.broker(nodeId);
+      const r = await c.request(ListGroups, { statesFilter: [], typesFilter: [] });
+      check(r.errorCode, `groups of broker ${nodeId}`);
+      for (const g of r.groups) out.push({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
+    }
+    return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /**
+   * Groups' states and members. A group the coordinator does not know comes back in state
+   * "Dead" with no members, as Kafka answers it.
+   */
+  async describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
+    const out: GroupDescription[] = [];
+    for (const groupId of groupIds) {
+      const r = await this.withCoordinator(groupId, (c) => c.request(DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }), (r) => r.groups[0]?.errorCode ?? 0);
+      const g = r.groups[0];
+      if (!g) throw new ClientError(`group '${groupId}' was not described`);
+      check(g.errorCode, `group '${groupId}'`);
+      out.push({
+        groupId: g.groupId,
+        state: g.groupState,
+        protocolType: g.protocolType,
+        protocol: g.protocolData,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          assignment: g.protocolType === CONSUMER_PROTOCOL_TYPE && m.memberAssignment.length > 0 ? safeAssignment(m.memberAssignment) : null,
+        })),
+      });
+    }
+    return out;
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      const r = await this.withCoordinator(groupId, (c) => c.request(DeleteGroups, { groupsNames: [groupId] }), (r) => r.results[0]?.errorCode ?? 0);
+      for (const g of r.results) {
+        if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) throw new ClientError(`group '${g.groupId}' does not exist`);
+        check(g.errorCode, `group '${g.groupId}'`);
+      }
+    }
+  }
+
+  /** A group's committed offsets; every partition it committed when `partitions` is absent. */
+  async fetchGroupOffsets(groupId: string, partitions?: { topic: string; partition: number }[]): Promise<TopicPartitionOffset[]> {
+    const topics = partitions === undefined ? null : groupByTopic(partitions).map(([name, ps]) => ({ name, partitionIndexes: ps }));
+    const r = await this.withCoordinator(
+      groupId,
+      (c) => c.request(OffsetFetch, { groupId, topics, groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: false }),
+      (r) => (r.groups.length > 0 ? r.groups[0]!.errorCode : r.errorCode),
+    );
+    // v8+ answers per group; earlier versions at the top level.
+    const g = r.groups[0] ?? { errorCode: r.errorCode, topics: r.topics };
+    check(g.errorCode, `group '${groupId}'`);
+    const out: TopicPartitionOffset[] = [];
+    for (const t of g.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue;
+        check(p.errorCode, `group '${groupId}' ${t.name}-${p.partitionIndex}`);
+        if (p.committedOffset < 0) continue;
+        out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+      }
+    }
+    return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  /**
+   * Commits offsets for a group. Without `member` this is an admin commit (generation -1),
+   * which the coordinator accepts only while the group has no active members.
+   */
+  async commitGroupOffsets(groupId: string, offsets: TopicPartitionOffset[], member?: GroupMemberRef): Promise<void> {
+    const byTopic = new Map<string, TopicPartitionOffset[]>();
+    for (const o of offsets) {
+      let l = byTopic.get(o.topic);
+      if (!l) byTopic.set(o.topic, (l = []));
+      l.push(o);
+    }
+    const r = await this.withCoordinator(
+      groupId,
+      (c) =>
+        c.request(OffsetCommit, {
+          groupId,
+          generationIdOrMemberEpoch: member?.generationId ?? -1,
+          memberId: member?.memberId ?? '',
+          groupInstanceId: member?.groupInstanceId ?? null,
+          retentionTimeMs: -1,
+          topics: [...byTopic].map(([name, list]) => ({
+            name,
+            partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: o.metadata ?? '' })),
+          })),
+        }),
+      (r) => r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== 0)?.errorCode ?? 0,
+    );
+    for (const t of r.topics) for (const p of t.partitions) check(p.errorCode, `group '${groupId}' ${t.name}-${p.partitionIndex}`);
+  }
+
+  /**
+   * Computes the offsets a reset would commit, per partition of `topics` (all their
+   * partitions), clamped into [logStartOffset, logEndOffset] as Kafka's tool does:
+   * earliest, latest, an absolute offset, the first offset at or after a time, or the
+   * committed offset shifted by n.
+   */
+  async planOffsetReset(
+    groupId: string,
+    topics: { topic: string; partitions?: number[] }[],
+    to: { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: number } | { kind: 'datetime'; timestamp: number } | { kind: 'shift'; by: number },
+  ): Promise<TopicPartitionOffset[]> {
+    const partitions: { topic: string; partition: number }[] = [];
+    for (const t of topics) {
+      const info = await this.client.topic(t.topic, { refresh: true });
+      for (const p of t.partitions ?? info.partitions.map((x) => x.partition)) {
+        if (!info.partitions[p]) throw new ClientError(`topic '${t.topic}' has no partition ${p}`);
+        partitions.push({ topic: t.topic, partition: p });
+      }
+    }
+    const [starts, ends] = await Promise.all([this.listOffsets(partitions, 'earliest'), this.listOffsets(partitions, 'latest')]);
+    const key = (t: string, p: number): string => `${t}\u0000${p}`;
+    const startBy = new Map(starts.map((o) => [key(o.topic, o.partition), o.offset]));
+    const endBy = new Map(ends.map((o) => [key(o.topic, o.partition), o.offset]));
+    let target: Map<string, number> | undefined;
+    if (to.kind === 'datetime') {
+      const found = await this.listOffsets(partitions, { timestamp: to.timestamp });
+      target = new Map(found.map((o) => [key(o.topic, o.partition), o.offset < 0 ? endBy.get(key(o.topic, o.partition))! : o.offset]));
+    } else if (to.kind === 'shift') {
+      const committed = await this.fetchGroupOffsets(groupId, partitions);
+      const committedBy = new Map(committed.map((o) => [key(o.topic, o.partition), o.offset]));
+      // A partition with no committed offset shifts from its log end, as Kafka's tool does
+      // (it falls back to the consumer's reset policy, latest by default).
+      target = new Map(partitions.map(({ topic, partition }) => [key(topic, partition), (committedBy.get(key(topic, partition)) ?? endBy.get(key(topic, partition))!) + to.by]));
+    }
+    return partitions.map(({ topic, partition }) => {
+      const k = key(topic, partition);
+      const start = startBy.get(k)!;
+      const end = endBy.get(k)!;
+      const wanted = to.kind === 'earliest' ? start : to.kind === 'latest' ? end : to.kind === 'offset' ? to.offset : target!.get(k)!;
+      return { topic, partition, offset: Math.min(Math.max(wanted, start), end) };
+    });
+  }
+
+  /** Runs a group request, finding the coordinator again once when it moved or was loading. */
+  private async withCoordinator<T>(groupId: string, send: (c: Awaited<ReturnType<Client['coordinator']>>) => Promise<T>, errorOf: (r: T) => number): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.client.coordinator(groupId);
+      const r = await send(c);
+      const code = errorOf(r);
+      const moved = code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      const loading = code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+      if ((!moved && !loading) || attempt >= MAX_RETRIES) return r;
+      if (moved) this.client.forgetCoordinator(groupId);
+      await sleep(RETRY_BACKOFF_MS);
+    }
+  }
+}
+
+function safeAssignment(bytes: Buffer): TopicPartitions[] | null {
+  try {
+    return decodeAssignment(bytes).assignedPartitions;
+  } catch {
+    return null;
+  }
+}
+
+function groupByTopic(partitions: { topic: string; partition: number }[]): [string, number[]][] {
+  const m = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    let l = m.get(topic);
+    if (!l) m.set(topic, (l = []));
+    l.push(partition);
+  }
+  return [...m];
+}
