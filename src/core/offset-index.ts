@@ -19,7 +19,7 @@
  *
  * Owned by the thread that owns the partition; not thread-safe.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
@@ -158,13 +158,31 @@ export class OffsetIndex {
   }
 
   flush(): void {
-    fsyncSync(this.fd);
+    if (this.fd >= 0) fsyncSync(this.fd);
+  }
+
+  /** fsync on libuv's thread pool; resolves quietly if the index was closed meanwhile. */
+  flushAsync(): Promise<void> {
+    return syncInBackground(this.fd, false);
   }
 
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }
+}
+
+/**
+ * fsync (or fdatasync) of a descriptor on libuv's thread pool, so the owning thread does not
+ * wait. A descriptor closed meanwhile (EBADF) was flushed by its close path or deleted: fine.
+ */
+export function syncInBackground(fd: number, dataOnly: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (fd < 0) return resolve();
+    const done = (err: NodeJS.ErrnoException | null): void => (err && err.code !== 'EBADF' ? reject(err) : resolve());
+    if (dataOnly) fdatasync(fd, done);
+    else fsync(fd, done);
+  });
 }
 
 /** Opens for reading and writing at explicit positions, creating the file if needed. */

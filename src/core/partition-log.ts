@@ -400,16 +400,49 @@ export class PartitionLog {
   roll(): LogSegment {
     const old = this.activeSegment;
     if (old.isEmpty) return old;
-    old.flushAll();
     const segment = new LogSegment(this.dir, this.logEndOffset, this.segmentConfig());
     this.segments.push(segment);
     syncDirectory(this.dir);
     this.chooseJitter();
-    this.recoveryPoint = old.nextOffset;
-    this.writeCheckpoints();
     // Kafka's snapshot at roll: the state of every batch below the new segment's base offset.
     this.producers.takeSnapshot(segment.baseOffset);
+    // The finished segment is synced on libuv's thread pool, as Kafka flushes rolled segments
+    // in the background: an fdatasync of a full 1 GiB segment takes about half a second, which
+    // on this thread would stall every append behind it. Until it completes, the recovery point
+    // stays at or below the segment's base offset (flush() and this callback both respect it).
+    this.rolledUnflushed.add(old);
+    const synced = old.flushAllAsync().then(
+      () => {
+        this.rolledUnflushed.delete(old);
+        if (this.closed) return;
+        this.recoveryPoint = Math.max(this.recoveryPoint, this.safeRecoveryPoint(old.nextOffset));
+        this.writeCheckpoints();
+      },
+      (e: Error) => {
+        this.rolledUnflushed.delete(old);
+        console.error(`flushing rolled segment ${old.logPath}: ${e.message}`);
+      },
+    );
+    this.rolledSyncs.add(synced);
+    void synced.finally(() => this.rolledSyncs.delete(synced));
     return segment;
+  }
+
+  private readonly rolledSyncs = new Set<Promise<void>>();
+
+  /** Resolves once every rolled segment's background sync has finished. */
+  async rolledSegmentsSynced(): Promise<void> {
+    await Promise.all([...this.rolledSyncs]);
+  }
+
+  /** Segments rolled whose background sync has not finished yet. */
+  private readonly rolledUnflushed = new Set<LogSegment>();
+
+  /** `offset`, lowered to the base of the oldest rolled segment still being synced. */
+  private safeRecoveryPoint(offset: number): number {
+    let safe = offset;
+    for (const s of this.rolledUnflushed) safe = Math.min(safe, s.baseOffset);
+    return safe;
   }
 
   /**
@@ -543,6 +576,7 @@ export class PartitionLog {
 
   private deleteOldestSegment(): void {
     const oldest = this.segments.shift()!;
+    this.rolledUnflushed.delete(oldest);
     const paths = oldest.markDeleted();
     this.pendingDeletes.push({ paths, dueMs: this.now() + this.config.fileDeleteDelayMs });
     this.logStartOffset = Math.max(this.logStartOffset, this.segments[0]!.baseOffset);
@@ -587,7 +621,7 @@ export class PartitionLog {
     this.activeSegment.flush();
     this.unflushedMessages = 0;
     this.lastFlushMs = now;
-    this.recoveryPoint = this.logEndOffset;
+    this.recoveryPoint = this.safeRecoveryPoint(this.logEndOffset);
   }
 
   /**
@@ -646,7 +680,10 @@ export class PartitionLog {
       const index = this.segments.findIndex((s) => s.baseOffset === g.sources[0]);
       const removed = this.segments.filter((s) => sources.has(s.baseOffset));
       this.segments = this.segments.filter((s) => !sources.has(s.baseOffset));
-      for (const s of removed) this.pendingDeletes.push({ paths: s.markDeleted(), dueMs: this.now() + this.config.fileDeleteDelayMs });
+      for (const s of removed) {
+        this.rolledUnflushed.delete(s);
+        this.pendingDeletes.push({ paths: s.markDeleted(), dueMs: this.now() + this.config.fileDeleteDelayMs });
+      }
       renameSync(swaps[i]!, join(this.dir, `${String(g.baseOffset).padStart(20, '0')}${LOG_SUFFIX}`));
       const replacement = new LogSegment(this.dir, g.baseOffset, this.segmentConfig());
       replacement.recover(Number.MAX_SAFE_INTEGER);
@@ -768,6 +805,8 @@ export class PartitionLog {
    */
   close(): void {
     if (this.closed) return;
+    for (const s of this.rolledUnflushed) if (this.segments.includes(s)) s.flushAll();
+    this.rolledUnflushed.clear();
     this.activeSegment.flushAll();
     this.recoveryPoint = this.logEndOffset;
     this.writeCheckpoints();

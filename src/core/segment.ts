@@ -28,7 +28,7 @@ import {
   decodeBatchDecompressing,
   readBatchHeader,
 } from '../protocol/records/batch.js';
-import { OffsetIndex, openForUpdate } from './offset-index.js';
+import { OffsetIndex, openForUpdate, syncInBackground } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 
 export const LOG_SUFFIX = '.log';
@@ -344,13 +344,18 @@ export class LogSegment {
 
   /** fdatasync of the log; the indexes are rebuildable and synced only at roll and close. */
   flush(): void {
-    fdatasyncSync(this.fd);
+    if (this.fd >= 0) fdatasyncSync(this.fd);
   }
 
   flushAll(): void {
     this.flush();
     this.offsetIndex.flush();
     this.timeIndex.flush();
+  }
+
+  /** flushAll on libuv's thread pool: for a segment just rolled, whose files no longer change. */
+  async flushAllAsync(): Promise<void> {
+    await Promise.all([syncInBackground(this.fd, true), this.offsetIndex.flushAsync(), this.timeIndex.flushAsync()]);
   }
 
   close(): void {

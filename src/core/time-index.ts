@@ -15,7 +15,7 @@
  * thread; not thread-safe.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
-import { openForUpdate } from './offset-index.js';
+import { openForUpdate, syncInBackground } from './offset-index.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
 
@@ -132,7 +132,12 @@ export class TimeIndex {
   }
 
   flush(): void {
-    fsyncSync(this.fd);
+    if (this.fd >= 0) fsyncSync(this.fd);
+  }
+
+  /** fsync on libuv's thread pool; resolves quietly if the index was closed meanwhile. */
+  flushAsync(): Promise<void> {
+    return syncInBackground(this.fd, false);
   }
 
   close(): void {

@@ -216,6 +216,20 @@ test('deleteRecords moves the log start offset and drops whole segments below it
   t.remove();
 });
 
+test('rolled segments are synced in the background; the recovery point waits for them', async () => {
+  const t = tempDir();
+  const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 1024 }));
+  fill(log, 20, 2, 20);
+  assert.ok(log.segmentCount > 2);
+  log.flush();
+  assert.ok(log.recoveryPoint < log.activeSegment.baseOffset, 'not past a segment whose sync is pending');
+  await log.rolledSegmentsSynced();
+  log.flush();
+  assert.is(log.recoveryPoint, log.logEndOffset);
+  log.close();
+  t.remove();
+});
+
 test('a clean close leaves a marker and reopening trusts the files', () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 2048 }));
@@ -305,12 +319,13 @@ test('recovery truncates at a corrupt batch in the middle and drops what follows
   t.remove();
 });
 
-test('recovery after a crash scans only from the recovery point', () => {
+test('recovery after a crash scans only from the recovery point', async () => {
   const t = tempDir();
   const config = logConfig({ segmentBytes: 1024 });
   const log = PartitionLog.open(t.dir, 't', 0, config);
   fill(log, 30, 2, 20);
   const segments = log.segmentCount;
+  await log.rolledSegmentsSynced();
   log.flush();
   log.writeCheckpoints();
   fill(log, 2, 2, 20);
