@@ -18,6 +18,7 @@ Commands:
   consume     print the records of a topic
   groups      list, describe, reset and delete consumer groups
   configs     describe and alter topic and broker configs
+  perf        measure a broker: the benchmark harness (npm run bench runs its full preset)
   help        show this help
 
 The client commands connect to --bootstrap-server HOST:PORT, by default
@@ -46,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
       return runGroups(rest);
     case 'configs':
       return runConfigs(rest);
+    case 'perf':
+      return (await import('./perf.js')).runPerfCommand(rest);
     default:
       console.error(`spindle: unknown command '${command}'\n\n${USAGE}`);
       return 2;

@@ -1,0 +1,609 @@
+/**
+ * The benchmark harness behind `npm run bench` and `spindle perf`: measures the machine's
+ * limits, runs the matrix against a broker process per row (or an outside broker), drives the
+ * peers that are installed, and reports in the columns of Kafka's perf tools, with each figure
+ * as a fraction of its limit and the broker's memory and CPU per row.
+ *
+ *   runPerf(options)
+ *     limits      loopback TCP, disk append (plain, fdatasync each write, every MiB), CRC32C,
+ *                 startBroker()                                              (limits.ts)
+ *     rows        per row: broker process → topic → produce phase (producer threads, closed or
+ *                 open loop; an end-to-end consumer thread for open-loop rows) → consume phase
+ *                 (one consumer thread from offset 0) → stop; /proc read throughout
+ *     soak        the base row for --soak seconds, retention on, RSS sampled (when asked)
+ *     peers       kcat driving Spindle; redis-benchmark XADD against Redis Streams (peers.ts)
+ *     report      table on stdout, <name>.json, <name>.md and <name>.svg in the output directory
+ *
+ * Figures: "MB" is Kafka's, 2^20 bytes of record values (what kafka-producer-perf-test and
+ * kafka-consumer-perf-test count); fractions of a limit compare batch bytes on the wire with
+ * the limit's raw bytes. CPU seconds per GiB count GiB (2^30) of record values.
+ *
+ * The load generator runs on the same two cores as the broker; every row reports how many
+ * cores each used during its produce phase, so the competition is measured, not guessed.
+ *
+ * Main thread of the harness process; the load runs in worker threads (load-worker.ts).
+ */
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type BrokerProcess, readMachineBusySeconds, startBrokerProcess } from './broker-process.js';
+import { HdrHistogram, type LatencySummaryMs } from './hdr-histogram.js';
+import { type Limits, measureCrc32c, measureDisk, measureLoopback, measureStartBroker } from './limits.js';
+import { describeRow, FULL_ROWS, QUICK_ROWS, type RowSpec, soakRow } from './matrix.js';
+import type { ConsumeResult, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker } from './messages.js';
+import { installed, type KcatFigures, kcatWorkload, type RedisFigures, redisXadd, startRedis } from './peers.js';
+import { summarizeProfiles, type ThreadProfile } from './profile.js';
+import { renderMarkdown, renderSvg, renderTables } from './report.js';
+import { encodeProduce, ensureTopic, recordsPerBatch } from './wire.js';
+
+export type Preset = 'quick' | 'full';
+
+export interface PerfOptions {
+  preset: Preset;
+  /** An outside broker to load instead of starting one per row. */
+  bootstrapServer?: string;
+  /** Produce seconds per row; the consume phase gets at most as long. */
+  secondsPerRow?: number;
+  /** Run only rows whose id contains one of these. */
+  only?: string[];
+  /** Where the results files go (default bench/results). */
+  outDir?: string;
+  /** Base name of the results files (default <date>-<host>, plus -quick for the quick preset). */
+  name?: string;
+  /** Parent directory of the brokers' data directories: the disk under test (default the OS temp dir). */
+  dataRoot?: string;
+  profile?: boolean;
+  peers?: boolean;
+  limits?: boolean;
+  /** Seconds of the soak row (0: none). */
+  soakSeconds?: number;
+  /** Connections per producer thread, and requests in flight on each. */
+  connections?: number;
+  inflight?: number;
+  /** The consumer's fetch.max.bytes and max.partition.fetch.bytes. */
+  fetchMaxBytes?: number;
+  partitionFetchMaxBytes?: number;
+  /** Broker keys applied to every row (after the row's own). */
+  overrides?: Record<string, string>;
+  /**
+   * Before each row, wait up to this many seconds for the machine to go quiet (other programs
+   * using under a quarter of a core), so that a shared machine disturbs fewer rows (0: no wait).
+   */
+  waitQuietSeconds?: number;
+  /** Shrinks every limit measurement and peer workload to a fraction of a second (for tests). */
+  tiny?: boolean;
+  /** Progress lines (stderr by default). */
+  log?: (line: string) => void;
+  /** The report (stdout by default). */
+  print?: (line: string) => void;
+}
+
+export interface ProducePhase {
+  records: number;
+  recordBytes: number;
+  batchBytes: number;
+  seconds: number;
+  recordsPerSec: number;
+  /** Kafka's MB/sec: 2^20 bytes of record values per second. */
+  mbPerSec: number;
+  wireBytesPerSec: number;
+  latencyMs: LatencySummaryMs;
+  /** Open loop: how late the generator sent against the intended times (included in latencyMs, not in the end-to-end figures). */
+  sendLagMs?: LatencySummaryMs;
+  errors: number;
+  firstErrorCode: number;
+  backlogMax: number;
+  /** Records acknowledged in each second, all producers together: shows warm-up and stalls. */
+  recordsPerSecond: number[];
+  limitName: string;
+  fractionOfLimit: number;
+}
+
+export interface ConsumePhase {
+  records: number;
+  recordBytes: number;
+  batchBytes: number;
+  seconds: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  wireBytesPerSec: number;
+  fetches: number;
+  caughtUp: boolean;
+  fractionOfLimit: number;
+}
+
+export interface Resources {
+  peakRssBytes: number;
+  brokerCpuSecondsProduce: number;
+  brokerCpuSecondsConsume: number;
+  cpuSecondsPerGiBProduce: number;
+  cpuSecondsPerGiBConsume: number;
+  /** Cores in use during the produce phase: the broker, and this process (the load generator). */
+  brokerCoresProduce: number;
+  generatorCoresProduce: number;
+  /** Cores busy with anything else on the machine during the produce phase (other programs). */
+  otherCoresProduce: number;
+  spawnToListenMs: number;
+}
+
+export interface RowResult {
+  id: string;
+  description: string;
+  workers: number;
+  spec: RowSpec;
+  status: 'ok' | 'skipped' | 'failed';
+  note?: string;
+  produce?: ProducePhase;
+  consume?: ConsumePhase;
+  endToEndMs?: LatencySummaryMs;
+  resources?: Resources;
+  /** RSS samples [ms since start, bytes], kept for the soak row only. */
+  rssTimeline?: [number, number][];
+  profile?: ThreadProfile[];
+}
+
+export interface PeerResults {
+  kcat: KcatFigures[] | { skipped: string };
+  redis: RedisFigures[] | { skipped: string };
+}
+
+export interface PerfReport {
+  name: string;
+  date: string;
+  host: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  preset: Preset;
+  settings: {
+    secondsPerRow: number;
+    connections: number;
+    inflight: number;
+    fetchMaxBytes: number;
+    partitionFetchMaxBytes: number;
+    bootstrapServer: string | null;
+    overrides: Record<string, string>;
+    profile: boolean;
+  };
+  /** os.loadavg() (1, 5, 15 minutes) when the run started and ended: other load on the machine. */
+  loadAverage: { start: number[]; end: number[] };
+  limits: Limits | null;
+  rows: RowResult[];
+  peers: PeerResults;
+  notes: string[];
+  /** The files written, relative to the output directory. */
+  files: { json: string; markdown: string; svg: string; profiles: string | null };
+}
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const loadWorkerUrl = new URL('./load-worker.js', import.meta.url);
+export const DEFAULT_RESULTS_DIR = new URL('../../../bench/results/', import.meta.url).pathname;
+
+interface Settings {
+  secondsPerRow: number;
+  limitSeconds: number;
+  diskCapBytes: number;
+  kcatRecords: [number, number];
+  redisRequests: [number, number];
+  peerTimeoutMs: number;
+  startupRuns: number;
+}
+
+function settingsFor(o: PerfOptions): Settings {
+  if (o.tiny) return { secondsPerRow: o.secondsPerRow ?? 0.25, limitSeconds: 0.1, diskCapBytes: 8 * MiB, kcatRecords: [2000, 500], redisRequests: [2000, 500], peerTimeoutMs: 30_000, startupRuns: 1 };
+  if (o.preset === 'quick') return { secondsPerRow: o.secondsPerRow ?? 2, limitSeconds: 1, diskCapBytes: 256 * MiB, kcatRecords: [200_000, 50_000], redisRequests: [200_000, 50_000], peerTimeoutMs: 60_000, startupRuns: 5 };
+  // The disk is measured for as long as a row writes, past the page cache's dirty limits, so
+  // that it gives the sustained rate a row meets rather than the first gigabyte's.
+  return { secondsPerRow: o.secondsPerRow ?? 8, limitSeconds: 3, diskCapBytes: 8192 * MiB, kcatRecords: [2_000_000, 500_000], redisRequests: [2_000_000, 500_000], peerTimeoutMs: 120_000, startupRuns: 9 };
+}
+
+/** Runs one load worker; resolves once it is ready, with a handle to start it and await its result. */
+async function spawnLoad(task: LoadTask): Promise<{ go(startAtEpochMs: number): void; stop(): void; result: Promise<LoadResult> }> {
+  const worker = new Worker(loadWorkerUrl, { workerData: task });
+  let ready!: () => void;
+  let failed!: (e: Error) => void;
+  const readyP = new Promise<void>((res, rej) => {
+    ready = res;
+    failed = rej;
+  });
+  const result = new Promise<LoadResult>((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') ready();
+      else if (m.type === 'done') resolve(m.result);
+      else {
+        const e = new Error(m.message);
+        failed(e);
+        reject(e);
+      }
+    });
+    worker.on('error', (e) => {
+      failed(e);
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      const e = new Error(`load worker exited with ${code}`);
+      failed(e);
+      reject(e);
+    });
+  });
+  result.catch(() => {});
+  await readyP;
+  const send = (m: ToWorker): void => worker.postMessage(m);
+  return { go: (startAtEpochMs) => send({ type: 'go', startAtEpochMs }), stop: () => send({ type: 'stop' }), result };
+}
+
+const isTiny = (ctx: RowContext): boolean => ctx.options.tiny === true;
+
+function resolveWorkers(spec: RowSpec, cores: number): number {
+  if (spec.workers === 'default') return Math.max(1, cores - 1); // the broker's own default for num.io.threads
+  if (spec.workers === 'N') return Math.max(2, cores);
+  return spec.workers;
+}
+
+interface RowContext {
+  options: PerfOptions;
+  settings: Settings;
+  limits: Limits | null;
+  cores: number;
+  dataRoot: string;
+  profileRoot: string | null;
+  connections: number;
+  inflight: number;
+  fetchMaxBytes: number;
+  partitionFetchMaxBytes: number;
+  log: (line: string) => void;
+}
+
+function produceLimit(ctx: RowContext, spec: RowSpec): { name: string; bytesPerSec: number } {
+  if (!ctx.limits) return { name: 'n/a', bytesPerSec: NaN };
+  const disk = spec.flushMessages ? { name: 'disk, fdatasync per MiB', bytesPerSec: ctx.limits.disk.fdatasyncEveryMiB.bytesPerSec } : { name: 'disk append', bytesPerSec: ctx.limits.disk.append.bytesPerSec };
+  return ctx.limits.loopback.bytesPerSec <= disk.bytesPerSec ? { name: 'loopback', bytesPerSec: ctx.limits.loopback.bytesPerSec } : disk;
+}
+
+async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
+  const workers = resolveWorkers(spec, ctx.cores);
+  const base: RowResult = { id: spec.id, description: describeRow(spec, workers), workers, spec, status: 'ok' };
+  const external = ctx.options.bootstrapServer;
+  const brokerConfig: Record<string, string | number> = {
+    'num.partitions': spec.partitions,
+    ...(spec.workers === 'default' ? {} : { 'num.io.threads': workers }),
+    ...(spec.flushMessages ? { 'log.flush.interval.messages': spec.flushMessages } : {}),
+    ...(spec.brokerConfig ?? {}),
+    ...(ctx.options.overrides ?? {}),
+  };
+  if (external && (spec.workers !== 'default' || spec.brokerConfig)) {
+    return { ...base, status: 'skipped', note: 'needs its own broker configuration; not applied to an outside broker' };
+  }
+  const seconds = spec.seconds ?? ctx.settings.secondsPerRow;
+  const profileDir = ctx.profileRoot ? join(ctx.profileRoot, spec.id) : undefined;
+  let broker: BrokerProcess | null = null;
+  try {
+    broker = external ? null : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: brokerConfig, profileDir });
+    const bootstrap = external ?? broker!.bootstrap;
+    const topic = external ? `perf-${spec.id}-${Date.now()}` : `perf-${spec.id}`;
+    const have = await ensureTopic(bootstrap, topic, spec.partitions, spec.flushMessages ? { 'flush.messages': String(spec.flushMessages) } : {});
+    if (have < spec.partitions) throw new Error(`topic ${topic} has ${have} partitions, the row needs ${spec.partitions}`);
+    const partitions = Array.from({ length: spec.partitions }, (_, i) => i);
+    const open = spec.recordsPerSec !== undefined;
+    const perBatch = open ? (spec.openBatchRecords ?? 1) : recordsPerBatch(spec.recordBytes, spec.batchBytes);
+    const request = encodeProduce(topic, partitions, perBatch, spec.recordBytes, spec.acks, spec.codec, open);
+    const requestsPerSec = open ? spec.recordsPerSec! / (perBatch * spec.partitions) / spec.producers : undefined;
+
+    const producers = await Promise.all(
+      Array.from({ length: spec.producers }, () =>
+        spawnLoad({
+          role: 'produce',
+          bootstrap,
+          request: request.bytes,
+          records: request.records,
+          recordBytes: request.recordBytes,
+          batchBytes: request.batchBytes,
+          stamps: request.stamps,
+          connections: ctx.connections,
+          inflight: ctx.inflight,
+          seconds,
+          ...(requestsPerSec !== undefined ? { requestsPerSec } : {}),
+        }),
+      ),
+    );
+    const e2e = open ? await spawnLoad({ role: 'e2e', bootstrap, topic, partitions: spec.partitions, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes }) : null;
+
+    const cpu0 = broker ? broker.cpuSeconds() : NaN;
+    const machine0 = readMachineBusySeconds();
+    const harnessCpu0 = process.cpuUsage();
+    const startAt = performance.timeOrigin + performance.now() + 50;
+    for (const p of producers) p.go(startAt);
+    e2e?.go(startAt);
+    const produced = (await Promise.all(producers.map((p) => p.result))) as ProduceResult[];
+    const harnessCpu = process.cpuUsage(harnessCpu0);
+    const cpu1 = broker ? broker.cpuSeconds() : NaN;
+    const machineBusy = readMachineBusySeconds() - machine0;
+    let endToEnd: EndToEndResult | null = null;
+    if (e2e) {
+      // Records acknowledged just before the end are still on their way to the consumer.
+      await sleep(isTiny(ctx) ? 100 : 300);
+      e2e.stop();
+      endToEnd = (await e2e.result) as EndToEndResult;
+    }
+
+    const latency = new HdrHistogram();
+    const sendLag = new HdrHistogram();
+    let records = 0;
+    let recordBytes = 0;
+    let batchBytes = 0;
+    let errors = 0;
+    let firstErrorCode = 0;
+    let backlogMax = 0;
+    let produceSeconds = 0;
+    const recordsPerSecond: number[] = [];
+    for (const r of produced) {
+      r.recordsPerSecond.forEach((n, i) => (recordsPerSecond[i] = (recordsPerSecond[i] ?? 0) + n));
+      latency.merge(r.latency);
+      sendLag.merge(r.sendLag);
+      records += r.records;
+      recordBytes += r.recordBytes;
+      batchBytes += r.batchBytes;
+      errors += r.errors;
+      firstErrorCode ||= r.firstErrorCode;
+      backlogMax = Math.max(backlogMax, r.backlogMax);
+      produceSeconds = Math.max(produceSeconds, r.elapsedSec);
+    }
+    const limit = produceLimit(ctx, spec);
+    const produce: ProducePhase = {
+      records,
+      recordBytes,
+      batchBytes,
+      seconds: produceSeconds,
+      recordsPerSec: records / produceSeconds,
+      mbPerSec: recordBytes / MiB / produceSeconds,
+      wireBytesPerSec: batchBytes / produceSeconds,
+      latencyMs: latency.summaryMs(),
+      ...(open ? { sendLagMs: sendLag.summaryMs() } : {}),
+      errors,
+      firstErrorCode,
+      backlogMax,
+      recordsPerSecond,
+      limitName: limit.name,
+      fractionOfLimit: batchBytes / produceSeconds / limit.bytesPerSec,
+    };
+    if (records === 0) throw new Error(`no record was acknowledged${firstErrorCode ? ` (error code ${firstErrorCode})` : ''}`);
+
+    let consume: ConsumePhase | undefined;
+    let consumeCpu = NaN;
+    if (!open) {
+      const consumer = await spawnLoad({
+        role: 'consume',
+        bootstrap,
+        topic,
+        partitions: spec.partitions,
+        recordBytes: spec.recordBytes,
+        seconds,
+        maxBytes: ctx.fetchMaxBytes,
+        partitionMaxBytes: ctx.partitionFetchMaxBytes,
+      });
+      const c0 = broker ? broker.cpuSeconds() : NaN;
+      consumer.go(performance.timeOrigin + performance.now());
+      const c = (await consumer.result) as ConsumeResult;
+      consumeCpu = (broker ? broker.cpuSeconds() : NaN) - c0;
+      consume = {
+        records: c.records,
+        recordBytes: c.recordBytes,
+        batchBytes: c.batchBytes,
+        seconds: c.elapsedSec,
+        recordsPerSec: c.records / c.elapsedSec,
+        mbPerSec: c.recordBytes / MiB / c.elapsedSec,
+        wireBytesPerSec: c.batchBytes / c.elapsedSec,
+        fetches: c.fetches,
+        caughtUp: c.caughtUp,
+        fractionOfLimit: ctx.limits ? c.batchBytes / c.elapsedSec / ctx.limits.loopback.bytesPerSec : NaN,
+      };
+    }
+    const memory = broker ? await broker.stop() : { peakRssBytes: NaN };
+    const produceCpu = cpu1 - cpu0;
+    const generatorCpu = (harnessCpu.user + harnessCpu.system) / 1e6;
+    const resources: Resources = {
+      peakRssBytes: memory.peakRssBytes,
+      brokerCpuSecondsProduce: produceCpu,
+      brokerCpuSecondsConsume: consumeCpu,
+      cpuSecondsPerGiBProduce: produceCpu / (recordBytes / GiB),
+      cpuSecondsPerGiBConsume: consume ? consumeCpu / (consume.recordBytes / GiB) : NaN,
+      brokerCoresProduce: produceCpu / produceSeconds,
+      generatorCoresProduce: generatorCpu / produceSeconds,
+      otherCoresProduce: Math.max(0, (machineBusy - generatorCpu - (broker ? produceCpu : 0)) / produceSeconds),
+      spawnToListenMs: broker ? broker.spawnToListenMs : NaN,
+    };
+    const result: RowResult = { ...base, produce, ...(consume ? { consume } : {}), ...(endToEnd ? { endToEndMs: HdrHistogram.fromSnapshot(endToEnd.latency).summaryMs() } : {}), resources };
+    if (errors) result.note = `${errors} produce requests failed (first error code ${firstErrorCode})`;
+    if (open && backlogMax > 0) result.note = `${result.note ? `${result.note}; ` : ''}open loop fell behind its rate: up to ${backlogMax} sends waited for one of the ${ctx.connections * ctx.inflight} in-flight slots`;
+    if (consume && !consume.caughtUp) result.note = `${result.note ? `${result.note}; ` : ''}the consumer read ${((consume.records / records) * 100).toFixed(0)}% of what was produced in its ${seconds} s`;
+    if (spec.id === 'soak' && broker) result.rssTimeline = broker.rssTimeline;
+    if (profileDir) result.profile = summarizeProfiles(profileDir);
+    broker = null;
+    return result;
+  } catch (e) {
+    return { ...base, status: 'failed', note: (e as Error).message.split('\n')[0] };
+  } finally {
+    if (broker) await broker.stop();
+  }
+}
+
+/** Other programs' load below which the machine counts as quiet, in cores. */
+const QUIET_CORES = 0.25;
+
+/** Samples the machine's busy cores over half-second windows until quiet or `seconds` pass; returns the last figure. */
+async function waitQuiet(seconds: number): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  for (;;) {
+    const b0 = readMachineBusySeconds();
+    const t0 = performance.now();
+    await sleep(500);
+    const cores = (readMachineBusySeconds() - b0) / ((performance.now() - t0) / 1000);
+    if (!(cores >= QUIET_CORES) || performance.now() >= until) return cores;
+  }
+}
+
+async function runPeers(ctx: RowContext, sizes: [number, number]): Promise<PeerResults> {
+  const out: PeerResults = { kcat: { skipped: 'kcat is not installed' }, redis: { skipped: 'redis-server or redis-benchmark is not installed' } };
+  if (installed('kcat', ['-V'])) {
+    const figures: KcatFigures[] = [];
+    for (const [i, recordBytes] of sizes.entries()) {
+      const count = ctx.settings.kcatRecords[i]!;
+      const external = ctx.options.bootstrapServer;
+      const broker = external ? null : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: { 'num.partitions': 1, ...(ctx.options.overrides ?? {}) } });
+      try {
+        const bootstrap = external ?? broker!.bootstrap;
+        const topic = `perf-kcat-${recordBytes}${external ? `-${Date.now()}` : ''}`;
+        await ensureTopic(bootstrap, topic, 1);
+        ctx.log(`  kcat: ${count.toLocaleString('en-US')} records of ${recordBytes} B`);
+        figures.push(await kcatWorkload(bootstrap, topic, count, recordBytes, ctx.dataRoot, ctx.settings.peerTimeoutMs, broker?.pid));
+      } catch (e) {
+        ctx.log(`  kcat failed: ${(e as Error).message}`);
+      } finally {
+        await broker?.stop();
+      }
+    }
+    out.kcat = figures.length ? figures : { skipped: 'kcat failed (see the log)' };
+  }
+  if (installed('redis-server', ['--version']) && installed('redis-benchmark', ['--version'])) {
+    try {
+      const server = await startRedis(ctx.dataRoot);
+      const figures: RedisFigures[] = [];
+      try {
+        for (const [i, recordBytes] of sizes.entries()) {
+          const count = ctx.settings.redisRequests[i]!;
+          ctx.log(`  redis-benchmark XADD: ${count.toLocaleString('en-US')} requests of ${recordBytes} B, -P 64`);
+          figures.push(await redisXadd(server, count, recordBytes, ctx.settings.peerTimeoutMs));
+        }
+      } finally {
+        await server.stop();
+      }
+      out.redis = figures;
+    } catch (e) {
+      out.redis = { skipped: `redis failed: ${(e as Error).message.split('\n')[0]}` };
+    }
+  }
+  return out;
+}
+
+export async function runPerf(options: PerfOptions): Promise<PerfReport> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const print = options.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const settings = settingsFor(options);
+  const cores = cpus().length;
+  const date = new Date();
+  const host = hostname();
+  const name = options.name ?? `${date.toISOString().slice(0, 10)}-${host}${options.preset === 'quick' ? '-quick' : ''}`;
+  const outDir = options.outDir ?? DEFAULT_RESULTS_DIR;
+  const dataRoot = options.dataRoot ?? process.env.SPINDLE_BENCH_DIR ?? tmpdir();
+  mkdirSync(outDir, { recursive: true });
+  const profileRoot = options.profile && !options.bootstrapServer ? join(outDir, 'profiles', name) : null;
+  const ctx: RowContext = {
+    options,
+    settings,
+    limits: null,
+    cores,
+    dataRoot,
+    profileRoot,
+    // Kafka's producer keeps 5 requests in flight on its one connection; the harness keeps 2 × 16
+    // so that a closed loop measures what the broker can take rather than one round trip's
+    // worth of data (10 × 64 KiB in flight held the base row near 190 MB/s where 32 reached 300).
+    connections: options.connections ?? 2,
+    inflight: options.inflight ?? 16,
+    fetchMaxBytes: options.fetchMaxBytes ?? 52_428_800,
+    partitionFetchMaxBytes: options.partitionFetchMaxBytes ?? 1_048_576,
+    log,
+  };
+  const notes: string[] = [];
+  const loadStart = loadavg();
+  log(`spindle perf: ${options.preset} preset, ${settings.secondsPerRow} s per row, ${cores} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
+  if (options.bootstrapServer) notes.push(`Outside broker at ${options.bootstrapServer}: rows that need their own broker configuration are skipped, and no broker memory or CPU is read.`);
+
+  if (options.limits !== false) {
+    log('limits: loopback TCP, disk append, CRC32C, startBroker()');
+    const loopback = await measureLoopback(settings.limitSeconds);
+    const disk = measureDisk(dataRoot, settings.limitSeconds, settings.diskCapBytes);
+    const crc = measureCrc32c(Math.min(0.5, settings.limitSeconds));
+    const startBroker = await measureStartBroker(settings.startupRuns);
+    ctx.limits = { loopback, disk, crc32c: crc, startBroker };
+  }
+
+  let specs = options.preset === 'full' ? FULL_ROWS : QUICK_ROWS;
+  if (options.only?.length) {
+    const all = [...FULL_ROWS, ...QUICK_ROWS.filter((q) => !FULL_ROWS.some((f) => f.id === q.id))];
+    // An exact id picks that row; anything else picks every row whose id contains it.
+    specs = all.filter((s) => options.only!.some((o) => s.id === o || (!all.some((x) => x.id === o) && s.id.includes(o))));
+  }
+  const soak = options.soakSeconds ?? 0;
+  if (soak > 0) specs = [...specs, soakRow(soak)];
+  const rows: RowResult[] = [];
+  for (const [i, spec] of specs.entries()) {
+    if (options.waitQuietSeconds) {
+      const busy = await waitQuiet(options.waitQuietSeconds);
+      if (busy > QUIET_CORES) log(`  the machine stayed busy (${busy.toFixed(2)} cores in use by other programs); measuring anyway`);
+    }
+    log(`row ${i + 1}/${specs.length} ${spec.id}: ${describeRow(spec, resolveWorkers(spec, cores))}`);
+    const r = await runRow(spec, ctx);
+    rows.push(r);
+    if (r.status !== 'ok') log(`  ${r.status}: ${r.note}`);
+    else {
+      const p = r.produce!;
+      const l = p.latencyMs;
+      log(
+        `  ${p.records} records sent, ${p.recordsPerSec.toFixed(1)} records/sec (${p.mbPerSec.toFixed(2)} MB/sec), ${l.avg.toFixed(2)} ms avg latency, ${l.max.toFixed(2)} ms max latency, ${l.p50.toFixed(2)} ms 50th, ${l.p95.toFixed(2)} ms 95th, ${l.p99.toFixed(2)} ms 99th, ${l.p999.toFixed(2)} ms 99.9th.`,
+      );
+      if (r.consume) log(`  consumed ${r.consume.records} records, ${r.consume.mbPerSec.toFixed(2)} MB/sec, ${r.consume.recordsPerSec.toFixed(1)} records/sec`);
+      if (r.endToEndMs) log(`  end-to-end p50 ${r.endToEndMs.p50.toFixed(2)} ms, p99 ${r.endToEndMs.p99.toFixed(2)} ms, p99.9 ${r.endToEndMs.p999.toFixed(2)} ms`);
+      if (r.note) log(`  note: ${r.note}`);
+    }
+  }
+
+  let peers: PeerResults = { kcat: { skipped: 'not run (--no-peers)' }, redis: { skipped: 'not run (--no-peers)' } };
+  if (options.peers !== false) {
+    log('peers: kcat (librdkafka) driving Spindle; Redis Streams with redis-benchmark');
+    peers = await runPeers(ctx, [100, 1024]);
+  }
+
+  const busy = rows.filter((r) => (r.resources?.otherCoresProduce ?? 0) > 0.15);
+  if (busy.length) {
+    notes.push(
+      `Other programs kept ${busy.map((r) => `${r.resources!.otherCoresProduce.toFixed(2)} cores busy during ${r.id}`).join(', ')}: those rows measured a shared machine and read low.`,
+    );
+  }
+  notes.push(
+    `The load generator (this process: producer, consumer and latency threads) runs on the same ${cores} cores as the broker; each row gives the cores each used during its produce phase.`,
+  );
+  const report: PerfReport = {
+    name,
+    date: date.toISOString(),
+    host,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores,
+    preset: options.preset,
+    settings: {
+      secondsPerRow: settings.secondsPerRow,
+      connections: ctx.connections,
+      inflight: ctx.inflight,
+      fetchMaxBytes: ctx.fetchMaxBytes,
+      partitionFetchMaxBytes: ctx.partitionFetchMaxBytes,
+      bootstrapServer: options.bootstrapServer ?? null,
+      overrides: options.overrides ?? {},
+      profile: !!profileRoot,
+    },
+    loadAverage: { start: loadStart, end: loadavg() },
+    limits: ctx.limits,
+    rows,
+    peers,
+    notes,
+    files: { json: `${name}.json`, markdown: `${name}.md`, svg: `${name}.svg`, profiles: profileRoot ? `profiles/${name}` : null },
+  };
+  for (const line of renderTables(report)) print(line);
+  writeFileSync(join(outDir, report.files.json), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, report.files.markdown), renderMarkdown(report));
+  writeFileSync(join(outDir, report.files.svg), renderSvg(report));
+  log(`written to ${outDir}: ${report.files.json}, ${report.files.markdown}, ${report.files.svg}${profileRoot ? `; CPU profiles in ${report.files.profiles}/` : ''}`);
+  return report;
+}

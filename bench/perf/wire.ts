@@ -1,0 +1,318 @@
+/**
+ * The load generator's side of the wire: a connection that matches responses to requests by
+ * correlation id, and the requests the harness sends, each encoded once.
+ *
+ *   produce request (encodeRequest, version 9)
+ *   ┌──────┬────────┬─────────┬───────────────┬──────────┬─ … ─┬──────────────┬─ … ─┐
+ *   │ size │ apiKey │ version │ correlationId │ clientId │     │ batch (p0)   │     │
+ *   │ 0..4 │ 4..6   │ 6..8    │ 8..12 patched │          │     │ batchAt[0] … │     │
+ *   └──────┴────────┴─────────┴───────────────┴──────────┴─ … ─┴──────────────┴─ … ─┘
+ *
+ * A closed-loop request is sent again and again unchanged but for its correlation id (the
+ * broker writes offsets into its own copy). A stamped request (open loop, end-to-end latency)
+ * also gets, per send and per batch, its send time written into the first record's header
+ * `t` (a float64 of milliseconds since the epoch, with the sub-millisecond part), its base and
+ * max timestamps set to the same millisecond, and its CRC32C recomputed: the CRC covers both.
+ *
+ * Frames are assembled without quadratic copying: a frame inside one received chunk is a
+ * slice of it; a frame spread over chunks is copied once into a buffer of its exact size.
+ *
+ * Any thread; each connection belongs to the thread that opened it.
+ */
+import { connect, type Socket } from 'node:net';
+import { decodeResponse, encodeRequest } from '../../src/protocol/frame.js';
+import { ApiVersions, CreateTopics, Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
+import { BATCH_OFFSETS, encodeBatch } from '../../src/protocol/records/batch.js';
+import { CompressionType, codecNamed } from '../../src/protocol/records/compression/index.js';
+import { crc32c } from '../../src/protocol/records/crc32c.js';
+import { jsonRecords } from '../micro/data.js';
+
+export const PRODUCE_VERSION = 9;
+export const FETCH_VERSION = 12;
+export const CLIENT_ID = 'spindle-perf';
+/** Kafka's OFFSET_OUT_OF_RANGE: the fetch offset is below the log start (retention) or past the end. */
+export const OFFSET_OUT_OF_RANGE = 1;
+/** Where the correlation id sits in an encoded request: after size (4), key (2) and version (2). */
+const CORRELATION_AT = 8;
+/** Marks the header value of a stamped batch's first record, to find it after encoding. */
+const STAMP_SENTINEL = Buffer.from('5350494e444c4521', 'hex');
+
+export type CodecName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export class WireConnection {
+  readonly socket: Socket;
+  private readonly waiting = new Map<number, { resolve: (frame: Buffer) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private sizeBytes = Buffer.alloc(4);
+  private sizeFilled = 0;
+  private frame: Buffer | null = null;
+  private frameFilled = 0;
+  private closed = false;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+      // Requests still waiting will never be answered: fail them rather than hang the run.
+      for (const w of this.waiting.values()) w.reject(new Error('connection closed by the broker'));
+      this.waiting.clear();
+    });
+  }
+
+  static open(bootstrap: string): Promise<WireConnection> {
+    const { host, port } = parseHostPort(bootstrap);
+    return new Promise((resolve, reject) => {
+      const s = connect(port, host, () => {
+        s.off('error', reject);
+        resolve(new WireConnection(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends an encoded request after writing a fresh correlation id into it. */
+  send(request: Buffer): Promise<Buffer> {
+    const id = this.nextId++;
+    if (this.nextId > 0x7fffffff) this.nextId = 1;
+    request.writeInt32BE(id, CORRELATION_AT);
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      if (this.closed) reject(new Error('connection closed'));
+      else this.waiting.set(id, { resolve, reject });
+    });
+    this.socket.write(request);
+    return reply;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.frame === null) {
+        if (this.sizeFilled === 0 && chunk.length - at >= 4) {
+          const size = chunk.readInt32BE(at);
+          if (chunk.length - at - 4 >= size) {
+            this.deliver(chunk.subarray(at + 4, at + 4 + size));
+            at += 4 + size;
+            continue;
+          }
+          this.frame = Buffer.allocUnsafe(size);
+          this.frameFilled = 0;
+          at += 4;
+        } else {
+          const take = Math.min(4 - this.sizeFilled, chunk.length - at);
+          chunk.copy(this.sizeBytes, this.sizeFilled, at, at + take);
+          this.sizeFilled += take;
+          at += take;
+          if (this.sizeFilled < 4) return;
+          this.sizeFilled = 0;
+          this.frame = Buffer.allocUnsafe(this.sizeBytes.readInt32BE(0));
+          this.frameFilled = 0;
+        }
+      }
+      const take = Math.min(this.frame.length - this.frameFilled, chunk.length - at);
+      chunk.copy(this.frame, this.frameFilled, at, at + take);
+      this.frameFilled += take;
+      at += take;
+      if (this.frameFilled === this.frame.length) {
+        const done = this.frame;
+        this.frame = null;
+        this.deliver(done);
+      }
+    }
+  }
+
+  private deliver(frame: Buffer): void {
+    const id = frame.readInt32BE(0);
+    const w = this.waiting.get(id);
+    this.waiting.delete(id);
+    w?.resolve(frame);
+  }
+}
+
+export function parseHostPort(bootstrap: string): { host: string; port: number } {
+  const first = bootstrap.split(',')[0]!.trim();
+  const colon = first.lastIndexOf(':');
+  if (colon <= 0) throw new Error(`bootstrap server '${bootstrap}' is not host:port`);
+  return { host: first.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(first.slice(colon + 1)) };
+}
+
+/** Batch content for one row: `count` records of `recordBytes` each, JSON-like, no keys. */
+export function recordValues(count: number, recordBytes: number): Buffer[] {
+  // 64 distinct values repeated: enough variety that codecs see realistic redundancy, while
+  // 10 KiB records in 256 KiB batches do not cost seconds to generate.
+  const distinct = jsonRecords(Math.min(count, 64), recordBytes, 11);
+  return Array.from({ length: count }, (_, i) => distinct[i % distinct.length]!);
+}
+
+/** The most records of `recordBytes` that fit a batch of `batchBytes` (at least one). */
+export function recordsPerBatch(recordBytes: number, batchBytes: number): number {
+  const one = encodeBatch(recordValues(1, recordBytes).map((value) => ({ value }))).length;
+  const perRecord = one - 61;
+  return Math.max(1, Math.floor((batchBytes - 61) / perRecord));
+}
+
+export interface EncodedProduce {
+  /** The whole request, size prefix included. */
+  bytes: Buffer;
+  /** Records in the request, over all partitions. */
+  records: number;
+  /** Record value bytes in the request (what Kafka's tools count as MB). */
+  recordBytes: number;
+  /** Batch bytes in the request (what crosses the socket, less the request's own fields). */
+  batchBytes: number;
+  /** For stamped requests: where each batch starts and where its stamp goes. */
+  stamps: { batchAt: number; stampAt: number; batchEnd: number }[];
+}
+
+/**
+ * A produce request with one batch of `count` records per partition in `partitions`. With
+ * `stamped`, each batch's first record carries the header `t` for the send time.
+ */
+export function encodeProduce(topic: string, partitions: number[], count: number, recordBytes: number, acks: number, codec: CodecName, stamped = false): EncodedProduce {
+  const compression = (codecNamed(codec)?.type ?? CompressionType.None) as CompressionType;
+  if (stamped && compression !== CompressionType.None) throw new Error('a stamped request must be uncompressed: the stamp is patched in place');
+  const values = recordValues(count, recordBytes);
+  const now = Date.now();
+  const batch = encodeBatch(
+    values.map((value, i) => (stamped && i === 0 ? { value, timestamp: now, headers: [{ key: 't', value: STAMP_SENTINEL }] } : { value, timestamp: now })),
+    { compression, baseTimestamp: now },
+  );
+  const bytes = Buffer.from(
+    encodeRequest(Produce, PRODUCE_VERSION, 0, CLIENT_ID, {
+      transactionalId: null,
+      acks,
+      timeoutMs: 30_000,
+      topicData: [{ name: topic, partitionData: partitions.map((index) => ({ index, records: batch })) }],
+    }),
+  );
+  const stamps: EncodedProduce['stamps'] = [];
+  if (stamped) {
+    let from = 0;
+    for (let p = 0; p < partitions.length; p++) {
+      const batchAt = bytes.indexOf(batch, from);
+      if (batchAt < 0) throw new Error('encoded batch not found in its request');
+      const stampAt = bytes.indexOf(STAMP_SENTINEL, batchAt);
+      stamps.push({ batchAt, stampAt, batchEnd: batchAt + batch.length });
+      from = batchAt + batch.length;
+    }
+  }
+  return { bytes, records: count * partitions.length, recordBytes: count * recordBytes * partitions.length, batchBytes: batch.length * partitions.length, stamps };
+}
+
+/** Writes the send time into every batch of a stamped request and recomputes their CRCs. */
+export function stampProduce(bytes: Buffer, stamps: EncodedProduce['stamps'], epochMs: number): void {
+  const whole = Math.floor(epochMs);
+  const hi = Math.floor(whole / 4294967296);
+  const lo = whole - hi * 4294967296;
+  for (const s of stamps) {
+    bytes.writeDoubleBE(epochMs, s.stampAt);
+    bytes.writeInt32BE(hi, s.batchAt + BATCH_OFFSETS.baseTimestamp);
+    bytes.writeUInt32BE(lo, s.batchAt + BATCH_OFFSETS.baseTimestamp + 4);
+    bytes.writeInt32BE(hi, s.batchAt + BATCH_OFFSETS.maxTimestamp);
+    bytes.writeUInt32BE(lo, s.batchAt + BATCH_OFFSETS.maxTimestamp + 4);
+    bytes.writeUInt32BE(crc32c(bytes, s.batchAt + BATCH_OFFSETS.attributes, s.batchEnd) >>> 0, s.batchAt + BATCH_OFFSETS.crc);
+  }
+}
+
+/** The first error code in a produce response, or 0. */
+export function produceErrorCode(frame: Buffer): number {
+  const { body } = decodeResponse(Produce, PRODUCE_VERSION, frame);
+  for (const t of body.responses as { partitionResponses: { errorCode: number }[] }[]) {
+    for (const p of t.partitionResponses) if (p.errorCode !== 0) return p.errorCode;
+  }
+  return 0;
+}
+
+export interface FetchPartitionResult {
+  partition: number;
+  errorCode: number;
+  highWatermark: number;
+  logStartOffset: number;
+  records: Buffer | null;
+}
+
+export function encodeFetch(topic: string, offsets: number[], maxWaitMs: number, maxBytes: number, partitionMaxBytes: number): Buffer {
+  return Buffer.from(
+    encodeRequest(Fetch, FETCH_VERSION, 0, CLIENT_ID, {
+      replicaId: -1,
+      maxWaitMs,
+      minBytes: 1,
+      maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, partitions: offsets.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes })) }],
+      forgottenTopicsData: [],
+      rackId: '',
+    }),
+  );
+}
+
+export function decodeFetch(frame: Buffer): FetchPartitionResult[] {
+  const { body } = decodeResponse(Fetch, FETCH_VERSION, frame);
+  const out: FetchPartitionResult[] = [];
+  for (const t of body.responses as { partitions: { partitionIndex: number; errorCode: number; highWatermark: number; logStartOffset: number; records: Buffer | null }[] }[]) {
+    for (const p of t.partitions) out.push({ partition: p.partitionIndex, errorCode: p.errorCode, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset, records: p.records });
+  }
+  return out;
+}
+
+/** API keys the broker advertises, with their highest version. */
+export async function apiVersions(c: WireConnection): Promise<Map<number, number>> {
+  const frame = await c.send(Buffer.from(encodeRequest(ApiVersions, 3, 0, CLIENT_ID, { clientSoftwareName: 'spindle-perf', clientSoftwareVersion: '1' })));
+  const { body } = decodeResponse(ApiVersions, 3, frame);
+  return new Map((body.apiKeys as { apiKey: number; maxVersion: number }[]).map((k) => [k.apiKey, k.maxVersion]));
+}
+
+/** Partition count of `topic` as Metadata reports it (auto-creating it when allowed), or 0. */
+export async function topicPartitions(c: WireConnection, topic: string, create: boolean): Promise<number> {
+  const frame = await c.send(Buffer.from(encodeRequest(Metadata, 9, 0, CLIENT_ID, { topics: [{ name: topic }], allowAutoTopicCreation: create, includeTopicAuthorizedOperations: false })));
+  const { body } = decodeResponse(Metadata, 9, frame);
+  const t = (body.topics as { name: string; errorCode: number; partitions: unknown[] }[]).find((x) => x.name === topic);
+  return t && t.errorCode === 0 ? t.partitions.length : 0;
+}
+
+/**
+ * Makes `topic` with `partitions` partitions and the given topic configs: through CreateTopics
+ * when the broker has it, otherwise by auto-creation (which uses the broker's num.partitions and
+ * cannot set configs). Resolves with the partition count the topic has.
+ */
+export async function ensureTopic(bootstrap: string, topic: string, partitions: number, configs: Record<string, string> = {}): Promise<number> {
+  const c = await WireConnection.open(bootstrap);
+  try {
+    const versions = await apiVersions(c);
+    const createVersion = versions.get(CreateTopics.key);
+    if (createVersion !== undefined && createVersion >= 5) {
+      const frame = await c.send(
+        Buffer.from(
+          encodeRequest(CreateTopics, 5, 0, CLIENT_ID, {
+            topics: [{ name: topic, numPartitions: partitions, replicationFactor: -1, assignments: [], configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+            timeoutMs: 30_000,
+            validateOnly: false,
+          }),
+        ),
+      );
+      decodeResponse(CreateTopics, 5, frame);
+    }
+    // Metadata with auto-creation covers brokers without CreateTopics, and waits out creation.
+    for (let i = 0; i < 50; i++) {
+      const n = await topicPartitions(c, topic, true);
+      if (n > 0) return n;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return 0;
+  } finally {
+    c.close();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The benchmark harness keeps working: the quick preset, run once with tiny sizes (a quarter
+ * second per phase, limits measured for a tenth of a second, no peers), produces every figure
+ * and writes its files into a temporary directory. How large the figures are is never checked:
+ * benchmarks report, tests check behaviour.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type PerfReport, runPerf } from '../../bench/perf/harness.js';
+import { QUICK_ROWS } from '../../bench/perf/matrix.js';
+import { checkTargets } from '../../bench/perf/report.js';
+
+const out = mkdtempSync(join(tmpdir(), 'spindle-perf-test-'));
+const printed: string[] = [];
+let report: PerfReport;
+
+const finitePositive = (n: number | undefined, what: string): void => {
+  assert.ok(typeof n === 'number' && Number.isFinite(n) && n > 0, `${what} should be a finite number above 0, got ${n}`);
+};
+
+test.before(async () => {
+  report = await runPerf({ preset: 'quick', tiny: true, peers: false, outDir: out, dataRoot: out, name: 'tiny', log: () => {}, print: (l) => printed.push(l) });
+});
+
+test.after(() => {
+  rmSync(out, { recursive: true, force: true });
+});
+
+test('the quick preset measures every row it lists', () => {
+  assert.equal(
+    report.rows.map((r) => r.id),
+    QUICK_ROWS.map((r) => r.id),
+  );
+  for (const r of report.rows) assert.is(r.status, 'ok', `${r.id}: ${r.note}`);
+});
+
+test('every row has producer figures in the columns of kafka-producer-perf-test', () => {
+  for (const r of report.rows) {
+    const p = r.produce!;
+    for (const [k, v] of Object.entries({ records: p.records, recordsPerSec: p.recordsPerSec, mbPerSec: p.mbPerSec, avg: p.latencyMs.avg, max: p.latencyMs.max, p50: p.latencyMs.p50, p95: p.latencyMs.p95, p99: p.latencyMs.p99, p999: p.latencyMs.p999 })) {
+      finitePositive(v, `${r.id} produce ${k}`);
+    }
+    finitePositive(p.fractionOfLimit, `${r.id} fraction of its limit`);
+  }
+});
+
+test('closed-loop rows are consumed back, and open-loop rows have end-to-end latencies', () => {
+  for (const r of report.rows) {
+    if (r.spec.recordsPerSec) {
+      finitePositive(r.endToEndMs?.count, `${r.id} end-to-end records`);
+      finitePositive(r.endToEndMs?.p99, `${r.id} end-to-end p99`);
+    } else {
+      finitePositive(r.consume?.records, `${r.id} consumed records`);
+      finitePositive(r.consume?.mbPerSec, `${r.id} consume MB/s`);
+    }
+  }
+});
+
+test('every row reports the broker process peak RSS and CPU per GiB', () => {
+  if (process.platform !== 'linux') return; // /proc is where these come from
+  for (const r of report.rows) {
+    finitePositive(r.resources?.peakRssBytes, `${r.id} peak RSS`);
+    finitePositive(r.resources?.cpuSecondsPerGiBProduce, `${r.id} CPU s/GiB produce`);
+  }
+});
+
+test('the machine limits are measured in the same run', () => {
+  const L = report.limits!;
+  finitePositive(L.loopback.bytesPerSec, 'loopback');
+  finitePositive(L.disk.append.bytesPerSec, 'disk append');
+  finitePositive(L.disk.fdatasyncEachWrite.bytesPerSec, 'disk append with fdatasync');
+  finitePositive(L.crc32c.bytesPerSec, 'crc32c');
+  finitePositive(L.startBroker.medianMs, 'startBroker');
+});
+
+test('the report names each target, and peers that did not run say so', () => {
+  const targets = checkTargets(report);
+  assert.ok(targets.length >= 10);
+  for (const t of targets) assert.type(t.figure, 'string');
+  assert.ok(!Array.isArray(report.peers.kcat) && report.peers.kcat.skipped.length > 0);
+  const text = printed.join('\n');
+  for (const column of ['records sent', 'records/sec', 'MB/sec', '99.9th', 'data.consumed.in.MB', 'nMsg.sec', 'peak RSS MiB', 'skipped']) assert.ok(text.includes(column), `the table shows '${column}'`);
+});
+
+test('the JSON, Markdown and SVG files are written to the chosen directory', () => {
+  const json = JSON.parse(readFileSync(join(out, 'tiny.json'), 'utf8')) as PerfReport;
+  assert.is(json.rows.length, report.rows.length);
+  const md = readFileSync(join(out, 'tiny.md'), 'utf8');
+  assert.ok(md.includes('## Targets') && md.includes('## Producer'));
+  const svg = readFileSync(join(out, 'tiny.svg'), 'utf8');
+  assert.ok(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>'));
+  assert.not.ok(existsSync(join(out, 'profiles')));
+});
+
+test.run();
