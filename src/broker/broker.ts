@@ -20,6 +20,7 @@ import type { LogConfig } from '../core/log-config.js';
 import { type BrokerConfig, type ResolvedTopicConfig, resolveTopicConfig } from './config/load.js';
 import { withDynamicBrokerConfigs } from './config/dynamic.js';
 import { ConfigError } from './config/errors.js';
+import { BrokerMetrics } from './metrics.js';
 import type { PartitionHandle, PartitionHost } from './partitions/host.js';
 import { logConfigFor } from './topic-log-config.js';
 
@@ -27,6 +28,8 @@ export interface PartitionState {
   readonly topic: string;
   readonly partition: number;
   readonly handle: PartitionHandle;
+  /** The topic's slot in BrokerMetrics' per-topic counters (metrics.ts). */
+  readonly metricsSlot: number;
   logStartOffset: number;
   /** One past the last offset: also the high watermark on a single node. */
   logEndOffset: number;
@@ -45,6 +48,8 @@ export interface TopicState {
   config: ResolvedTopicConfig;
   logConfig: LogConfig;
   partitions: PartitionState[];
+  /** Slot in BrokerMetrics' per-topic counters, so handlers count without a lookup by name. */
+  metricsSlot: number;
 }
 
 export interface Endpoint {
@@ -66,6 +71,8 @@ export class Broker {
   readonly host: PartitionHost;
   readonly topics = new Map<string, TopicState>();
   readonly startedMs = Date.now();
+  /** Counters for /metrics and the console (metrics.ts), bumped by the router and the handlers. */
+  readonly metrics = new BrokerMetrics();
   /** What Metadata advertises: filled in once the listeners are bound (port 0 becomes the real port). */
   advertised: Endpoint = { host: '127.0.0.1', port: 9092 };
 
@@ -95,7 +102,7 @@ export class Broker {
 
   private async openTopic(meta: TopicMeta): Promise<TopicState> {
     const config = resolveTopicConfig(this.config, meta.configs);
-    const state: TopicState = { meta, config, logConfig: logConfigFor(config.values), partitions: [] };
+    const state: TopicState = { meta, config, logConfig: logConfigFor(config.values), partitions: [], metricsSlot: this.metrics.topicSlot(meta.name) };
     this.topics.set(meta.name, state);
     state.partitions = await Promise.all(Array.from({ length: meta.partitions }, (_, p) => this.openPartition(state, p)));
     return state;
@@ -113,6 +120,7 @@ export class Broker {
       topic: state.meta.name,
       partition,
       handle,
+      metricsSlot: state.metricsSlot,
       logStartOffset: summary.logStartOffset,
       logEndOffset: summary.logEndOffset,
       waiters: new Set(),
@@ -193,6 +201,7 @@ export class Broker {
       await this.host.close(p.handle, true);
     }
     this.store.delete(name);
+    this.metrics.releaseTopic(name);
     return undefined;
   }
 

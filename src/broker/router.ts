@@ -18,6 +18,7 @@ import { ApiVersions, apiByKey } from '../protocol/messages/index.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
 import type { Broker } from './broker.js';
 import type { Connection, PreparedRequest, ResponseParts } from './connection.js';
+import { API_KEY_SLOTS } from './metrics.js';
 
 export interface RequestContext {
   broker: Broker;
@@ -51,13 +52,12 @@ export class Router {
   private readonly broker: Broker;
   private readonly handlers: (Handler | undefined)[] = [];
   readonly ranges: ApiRange[];
-  /** Requests handled per API key, for metrics. */
-  readonly counts: number[] = [];
 
   constructor(broker: Broker, handlers: readonly Handler[]) {
     this.broker = broker;
     for (const h of handlers) {
       if (this.handlers[h.api.key]) throw new Error(`two handlers for API key ${h.api.key}`);
+      if (h.api.key >= API_KEY_SLOTS) throw new Error(`API key ${h.api.key} has no metrics slot (API_KEY_SLOTS = ${API_KEY_SLOTS})`);
       this.handlers[h.api.key] = h;
     }
     this.ranges = handlers
@@ -70,6 +70,7 @@ export class Router {
   }
 
   prepare(connection: Connection, frame: Buffer): PreparedRequest {
+    const startedMs = performance.now();
     const { header, bodyOffset } = decodeRequestHeader(frame, apiByKey);
     const key = header.requestApiKey;
     const version = header.requestApiVersion;
@@ -81,12 +82,15 @@ export class Router {
       throw new ProtocolError(`${handler.api.name} v${version} is not served (${min}-${max})`);
     }
     const request = decodeRequest(handler.api, version, frame, bodyOffset);
-    this.counts[key] = (this.counts[key] ?? 0) + 1;
+    // Metrics (metrics.ts): requests by API, and at the answer its latency and error codes.
+    const metrics = this.broker.metrics;
+    metrics.requestStarted(key);
     const ctx: RequestContext = { broker: this.broker, connection, header, version, router: this };
     return {
       pipelined: handler.pipelined === true,
       run: async (): Promise<ResponseParts | null> => {
         const body = await handler.handle(ctx, request as never);
+        metrics.requestDone(key, performance.now() - startedMs, body);
         if (body === null) return null;
         return encodeResponseParts(handler.api, version, header.correlationId, body as Record<string, unknown>);
       },

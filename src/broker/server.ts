@@ -26,6 +26,7 @@ import { WorkerHost } from './partitions/worker-host.js';
 import { Router } from './router.js';
 import { startGroupCoordinator, stopGroupCoordinator } from './groups/offsets-topic.js';
 import { closePool } from '../workers/pool.js';
+import { type RunningConsole, startConsole } from '../console/server.js';
 
 /** How often logs get their upkeep (flush.ms, retention, deleted files): fine enough for flush.ms. */
 export const TICK_INTERVAL_MS = 200;
@@ -58,6 +59,8 @@ export interface RunningBroker {
   readonly router: Router;
   /** Milliseconds from the call to accepting connections. */
   readonly startupMs: number;
+  /** The web console and /metrics ("http://host:port"), or null when console.listener is 'none'. */
+  readonly consoleUrl: string | null;
   /** Open client connections. */
   connectionCount(): number;
   close(): Promise<void>;
@@ -110,12 +113,16 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const listener = config.derived.listeners[0];
   if (!listener) throw new Error('no listener configured');
   const server: Server = createServer((socket) => {
+    broker.metrics.connectionAccepted(); // metrics: connections accepted, and closed below
     const connection = new Connection(socket, {
       maxRequestBytes: v['socket.request.max.bytes'] as number,
       idleMs: v['connections.max.idle.ms'] as number,
       files,
       prepare: (c, frame) => router.prepare(c, frame),
-      onClose: (c) => connections.delete(c),
+      onClose: (c) => {
+        connections.delete(c);
+        broker.metrics.connectionClosed();
+      },
       log: (m) => process.stderr.write(`${m}\n`),
     });
     connections.add(connection);
@@ -135,12 +142,12 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     host: advertised.host === '' || advertised.host === '0.0.0.0' ? address.address : advertised.host,
     port: advertised.port === 0 || advertised.port === listener.port ? address.port : advertised.port,
   };
-  const startupMs = performance.now() - started;
-  log(`Spindle listening on ${address.address}:${address.port} (${workers === 0 ? 'logs inline on the main thread' : `${workers} partition worker${workers > 1 ? 's' : ''}`}), started in ${startupMs.toFixed(0)} ms`);
-
+  let webConsole: RunningConsole | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      // The console first: its event streams end and its client lets go of its connection.
+      await webConsole?.close();
       // Parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so connections drain at once.
       stopGroupCoordinator(broker);
       await new Promise<void>((resolve) => {
@@ -158,6 +165,22 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
     })());
 
+  // The web console and /metrics, on their own HTTP listener; its Kafka client uses the listener
+  // just bound. A console that cannot listen (its port taken) stops the broker it came with.
+  const consoleListener = config.derived.consoleListener;
+  if (consoleListener) {
+    const kafkaHost = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+    try {
+      webConsole = await startConsole({ broker, host: consoleListener.host, port: consoleListener.port, bootstrap: `${kafkaHost.includes(':') ? `[${kafkaHost}]` : kafkaHost}:${address.port}` });
+    } catch (e) {
+      await close();
+      throw e;
+    }
+    log(`Console and /metrics at ${webConsole.url}`);
+  }
+  const startupMs = performance.now() - started;
+  log(`Spindle listening on ${address.address}:${address.port} (${workers === 0 ? 'logs inline on the main thread' : `${workers} partition worker${workers > 1 ? 's' : ''}`}), started in ${startupMs.toFixed(0)} ms`);
+
   return {
     host: address.address,
     port: address.port,
@@ -166,6 +189,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     broker,
     router,
     startupMs,
+    consoleUrl: webConsole?.url ?? null,
     connectionCount: () => connections.size,
     close,
   };

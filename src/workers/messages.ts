@@ -26,6 +26,13 @@
  * it is an admin request, rare, and its answer grows with the number of producers, which a ring
  * record of bounded size would have to cap. It is not ordered with the ring's commands, which
  * it needs not be: an append acknowledged before it was asked is already in the state it reads.
+ * So does 'stats' (each log's size, segments and offsets), asked by /metrics and the console.
+ *
+ * Worker counters, in shared memory (WorkerData.stats), for metrics that must be readable even
+ * while the worker is too busy to answer a control message: one BigInt64 slot per counter,
+ * written by the worker with Atomics.store, read by the main thread with Atomics.load.
+ *
+ *   slot 0  busyMicros   time spent draining, appending, flushing, answering and in upkeep
  */
 import type { LogConfig } from '../core/log-config.js';
 import type { ActiveProducer } from '../core/producer-state.js';
@@ -88,16 +95,31 @@ export interface DescribeProducersReply {
   producers: ActiveProducer[];
 }
 
+/** One log's size and offsets, for /metrics and the console. */
+export interface LogStats {
+  slot: number;
+  sizeBytes: number;
+  segmentCount: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+/** Slots of WorkerData.stats (BigInt64, Atomics). */
+export const WorkerStatsSlot = Object.freeze({ busyMicros: 0 } as const);
+export const WORKER_STATS_BYTES = 8 * 1;
+
 export type ControlMessage =
   | { type: 'open'; id: number; partition: OpenPartition }
   | { type: 'close'; id: number; slot: number; remove: boolean }
   | { type: 'config'; id: number; slot: number; config: LogConfig }
   | { type: 'producers'; id: number; slot: number }
+  | { type: 'stats'; id: number }
   | { type: 'shutdown'; id: number };
 
 export type ControlReply =
   | { type: 'opened'; id: number; summary: PartitionSummary }
   | ({ type: 'producers'; id: number } & DescribeProducersReply)
+  | { type: 'stats'; id: number; logs: LogStats[] }
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; message: string };
 
@@ -106,6 +128,8 @@ export interface WorkerData {
   commands: SharedArrayBuffer;
   /** Replies, worker → main. */
   replies: SharedArrayBuffer;
+  /** WORKER_STATS_BYTES of counters the worker writes (WorkerStatsSlot). */
+  stats: SharedArrayBuffer;
   options: Omit<LogHostOptions, 'now'>;
   /** How often the worker runs LogHost.tick. */
   tickIntervalMs: number;

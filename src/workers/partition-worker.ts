@@ -16,9 +16,11 @@ import {
   COMMAND_HEADER_BYTES,
   type ControlMessage,
   type ControlReply,
+  type LogStats,
   Op,
   REPLY_HEADER_BYTES,
   type WorkerData,
+  WorkerStatsSlot,
   writeReplyHeader,
 } from './messages.js';
 import { RingConsumer, RingProducer } from './ring.js';
@@ -32,6 +34,15 @@ let running = true;
 
 /** Replies of the current group, written after its flush. */
 let pending: Buffer[] = [];
+// Metrics: the slots this worker hosts (for 'stats'), and the time it spent working, published
+// in shared memory (messages.ts) so the main thread reads it even while this thread is busy.
+const slots = new Set<number>();
+const counters = new BigInt64Array(data.stats);
+let busyMs = 0;
+function addBusy(ms: number): void {
+  busyMs += ms;
+  Atomics.store(counters, WorkerStatsSlot.busyMicros, BigInt(Math.round(busyMs * 1000)));
+}
 
 function reply(op: Op, requestId: number, errorCode: number, bodyBytes: number, fill: (b: Buffer) => void): void {
   const b = Buffer.allocUnsafe(REPLY_HEADER_BYTES + bodyBytes);
@@ -107,16 +118,37 @@ function handle(message: Buffer): void {
 
 async function serve(): Promise<void> {
   while (running) {
+    // Busy time (metrics): one clock read per drained group; waiting for room in the reply ring is not work.
+    let startedMs = performance.now();
     commands.drain(handle);
     host.flushDue();
     const out = pending;
     pending = [];
-    for (const b of out) if (!replies.tryWrite(b)) await replies.write(b);
+    for (const b of out) {
+      if (replies.tryWrite(b)) continue;
+      addBusy(performance.now() - startedMs);
+      await replies.write(b);
+      startedMs = performance.now();
+    }
+    addBusy(performance.now() - startedMs);
     if (!commands.hasMessages()) await commands.waitForMessages(data.tickIntervalMs);
   }
 }
 
-const timer = setInterval(() => host.tick(), data.tickIntervalMs);
+const timer = setInterval(() => {
+  const startedMs = performance.now();
+  host.tick();
+  addBusy(performance.now() - startedMs);
+}, data.tickIntervalMs);
+
+function logStats(): LogStats[] {
+  const out: LogStats[] = [];
+  for (const slot of slots) {
+    const s = host.summary(slot);
+    if (s) out.push({ slot, sizeBytes: s.sizeBytes, segmentCount: s.segmentCount, logStartOffset: s.logStartOffset, logEndOffset: s.logEndOffset });
+  }
+  return out;
+}
 
 port.on('message', (m: ControlMessage) => {
   let answer: ControlReply;
@@ -124,9 +156,11 @@ port.on('message', (m: ControlMessage) => {
     switch (m.type) {
       case 'open':
         answer = { type: 'opened', id: m.id, summary: host.open(m.partition) };
+        slots.add(m.partition.slot);
         break;
       case 'close':
         host.close(m.slot, m.remove);
+        slots.delete(m.slot);
         answer = { type: 'done', id: m.id };
         break;
       case 'config':
@@ -135,6 +169,9 @@ port.on('message', (m: ControlMessage) => {
         break;
       case 'producers':
         answer = { type: 'producers', id: m.id, ...host.describeProducers(m.slot) };
+        break;
+      case 'stats':
+        answer = { type: 'stats', id: m.id, logs: logStats() };
         break;
       case 'shutdown':
         running = false;

@@ -77,6 +77,8 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
   const r = await pending;
   if (r.errorCode !== 0) return failed(index, r.errorCode, null);
   broker.noteOffsets(p, r.logStartOffset, r.logEndOffset);
+  // Metrics: records from the batch headers (one read per batch), bytes as received.
+  broker.metrics.produced(p.metricsSlot, data, records.length);
   return {
     index,
     errorCode: 0,
@@ -106,6 +108,8 @@ export default defineHandler({
             return appendPartition(broker, topic, p.index, p.records);
           }),
         );
+        // Metrics: a produce request per topic, failed when any of its partitions failed.
+        if (topic) broker.metrics.produceRequest(topic.metricsSlot, partitionResponses.some((r) => r.errorCode !== 0));
         return { name: t.name, partitionResponses };
       }),
     );

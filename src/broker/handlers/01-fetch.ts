@@ -154,9 +154,20 @@ export default defineHandler({
 
     const readCommitted = request.isolationLevel === 1;
     const topics: FetchResponse['responses'] = [];
+    // Metrics (metrics.ts): bytes out exactly, records out estimated from them; one fetch
+    // request per topic, failed once when any of its partitions answers an error.
+    const metrics = broker.metrics;
+    let countedSlot = -1;
+    let failedSlot = -1;
     for (const w of wanted) {
       const { reply, records } = pass.data.get(w)!;
       const errorCode = reply ? reply.errorCode : w.missingError;
+      if (w.state) {
+        const slot = w.state.metricsSlot;
+        if (slot !== countedSlot) metrics.fetchRequest((countedSlot = slot));
+        if (errorCode !== 0 && slot !== failedSlot) metrics.fetchFailed((failedSlot = slot));
+        if (records) metrics.fetched(slot, records.length);
+      }
       const highWatermark = reply && errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? reply.highWatermark : -1;
       const logStartOffset = reply ? reply.logStartOffset : -1;
       if (outcome.kind === 'incremental') {

@@ -9,9 +9,28 @@
  */
 import type { LogConfig } from '../../core/log-config.js';
 import type { PartitionSummary } from '../../workers/log-host.js';
-import type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, ReadReply } from '../../workers/messages.js';
+import type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, LogStats, ReadReply } from '../../workers/messages.js';
 
-export type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, ReadReply };
+export type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, LogStats, ReadReply };
+
+/** One partition worker, for /metrics and the console. */
+export interface WorkerStats {
+  worker: number;
+  partitions: number;
+  /** Time spent working since start (worker-host.ts, partition-worker.ts). */
+  busyMs: number;
+  commandRingUsedBytes: number;
+  commandRingCapacityBytes: number;
+  replyRingUsedBytes: number;
+  replyRingCapacityBytes: number;
+}
+
+export interface HostStats {
+  /** Empty for the inline host, which has no workers and no rings. */
+  workers: WorkerStats[];
+  /** Each log's size and offsets when asked for, else empty. */
+  logs: LogStats[];
+}
 
 export interface PartitionHandle {
   readonly slot: number;
@@ -39,6 +58,8 @@ export interface PartitionHost {
   deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsReply>;
   /** The idempotent producers the partition knows (DescribeProducers). */
   describeProducers(handle: PartitionHandle): Promise<DescribeProducersReply>;
+  /** Workers' busy time and ring occupancy, and with `logs` every log's size and offsets (metrics). */
+  stats(options: { logs: boolean }): Promise<HostStats>;
   /** Flushes and closes every log cleanly (clean-shutdown markers), then stops the workers. */
   shutdown(): Promise<void>;
 }

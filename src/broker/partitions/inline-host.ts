@@ -4,14 +4,16 @@
  */
 import type { LogConfig } from '../../core/log-config.js';
 import { LogHost, type LogHostOptions } from '../../workers/log-host.js';
-import type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, ReadReply } from '../../workers/messages.js';
-import type { OpenRequest, PartitionHandle, PartitionHost } from './host.js';
+import type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, LogStats, ReadReply } from '../../workers/messages.js';
+import type { HostStats, OpenRequest, PartitionHandle, PartitionHost } from './host.js';
 
 export class InlineHost implements PartitionHost {
   readonly workerCount = 0;
   private readonly host: LogHost;
   private readonly timer: NodeJS.Timeout;
   private nextSlot = 1;
+  /** Open slots, for stats(). */
+  private readonly slots = new Set<number>();
 
   constructor(options: LogHostOptions, tickIntervalMs: number) {
     this.host = new LogHost(options);
@@ -22,11 +24,13 @@ export class InlineHost implements PartitionHost {
   async open(request: OpenRequest) {
     const slot = this.nextSlot++;
     const summary = this.host.open({ slot, ...request });
+    this.slots.add(slot);
     return { handle: { slot, topic: request.topic, partition: request.partition }, summary };
   }
 
   async close(handle: PartitionHandle, remove: boolean): Promise<void> {
     this.host.close(handle.slot, remove);
+    this.slots.delete(handle.slot);
   }
 
   async setConfig(handle: PartitionHandle, config: LogConfig): Promise<void> {
@@ -67,6 +71,18 @@ export class InlineHost implements PartitionHost {
 
   async describeProducers(handle: PartitionHandle): Promise<DescribeProducersReply> {
     return this.host.describeProducers(handle.slot);
+  }
+
+  /** No workers and no rings here: only the logs. */
+  async stats(options: { logs: boolean }): Promise<HostStats> {
+    const logs: LogStats[] = [];
+    if (options.logs) {
+      for (const slot of this.slots) {
+        const s = this.host.summary(slot);
+        if (s) logs.push({ slot, sizeBytes: s.sizeBytes, segmentCount: s.segmentCount, logStartOffset: s.logStartOffset, logEndOffset: s.logEndOffset });
+      }
+    }
+    return { workers: [], logs };
   }
 
   async shutdown(): Promise<void> {

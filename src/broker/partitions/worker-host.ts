@@ -24,15 +24,19 @@ import {
   type ControlMessage,
   type ControlReply,
   Op,
+  WORKER_STATS_BYTES,
   type WorkerData,
+  WorkerStatsSlot,
   writeCommandHeader,
 } from '../../workers/messages.js';
-import { RingConsumer, RingProducer, createRing } from '../../workers/ring.js';
+import { RING_HEADER_BYTES, RingConsumer, RingProducer, RingSlot, createRing } from '../../workers/ring.js';
 import type {
   AppendReply,
   DeleteRecordsReply,
   DescribeProducersReply,
+  HostStats,
   ListOffsetReply,
+  LogStats,
   OpenRequest,
   PartitionHandle,
   PartitionHost,
@@ -54,11 +58,18 @@ class PartitionWorker {
   private nextControlId = 1;
   private stopped = false;
   exited: Promise<void>;
+  /** Metrics: the worker's counters (messages.ts), the reply ring's header, partitions opened here. */
+  readonly counters: BigInt64Array;
+  private readonly replyHeader: Int32Array;
+  partitions = 0;
 
   constructor(options: Omit<LogHostOptions, 'now'>, tickIntervalMs: number) {
     const commands = createRing(COMMAND_RING_BYTES);
     const replies = createRing(REPLY_RING_BYTES);
-    const data: WorkerData = { commands, replies, options, tickIntervalMs };
+    const stats = new SharedArrayBuffer(WORKER_STATS_BYTES);
+    this.counters = new BigInt64Array(stats);
+    this.replyHeader = new Int32Array(replies, 0, RING_HEADER_BYTES / Int32Array.BYTES_PER_ELEMENT);
+    const data: WorkerData = { commands, replies, stats, options, tickIntervalMs };
     this.worker = new Worker(new URL('../../workers/partition-worker.js', import.meta.url), { workerData: data });
     this.commands = new RingProducer(commands);
     this.replies = new RingConsumer(replies);
@@ -117,6 +128,11 @@ class PartitionWorker {
     return reply;
   }
 
+  /** Bytes in the reply ring not yet drained, read from the ring's shared header (ring.ts: head − tail). */
+  get replyRingUsedBytes(): number {
+    return (Atomics.load(this.replyHeader, RingSlot.head) - Atomics.load(this.replyHeader, RingSlot.tail)) | 0;
+  }
+
   controlCall(m: Omit<ControlMessage, 'id'> & { type: ControlMessage['type'] }): Promise<ControlReply> {
     const id = this.nextControlId++;
     return new Promise((resolve) => {
@@ -155,12 +171,14 @@ export class WorkerHost implements PartitionHost {
     const r = await this.workerOf(handle).controlCall({ type: 'open', partition: { slot, ...request } } as ControlMessage);
     if (r.type === 'error') throw new Error(`opening ${request.topic}-${request.partition}: ${r.message}`);
     if (r.type !== 'opened') throw new Error(`unexpected answer ${r.type} to open`);
+    this.workerOf(handle).partitions++;
     return { handle, summary: r.summary };
   }
 
   async close(handle: PartitionHandle, remove: boolean): Promise<void> {
     const r = await this.workerOf(handle).controlCall({ type: 'close', slot: handle.slot, remove } as ControlMessage);
     if (r.type === 'error') throw new Error(r.message);
+    this.workerOf(handle).partitions--;
   }
 
   async setConfig(handle: PartitionHandle, config: LogConfig): Promise<void> {
@@ -208,6 +226,29 @@ export class WorkerHost implements PartitionHost {
   async deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsReply> {
     const b = await this.workerOf(handle).send(Op.DeleteRecords, handle.slot, 8, (view, at) => view.writeDoubleLE(offset, at));
     return { errorCode: b.readInt32LE(8), lowWatermark: b.readDoubleLE(12) };
+  }
+
+  /**
+   * Metrics. Busy time and ring occupancy come from shared memory, with no round trip, so they
+   * are there even while a worker is too busy to answer; the logs' sizes and offsets are a
+   * 'stats' control message to each worker.
+   */
+  async stats(options: { logs: boolean }): Promise<HostStats> {
+    const workers = this.workers.map((w, worker) => ({
+      worker,
+      partitions: w.partitions,
+      busyMs: Number(Atomics.load(w.counters, WorkerStatsSlot.busyMicros)) / 1000,
+      commandRingUsedBytes: w.commands.usedBytes,
+      commandRingCapacityBytes: w.commands.capacityBytes,
+      replyRingUsedBytes: w.replyRingUsedBytes,
+      replyRingCapacityBytes: REPLY_RING_BYTES,
+    }));
+    const logs: LogStats[] = [];
+    if (options.logs) {
+      const answers = await Promise.all(this.workers.map((w) => w.controlCall({ type: 'stats' } as ControlMessage)));
+      for (const r of answers) if (r.type === 'stats') logs.push(...r.logs);
+    }
+    return { workers, logs };
   }
 
   /** A control message rather than a ring op: rare, and its answer has no fixed size (messages.ts). */

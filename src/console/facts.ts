@@ -1,0 +1,172 @@
+/**
+ * Read-only facts the console takes from the Broker object itself rather than over the Kafka
+ * protocol, because the protocol does not carry them (or carries them only through APIs
+ * Spindle does not serve, such as DescribeLogDirs):
+ *
+ *   logs        size in bytes and segment count of each partition (PartitionHost.stats)
+ *   workers     busy time and ring occupancy of each partition worker
+ *   log dirs    the bytes Spindle keeps in each data directory, and the file system's free
+ *               and total space (fs.statfs)
+ *   group lag   the coordinator's committed offsets against the partitions' log end offsets,
+ *               for /metrics and the lag charts, sampled every second without a request
+ *
+ * Nothing here changes the broker: every write the console makes goes through src/client.
+ *
+ * Main thread.
+ */
+import { statfs } from 'node:fs/promises';
+import type { Broker } from '../broker/broker.js';
+import { coordinatorOf } from '../broker/groups/offsets-topic.js';
+import type { HostStats, LogStats } from '../broker/partitions/host.js';
+
+/**
+ * How long a stats question may wait for the partition workers. A worker answers between two
+ * drained groups of commands, within milliseconds; one that does not answer in 2 s is stuck
+ * or gone, and /metrics answers without its numbers rather than hang.
+ */
+export const STATS_TIMEOUT_MS = 2_000;
+
+/**
+ * Workers' and (with `logs`) every log's stats. Worker numbers come from shared memory at
+ * once; when the workers do not answer for their logs in time, the logs are left out.
+ */
+export async function hostStats(broker: Broker, logs: boolean): Promise<HostStats> {
+  if (!logs) return broker.host.stats({ logs: false });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<HostStats>((resolve) => {
+    timer = setTimeout(() => void broker.host.stats({ logs: false }).then(resolve), STATS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([broker.host.stats({ logs: true }), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface PartitionFacts {
+  topic: string;
+  partition: number;
+  internal: boolean;
+  logStartOffset: number;
+  logEndOffset: number;
+  /** -1 when the log did not report (stats timed out). */
+  sizeBytes: number;
+  segmentCount: number;
+  logDir: string;
+}
+
+/** Every partition of every topic, with its size and segments from `stats` (which must hold the logs). */
+export function partitionFacts(broker: Broker, stats: HostStats): PartitionFacts[] {
+  const bySlot = new Map<number, LogStats>();
+  for (const l of stats.logs) bySlot.set(l.slot, l);
+  const out: PartitionFacts[] = [];
+  for (const [name, t] of broker.topics) {
+    for (const p of t.partitions) {
+      const l = bySlot.get(p.handle.slot);
+      out.push({
+        topic: name,
+        partition: p.partition,
+        internal: name.startsWith('__'),
+        logStartOffset: l?.logStartOffset ?? p.logStartOffset,
+        logEndOffset: l?.logEndOffset ?? p.logEndOffset,
+        sizeBytes: l?.sizeBytes ?? -1,
+        segmentCount: l?.segmentCount ?? -1,
+        logDir: broker.store.logDirFor(name, p.partition),
+      });
+    }
+  }
+  return out;
+}
+
+/** Gives the metrics each topic's mean stored record size, for the records-out estimate (metrics.ts). */
+export function noteTopicSizes(broker: Broker, facts: readonly PartitionFacts[]): void {
+  const sums = new Map<string, { bytes: number; span: number }>();
+  for (const f of facts) {
+    if (f.sizeBytes < 0) continue;
+    const s = sums.get(f.topic) ?? { bytes: 0, span: 0 };
+    s.bytes += f.sizeBytes;
+    s.span += Math.max(0, f.logEndOffset - f.logStartOffset);
+    sums.set(f.topic, s);
+  }
+  for (const [name, s] of sums) {
+    const t = broker.topics.get(name);
+    if (t) broker.metrics.noteTopicLogs(t.metricsSlot, s.bytes, s.span);
+  }
+}
+
+export interface LogDirFacts {
+  path: string;
+  /** Bytes of Spindle's logs in this directory. */
+  dataBytes: number;
+  partitions: number;
+  /** File system space, from statfs; -1 when it could not be read. */
+  freeBytes: number;
+  capacityBytes: number;
+}
+
+export async function logDirFacts(broker: Broker, facts: readonly PartitionFacts[]): Promise<LogDirFacts[]> {
+  return Promise.all(
+    broker.store.logDirs.map(async (path) => {
+      let dataBytes = 0;
+      let partitions = 0;
+      for (const f of facts) {
+        if (f.logDir !== path) continue;
+        partitions++;
+        if (f.sizeBytes > 0) dataBytes += f.sizeBytes;
+      }
+      let freeBytes = -1;
+      let capacityBytes = -1;
+      try {
+        const s = await statfs(path);
+        freeBytes = s.bavail * s.bsize;
+        capacityBytes = s.blocks * s.bsize;
+      } catch {
+        // A directory that vanished or a file system without statfs: sizes unknown.
+      }
+      return { path, dataBytes, partitions, freeBytes, capacityBytes };
+    }),
+  );
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  committedOffset: number;
+  /** -1 when the topic or partition no longer exists. */
+  logEndOffset: number;
+  /** Log end offset minus committed offset, never below 0; -1 when the partition is gone. */
+  lag: number;
+}
+
+export interface GroupFacts {
+  groupId: string;
+  state: string;
+  protocolType: string | null;
+  protocol: string | null;
+  members: number;
+  partitions: PartitionLag[];
+  totalLag: number;
+}
+
+/** Every group the coordinator holds, with its committed offsets and lag per partition. */
+export function groupFacts(broker: Broker): GroupFacts[] {
+  const coordinator = coordinatorOf(broker);
+  if (!coordinator) return [];
+  const out: GroupFacts[] = [];
+  for (const [groupId, g] of coordinator.groups) {
+    const partitions: PartitionLag[] = [];
+    let totalLag = 0;
+    for (const [topic, byPartition] of g.offsets) {
+      for (const [partition, committed] of byPartition) {
+        const p = broker.partition(topic, partition);
+        const logEndOffset = p ? p.logEndOffset : -1;
+        const lag = p ? Math.max(0, logEndOffset - committed.offset) : -1;
+        if (lag > 0) totalLag += lag;
+        partitions.push({ topic, partition, committedOffset: committed.offset, logEndOffset, lag });
+      }
+    }
+    partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    out.push({ groupId, state: g.state, protocolType: g.protocolType, protocol: g.protocolName, members: g.members.size, partitions, totalLag });
+  }
+  return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+}

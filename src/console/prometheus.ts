@@ -1,0 +1,227 @@
+/**
+ * `GET /metrics`: the broker's numbers in Prometheus' text exposition format (version 0.0.4),
+ * with Kafka's meanings and Prometheus' naming: snake_case, the unit as a suffix (`_bytes`,
+ * `_seconds`), `_total` on counters, histograms as `_bucket{le=…}`, `_sum` and `_count`.
+ *
+ *   spindle_build_info{version,node_id,cluster_id}             gauge 1
+ *   spindle_requests_total{api}                                 counter   requests decoded, by API (RequestsPerSec)
+ *   spindle_request_errors_total{api,error}                     counter   error codes in responses (ErrorsPerSec)
+ *   spindle_request_duration_seconds{api}                       histogram decoding to encoded response (TotalTimeMs)
+ *   spindle_topic_records_in_total{topic}                       counter   records appended (MessagesInPerSec)
+ *   spindle_topic_bytes_in_total{topic}                         counter   record bytes appended (BytesInPerSec)
+ *   spindle_topic_bytes_out_total{topic}                        counter   record bytes fetched (BytesOutPerSec)
+ *   spindle_topic_records_out_estimated_total{topic}            counter   records fetched, estimated (metrics.ts says how)
+ *   spindle_topic_produce_requests_total{topic}                 counter   (TotalProduceRequestsPerSec)
+ *   spindle_topic_failed_produce_requests_total{topic}          counter   (FailedProduceRequestsPerSec)
+ *   spindle_topic_fetch_requests_total{topic}                   counter   (TotalFetchRequestsPerSec)
+ *   spindle_topic_failed_fetch_requests_total{topic}            counter   (FailedFetchRequestsPerSec)
+ *   spindle_partition_log_start_offset{topic,partition}         gauge     (Log LogStartOffset)
+ *   spindle_partition_log_end_offset{topic,partition}           gauge     (Log LogEndOffset)
+ *   spindle_partition_size_bytes{topic,partition}               gauge     (Log Size)
+ *   spindle_partition_segments{topic,partition}                 gauge     (Log NumLogSegments)
+ *   spindle_consumer_group_members{group,state}                 gauge
+ *   spindle_consumer_group_committed_offset{group,topic,partition} gauge
+ *   spindle_consumer_group_lag{group,topic,partition}           gauge     log end offset − committed offset
+ *   spindle_consumer_group_lag_sum{group}                       gauge
+ *   spindle_connections                                         gauge     open client connections (connection-count)
+ *   spindle_connections_accepted_total                          counter   (connection-creation-total)
+ *   spindle_connections_closed_total                            counter   (connection-close-total)
+ *   spindle_worker_partitions{worker}                           gauge
+ *   spindle_worker_busy_seconds_total{worker}                   counter   time a partition worker spent working
+ *   spindle_worker_command_ring_used_bytes{worker}              gauge     (and _capacity_bytes)
+ *   spindle_worker_reply_ring_used_bytes{worker}                gauge     (and _capacity_bytes)
+ *   spindle_log_dir_size_bytes{dir}                             gauge     Spindle's logs in the directory
+ *   spindle_log_dir_free_bytes{dir}, _capacity_bytes{dir}       gauge     the file system's, from statfs
+ *   process_start_time_seconds, process_resident_memory_bytes, process_cpu_seconds_total
+ *   nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes, nodejs_external_memory_bytes
+ *   nodejs_eventloop_lag_{mean,p50,p99,max}_seconds             gauge     since the previous scrape
+ *
+ * Consumer group lag is computed here, as Kafka leaves it to outside exporters: for every
+ * offset a group committed, the partition's log end offset minus that offset.
+ *
+ * Main thread.
+ */
+import type { IntervalHistogram } from 'node:perf_hooks';
+import type { Broker } from '../broker/broker.js';
+import { API_KEY_SLOTS, ERROR_CODE_SLOTS, HISTOGRAM_WIDTH, LATENCY_BUCKETS_MS, TopicField } from '../broker/metrics.js';
+import { apiByKey } from '../protocol/messages/index.js';
+import { errorName } from '../protocol/errors.js';
+import { groupFacts, hostStats, logDirFacts, noteTopicSizes, partitionFacts } from './facts.js';
+
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * Sampling period of the event-loop delay monitors (perf_hooks.monitorEventLoopDelay). Node
+ * records each period's whole length, so an idle loop reads ~10 ms: the delay is the reading
+ * minus this (eventLoopDelayMs). 10 ms is prom-client's choice too.
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 10;
+
+/** A monitor reading (nanoseconds) as the delay beyond the sampling period, in milliseconds. */
+export function eventLoopDelayMs(readingNs: number): number {
+  return Number.isFinite(readingNs) ? Math.max(0, readingNs / 1e6 - EVENT_LOOP_RESOLUTION_MS) : 0;
+}
+
+type Labels = Record<string, string | number>;
+
+/** The exposition text, a family at a time. */
+export class Exposition {
+  private readonly lines: string[] = [];
+
+  family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
+    this.lines.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`);
+    return this;
+  }
+
+  sample(name: string, labels: Labels | undefined, value: number): this {
+    this.lines.push(`${name}${formatLabels(labels)} ${formatValue(value)}`);
+    return this;
+  }
+
+  /** A family with one sample per row. */
+  rows<T>(name: string, type: 'counter' | 'gauge', help: string, rows: Iterable<T>, labels: (r: T) => Labels, value: (r: T) => number): this {
+    this.family(name, type, help);
+    for (const r of rows) this.sample(name, labels(r), value(r));
+    return this;
+  }
+
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+function formatLabels(labels: Labels | undefined): string {
+  if (!labels) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(labels)) parts.push(`${k}="${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return parts.length > 0 ? `{${parts.join(',')}}` : '';
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+/** API name for a key, as Kafka's `request` label spells it. */
+export function apiName(key: number): string {
+  return apiByKey(key)?.name ?? `api_${key}`;
+}
+
+export interface ScrapeContext {
+  broker: Broker;
+  version: string;
+  /** Event-loop delay since the previous scrape; reset after reading. */
+  eventLoopDelay: IntervalHistogram;
+}
+
+export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
+  const { broker } = ctx;
+  const m = broker.metrics;
+  const e = new Exposition();
+  const stats = await hostStats(broker, true);
+  const partitions = partitionFacts(broker, stats);
+  noteTopicSizes(broker, partitions);
+  const dirs = await logDirFacts(broker, partitions);
+  const groups = groupFacts(broker);
+
+  e.family('spindle_build_info', 'gauge', 'Spindle version and node identity; always 1.');
+  e.sample('spindle_build_info', { version: ctx.version, node_id: broker.nodeId, cluster_id: broker.clusterId }, 1);
+
+  // Requests.
+  const served: number[] = [];
+  for (let k = 0; k < API_KEY_SLOTS; k++) if (m.requests[k]! > 0) served.push(k);
+  e.rows('spindle_requests_total', 'counter', 'Requests decoded, by API.', served, (k) => ({ api: apiName(k) }), (k) => m.requests[k]!);
+  e.family('spindle_request_errors_total', 'counter', 'Non-zero error codes in responses, by API and Kafka error name (one per partition or resource).');
+  for (const k of served) {
+    for (let i = 0; i < ERROR_CODE_SLOTS; i++) {
+      const n = m.errors[k * ERROR_CODE_SLOTS + i]!;
+      if (n > 0) e.sample('spindle_request_errors_total', { api: apiName(k), error: i === ERROR_CODE_SLOTS - 1 ? 'OTHER' : errorName(i - 1) }, n);
+    }
+  }
+  e.family('spindle_request_duration_seconds', 'histogram', 'Time from decoding a request to its encoded response, by API; includes waiting behind earlier requests of the connection and fetch long polls.');
+  for (const k of served) {
+    const at = k * HISTOGRAM_WIDTH;
+    let cumulative = 0;
+    for (let b = 0; b < LATENCY_BUCKETS_MS.length; b++) {
+      cumulative += m.latency[at + b]!;
+      e.sample('spindle_request_duration_seconds_bucket', { api: apiName(k), le: LATENCY_BUCKETS_MS[b]! / 1000 }, cumulative);
+    }
+    cumulative += m.latency[at + LATENCY_BUCKETS_MS.length]!;
+    e.sample('spindle_request_duration_seconds_bucket', { api: apiName(k), le: '+Inf' }, cumulative);
+    e.sample('spindle_request_duration_seconds_sum', { api: apiName(k) }, m.latency[at + LATENCY_BUCKETS_MS.length + 1]! / 1000);
+    e.sample('spindle_request_duration_seconds_count', { api: apiName(k) }, cumulative);
+  }
+
+  // Topics.
+  const topics = [...m.topicSlots()].sort((a, b) => a[0].localeCompare(b[0]));
+  const topicFamily = (name: string, field: number, help: string): void => {
+    e.rows(name, 'counter', help, topics, ([topic]) => ({ topic }), ([, slot]) => m.topicValue(slot, field));
+  };
+  topicFamily('spindle_topic_records_in_total', TopicField.recordsIn, 'Records appended to the topic (from batch headers).');
+  topicFamily('spindle_topic_bytes_in_total', TopicField.bytesIn, 'Record bytes appended to the topic, as received.');
+  topicFamily('spindle_topic_bytes_out_total', TopicField.bytesOut, 'Record bytes of the topic sent in fetch responses.');
+  topicFamily('spindle_topic_records_out_estimated_total', TopicField.recordsOutEstimated, "Records of the topic sent in fetch responses, estimated from the bytes and the topic's mean stored record size.");
+  topicFamily('spindle_topic_produce_requests_total', TopicField.produceRequests, 'Produce requests that named the topic.');
+  topicFamily('spindle_topic_failed_produce_requests_total', TopicField.failedProduceRequests, 'Produce requests in which a partition of the topic failed.');
+  topicFamily('spindle_topic_fetch_requests_total', TopicField.fetchRequests, 'Fetch requests that read the topic.');
+  topicFamily('spindle_topic_failed_fetch_requests_total', TopicField.failedFetchRequests, 'Fetch requests in which a partition of the topic answered an error.');
+
+  // Partitions.
+  const pl = (p: (typeof partitions)[number]): Labels => ({ topic: p.topic, partition: p.partition });
+  e.rows('spindle_partition_log_start_offset', 'gauge', 'First offset of the partition log.', partitions, pl, (p) => p.logStartOffset);
+  e.rows('spindle_partition_log_end_offset', 'gauge', 'Offset after the last record of the partition log (the high watermark on one node).', partitions, pl, (p) => p.logEndOffset);
+  const sized = partitions.filter((p) => p.sizeBytes >= 0);
+  e.rows('spindle_partition_size_bytes', 'gauge', 'Bytes of the partition log on disk.', sized, pl, (p) => p.sizeBytes);
+  e.rows('spindle_partition_segments', 'gauge', 'Segments of the partition log.', sized, pl, (p) => p.segmentCount);
+
+  // Consumer groups.
+  e.rows('spindle_consumer_group_members', 'gauge', 'Members of the consumer group.', groups, (g) => ({ group: g.groupId, state: g.state }), (g) => g.members);
+  const offsets = groups.flatMap((g) => g.partitions.map((p) => ({ g, p })));
+  const gl = ({ g, p }: (typeof offsets)[number]): Labels => ({ group: g.groupId, topic: p.topic, partition: p.partition });
+  e.rows('spindle_consumer_group_committed_offset', 'gauge', 'Offset the group committed for the partition.', offsets, gl, ({ p }) => p.committedOffset);
+  const live = offsets.filter(({ p }) => p.lag >= 0);
+  e.rows('spindle_consumer_group_lag', 'gauge', "Records between the group's committed offset and the partition's log end offset.", live, gl, ({ p }) => p.lag);
+  e.rows('spindle_consumer_group_lag_sum', 'gauge', 'Lag of the group summed over its partitions.', groups, (g) => ({ group: g.groupId }), (g) => g.totalLag);
+
+  // Connections.
+  e.family('spindle_connections', 'gauge', 'Open client connections.').sample('spindle_connections', undefined, m.connectionsOpen);
+  e.family('spindle_connections_accepted_total', 'counter', 'Client connections accepted.').sample('spindle_connections_accepted_total', undefined, m.connectionsAccepted);
+  e.family('spindle_connections_closed_total', 'counter', 'Client connections closed.').sample('spindle_connections_closed_total', undefined, m.connectionsClosed);
+
+  // Partition workers.
+  const wl = (w: (typeof stats.workers)[number]): Labels => ({ worker: w.worker });
+  e.rows('spindle_worker_partitions', 'gauge', 'Partitions hosted by the worker.', stats.workers, wl, (w) => w.partitions);
+  e.rows('spindle_worker_busy_seconds_total', 'counter', 'Time the partition worker spent draining commands, appending, flushing, answering and in upkeep.', stats.workers, wl, (w) => w.busyMs / 1000);
+  e.rows('spindle_worker_command_ring_used_bytes', 'gauge', 'Bytes waiting in the worker command ring.', stats.workers, wl, (w) => w.commandRingUsedBytes);
+  e.rows('spindle_worker_command_ring_capacity_bytes', 'gauge', 'Size of the worker command ring.', stats.workers, wl, (w) => w.commandRingCapacityBytes);
+  e.rows('spindle_worker_reply_ring_used_bytes', 'gauge', 'Bytes waiting in the worker reply ring.', stats.workers, wl, (w) => w.replyRingUsedBytes);
+  e.rows('spindle_worker_reply_ring_capacity_bytes', 'gauge', 'Size of the worker reply ring.', stats.workers, wl, (w) => w.replyRingCapacityBytes);
+
+  // Data directories.
+  const dl = (d: (typeof dirs)[number]): Labels => ({ dir: d.path });
+  e.rows('spindle_log_dir_size_bytes', 'gauge', "Bytes of Spindle's partition logs in the data directory.", dirs, dl, (d) => d.dataBytes);
+  const statted = dirs.filter((d) => d.capacityBytes >= 0);
+  e.rows('spindle_log_dir_free_bytes', 'gauge', 'Free bytes of the file system holding the data directory.', statted, dl, (d) => d.freeBytes);
+  e.rows('spindle_log_dir_capacity_bytes', 'gauge', 'Size of the file system holding the data directory.', statted, dl, (d) => d.capacityBytes);
+
+  // The process.
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  e.family('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch.').sample('process_start_time_seconds', undefined, Math.round((Date.now() - process.uptime() * 1000) / 1000));
+  e.family('process_resident_memory_bytes', 'gauge', 'Resident memory size.').sample('process_resident_memory_bytes', undefined, mem.rss);
+  e.family('process_cpu_seconds_total', 'counter', 'User and system CPU time of the process, every thread.').sample('process_cpu_seconds_total', undefined, (cpu.user + cpu.system) / 1e6);
+  e.family('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use (main thread).').sample('nodejs_heap_size_used_bytes', undefined, mem.heapUsed);
+  e.family('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap allocated (main thread).').sample('nodejs_heap_size_total_bytes', undefined, mem.heapTotal);
+  e.family('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript (buffers among them).').sample('nodejs_external_memory_bytes', undefined, mem.external);
+  const h = ctx.eventLoopDelay;
+  // The monitor's readings include its 10 ms sampling period; the delay is what exceeds it.
+  const seconds = (ns: number): number => (h.count > 0 ? eventLoopDelayMs(ns) / 1000 : 0);
+  e.family('nodejs_eventloop_lag_mean_seconds', 'gauge', "Mean delay of the main thread's event loop since the previous scrape.").sample('nodejs_eventloop_lag_mean_seconds', undefined, seconds(h.mean));
+  e.family('nodejs_eventloop_lag_p50_seconds', 'gauge', 'Median event-loop delay since the previous scrape.').sample('nodejs_eventloop_lag_p50_seconds', undefined, seconds(h.percentile(50)));
+  e.family('nodejs_eventloop_lag_p99_seconds', 'gauge', '99th percentile of the event-loop delay since the previous scrape.').sample('nodejs_eventloop_lag_p99_seconds', undefined, seconds(h.percentile(99)));
+  e.family('nodejs_eventloop_lag_max_seconds', 'gauge', 'Longest event-loop delay since the previous scrape.').sample('nodejs_eventloop_lag_max_seconds', undefined, seconds(h.max));
+  h.reset();
+  return e.text();
+}

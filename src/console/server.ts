@@ -1,0 +1,135 @@
+/**
+ * The console listener: one node:http server (`console.listener`, default
+ * http://127.0.0.1:9644) that serves
+ *
+ *   GET /metrics     Prometheus text (prometheus.ts)
+ *   /api/…           the console's JSON API and its event stream (api.ts)
+ *   GET /            the web console: public/index.html, app.js, app.css, served as they are
+ *                    from the package; no build step, no CDN
+ *
+ * The console's Kafka client (src/client) connects to the broker's own listener the first time
+ * an API needs it and is closed with the console. startBroker starts the console after the
+ * Kafka listener is bound and closes it before the broker stops.
+ *
+ * Main thread.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { Broker } from '../broker/broker.js';
+import { Client } from '../client/client.js';
+import { handleApi, sendJson } from './api.js';
+import { CONTENT_TYPE, EVENT_LOOP_RESOLUTION_MS, renderMetrics } from './prometheus.js';
+import { Sampler } from './sampler.js';
+
+/**
+ * Where the page's files are: src/console/public in the package (this module runs from
+ * dist/src/console/, three levels below the package root).
+ */
+export const PUBLIC_DIR = fileURLToPath(new URL('../../../src/console/public/', import.meta.url));
+
+const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = Object.freeze({
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+});
+
+/** The package's version, for the overview and spindle_build_info. */
+export const VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export interface ConsoleOptions {
+  broker: Broker;
+  host: string;
+  port: number;
+  /** "host:port" of the broker's Kafka listener, for the console's client. */
+  bootstrap: string;
+}
+
+export interface RunningConsole {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  readonly sampler: Sampler;
+  close(): Promise<void>;
+}
+
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  const { broker } = options;
+  const sampler = new Sampler(broker);
+  const scrapeDelay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+  scrapeDelay.enable();
+  let client: Client | undefined;
+  const clientOf = (): Client => (client ??= new Client({ bootstrapServers: options.bootstrap, clientId: 'spindle-console' }));
+  const sockets = new Set<Socket>();
+  let url = '';
+
+  const server: Server = createServer((req, res) => {
+    void serve(req, res).catch((e: Error) => {
+      process.stderr.write(`console: ${req.method} ${req.url}: ${e.stack ?? e}\n`);
+      if (!res.headersSent) sendJson(res, 500, { error: e.message });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://console');
+    if (u.pathname === '/metrics') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'GET /metrics' });
+      const text = await renderMetrics({ broker, version: VERSION, eventLoopDelay: scrapeDelay });
+      res.writeHead(200, { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
+    if (u.pathname.startsWith('/api/')) return handleApi({ broker, client: clientOf, sampler, version: VERSION, consoleUrl: url }, req, res, u);
+    const file = STATIC_FILES[u.pathname];
+    if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) return sendJson(res, 404, { error: `not found: ${u.pathname}` });
+    const body = await readFile(PUBLIC_DIR + file.file);
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', 'content-length': body.length, 'x-content-type-options': 'nosniff' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host === '' ? '0.0.0.0' : options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  url = `http://${shownHost}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: address.address,
+    port: address.port,
+    url,
+    sampler,
+    close: () =>
+      (closing ??= (async () => {
+        sampler.close();
+        scrapeDelay.disable();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Event streams and idle keep-alive sockets would hold close() open.
+          for (const s of sockets) s.destroy();
+        });
+        await client?.close();
+      })()),
+  };
+}
