@@ -1,8 +1,8 @@
 /**
  * The registry of every API Spindle declares, in protocol-table order, with lookup by key.
  *
- * Adding an API: declare it in NN-name.ts and list it here; the ApiVersions answer and the
- * round-trip tests pick it up from this list.
+ * Adding an API: declare it in NN-name.ts and list it here; the round-trip tests pick it up
+ * from this list, and the broker advertises it once a handler serves it (broker/router.ts).
  */
 import type { ApiSpec } from '../schema.js';
 import { Produce } from './00-produce.js';
@@ -35,68 +35,38 @@ import { OffsetDelete } from './47-offset-delete.js';
 import { DescribeCluster } from './60-describe-cluster.js';
 import { DescribeProducers } from './61-describe-producers.js';
 
-export {
-  Produce,
-  Fetch,
-  ListOffsets,
-  Metadata,
-  OffsetCommit,
-  OffsetFetch,
-  FindCoordinator,
-  JoinGroup,
-  Heartbeat,
-  LeaveGroup,
-  SyncGroup,
-  DescribeGroups,
-  ListGroups,
-  SaslHandshake,
-  ApiVersions,
-  CreateTopics,
-  DeleteTopics,
-  DeleteRecords,
-  InitProducerId,
-  OffsetForLeaderEpoch,
-  DescribeConfigs,
-  AlterConfigs,
-  SaslAuthenticate,
-  CreatePartitions,
-  DeleteGroups,
-  IncrementalAlterConfigs,
-  OffsetDelete,
-  DescribeCluster,
-  DescribeProducers,
-};
+export { Produce } from './00-produce.js';
+export { Fetch } from './01-fetch.js';
+export { ListOffsets } from './02-list-offsets.js';
+export { Metadata } from './03-metadata.js';
+export { OffsetCommit } from './08-offset-commit.js';
+export { OffsetFetch } from './09-offset-fetch.js';
+export { FindCoordinator } from './10-find-coordinator.js';
+export { JoinGroup } from './11-join-group.js';
+export { Heartbeat } from './12-heartbeat.js';
+export { LeaveGroup } from './13-leave-group.js';
+export { SyncGroup } from './14-sync-group.js';
+export { DescribeGroups } from './15-describe-groups.js';
+export { ListGroups } from './16-list-groups.js';
+export { SaslHandshake } from './17-sasl-handshake.js';
+export { ApiVersions } from './18-api-versions.js';
+export { CreateTopics } from './19-create-topics.js';
+export { DeleteTopics } from './20-delete-topics.js';
+export { DeleteRecords } from './21-delete-records.js';
+export { InitProducerId } from './22-init-producer-id.js';
+export { OffsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
+export { DescribeConfigs } from './32-describe-configs.js';
+export { AlterConfigs } from './33-alter-configs.js';
+export { SaslAuthenticate } from './36-sasl-authenticate.js';
+export { CreatePartitions } from './37-create-partitions.js';
+export { DeleteGroups } from './42-delete-groups.js';
+export { IncrementalAlterConfigs } from './44-incremental-alter-configs.js';
+export { OffsetDelete } from './47-offset-delete.js';
+export { DescribeCluster } from './60-describe-cluster.js';
+export { DescribeProducers } from './61-describe-producers.js';
 
 export const APIS: readonly ApiSpec[] = Object.freeze([
-  Produce,
-  Fetch,
-  ListOffsets,
-  Metadata,
-  OffsetCommit,
-  OffsetFetch,
-  FindCoordinator,
-  JoinGroup,
-  Heartbeat,
-  LeaveGroup,
-  SyncGroup,
-  DescribeGroups,
-  ListGroups,
-  SaslHandshake,
-  ApiVersions,
-  CreateTopics,
-  DeleteTopics,
-  DeleteRecords,
-  InitProducerId,
-  OffsetForLeaderEpoch,
-  DescribeConfigs,
-  AlterConfigs,
-  SaslAuthenticate,
-  CreatePartitions,
-  DeleteGroups,
-  IncrementalAlterConfigs,
-  OffsetDelete,
-  DescribeCluster,
-  DescribeProducers,
+  Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, SaslHandshake, ApiVersions, CreateTopics, DeleteTopics, DeleteRecords, InitProducerId, OffsetForLeaderEpoch, DescribeConfigs, AlterConfigs, SaslAuthenticate, CreatePartitions, DeleteGroups, IncrementalAlterConfigs, OffsetDelete, DescribeCluster, DescribeProducers,
 ]);
 
 const byKey: (ApiSpec | undefined)[] = [];
