@@ -4,6 +4,7 @@
  * as records are produced and fetched, groups commit, connections come and go and topics are
  * deleted.
  */
+import { COMMAND_RING_BYTES } from '../../src/broker/partitions/worker-host.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunningBroker } from '../../src/broker/server.js';
@@ -54,7 +55,7 @@ test('GET /metrics answers the text format, every family with HELP and TYPE, nam
   const dir = b.config.derived.logDirs[0]!;
   assert.ok(v(m, 'spindle_log_dir_capacity_bytes', { dir }) > 0);
   assert.ok(v(m, 'spindle_log_dir_free_bytes', { dir }) > 0);
-  assert.is(v(m, 'spindle_worker_command_ring_capacity_bytes', { worker: '1' }), 64 * 1024 * 1024);
+  assert.is(v(m, 'spindle_worker_command_ring_capacity_bytes', { worker: '1' }), COMMAND_RING_BYTES);
 });
 
 test('producing moves records and bytes in, produce requests, the latency histogram, log end offsets, sizes and worker busy time', async () => {
