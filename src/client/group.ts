@@ -138,20 +138,10 @@ export class GroupMember {
         // KIP-394: the coordinator named us; join again with that id.
         this.memberId = joined.memberId;
         return 'again';
-      case ErrorCode.UNKNOWN_MEMBER_ID:
-        this.memberId = '';
-        return 'again';
-      case ErrorCode.REBALANCE_IN_PROGRESS:
-      case ErrorCode.ILLEGAL_GENERATION:
-        return 'again';
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
         return 'backoff';
-      case ErrorCode.NOT_COORDINATOR:
-      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-        this.client.forgetCoordinator(this.groupId);
-        return 'backoff';
       default:
-        throw new KafkaError(joined.errorCode, this.what);
+        return this.afterRoundError(joined.errorCode);
     }
     this.memberId = joined.memberId;
     this.generationId = joined.generationId;
@@ -176,6 +166,16 @@ export class GroupMember {
     switch (synced.errorCode) {
       case 0:
         break;
+      default:
+        return this.afterRoundError(synced.errorCode);
+    }
+    this.assignment = decodeAssignment(synced.assignment).assignedPartitions.filter((tp) => this.topics.includes(tp.topic));
+    return 'done';
+  }
+
+  /** What JoinGroup and SyncGroup errors they share mean for the round: join again, back off, or fail. */
+  private afterRoundError(errorCode: number): 'again' | 'backoff' {
+    switch (errorCode) {
       case ErrorCode.UNKNOWN_MEMBER_ID:
         this.memberId = '';
         return 'again';
@@ -187,10 +187,8 @@ export class GroupMember {
         this.client.forgetCoordinator(this.groupId);
         return 'backoff';
       default:
-        throw new KafkaError(synced.errorCode, this.what);
+        throw new KafkaError(errorCode, this.what);
     }
-    this.assignment = decodeAssignment(synced.assignment).assignedPartitions.filter((tp) => this.topics.includes(tp.topic));
-    return 'done';
   }
 
   /** The leader's work: every member's range assignment, from their subscriptions. */

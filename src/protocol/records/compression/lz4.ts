@@ -31,12 +31,11 @@
  * Only lz4js's unchecked inner loop is ahead, by about 10%; this file does the bounds checks
  * and checksums the format asks for.
  */
+import { readU32, skipSkippableFrame } from './frames.js';
 import { MAX_DECOMPRESSED_BYTES, tooLarge } from './limits.js';
 import { xxhash32 } from './xxhash32.js';
 
 const MAGIC = 0x184d2204;
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
 
 const FLG_VERSION_MASK = 0xc0;
 const FLG_VERSION = 0x40;
@@ -64,10 +63,6 @@ function fail(why: string): never {
 
 function read32(d: Uint8Array, i: number): number {
   return d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24);
-}
-
-function readU32(d: Uint8Array, i: number): number {
-  return read32(d, i) >>> 0;
 }
 
 function writeU32(d: Uint8Array, i: number, v: number): void {
@@ -340,13 +335,12 @@ export function lz4Decompress(data: Uint8Array): Buffer {
   let frames = 0;
   while (pos < data.length) {
     if (data.length - pos < 8) fail('truncated frame');
-    const magic = readU32(data, pos);
-    if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
-      const size = readU32(data, pos + 4);
-      if (size > data.length - pos - 8) fail('skippable frame runs past the end of the data');
-      pos += 8 + size;
+    const skipped = skipSkippableFrame('lz4', data, pos);
+    if (skipped >= 0) {
+      pos = skipped;
       continue;
     }
+    const magic = readU32(data, pos);
     if (magic !== MAGIC) fail(frames === 0 ? 'not an LZ4 frame' : 'garbage after the last frame');
     const f = scanFrame(data, pos);
     const frameStart = dp;

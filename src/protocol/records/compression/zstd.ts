@@ -19,6 +19,7 @@
  * Compression is zstd-compress.ts.
  */
 import { decompress as fzstdDecompress } from 'fzstd';
+import { readU32, skipSkippableFrame } from './frames.js';
 import { MAX_DECOMPRESSED_BYTES, tooLarge } from './limits.js';
 import { xxhash64Low32 } from './xxhash64.js';
 import { fseTable, highBit, LL_BASE, LL_BITS, LL_TABLE, MAX_OFFSET_CODE, ML_BASE, ML_BITS, ML_TABLE, OF_TABLE, type FseTable } from './zstd-tables.js';
@@ -26,16 +27,10 @@ import { fseTable, highBit, LL_BASE, LL_BITS, LL_TABLE, MAX_OFFSET_CODE, ML_BASE
 export { zstdCompress } from './zstd-compress.js';
 
 const MAGIC = 0xfd2fb528;
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
 const BLOCK_MAX = 128 * 1024;
 
 function fail(why: string): never {
   throw new Error(`zstd: ${why}`);
-}
-
-function readU32(d: Uint8Array, i: number): number {
-  return (d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24)) >>> 0;
 }
 
 interface Frame {
@@ -378,13 +373,12 @@ export function zstdDecompress(data: Uint8Array): Buffer {
   let frames = 0;
   while (pos < data.length) {
     if (data.length - pos < 8) fail('truncated frame');
-    const magic = readU32(data, pos);
-    if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
-      const size = readU32(data, pos + 4);
-      if (size > data.length - pos - 8) fail('skippable frame runs past the end of the data');
-      pos += 8 + size;
+    const skipped = skipSkippableFrame('zstd', data, pos);
+    if (skipped >= 0) {
+      pos = skipped;
       continue;
     }
+    const magic = readU32(data, pos);
     if (magic !== MAGIC) fail(frames === 0 ? 'not a zstd frame' : 'garbage after the last frame');
     const f = scanFrame(data, pos);
     // Checked before fzstd allocates anything.
