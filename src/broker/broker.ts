@@ -20,7 +20,8 @@ import type { LogConfig } from '../core/log-config.js';
 import { type BrokerConfig, type ResolvedTopicConfig, resolveTopicConfig } from './config/load.js';
 import { withDynamicBrokerConfigs } from './config/dynamic.js';
 import { ConfigError } from './config/errors.js';
-import { BrokerMetrics } from './metrics.js';
+import { type Logger, stderrLogger, withStack } from '../core/logger.js';
+import { BrokerMetrics, FaultCounter } from './metrics.js';
 import type { PartitionHandle, PartitionHost } from './partitions/host.js';
 import { logConfigFor } from './topic-log-config.js';
 
@@ -75,8 +76,10 @@ export class Broker {
   readonly metrics = new BrokerMetrics();
   /** What Metadata advertises: filled in once the listeners are bound (port 0 becomes the real port). */
   advertised: Endpoint = { host: '127.0.0.1', port: 9092 };
+  readonly logger: Logger;
 
-  constructor(config: BrokerConfig, host: PartitionHost) {
+  constructor(config: BrokerConfig, host: PartitionHost, logger: Logger = stderrLogger()) {
+    this.logger = logger;
     this.config = withDynamicBrokerConfigs(config);
     this.nodeId = config.derived.nodeId;
     this.host = host;
@@ -113,7 +116,7 @@ export class Broker {
     const { handle, summary } = await this.host.open({ topic: state.meta.name, partition, logDir, config: state.logConfig });
     for (const r of summary.recovered) {
       if (r.truncatedBytes > 0) {
-        console.error(`recovery: ${state.meta.name}-${partition} segment ${r.baseOffset}: cut ${r.truncatedBytes} bytes (${r.problem})`);
+        this.logger.warn(`recovery: ${state.meta.name}-${partition} segment ${r.baseOffset}: cut ${r.truncatedBytes} bytes (${r.problem})`);
       }
     }
     return {
@@ -126,6 +129,15 @@ export class Broker {
       waiters: new Set(),
       lastDispatch: Promise.resolve(),
     };
+  }
+
+  /**
+   * A programmer error caught at a boundary that must keep serving (a handler, the encoder):
+   * logged with its stack and counted, never disguised as anything else.
+   */
+  internalError(context: string, e: unknown): void {
+    this.metrics.fault(FaultCounter.internalErrors);
+    this.logger.error(withStack(context, e));
   }
 
   partition(topic: string, partition: number): PartitionState | undefined {

@@ -45,6 +45,8 @@ export interface ConnectionOptions {
   /** Decodes a frame; throws to close the connection (bad frame, unknown API). */
   prepare(connection: Connection, frame: Buffer): PreparedRequest;
   onClose(connection: Connection): void;
+  /** A request's handler or encoder threw: a programmer error, to be logged with its stack and counted. */
+  onInternalError(connection: Connection, e: unknown): void;
   log(message: string): void;
 }
 
@@ -172,8 +174,8 @@ export class Connection {
           this.requestsHandled++;
           this.pump();
         },
-        (e: Error) => {
-          this.options.log(`request failed on ${this.remote}: ${e.stack ?? e}`);
+        (e: unknown) => {
+          this.options.onInternalError(this, e);
           this.close('internal error');
         },
       );

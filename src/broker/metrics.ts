@@ -14,6 +14,8 @@
  *                  │ count ≤ bound[0] … ≤ bound[n]│ +Inf │ sum │      overflow bucket, and the sum of
  *                  └──────────────────────────────┴──────┴─────┘      durations in milliseconds
  *   topics       Float64Array[topic slots × TOPIC_FIELDS]              per topic, at slot × TOPIC_FIELDS + TopicField.x
+ *   faults       Float64Array[FAULT_COUNTERS]                          at FaultCounter.x: faults, each counted
+ *                                                                      where its policy runs
  *
  * Doubles count exactly up to 2^53, which no counter here reaches. Topic slots are handed out
  * when a topic is opened (Broker.openTopic keeps its slot on TopicState and PartitionState, so
@@ -70,6 +72,20 @@ export const TOPIC_FIELDS = 9;
 /** Topic slots allocated at first; doubled when more topics exist at once. */
 export const INITIAL_TOPIC_SLOTS = 64;
 
+/**
+ * Faults, counted where each one's policy runs. Internal errors are programmer errors caught at
+ * a boundary (a handler, the router's encoder, a partition worker), always logged with their
+ * stack; storage errors are I/O failures that took a log directory's partitions offline.
+ */
+export const FaultCounter = Object.freeze({
+  internalErrors: 0,
+  storageErrors: 1,
+  workerRestarts: 2,
+  logDirsRecovered: 3,
+} as const);
+export type FaultCounter = (typeof FaultCounter)[keyof typeof FaultCounter];
+export const FAULT_COUNTERS = 4;
+
 const PRODUCE = 0;
 const FETCH = 1;
 
@@ -79,6 +95,7 @@ export class BrokerMetrics {
   readonly latency = new Float64Array(API_KEY_SLOTS * HISTOGRAM_WIDTH);
   /** Replaced (grown) when topics outnumber the slots: read it through this property each time. */
   topics = new Float64Array(INITIAL_TOPIC_SLOTS * TOPIC_FIELDS);
+  readonly faults = new Float64Array(FAULT_COUNTERS);
   connectionsAccepted = 0;
   connectionsClosed = 0;
   private readonly slotByTopic = new Map<string, number>();
@@ -187,6 +204,11 @@ export class BrokerMetrics {
   /** A partition of the topic answered a fetch with an error (counted once per request and topic). */
   fetchFailed(slot: number): void {
     this.topics[slot * TOPIC_FIELDS + TopicField.failedFetchRequests]!++;
+  }
+
+  /** A fault was handled (FaultCounter says which kind). */
+  fault(kind: FaultCounter): void {
+    this.faults[kind]!++;
   }
 
   connectionAccepted(): void {

@@ -16,6 +16,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from './broker.js';
+import { stderrLogger } from '../core/logger.js';
 import { type BrokerConfig, type LoadConfigOptions, describeConfig, loadConfig } from './config/load.js';
 import { Connection } from './connection.js';
 import { SegmentFiles } from './fetch-stream.js';
@@ -102,7 +103,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   };
   const workers = config.derived.numIoThreads;
   const host: PartitionHost = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS);
-  const broker = new Broker(config, host);
+  const broker = new Broker(config, host, stderrLogger(options.log === true));
   await broker.openAll();
   // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
   await startGroupCoordinator(broker, { log });
@@ -123,6 +124,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         connections.delete(c);
         broker.metrics.connectionClosed();
       },
+      onInternalError: (c, e) => broker.internalError(`request on ${c.remote}`, e),
       log: (m) => process.stderr.write(`${m}\n`),
     });
     connections.add(connection);

@@ -23,6 +23,10 @@
  *   spindle_consumer_group_committed_offset{group,topic,partition} gauge
  *   spindle_consumer_group_lag{group,topic,partition}           gauge     log end offset − committed offset
  *   spindle_consumer_group_lag_sum{group}                       gauge
+ *   spindle_internal_errors_total                               counter   programmer errors caught and logged with their stack
+ *   spindle_storage_errors_total                                counter   I/O errors that took partitions offline
+ *   spindle_worker_restarts_total                               counter   partition workers restarted after dying
+ *   spindle_log_dirs_recovered_total                            counter   offline log directories brought back
  *   spindle_connections                                         gauge     open client connections (connection-count)
  *   spindle_connections_accepted_total                          counter   (connection-creation-total)
  *   spindle_connections_closed_total                            counter   (connection-close-total)
@@ -43,7 +47,7 @@
  */
 import type { IntervalHistogram } from 'node:perf_hooks';
 import type { Broker } from '../broker/broker.js';
-import { API_KEY_SLOTS, ERROR_CODE_SLOTS, HISTOGRAM_WIDTH, LATENCY_BUCKETS_MS, TopicField } from '../broker/metrics.js';
+import { API_KEY_SLOTS, ERROR_CODE_SLOTS, FaultCounter, HISTOGRAM_WIDTH, LATENCY_BUCKETS_MS, TopicField } from '../broker/metrics.js';
 import { apiByKey } from '../protocol/messages/index.js';
 import { errorName } from '../protocol/errors.js';
 import { groupFacts, hostStats, logDirFacts, noteTopicSizes, partitionFacts } from './facts.js';
@@ -184,6 +188,15 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   const live = offsets.filter(({ p }) => p.lag >= 0);
   e.rows('spindle_consumer_group_lag', 'gauge', "Records between the group's committed offset and the partition's log end offset.", live, gl, ({ p }) => p.lag);
   e.rows('spindle_consumer_group_lag_sum', 'gauge', 'Lag of the group summed over its partitions.', groups, (g) => ({ group: g.groupId }), (g) => g.totalLag);
+
+  // Faults.
+  const fault = (name: string, kind: number, help: string): void => {
+    e.family(name, 'counter', help).sample(name, undefined, m.faults[kind]!);
+  };
+  fault('spindle_internal_errors_total', FaultCounter.internalErrors, 'Programmer errors caught at a boundary (handler, encoder, partition worker), each logged with its stack.');
+  fault('spindle_storage_errors_total', FaultCounter.storageErrors, 'I/O errors (full disk, read-only or failing file system) that took partitions offline.');
+  fault('spindle_worker_restarts_total', FaultCounter.workerRestarts, 'Partition workers that died and were restarted with their logs recovered.');
+  fault('spindle_log_dirs_recovered_total', FaultCounter.logDirsRecovered, 'Offline log directories brought back once writes succeeded again.');
 
   // Connections.
   e.family('spindle_connections', 'gauge', 'Open client connections.').sample('spindle_connections', undefined, m.connectionsOpen);
