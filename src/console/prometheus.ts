@@ -25,7 +25,7 @@
  *   spindle_consumer_group_lag_sum{group}                       gauge
  *   spindle_internal_errors_total                               counter   programmer errors caught and logged with their stack
  *   spindle_storage_errors_total                                counter   I/O errors that took partitions offline
- *   spindle_worker_restarts_total                               counter   partition workers restarted after dying
+ *   spindle_partition_worker_restarts_total                               counter   partition workers restarted after dying
  *   spindle_log_dirs_recovered_total                            counter   offline log directories brought back
  *   spindle_connections                                         gauge     open client connections (connection-count)
  *   spindle_connections_accepted_total                          counter   (connection-creation-total)
@@ -195,7 +195,7 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   };
   fault('spindle_internal_errors_total', FaultCounter.internalErrors, 'Programmer errors caught at a boundary (handler, encoder, partition worker), each logged with its stack.');
   fault('spindle_storage_errors_total', FaultCounter.storageErrors, 'I/O errors (full disk, read-only or failing file system) that took partitions offline.');
-  fault('spindle_worker_restarts_total', FaultCounter.workerRestarts, 'Partition workers that died and were restarted with their logs recovered.');
+  fault('spindle_partition_worker_restarts_total', FaultCounter.workerRestarts, 'Partition workers that died and were restarted with their logs recovered.');
   fault('spindle_log_dirs_recovered_total', FaultCounter.logDirsRecovered, 'Offline log directories brought back once writes succeeded again.');
 
   // Connections.
