@@ -6,6 +6,11 @@
  * with its handle, its latest known offsets (updated from every append and read answer, so
  * Metadata and long-poll fetches need no round trip), and the fetches waiting for it to grow.
  *
+ * The host's fault events land here (HostEvents): log directory failures go to LogDirs
+ * (log-dirs.ts, the offline/recovery policy), removed files to the fetch path's descriptor
+ * cache, uncleanable partitions onto their PartitionState, worker deaths and programmer errors
+ * to the log and the fault counters.
+ *
  *   <first log dir>/meta.properties   cluster.id, node.id, version — written once, as Kafka does
  *
  * Main thread.
@@ -21,16 +26,22 @@ import { type BrokerConfig, type ResolvedTopicConfig, resolveTopicConfig } from 
 import { withDynamicBrokerConfigs } from './config/dynamic.js';
 import { ConfigError } from './config/errors.js';
 import { type Logger, stderrLogger, withStack } from '../core/logger.js';
+import { SegmentFiles } from './fetch-stream.js';
+import { LogDirs } from './log-dirs.js';
 import { BrokerMetrics, FaultCounter } from './metrics.js';
-import type { PartitionHandle, PartitionHost } from './partitions/host.js';
+import type { PartitionHandle, PartitionHost, PartitionSummary } from './partitions/host.js';
 import { logConfigFor } from './topic-log-config.js';
 
 export interface PartitionState {
   readonly topic: string;
   readonly partition: number;
   readonly handle: PartitionHandle;
+  /** The log directory holding the partition's directory. */
+  readonly logDir: string;
   /** The topic's slot in BrokerMetrics' per-topic counters (metrics.ts). */
   readonly metricsSlot: number;
+  /** Why the cleaner gave up on this partition, once it has (log-host.ts). */
+  uncleanable?: string;
   logStartOffset: number;
   /** One past the last offset: also the high watermark on a single node. */
   logEndOffset: number;
@@ -77,14 +88,63 @@ export class Broker {
   /** What Metadata advertises: filled in once the listeners are bound (port 0 becomes the real port). */
   advertised: Endpoint = { host: '127.0.0.1', port: 9092 };
   readonly logger: Logger;
+  /** Every open partition by its host slot, for the host's events. */
+  private readonly bySlot = new Map<number, PartitionState>();
+  /** The fetch path's segment descriptors (fetch-stream.ts). */
+  readonly files = new SegmentFiles();
+  /** Each log directory's health and the offline/recovery policy. */
+  readonly logDirs: LogDirs;
 
   constructor(config: BrokerConfig, host: PartitionHost, logger: Logger = stderrLogger()) {
     this.logger = logger;
     this.config = withDynamicBrokerConfigs(config);
     this.nodeId = config.derived.nodeId;
     this.host = host;
+    this.logDirs = new LogDirs(config.derived.logDirs, {
+      host,
+      logger,
+      metrics: this.metrics,
+      probeIntervalMs: this.config.values['log.dir.recovery.check.interval.ms'] as number,
+      partitionsIn: (logDir) => [...this.bySlot.values()].filter((p) => p.logDir === logDir).map((p) => `${p.topic}-${p.partition}`),
+      reopened: (summaries) => this.noteReopened(summaries),
+    });
+    host.events = {
+      logDirFailed: (logDir, code, message, partition) => this.logDirs.failed(logDir, code, message, partition),
+      filesRemoved: (paths) => {
+        for (const path of paths) this.files.forget(path);
+      },
+      uncleanable: (slot, reason) => {
+        const p = this.bySlot.get(slot);
+        if (p) p.uncleanable = reason;
+      },
+      reopened: (summaries) => this.noteReopened(summaries),
+      backlogChanged: (backlogged) => this.onBacklogChanged?.(backlogged),
+      internalError: (context, e) => this.internalError(context, e),
+      workerRestarted: (worker, cause) => {
+        this.metrics.fault(FaultCounter.workerRestarts);
+        if (cause instanceof Error && !/exited with code/.test(cause.message)) this.metrics.fault(FaultCounter.internalErrors);
+        this.logger.error(withStack(`partition worker ${worker} died; restarting it and recovering its partitions`, cause));
+      },
+      log: (level, message) => (level === 'ERROR' ? this.logger.error(message) : level === 'WARN' ? this.logger.warn(message) : this.logger.info(message)),
+    };
     this.store = new TopicStore(config.derived.logDirs);
     this.clusterId = this.loadClusterId();
+  }
+
+  /** Set by the server: the host's command rings filled up (true) or drained (false). */
+  onBacklogChanged: ((backlogged: boolean) => void) | undefined;
+
+  /** Offsets of partitions whose logs were reopened (a restarted worker, a recovered directory). */
+  private noteReopened(summaries: PartitionSummary[]): void {
+    for (const s of summaries) {
+      const p = this.bySlot.get(s.slot);
+      if (!p || s.offline) continue;
+      p.logStartOffset = s.logStartOffset;
+      // Recovery may only cut what was never acknowledged; take the log's word for the end.
+      const grew = s.logEndOffset > p.logEndOffset;
+      p.logEndOffset = s.logEndOffset;
+      if (grew) for (const wake of [...p.waiters]) wake();
+    }
   }
 
   private loadClusterId(): string {
@@ -119,16 +179,19 @@ export class Broker {
         this.logger.warn(`recovery: ${state.meta.name}-${partition} segment ${r.baseOffset}: cut ${r.truncatedBytes} bytes (${r.problem})`);
       }
     }
-    return {
+    const p: PartitionState = {
       topic: state.meta.name,
       partition,
       handle,
+      logDir,
       metricsSlot: state.metricsSlot,
-      logStartOffset: summary.logStartOffset,
-      logEndOffset: summary.logEndOffset,
+      logStartOffset: Math.max(0, summary.logStartOffset),
+      logEndOffset: Math.max(0, summary.logEndOffset),
       waiters: new Set(),
       lastDispatch: Promise.resolve(),
     };
+    this.bySlot.set(handle.slot, p);
+    return p;
   }
 
   /**
@@ -210,7 +273,9 @@ export class Broker {
     this.topics.delete(name);
     for (const p of state.partitions) {
       for (const wake of [...p.waiters]) wake();
+      this.bySlot.delete(p.handle.slot);
       await this.host.close(p.handle, true);
+      this.files.forgetUnder(join(p.logDir, `${p.topic}-${p.partition}`));
     }
     this.store.delete(name);
     this.metrics.releaseTopic(name);
@@ -239,7 +304,9 @@ export class Broker {
   }
 
   async shutdown(): Promise<void> {
+    this.logDirs.stop();
     for (const t of this.topics.values()) for (const p of t.partitions) for (const wake of [...p.waiters]) wake();
     await this.host.shutdown();
+    this.files.closeAll();
   }
 }

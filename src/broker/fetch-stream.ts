@@ -9,14 +9,18 @@
  * chunk (its write callback) and for 'drain' when the socket is past its high-water mark.
  * So a fetch holds at most two chunks whatever its max_bytes: 512 KiB.
  *
- * Segment files are opened once and kept in an fd cache (LRU, MAX_OPEN_FILES). A segment
- * deleted by retention or compaction is first renamed `.deleted` and removed only after
+ * Segment files are opened once and kept in a descriptor cache (LRU, MAX_OPEN_FILES), keyed by
+ * path and inode: compaction swaps a cleaned file in under the name of the segment it replaces,
+ * and the inode in the slice says which of the two the read meant. A segment deleted by
+ * retention or compaction is first renamed `.deleted` and removed only after
  * file.delete.delay.ms; an open descriptor keeps reading it, and a path that has just been
- * renamed is found under its new name.
+ * renamed is found under its new name. When the storage engine removes the files it says so
+ * (`forget`, `forgetUnder` for a deleted topic's directory): idle descriptors of them close at
+ * once and busy ones when their read ends, so a removed file's space is never pinned here.
  *
  * Main thread.
  */
-import { close, open, read } from 'node:fs';
+import { close, fstat, open, read } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /** 256 KiB: large enough that one read's fixed cost (a thread-pool hop, ~20–50 µs) is small next to its copy. */
@@ -26,11 +30,8 @@ export const POOLED_CHUNKS = 32;
 /** Open segment descriptors kept; beyond this the least recently used idle one is closed. */
 export const MAX_OPEN_FILES = 512;
 
-export interface FileSlice {
-  path: string;
-  position: number;
-  length: number;
-}
+export type { FileSlice } from '../core/partition-log.js';
+import type { FileSlice } from '../core/partition-log.js';
 
 const pool: Buffer[] = [];
 const takeChunk = (): Buffer => pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
@@ -40,20 +41,44 @@ const giveChunk = (b: Buffer): void => {
 
 interface OpenFile {
   fd: number;
+  /** The path the reads named (not the `.deleted` name it may be opened under). */
+  path: string;
   users: number;
   lastUsed: number;
+  /** Removed from disk: close as soon as the last read ends. */
+  doomed: boolean;
 }
 
-function openFile(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    open(path, 'r', (err, fd) => {
-      if (!err) return resolve(fd);
-      if (err.code !== 'ENOENT') return reject(err);
-      // Renamed by retention or compaction after the read was planned: still there, marked.
-      open(`${path}.deleted`, 'r', (err2, fd2) => (err2 ? reject(err) : resolve(fd2)));
-    });
-  });
+const DELETED = '.deleted';
+
+function openAt(path: string): Promise<number> {
+  return new Promise((resolve, reject) => open(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
 }
+
+function inodeOf(fd: number): Promise<number> {
+  return new Promise((resolve, reject) => fstat(fd, (err, st) => (err ? reject(err) : resolve(st.ino))));
+}
+
+/**
+ * Opens the file a slice means: `path` if it is still that inode, else the same file renamed
+ * `.deleted` by retention or compaction after the read was planned.
+ */
+async function openFile(path: string, inode: number): Promise<number> {
+  for (const candidate of [path, `${path}${DELETED}`]) {
+    let fd: number;
+    try {
+      fd = await openAt(candidate);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    if (inode < 0 || (await inodeOf(fd)) === inode) return fd;
+    close(fd, () => {});
+  }
+  throw Object.assign(new Error(`${path} (inode ${inode}) is gone`), { code: 'ENOENT' });
+}
+
+const keyOf = (path: string, inode: number): string => `${path}\0${inode}`;
 
 function readAt(fd: number, buffer: Buffer, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, buffer, 0, length, position, (err, n) => (err ? reject(err) : resolve(n))));
@@ -63,37 +88,42 @@ export class SegmentFiles {
   private readonly files = new Map<string, OpenFile>();
   private readonly opening = new Map<string, Promise<number>>();
 
-  private async acquire(path: string): Promise<number> {
-    const known = this.files.get(path);
-    if (known) {
+  private async acquire(key: string, path: string, inode: number): Promise<OpenFile> {
+    const known = this.files.get(key);
+    if (known && !known.doomed) {
       known.users++;
       known.lastUsed = Date.now();
-      return known.fd;
+      return known;
     }
-    let pending = this.opening.get(path);
+    let pending = this.opening.get(key);
     if (!pending) {
-      pending = openFile(path);
-      this.opening.set(path, pending);
+      pending = openFile(path, inode);
+      this.opening.set(key, pending);
     }
     try {
       const fd = await pending;
-      const entry = this.files.get(path);
-      if (entry) {
+      const entry = this.files.get(key);
+      if (entry && !entry.doomed) {
         entry.users++;
         if (entry.fd !== fd) close(fd, () => {});
-        return entry.fd;
+        return entry;
       }
-      this.files.set(path, { fd, users: 1, lastUsed: Date.now() });
+      const f: OpenFile = { fd, path, users: 1, lastUsed: Date.now(), doomed: false };
+      // A doomed entry still being read keeps its own descriptor; this one replaces it in the map.
+      this.files.set(key, f);
       this.evict();
-      return fd;
+      return f;
     } finally {
-      this.opening.delete(path);
+      this.opening.delete(key);
     }
   }
 
-  private release(path: string): void {
-    const f = this.files.get(path);
-    if (f) f.users--;
+  private release(key: string, f: OpenFile): void {
+    f.users--;
+    if (f.doomed && f.users === 0) {
+      if (this.files.get(key) === f) this.files.delete(key);
+      close(f.fd, () => {});
+    }
   }
 
   private evict(): void {
@@ -105,13 +135,26 @@ export class SegmentFiles {
     }
   }
 
-  /** Closes descriptors of files no longer read whose names are gone (deleted segments). */
+  /**
+   * The storage engine removed `path` (a segment's file, under its `.deleted` name or not):
+   * its descriptors close now, or when the reads using them end.
+   */
   forget(path: string): void {
-    const f = this.files.get(path);
-    if (f && f.users === 0) {
-      this.files.delete(path);
+    const named = path.endsWith(DELETED) ? path.slice(0, -DELETED.length) : path;
+    for (const [key, f] of this.files) if (f.path === named || f.path === path) this.doom(key, f);
+  }
+
+  /** Everything under `dir` was removed (a deleted topic's partition directory). */
+  forgetUnder(dir: string): void {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    for (const [key, f] of this.files) if (f.path.startsWith(prefix)) this.doom(key, f);
+  }
+
+  private doom(key: string, f: OpenFile): void {
+    if (f.users === 0) {
+      this.files.delete(key);
       close(f.fd, () => {});
-    }
+    } else f.doomed = true;
   }
 
   closeAll(): void {
@@ -131,7 +174,9 @@ export class SegmentFiles {
    */
   async streamSlice(socket: Socket, slice: FileSlice): Promise<void> {
     if (slice.length === 0) return;
-    const fd = await this.acquire(slice.path);
+    const key = keyOf(slice.path, slice.inode);
+    const file = await this.acquire(key, slice.path, slice.inode);
+    const fd = file.fd;
     try {
       let done = 0;
       while (done < slice.length) {
@@ -154,7 +199,7 @@ export class SegmentFiles {
         if (!flushed && done < slice.length) await waitForDrain(socket);
       }
     } finally {
-      this.release(slice.path);
+      this.release(key, file);
     }
   }
 }

@@ -8,10 +8,12 @@
  * A checkpoint is written to `<file>.tmp`, fsynced, renamed over the old file and the directory
  * fsynced, so a crash leaves either the old or the new checkpoint, never a torn one. A missing
  * or unreadable checkpoint reads as "no value": recovery then starts from the beginning, which is
- * slower but never loses data.
+ * slower but never loses data. While serving, partition logs write theirs on the thread pool
+ * (`checkpointBytes` with fs.ts's writeFileDurably); `writeCheckpoint` does it on the calling
+ * thread, for shutdown.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fsio, syncDirectorySync } from './fs.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -22,23 +24,28 @@ export interface CheckpointEntry {
   offset: number;
 }
 
+/** The file's bytes in Kafka's format. */
+export function checkpointBytes(entries: CheckpointEntry[]): Buffer {
+  return Buffer.from(`0\n${entries.length}\n${entries.map((e) => `${e.topic} ${e.partition} ${e.offset}`).join('\n')}${entries.length ? '\n' : ''}`);
+}
+
 export function writeCheckpoint(path: string, entries: CheckpointEntry[]): void {
-  const text = `0\n${entries.length}\n${entries.map((e) => `${e.topic} ${e.partition} ${e.offset}`).join('\n')}${entries.length ? '\n' : ''}`;
+  const bytes = checkpointBytes(entries);
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const fd = fsio.openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
+    fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
+    fsio.fsyncSync(fd);
   } finally {
-    closeSync(fd);
+    fsio.closeSync(fd);
   }
-  renameSync(tmp, path);
-  syncDirectory(dirname(path));
+  fsio.renameSync(tmp, path);
+  syncDirectorySync(dirname(path));
 }
 
 export function readCheckpoint(path: string): CheckpointEntry[] | undefined {
-  if (!existsSync(path)) return undefined;
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  if (!fsio.existsSync(path)) return undefined;
+  const lines = fsio.readFileSync(path).toString('utf8').split('\n').filter((l) => l.length > 0);
   if (lines[0] !== '0') return undefined;
   const count = Number(lines[1]);
   if (!Number.isInteger(count) || lines.length !== count + 2) return undefined;
@@ -53,12 +60,5 @@ export function readCheckpoint(path: string): CheckpointEntry[] | undefined {
   return out;
 }
 
-/** fsync of a directory, so that a rename or a new file in it survives a crash. */
-export function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+/** fsync of a directory on the calling thread (fs.ts); kept under its old name for the broker's own files. */
+export const syncDirectory = syncDirectorySync;

@@ -15,11 +15,13 @@
  * The entries live in memory (an Int32Array, kept in step with the file) so that a lookup is a
  * binary search with no I/O; each append is also written to the file at its place, so the page
  * cache holds it should the process die. The file is rebuildable from the log (recovery.ts), so
- * it is never fsynced on the append path.
+ * it is never fsynced on the append path. Its descriptor comes from the thread's DescriptorPool
+ * (descriptors.ts): opened when needed, closed when the pool needs room.
  *
  * Owned by the thread that owns the partition; not thread-safe.
  */
-import { closeSync, constants, fdatasync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { type DescriptorPool, PooledFd, threadDescriptorPool } from './descriptors.js';
+import { fsio } from './fs.js';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
@@ -29,30 +31,38 @@ export interface IndexEntry {
 }
 
 export class OffsetIndex {
-  readonly path: string;
   readonly baseOffset: number;
   readonly maxEntries: number;
-  private fd: number;
+  private readonly file: PooledFd;
   /** [relativeOffset, position] pairs. */
   private entries: Int32Array;
   private count = 0;
   private readonly scratch = Buffer.alloc(OFFSET_INDEX_ENTRY_BYTES);
 
-  constructor(path: string, baseOffset: number, maxIndexBytes: number) {
-    this.path = path;
+  constructor(path: string, baseOffset: number, maxIndexBytes: number, pool: DescriptorPool = threadDescriptorPool()) {
+    this.file = new PooledFd(path, pool);
     this.baseOffset = baseOffset;
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / OFFSET_INDEX_ENTRY_BYTES));
-    this.fd = openForUpdate(path);
     this.entries = new Int32Array(2 * 64);
     this.load();
   }
 
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** After the file was renamed (a deleted segment's `.deleted` suffix). */
+  set path(path: string) {
+    this.file.path = path;
+  }
+
   /** Reads the file's entries, keeping the longest valid prefix; returns false if any were dropped. */
   private load(): boolean {
-    const size = fstatSync(this.fd).size;
+    const fd = this.file.get();
+    const size = fsio.fstatSync(fd).size;
     const whole = size - (size % OFFSET_INDEX_ENTRY_BYTES);
     const buf = Buffer.alloc(whole);
-    if (whole > 0) readSync(this.fd, buf, 0, whole, 0);
+    if (whole > 0) fsio.readSync(fd, buf, 0, whole, 0);
     let n = 0;
     let previousRelative = -1;
     let previousPosition = -1;
@@ -66,7 +76,7 @@ export class OffsetIndex {
       n++;
     }
     if (n * OFFSET_INDEX_ENTRY_BYTES !== size) {
-      ftruncateSync(this.fd, n * OFFSET_INDEX_ENTRY_BYTES);
+      fsio.ftruncateSync(fd, n * OFFSET_INDEX_ENTRY_BYTES);
       return false;
     }
     return true;
@@ -114,7 +124,7 @@ export class OffsetIndex {
     }
     this.scratch.writeInt32BE(relative, 0);
     this.scratch.writeInt32BE(position, 4);
-    writeSync(this.fd, this.scratch, 0, OFFSET_INDEX_ENTRY_BYTES, this.count * OFFSET_INDEX_ENTRY_BYTES);
+    fsio.writeFullySync(this.file.get(), this.scratch, 0, OFFSET_INDEX_ENTRY_BYTES, this.count * OFFSET_INDEX_ENTRY_BYTES);
     this.push(relative, position);
   }
 
@@ -149,7 +159,7 @@ export class OffsetIndex {
   /** Keeps the first n entries. */
   truncateEntries(n: number): void {
     this.count = Math.min(n, this.count);
-    ftruncateSync(this.fd, this.count * OFFSET_INDEX_ENTRY_BYTES);
+    fsio.ftruncateSync(this.file.get(), this.count * OFFSET_INDEX_ENTRY_BYTES);
   }
 
   /** Removes every entry (before a rebuild). */
@@ -158,34 +168,15 @@ export class OffsetIndex {
   }
 
   flush(): void {
-    if (this.fd >= 0) fsyncSync(this.fd);
+    if (!this.file.isClosed) fsio.fsyncSync(this.file.get());
   }
 
-  /** fsync on libuv's thread pool; resolves quietly if the index was closed meanwhile. */
+  /** fsync on libuv's thread pool. */
   flushAsync(): Promise<void> {
-    return syncInBackground(this.fd, false);
+    return this.file.syncAsync(false);
   }
 
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.file.close();
   }
-}
-
-/**
- * fsync (or fdatasync) of a descriptor on libuv's thread pool, so the owning thread does not
- * wait. A descriptor closed meanwhile (EBADF) was flushed by its close path or deleted: fine.
- */
-export function syncInBackground(fd: number, dataOnly: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (fd < 0) return resolve();
-    const done = (err: NodeJS.ErrnoException | null): void => (err && err.code !== 'EBADF' ? reject(err) : resolve());
-    if (dataOnly) fdatasync(fd, done);
-    else fsync(fd, done);
-  });
-}
-
-/** Opens for reading and writing at explicit positions, creating the file if needed. */
-export function openForUpdate(path: string): number {
-  return openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
 }

@@ -26,10 +26,21 @@
  * at clean close, and rebuilt at open from the newest snapshot plus the headers of the batches
  * after it.
  *
+ * Durability work runs on libuv's thread pool, never on the partition's thread: the flush
+ * policy's fdatasync (`flushIfDue` answers a promise the caller waits on before acknowledging),
+ * a rolled segment's sync, the directory and snapshot syncs of a roll, checkpoint writes
+ * (coalesced: one write in flight, the next takes the latest values), and compaction's
+ * directory syncs. They run one after another on a background chain; the first that fails
+ * stops the chain and is reported through `onBackgroundFault` — the host then takes the log
+ * directory offline, and the recovery point never passes a segment whose sync did not
+ * complete. A clean close waits for the chain before it writes the final checkpoints.
+ *
+ * File access goes through fs.ts (the seam tests make fail) and descriptors through the
+ * thread's DescriptorPool, so idle segments hold none.
+ *
  * Offsets: `offset` is absolute, `relativeOffset` is from a segment's base, `position` is a
  * byte in a file. Owned by one thread (a partition worker, or the main thread when inline).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
 import {
@@ -43,15 +54,12 @@ import {
   setLogAppendTime,
   setPartitionLeaderEpoch,
 } from '../protocol/records/batch.js';
-import {
-  LOG_START_OFFSET_CHECKPOINT,
-  RECOVERY_POINT_CHECKPOINT,
-  readCheckpoint,
-  syncDirectory,
-  writeCheckpoint,
-} from './checkpoint.js';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, checkpointBytes, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CLEANED_SUFFIX, type CompactionPlan, type CompactionResult, DEFAULT_MAX_MAP_ENTRIES, SWAP_SUFFIX, runCompaction } from './compaction.js';
+import { type DescriptorPool, threadDescriptorPool } from './descriptors.js';
+import { fsio, syncDirectoryAsync, syncDirectorySync, writeFilesDurably } from './fs.js';
 import type { LogConfig } from './log-config.js';
+import { type Logger, SILENT_LOGGER } from './logger.js';
 import {
   type ActiveProducer,
   DEFAULT_PRODUCER_ID_EXPIRATION_MS,
@@ -70,34 +78,102 @@ export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
+/** A record a batch was refused for (KIP-467): its index in the batch and why. */
+export interface RecordError {
+  batchIndex: number;
+  message: string | null;
+}
+
+/**
+ * What an append answers; also what crosses the worker boundary (workers/messages.ts) and what
+ * the Produce handler reads. On an error the offsets are -1 except logStartOffset and
+ * logEndOffset, which are the log's when it could say.
+ */
 export interface AppendResult {
   errorCode: number;
   errorMessage?: string;
+  /** Records refused, for INVALID_RECORD and INVALID_TIMESTAMP. */
+  recordErrors?: RecordError[];
   baseOffset: number;
   lastOffset: number;
   /** The broker's append time when the topic uses LogAppendTime, otherwise -1. */
   logAppendTimeMs: number;
   logStartOffset: number;
+  /** The log end offset after the append. */
+  logEndOffset: number;
   recordCount: number;
   /** Set when the batch was a retry of one already appended: the offsets are the original ones and nothing was written. */
   duplicate?: true;
 }
 
+/** What a read answers: where the bytes are (never the bytes) and the log's offsets. */
 export interface ReadResult {
   errorCode: number;
+  errorMessage?: string;
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
+  logEndOffset: number;
   /** Where the bytes are; absent when there is nothing to read at the offset. */
   slice?: FileSlice;
 }
 
+/**
+ * Where a read's bytes are. The inode tells two files of one name apart: compaction swaps a
+ * cleaned file in under the name of the segment it replaces, so a descriptor cached by path
+ * alone (the fetch path's) would read the old file at the new file's positions.
+ */
 export interface FileSlice {
   path: string;
-  segmentBaseOffset: number;
+  inode: number;
   position: number;
   length: number;
 }
+
+/** ListOffsets' answer for one partition: offset and timestamp -1 when no record qualifies. */
+export interface ListOffsetResult {
+  errorCode: number;
+  errorMessage?: string;
+  offset: number;
+  timestamp: number;
+}
+
+export interface DeleteRecordsResult {
+  errorCode: number;
+  errorMessage?: string;
+  lowWatermark: number;
+}
+
+/** Answers for a partition that cannot say anything (unknown, offline, its worker gone). */
+export const failedAppend = (errorCode: number, errorMessage?: string): AppendResult => ({
+  errorCode,
+  ...(errorMessage !== undefined ? { errorMessage } : {}),
+  baseOffset: -1,
+  lastOffset: -1,
+  logAppendTimeMs: -1,
+  logStartOffset: -1,
+  logEndOffset: -1,
+  recordCount: 0,
+});
+export const failedRead = (errorCode: number, errorMessage?: string): ReadResult => ({
+  errorCode,
+  ...(errorMessage !== undefined ? { errorMessage } : {}),
+  highWatermark: -1,
+  lastStableOffset: -1,
+  logStartOffset: -1,
+  logEndOffset: -1,
+});
+export const failedListOffset = (errorCode: number, errorMessage?: string): ListOffsetResult => ({
+  errorCode,
+  ...(errorMessage !== undefined ? { errorMessage } : {}),
+  offset: -1,
+  timestamp: -1,
+});
+export const failedDeleteRecords = (errorCode: number, errorMessage?: string): DeleteRecordsResult => ({
+  errorCode,
+  ...(errorMessage !== undefined ? { errorMessage } : {}),
+  lowWatermark: -1,
+});
 
 export interface OpenOptions {
   /** The clock, injectable for tests of retention and rolling. */
@@ -106,6 +182,14 @@ export interface OpenOptions {
   leaderEpoch?: number;
   /** producer.id.expiration.ms: idle producers are forgotten after this long (Kafka's default, a day). */
   producerIdExpirationMs?: number;
+  /** Where descriptors come from; the thread's default pool when absent. */
+  pool?: DescriptorPool;
+  logger?: Logger;
+  /**
+   * Background durability work failed (`what` says which): the log's data may not be where the
+   * recovery point says, so its owner takes it offline. Without a handler the fault is logged.
+   */
+  onBackgroundFault?: (what: string, e: unknown) => void;
 }
 
 export interface SegmentRecovery extends RecoveryReport {
@@ -132,6 +216,8 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
 export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
+  /** The log directory holding this partition's directory. */
+  readonly logDir: string;
   readonly dir: string;
   config: LogConfig;
   private readonly now: () => number;
@@ -150,54 +236,82 @@ export class PartitionLog {
   private rollJitterMs = 0;
   private pendingDeletes: { paths: string[]; dueMs: number }[] = [];
   private closed = false;
+  private readonly pool: DescriptorPool;
+  private readonly logger: Logger;
+  private readonly onBackgroundFault: ((what: string, e: unknown) => void) | undefined;
+  /** Durability work on the thread pool, one step after another (see the header). */
+  private background: Promise<void> = Promise.resolve();
+  /** Set by the first background failure: the chain stops, the owner reopens the log. */
+  private faulted = false;
+  private faultCause: unknown;
+  private checkpointsDirty = false;
+  private checkpointsWriting = false;
+  /** The flush policy's fdatasync in flight, and the one queued behind it. */
+  private flushing: Promise<void> | undefined;
+  private nextFlush: Promise<void> | undefined;
   /** Idempotent producers' epochs and last batches, and their snapshot files. */
   readonly producers: ProducerStateManager;
   /** The last rebuild of the producer state: the snapshot it loaded (-1: none), and from which offset how many batch headers it read. */
   producerStateReplay = { fromOffset: 0, batches: 0, snapshotOffset: -1 };
 
-  private constructor(dir: string, topic: string, partition: number, config: LogConfig, options: OpenOptions) {
-    this.dir = dir;
+  private constructor(logDir: string, topic: string, partition: number, config: LogConfig, options: OpenOptions) {
+    this.logDir = logDir;
+    this.dir = join(logDir, partitionDirName(topic, partition));
     this.topic = topic;
     this.partition = partition;
     this.config = config;
     this.now = options.now ?? Date.now;
     this.leaderEpoch = options.leaderEpoch ?? 0;
+    this.pool = options.pool ?? threadDescriptorPool();
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.onBackgroundFault = options.onBackgroundFault;
     this.lastFlushMs = this.now();
-    mkdirSync(dir, { recursive: true });
-    const marker = join(dir, CLEAN_SHUTDOWN_MARKER);
-    this.wasCleanShutdown = existsSync(marker);
-    this.load();
-    this.producers = new ProducerStateManager(dir, options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
-    this.loadProducerState();
-    if (this.wasCleanShutdown) unlinkSync(marker);
+    fsio.mkdirSync(this.dir, { recursive: true });
+    const marker = join(this.dir, CLEAN_SHUTDOWN_MARKER);
+    this.wasCleanShutdown = fsio.existsSync(marker);
+    try {
+      this.load();
+      this.producers = new ProducerStateManager(this.dir, options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+      this.loadProducerState();
+      if (this.wasCleanShutdown) fsio.unlinkSync(marker);
+    } catch (e) {
+      // Nothing half-open stays behind holding descriptors.
+      for (const s of this.segments) s.close();
+      throw e;
+    }
     this.chooseJitter();
   }
 
   /** Opens (creating or recovering) the log of one partition under a log directory. */
   static open(logDir: string, topic: string, partition: number, config: LogConfig, options: OpenOptions = {}): PartitionLog {
-    return new PartitionLog(join(logDir, partitionDirName(topic, partition)), topic, partition, config, options);
+    return new PartitionLog(logDir, topic, partition, config, options);
   }
 
   private segmentConfig() {
     return { indexIntervalBytes: this.config.indexIntervalBytes, segmentIndexBytes: this.config.segmentIndexBytes };
   }
 
+  private newSegment(baseOffset: number): LogSegment {
+    return new LogSegment(this.dir, baseOffset, this.segmentConfig(), this.pool);
+  }
+
   private load(): void {
-    const names = readdirSync(this.dir);
+    const names = fsio.readdirSync(this.dir);
     for (const name of names) {
       // Leftovers of deletions the previous process did not finish, of interrupted checkpoint
       // writes, and of compaction passes that stopped before their swap.
-      if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp') || name.endsWith(CLEANED_SUFFIX)) rmSync(join(this.dir, name), { force: true });
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp') || name.endsWith(CLEANED_SUFFIX)) fsio.rmSync(join(this.dir, name), { force: true });
     }
     this.completeSwaps(names.filter((n) => n.endsWith(SWAP_SUFFIX)));
-    const bases = readdirSync(this.dir)
+    const bases = fsio
+      .readdirSync(this.dir)
       .filter((n) => n.endsWith(LOG_SUFFIX) && /^\d{20}\.log$/.test(n))
       .map((n) => Number(n.slice(0, 20)))
       .sort((a, b) => a - b);
     // An index without its log is garbage from a crash between creating the files.
-    for (const n of readdirSync(this.dir)) {
+    for (const n of fsio.readdirSync(this.dir)) {
       for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-        if (n.endsWith(suffix) && /^\d{20}\./.test(n) && !bases.includes(Number(n.slice(0, 20)))) rmSync(join(this.dir, n), { force: true });
+        if (n.endsWith(suffix) && /^\d{20}\./.test(n) && !bases.includes(Number(n.slice(0, 20)))) fsio.rmSync(join(this.dir, n), { force: true });
       }
     }
     const recoveryPoint = this.readOwnCheckpoint(RECOVERY_POINT_CHECKPOINT) ?? 0;
@@ -209,11 +323,13 @@ export class PartitionLog {
       const base = bases[i]!;
       if (truncatedAt >= 0) {
         // Everything after a truncated segment is unreachable: Kafka deletes it too.
-        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) rmSync(join(this.dir, `${String(base).padStart(20, '0')}${suffix}`), { force: true });
+        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) fsio.rmSync(join(this.dir, `${String(base).padStart(20, '0')}${suffix}`), { force: true });
         continue;
       }
-      const hadIndexes = existsSync(join(this.dir, `${String(base).padStart(20, '0')}${INDEX_SUFFIX}`)) && existsSync(join(this.dir, `${String(base).padStart(20, '0')}${TIME_INDEX_SUFFIX}`));
-      const segment = new LogSegment(this.dir, base, this.segmentConfig());
+      const hadIndexes =
+        fsio.existsSync(join(this.dir, `${String(base).padStart(20, '0')}${INDEX_SUFFIX}`)) && fsio.existsSync(join(this.dir, `${String(base).padStart(20, '0')}${TIME_INDEX_SUFFIX}`));
+      const segment = this.newSegment(base);
+      this.segments.push(segment);
       const nextBase = bases[i + 1] ?? Infinity;
       const needsScan = !this.wasCleanShutdown && nextBase > recoveryPoint;
       let rescanned = false;
@@ -229,9 +345,8 @@ export class PartitionLog {
       }
       const report = this.recovered[this.recovered.length - 1];
       if (rescanned && report && report.truncatedBytes > 0) truncatedAt = base;
-      this.segments.push(segment);
     }
-    if (this.segments.length === 0) this.segments.push(new LogSegment(this.dir, Math.max(logStart, 0), this.segmentConfig()));
+    if (this.segments.length === 0) this.segments.push(this.newSegment(Math.max(logStart, 0)));
     // Empty segments other than the active one carry nothing (a crash right after a roll).
     this.logStartOffset = Math.max(logStart, this.segments[0]!.baseOffset);
     if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
@@ -286,9 +401,10 @@ export class PartitionLog {
   /**
    * Appends the record batches in `records` (a produce request's record set, usually one batch).
    * The bytes are modified in place (base offsets, leader epoch, LogAppendTime) and then written.
-   * Nothing is written unless every batch passes its checks.
+   * Nothing is written unless every batch passes its checks. The flush policy is the caller's:
+   * `flushIfDue()` after one or more appends (group commit), waited on before acknowledging.
    */
-  append(records: Buffer, options: { deferFlush?: boolean } = {}): AppendResult {
+  append(records: Buffer): AppendResult {
     this.assertOpen();
     const now = this.now();
     const fail = (errorCode: number, errorMessage: string): AppendResult => ({
@@ -298,6 +414,7 @@ export class PartitionLog {
       lastOffset: -1,
       logAppendTimeMs: -1,
       logStartOffset: this.logStartOffset,
+      logEndOffset: this.logEndOffset,
       recordCount: 0,
     });
     if (records.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no record batches');
@@ -351,6 +468,7 @@ export class PartitionLog {
           lastOffset: dup.lastOffset,
           logAppendTimeMs: logAppendTime ? dup.timestamp : -1,
           logStartOffset: this.logStartOffset,
+          logEndOffset: this.logEndOffset,
           recordCount: dup.offsetDelta + 1,
           duplicate: true,
         };
@@ -375,13 +493,13 @@ export class PartitionLog {
       }
     }
     this.unflushedMessages += recordCount;
-    if (!options.deferFlush) this.flushIfDue(now);
     return {
       errorCode: ErrorCode.NONE,
       baseOffset: firstOffset,
       lastOffset: nextOffset - 1,
       logAppendTimeMs: logAppendTime ? now : -1,
       logStartOffset: this.logStartOffset,
+      logEndOffset: this.logEndOffset,
       recordCount,
     };
   }
@@ -396,36 +514,106 @@ export class PartitionLog {
     if (full || indexFull || tooOld || offsetOverflow) this.roll();
   }
 
-  /** Starts a new active segment at the log end offset; the old one is flushed and its indexes synced. */
+  /**
+   * Starts a new active segment at the log end offset. Everything durable about the roll
+   * happens on the thread pool, so the partition's thread never waits for it: the directory
+   * sync that makes the new files' names durable and Kafka's producer snapshot at the roll (the
+   * state below the new base offset, encoded now) go on the background chain; the finished
+   * segment's fdatasync runs beside it, as Kafka flushes rolled segments in the background (a
+   * full 1 GiB segment takes about half a second). Until that sync completes the segment stays
+   * in `rolledUnflushed` and the recovery point stays at or below its base offset; if it fails,
+   * the segment stays there for good and the fault goes to the owner.
+   */
   roll(): LogSegment {
     const old = this.activeSegment;
     if (old.isEmpty) return old;
-    const segment = new LogSegment(this.dir, this.logEndOffset, this.segmentConfig());
+    const segment = this.newSegment(this.logEndOffset);
     this.segments.push(segment);
-    syncDirectory(this.dir);
     this.chooseJitter();
-    // Kafka's snapshot at roll: the state of every batch below the new segment's base offset.
-    this.producers.takeSnapshot(segment.baseOffset);
-    // The finished segment is synced on libuv's thread pool, as Kafka flushes rolled segments
-    // in the background: an fdatasync of a full 1 GiB segment takes about half a second, which
-    // on this thread would stall every append behind it. Until it completes, the recovery point
-    // stays at or below the segment's base offset (flush() and this callback both respect it).
+    const writeSnapshot = this.producers.prepareSnapshot(segment.baseOffset);
+    void this.inBackground(`syncing ${this.dir} and its producer snapshot after a roll`, async () => {
+      await syncDirectoryAsync(this.dir);
+      await writeSnapshot();
+      // Retention may have passed this snapshot while it waited its turn.
+      this.producers.deleteSnapshotsBelow(this.segments[0]!.baseOffset);
+    });
     this.rolledUnflushed.add(old);
     const synced = old.flushAllAsync().then(
       () => {
         this.rolledUnflushed.delete(old);
         if (this.closed) return;
         this.recoveryPoint = Math.max(this.recoveryPoint, this.safeRecoveryPoint(old.nextOffset));
-        this.writeCheckpoints();
+        this.scheduleCheckpoints();
       },
-      (e: Error) => {
-        this.rolledUnflushed.delete(old);
-        console.error(`flushing rolled segment ${old.logPath}: ${e.message}`);
-      },
+      (e: unknown) => this.backgroundFailed(`syncing rolled segment ${old.logPath}`, e),
     );
     this.rolledSyncs.add(synced);
     void synced.finally(() => this.rolledSyncs.delete(synced));
     return segment;
+  }
+
+  /**
+   * Runs `task` after the background work queued before it, unless the log closed or a
+   * background step failed meanwhile. The returned promise rejects with the task's failure,
+   * which is also reported through onBackgroundFault.
+   */
+  private inBackground(what: string, task: () => Promise<void>): Promise<void> {
+    const run = this.background.then(() => (this.closed || this.faulted ? undefined : task()));
+    this.background = run.catch((e: unknown) => this.backgroundFailed(what, e));
+    return run;
+  }
+
+  private backgroundFailed(what: string, e: unknown): void {
+    if (this.closed || this.faulted) return;
+    this.faulted = true;
+    this.faultCause = e;
+    if (this.onBackgroundFault) this.onBackgroundFault(what, e);
+    else this.logger.error(`${this.topic}-${this.partition}: ${what} failed: ${(e as Error).message ?? e}`);
+  }
+
+  /** Whether background durability work failed: the log must be reopened before it is trusted again. */
+  get hasFaulted(): boolean {
+    return this.faulted;
+  }
+
+  /** Resolves once the background work queued so far has run (failed or not). */
+  async settled(): Promise<void> {
+    for (;;) {
+      const chain = this.background;
+      await Promise.allSettled([chain, this.flushing, this.nextFlush, ...this.rolledSyncs]);
+      if (chain === this.background && this.rolledSyncs.size === 0 && !this.flushing && !this.nextFlush) return;
+    }
+  }
+
+  /**
+   * Writes the three checkpoints with the current values on the background chain. Calls while
+   * a write is in flight only mark them dirty: the write in flight is followed by one more with
+   * whatever the values are then.
+   */
+  scheduleCheckpoints(): void {
+    this.checkpointsDirty = true;
+    if (this.checkpointsWriting || this.closed || this.faulted) return;
+    this.checkpointsWriting = true;
+    void this.inBackground(`writing the checkpoints of ${this.dir}`, async () => {
+      while (this.checkpointsDirty && !this.closed) {
+        this.checkpointsDirty = false;
+        await writeFilesDurably(this.dir, this.checkpointFiles());
+      }
+    })
+      .catch(() => {})
+      .finally(() => {
+        this.checkpointsWriting = false;
+        if (this.checkpointsDirty) this.scheduleCheckpoints();
+      });
+  }
+
+  private checkpointFiles(): { path: string; data: Buffer }[] {
+    const entry = (offset: number) => checkpointBytes([{ topic: this.topic, partition: this.partition, offset }]);
+    return [
+      { path: join(this.dir, RECOVERY_POINT_CHECKPOINT), data: entry(this.recoveryPoint) },
+      { path: join(this.dir, LOG_START_OFFSET_CHECKPOINT), data: entry(this.logStartOffset) },
+      { path: join(this.dir, CLEANER_CHECKPOINT), data: entry(this.firstDirtyOffset) },
+    ];
   }
 
   private readonly rolledSyncs = new Set<Promise<void>>();
@@ -456,6 +644,7 @@ export class PartitionLog {
       highWatermark: this.highWatermark,
       lastStableOffset: this.highWatermark,
       logStartOffset: this.logStartOffset,
+      logEndOffset: this.logEndOffset,
     };
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
@@ -466,7 +655,7 @@ export class PartitionLog {
       const segment = this.segments[i]!;
       const found = segment.read(Math.max(offset, segment.baseOffset), maxBytes);
       if (found) {
-        result.slice = { path: segment.logPath, segmentBaseOffset: segment.baseOffset, position: found.position, length: found.length };
+        result.slice = { path: segment.logPath, inode: segment.inode, position: found.position, length: found.length };
         return result;
       }
     }
@@ -530,7 +719,7 @@ export class PartitionLog {
     if (target > this.logStartOffset) {
       this.logStartOffset = target;
       this.deleteSegmentsBelowLogStart();
-      this.writeCheckpoints();
+      this.scheduleCheckpoints();
     }
     return { errorCode: ErrorCode.NONE, lowWatermark: this.logStartOffset };
   }
@@ -570,7 +759,7 @@ export class PartitionLog {
         deleted++;
       }
     }
-    if (deleted > 0) this.writeCheckpoints();
+    if (deleted > 0) this.scheduleCheckpoints();
     return deleted;
   }
 
@@ -585,15 +774,20 @@ export class PartitionLog {
     this.producers.deleteSnapshotsBelow(this.segments[0]!.baseOffset);
   }
 
-  /** Removes the renamed files of deleted segments whose delay has passed. */
-  removeDeletedFiles(now = this.now()): number {
-    let removed = 0;
-    this.pendingDeletes = this.pendingDeletes.filter((d) => {
-      if (d.dueMs > now) return true;
-      for (const p of d.paths) rmSync(p, { force: true });
-      removed++;
-      return false;
-    });
+  /**
+   * Removes the renamed files of deleted segments whose delay has passed; answers their paths,
+   * so that whoever caches descriptors for them (the fetch path) lets go and the space returns.
+   */
+  removeDeletedFiles(now = this.now()): string[] {
+    const removed: string[] = [];
+    while (this.pendingDeletes.length > 0 && this.pendingDeletes[0]!.dueMs <= now) {
+      const d = this.pendingDeletes[0]!;
+      for (const p of d.paths) {
+        fsio.rmSync(p, { force: true });
+        removed.push(p);
+      }
+      this.pendingDeletes.shift();
+    }
     return removed;
   }
 
@@ -601,27 +795,75 @@ export class PartitionLog {
     return this.pendingDeletes.length;
   }
 
-  /** Flushes when flush.messages or flush.ms says so; returns whether it did. */
-  flushIfDue(now = this.now()): boolean {
-    if (this.unflushedMessages === 0) return false;
-    if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) {
-      this.flush(now);
-      return true;
-    }
-    return false;
+  /**
+   * Starts the fdatasync flush.messages or flush.ms asks for, on the thread pool: the promise
+   * resolves once everything appended before the call is on disk (rolled segments included),
+   * and rejects when the sync failed; undefined when no flush is due.
+   */
+  flushIfDue(now = this.now()): Promise<void> | undefined {
+    if (this.unflushedMessages === 0) return undefined;
+    if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) return this.flushAsync(now);
+    return undefined;
   }
 
   get hasUnflushed(): boolean {
     return this.unflushedMessages > 0;
   }
 
-  /** fdatasync of the active segment: everything appended so far is on disk. */
+  /**
+   * fdatasync of everything appended so far, on the thread pool. One runs at a time: a call
+   * while one is in flight gets the next one, which starts when the first ends and covers
+   * every append made before it starts.
+   */
+  flushAsync(now = this.now()): Promise<void> {
+    this.assertOpen();
+    if (this.nextFlush) return this.nextFlush;
+    if (!this.flushing) return this.startFlush(now);
+    const next = this.flushing.then(
+      () => this.startFlush(this.now()),
+      () => this.startFlush(this.now()),
+    );
+    this.nextFlush = next;
+    void next.then(
+      () => this.nextFlush === next && (this.nextFlush = undefined),
+      () => this.nextFlush === next && (this.nextFlush = undefined),
+    );
+    return next;
+  }
+
+  private startFlush(now: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.nextFlush) this.nextFlush = undefined;
+    const upTo = this.logEndOffset;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = now;
+    // Appends before a roll in this group went to the rolled segment, whose own sync covers them.
+    const flushed = Promise.all([this.activeSegment.flushAsync(), ...this.rolledSyncs]).then(() => {
+      // A rolled segment's sync reports its failure to the owner rather than rejecting: it
+      // shows here as the fault, and what this flush covers is not on disk.
+      if (this.faulted) throw this.faultCause;
+      if (!this.closed) this.recoveryPoint = Math.max(this.recoveryPoint, this.safeRecoveryPoint(upTo));
+    });
+    this.flushing = flushed;
+    void flushed.then(
+      () => this.flushing === flushed && (this.flushing = undefined),
+      (e: unknown) => {
+        if (this.flushing === flushed) this.flushing = undefined;
+        this.backgroundFailed(`flushing ${this.activeSegment.logPath}`, e);
+      },
+    );
+    return flushed;
+  }
+
+  /** fdatasync of everything appended so far, on this thread (tests, tools and shutdown). */
   flush(now = this.now()): void {
     this.assertOpen();
+    for (const s of this.rolledUnflushed) if (!s.isClosed) s.flushAll();
+    this.rolledUnflushed.clear();
     this.activeSegment.flush();
     this.unflushedMessages = 0;
     this.lastFlushMs = now;
-    this.recoveryPoint = this.safeRecoveryPoint(this.logEndOffset);
+    this.recoveryPoint = this.logEndOffset;
   }
 
   /**
@@ -662,19 +904,28 @@ export class PartitionLog {
    * flight finish. A plan whose sources changed meanwhile (retention or deleteRecords removed
    * some) is abandoned: its files are removed and nothing changes.
    */
-  applyCompaction(result: CompactionResult): boolean {
+  async applyCompaction(result: CompactionResult): Promise<boolean> {
     this.assertOpen();
-    const present = new Set(this.segments.map((s) => s.baseOffset));
-    if (!result.groups.every((g) => g.sources.every((b) => present.has(b)))) {
-      for (const g of result.groups) rmSync(g.cleanedPath, { force: true });
+    const sourcesPresent = (): boolean => {
+      const present = new Set(this.segments.map((s) => s.baseOffset));
+      return result.groups.every((g) => g.sources.every((b) => present.has(b)));
+    };
+    if (!sourcesPresent()) {
+      for (const g of result.groups) fsio.rmSync(g.cleanedPath, { force: true });
       return false;
     }
     const swaps = result.groups.map((g) => {
       const swap = `${g.cleanedPath.slice(0, -CLEANED_SUFFIX.length)}.${String(g.endOffset).padStart(20, '0')}${SWAP_SUFFIX}`;
-      renameSync(g.cleanedPath, swap);
+      fsio.renameSync(g.cleanedPath, swap);
       return swap;
     });
-    syncDirectory(this.dir);
+    // The swap names are durable before any source goes: a crash from here on completes the swap.
+    await syncDirectoryAsync(this.dir);
+    if (this.closed || !sourcesPresent()) {
+      // Retention or deleteRecords removed a source while the directory synced.
+      for (const swap of swaps) fsio.rmSync(swap, { force: true });
+      return false;
+    }
     result.groups.forEach((g, i) => {
       const sources = new Set(g.sources);
       const index = this.segments.findIndex((s) => s.baseOffset === g.sources[0]);
@@ -684,23 +935,23 @@ export class PartitionLog {
         this.rolledUnflushed.delete(s);
         this.pendingDeletes.push({ paths: s.markDeleted(), dueMs: this.now() + this.config.fileDeleteDelayMs });
       }
-      renameSync(swaps[i]!, join(this.dir, `${String(g.baseOffset).padStart(20, '0')}${LOG_SUFFIX}`));
-      const replacement = new LogSegment(this.dir, g.baseOffset, this.segmentConfig());
+      fsio.renameSync(swaps[i]!, join(this.dir, `${String(g.baseOffset).padStart(20, '0')}${LOG_SUFFIX}`));
+      const replacement = this.newSegment(g.baseOffset);
       replacement.recover(Number.MAX_SAFE_INTEGER);
       this.segments.splice(index, 0, replacement);
     });
-    syncDirectory(this.dir);
     this.firstDirtyOffset = Math.max(this.firstDirtyOffset, result.cleanedUpTo);
-    this.writeCheckpoints();
+    await this.inBackground(`syncing ${this.dir} after a compaction swap`, () => syncDirectoryAsync(this.dir));
+    this.scheduleCheckpoints();
     return true;
   }
 
-  /** A whole compaction pass on this thread (tests, and the inline mode); returns the result or undefined. */
-  compact(now = this.now(), force = false): CompactionResult | undefined {
+  /** A whole compaction pass, cleaned on this thread (tests and tools); returns the result or undefined. */
+  async compact(now = this.now(), force = false): Promise<CompactionResult | undefined> {
     const plan = this.compactionPlan(now, force);
     if (!plan) return undefined;
     const result = runCompaction(plan);
-    return this.applyCompaction(result) ? result : undefined;
+    return (await this.applyCompaction(result)) ? result : undefined;
   }
 
   /**
@@ -711,19 +962,19 @@ export class PartitionLog {
     for (const name of swaps) {
       const m = /^(\d{20})\.log\.(\d{20})\.swap$/.exec(name);
       if (!m) {
-        rmSync(join(this.dir, name), { force: true });
+        fsio.rmSync(join(this.dir, name), { force: true });
         continue;
       }
       const base = Number(m[1]);
       const end = Number(m[2]);
-      for (const n of readdirSync(this.dir)) {
+      for (const n of fsio.readdirSync(this.dir)) {
         if (!/^\d{20}\.(log|index|timeindex)$/.test(n)) continue;
         const b = Number(n.slice(0, 20));
-        if (b >= base && b < end) rmSync(join(this.dir, n), { force: true });
+        if (b >= base && b < end) fsio.rmSync(join(this.dir, n), { force: true });
       }
-      renameSync(join(this.dir, name), join(this.dir, `${m[1]}${LOG_SUFFIX}`));
+      fsio.renameSync(join(this.dir, name), join(this.dir, `${m[1]}${LOG_SUFFIX}`));
     }
-    if (swaps.length) syncDirectory(this.dir);
+    if (swaps.length) syncDirectorySync(this.dir);
   }
 
   // --- Idempotent producers ------------------------------------------------------------------
@@ -779,6 +1030,7 @@ export class PartitionLog {
     return this.producers.activeProducers();
   }
 
+  /** The three checkpoints, written on this thread (shutdown); while serving, scheduleCheckpoints. */
   writeCheckpoints(): void {
     const entry = (offset: number) => [{ topic: this.topic, partition: this.partition, offset }];
     writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), entry(this.recoveryPoint));
@@ -791,7 +1043,8 @@ export class PartitionLog {
     this.assertOpen();
     while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
       const dropped = this.segments.pop()!;
-      for (const p of dropped.markDeleted()) rmSync(p, { force: true });
+      this.rolledUnflushed.delete(dropped);
+      for (const p of dropped.markDeleted()) fsio.rmSync(p, { force: true });
     }
     this.activeSegment.truncateTo(offset);
     if (this.recoveryPoint > this.logEndOffset) this.recoveryPoint = this.logEndOffset;
@@ -800,25 +1053,37 @@ export class PartitionLog {
   }
 
   /**
-   * Clean close: flush everything, write the checkpoints and the clean-shutdown marker so that
-   * the next open trusts the files without rescanning them.
+   * Clean close: waits for the background work, then flushes everything and writes the
+   * checkpoints, a producer snapshot at the log end and the clean-shutdown marker, so that the
+   * next open trusts the files without rescanning them. A log whose background work failed is
+   * closed without the marker: the next open recovers it. On an I/O error the files are closed
+   * all the same and the error is thrown.
    */
-  close(): void {
+  async close(): Promise<void> {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    await this.settled();
     if (this.closed) return;
-    for (const s of this.rolledUnflushed) if (this.segments.includes(s)) s.flushAll();
-    this.rolledUnflushed.clear();
-    this.activeSegment.flushAll();
-    this.recoveryPoint = this.logEndOffset;
-    this.writeCheckpoints();
-    // The state at the log end: the next open replays nothing.
-    this.producers.takeSnapshot(this.logEndOffset);
-    for (const s of this.segments) s.close();
-    writeFileSync(join(this.dir, CLEAN_SHUTDOWN_MARKER), '');
-    syncDirectory(this.dir);
-    this.closed = true;
+    try {
+      if (this.faulted) return;
+      for (const s of this.rolledUnflushed) if (this.segments.includes(s)) s.flushAll();
+      this.rolledUnflushed.clear();
+      this.activeSegment.flushAll();
+      this.recoveryPoint = this.logEndOffset;
+      this.writeCheckpoints();
+      // The state at the log end: the next open replays nothing.
+      this.producers.takeSnapshot(this.logEndOffset);
+      fsio.writeFileSync(join(this.dir, CLEAN_SHUTDOWN_MARKER), '');
+      syncDirectorySync(this.dir);
+    } finally {
+      for (const s of this.segments) s.close();
+      this.closed = true;
+    }
   }
 
-  /** Closes without flushing or marking (for crash tests and for deleting the partition). */
+  private closing = false;
+
+  /** Closes without flushing or marking (for crash tests, deleting the partition, and reopening a faulted log). */
   closeAbruptly(): void {
     if (this.closed) return;
     for (const s of this.segments) s.close();
@@ -828,7 +1093,7 @@ export class PartitionLog {
   /** Deletes the partition: closes and removes its directory. */
   deleteAll(): void {
     this.closeAbruptly();
-    rmSync(this.dir, { recursive: true, force: true });
+    fsio.rmSync(this.dir, { recursive: true, force: true });
   }
 
   private assertOpen(): void {

@@ -56,12 +56,11 @@
  *
  * Owned by the thread that owns the partition log; not thread-safe.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
 import { NO_PRODUCER_EPOCH, NO_SEQUENCE } from '../protocol/records/batch.js';
 import { crc32c } from '../protocol/records/crc32c.js';
-import { syncDirectory } from './checkpoint.js';
+import { fsio, syncDirectorySync, writeFileDurably } from './fs.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -264,7 +263,8 @@ export class ProducerStateManager {
 
   /** Offsets of the snapshot files in the directory, ascending. */
   snapshotOffsets(): number[] {
-    return readdirSync(this.dir)
+    return fsio
+      .readdirSync(this.dir)
       .filter((n) => /^\d{20}\.snapshot$/.test(n))
       .map((n) => Number(n.slice(0, 20)))
       .sort((a, b) => a - b);
@@ -274,20 +274,30 @@ export class ProducerStateManager {
     return join(this.dir, `${String(offset).padStart(20, '0')}${SNAPSHOT_SUFFIX}`);
   }
 
-  /** Writes the state as the snapshot at `offset` (every batch below it is in the state), durably. */
+  /** Writes the state as the snapshot at `offset` (every batch below it is in the state), durably, on this thread (shutdown). */
   takeSnapshot(offset: number): void {
     const bytes = encodeSnapshot(offset, [...this.entries.values()]);
     const path = this.snapshotPath(offset);
     const tmp = `${path}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const fd = fsio.openSync(tmp, 'w');
     try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
+      fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
+      fsio.fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      fsio.closeSync(fd);
     }
-    renameSync(tmp, path);
-    syncDirectory(this.dir);
+    fsio.renameSync(tmp, path);
+    syncDirectorySync(this.dir);
+  }
+
+  /**
+   * The same with the write and its fsyncs on the thread pool, so that a roll does not stall
+   * the partition's thread: the state is encoded now (later appends are not in it), and the
+   * returned function writes it when the caller's background work gets to it.
+   */
+  prepareSnapshot(offset: number): () => Promise<void> {
+    const bytes = encodeSnapshot(offset, [...this.entries.values()]);
+    return () => writeFileDurably(this.snapshotPath(offset), bytes, this.dir);
   }
 
   /**
@@ -303,12 +313,12 @@ export class ProducerStateManager {
       const offset = offsets[i]!;
       const path = this.snapshotPath(offset);
       if (offset > maxOffset) {
-        rmSync(path, { force: true });
+        fsio.rmSync(path, { force: true });
         continue;
       }
-      const decoded = decodeSnapshot(readFileSync(path));
+      const decoded = decodeSnapshot(fsio.readFileSync(path));
       if (!decoded || decoded.offset !== offset) {
-        rmSync(path, { force: true });
+        fsio.rmSync(path, { force: true });
         continue;
       }
       for (const e of decoded.entries) if (!this.isExpired(e, nowMs)) this.entries.set(e.producerId, e);
@@ -326,7 +336,7 @@ export class ProducerStateManager {
     let deleted = 0;
     for (const o of offsets.slice(0, -1)) {
       if (o >= offset) break;
-      rmSync(this.snapshotPath(o), { force: true });
+      fsio.rmSync(this.snapshotPath(o), { force: true });
       deleted++;
     }
     return deleted;

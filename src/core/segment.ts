@@ -15,9 +15,11 @@
  * streams them. Recovery rescans the file, checks every batch's CRC, cuts a torn or corrupt
  * tail and rebuilds both indexes.
  *
+ * Descriptors come from the thread's DescriptorPool (descriptors.ts): a segment not used for a
+ * while holds none, and reopens its files on the next read or write.
+ *
  * Owned by the thread that owns the partition; not thread-safe.
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BATCH_HEADER_BYTES,
@@ -28,7 +30,9 @@ import {
   decodeBatchDecompressing,
   readBatchHeader,
 } from '../protocol/records/batch.js';
-import { OffsetIndex, openForUpdate, syncInBackground } from './offset-index.js';
+import { type DescriptorPool, PooledFd, threadDescriptorPool } from './descriptors.js';
+import { fsio } from './fs.js';
+import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 
 export const LOG_SUFFIX = '.log';
@@ -76,8 +80,9 @@ export class LogSegment {
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
   private readonly config: SegmentConfig;
-  private fd: number;
-  logPath: string;
+  private readonly file: PooledFd;
+  /** The `.log` file's inode: which file a path named when it was read (the fetch path's descriptor cache tells files apart by it). */
+  readonly inode: number;
   /** Valid bytes in the `.log` file; where the next batch goes. */
   size = 0;
   /** One past the last offset in this segment (baseOffset when empty). */
@@ -93,15 +98,24 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   private readonly header = Buffer.alloc(BATCH_HEADER_BYTES);
 
-  constructor(dir: string, baseOffset: number, config: SegmentConfig) {
+  constructor(dir: string, baseOffset: number, config: SegmentConfig, pool: DescriptorPool = threadDescriptorPool()) {
     this.dir = dir;
     this.baseOffset = baseOffset;
     this.config = config;
     this.nextOffset = baseOffset;
-    this.logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
-    this.fd = openForUpdate(this.logPath);
-    this.offsetIndex = new OffsetIndex(join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes);
-    this.timeIndex = new TimeIndex(join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes);
+    this.file = new PooledFd(join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), pool);
+    this.inode = fsio.fstatSync(this.file.get()).ino;
+    this.offsetIndex = new OffsetIndex(join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes, pool);
+    this.timeIndex = new TimeIndex(join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes, pool);
+  }
+
+  /** The `.log` file (with `.deleted` once marked deleted). */
+  get logPath(): string {
+    return this.file.path;
+  }
+
+  private get fd(): number {
+    return this.file.get();
   }
 
   /**
@@ -111,7 +125,7 @@ export class LogSegment {
    * the shutdown was not clean.
    */
   loadClean(): void {
-    this.size = fstatSync(this.fd).size;
+    this.size = fsio.fstatSync(this.fd).size;
     const last = this.lastBatch();
     this.nextOffset = last ? last.header.baseOffset + last.header.lastOffsetDelta + 1 : this.baseOffset;
     const lastTime = this.timeIndex.lastEntry();
@@ -148,8 +162,7 @@ export class LogSegment {
   append(buf: Buffer, start: number, end: number, batches: AppendedBatch[], nowMs = Date.now()): void {
     const position = this.size;
     if (position === 0) this.firstAppendMs = nowMs;
-    let written = 0;
-    while (written < end - start) written += writeSync(this.fd, buf, start + written, end - start - written, position + written);
+    fsio.writeFullySync(this.fd, buf, start, end - start, position);
     for (const b of batches) this.track(position + (b.at - start), b.size, b.lastOffset, b.maxTimestamp);
     this.size = position + (end - start);
   }
@@ -171,14 +184,14 @@ export class LogSegment {
 
   /** The file's creation time where the file system keeps one, else its last change. */
   private fileCreatedMs(): number {
-    const st = fstatSync(this.fd);
+    const st = fsio.fstatSync(this.fd);
     return st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
   }
 
   /** The batch header at a position, or undefined past the end or on a malformed length. */
   batchAt(position: number): BatchLocation | undefined {
     if (position + BATCH_HEADER_BYTES > this.size) return undefined;
-    const n = readSync(this.fd, this.header, 0, BATCH_HEADER_BYTES, position);
+    const n = fsio.readSync(this.fd, this.header, 0, BATCH_HEADER_BYTES, position);
     if (n < BATCH_HEADER_BYTES) return undefined;
     const header = readBatchHeader(this.header, 0);
     const size = header.batchLength + BATCH_LOG_OVERHEAD;
@@ -226,9 +239,10 @@ export class LogSegment {
   /** Reads bytes of the log file (for tests, compaction and timestamp searches; fetches stream instead). */
   readBytes(position: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
+    const fd = this.fd;
     let got = 0;
     while (got < length) {
-      const n = readSync(this.fd, out, got, length - got, position + got);
+      const n = fsio.readSync(fd, out, got, length - got, position + got);
       if (n === 0) break;
       got += n;
     }
@@ -261,7 +275,8 @@ export class LogSegment {
    * in-memory state from what remains.
    */
   recover(maxBatchBytes: number): RecoveryReport {
-    const fileSize = fstatSync(this.fd).size;
+    const fd = this.fd;
+    const fileSize = fsio.fstatSync(fd).size;
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.size = 0;
@@ -280,7 +295,7 @@ export class LogSegment {
       if (from >= chunkStart && from + need <= chunkStart + chunkLength) return true;
       if (need > chunk.length) chunk = Buffer.allocUnsafe(need);
       chunkStart = from;
-      chunkLength = readSync(this.fd, chunk, 0, Math.min(chunk.length, fileSize - from), from);
+      chunkLength = fsio.readSync(fd, chunk, 0, Math.min(chunk.length, fileSize - from), from);
       return chunkLength >= need;
     };
     while (position < fileSize) {
@@ -324,7 +339,7 @@ export class LogSegment {
     }
     this.firstAppendMs = position > 0 ? this.fileCreatedMs() : -1;
     const truncatedBytes = fileSize - position;
-    if (truncatedBytes > 0) ftruncateSync(this.fd, position);
+    if (truncatedBytes > 0) fsio.ftruncateSync(fd, position);
     this.size = position;
     return { validBytes: position, truncatedBytes, batches, ...(problem ? { problem } : {}) };
   }
@@ -335,7 +350,7 @@ export class LogSegment {
     if (!b) return 0;
     const cutAt = b.header.baseOffset >= offset ? b.position : b.position + b.size;
     const removed = this.size - cutAt;
-    ftruncateSync(this.fd, cutAt);
+    fsio.ftruncateSync(this.fd, cutAt);
     this.offsetIndex.truncateToOffset(offset);
     this.timeIndex.truncateToOffset(offset);
     this.loadClean();
@@ -344,7 +359,12 @@ export class LogSegment {
 
   /** fdatasync of the log; the indexes are rebuildable and synced only at roll and close. */
   flush(): void {
-    if (this.fd >= 0) fdatasyncSync(this.fd);
+    if (!this.file.isClosed) fsio.fdatasyncSync(this.fd);
+  }
+
+  /** flush() on libuv's thread pool: the flush policy's fdatasync, off the partition's thread. */
+  flushAsync(): Promise<void> {
+    return this.file.syncAsync(true);
   }
 
   flushAll(): void {
@@ -355,30 +375,33 @@ export class LogSegment {
 
   /** flushAll on libuv's thread pool: for a segment just rolled, whose files no longer change. */
   async flushAllAsync(): Promise<void> {
-    await Promise.all([syncInBackground(this.fd, true), this.offsetIndex.flushAsync(), this.timeIndex.flushAsync()]);
+    await Promise.all([this.file.syncAsync(true), this.offsetIndex.flushAsync(), this.timeIndex.flushAsync()]);
   }
 
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.file.close();
     this.offsetIndex.close();
     this.timeIndex.close();
+  }
+
+  get isClosed(): boolean {
+    return this.file.isClosed;
   }
 
   /** Renames the three files with the `.deleted` suffix; returns the new paths for later removal. */
   markDeleted(): string[] {
     this.close();
-    const paths = [this.logPath, this.offsetIndex.path, this.timeIndex.path];
     const renamed: string[] = [];
-    for (const p of paths) {
+    for (const f of [this.file, this.offsetIndex, this.timeIndex]) {
+      const p = f.path;
       try {
-        renameSync(p, p + DELETED_SUFFIX);
+        fsio.renameSync(p, p + DELETED_SUFFIX);
         renamed.push(p + DELETED_SUFFIX);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
+      f.path = p + DELETED_SUFFIX;
     }
-    this.logPath += DELETED_SUFFIX;
     return renamed;
   }
 }

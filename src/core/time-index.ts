@@ -14,8 +14,8 @@
  * Kept in memory like OffsetIndex and rebuildable from the log. Owned by the partition's
  * thread; not thread-safe.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
-import { openForUpdate, syncInBackground } from './offset-index.js';
+import { type DescriptorPool, PooledFd, threadDescriptorPool } from './descriptors.js';
+import { fsio } from './fs.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
 
@@ -25,30 +25,38 @@ export interface TimeEntry {
 }
 
 export class TimeIndex {
-  readonly path: string;
   readonly baseOffset: number;
   readonly maxEntries: number;
-  private fd: number;
+  private readonly file: PooledFd;
   private timestamps: Float64Array;
   private relatives: Int32Array;
   private count = 0;
   private readonly scratch = Buffer.alloc(TIME_INDEX_ENTRY_BYTES);
 
-  constructor(path: string, baseOffset: number, maxIndexBytes: number) {
-    this.path = path;
+  constructor(path: string, baseOffset: number, maxIndexBytes: number, pool: DescriptorPool = threadDescriptorPool()) {
+    this.file = new PooledFd(path, pool);
     this.baseOffset = baseOffset;
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_BYTES));
-    this.fd = openForUpdate(path);
     this.timestamps = new Float64Array(64);
     this.relatives = new Int32Array(64);
     this.load();
   }
 
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** After the file was renamed (a deleted segment's `.deleted` suffix). */
+  set path(path: string) {
+    this.file.path = path;
+  }
+
   private load(): void {
-    const size = fstatSync(this.fd).size;
+    const fd = this.file.get();
+    const size = fsio.fstatSync(fd).size;
     const whole = size - (size % TIME_INDEX_ENTRY_BYTES);
     const buf = Buffer.alloc(whole);
-    if (whole > 0) readSync(this.fd, buf, 0, whole, 0);
+    if (whole > 0) fsio.readSync(fd, buf, 0, whole, 0);
     let previousTs = -Infinity;
     let previousRelative = -1;
     for (let at = 0; at < whole && this.count < this.maxEntries; at += TIME_INDEX_ENTRY_BYTES) {
@@ -59,7 +67,7 @@ export class TimeIndex {
       previousTs = ts;
       previousRelative = relative;
     }
-    if (this.count * TIME_INDEX_ENTRY_BYTES !== size) ftruncateSync(this.fd, this.count * TIME_INDEX_ENTRY_BYTES);
+    if (this.count * TIME_INDEX_ENTRY_BYTES !== size) fsio.ftruncateSync(fd, this.count * TIME_INDEX_ENTRY_BYTES);
   }
 
   private push(ts: number, relative: number): void {
@@ -97,7 +105,7 @@ export class TimeIndex {
     if (this.count > 0 && relative < this.relatives[this.count - 1]!) return;
     this.scratch.writeBigInt64BE(BigInt(timestamp), 0);
     this.scratch.writeInt32BE(relative, 8);
-    writeSync(this.fd, this.scratch, 0, TIME_INDEX_ENTRY_BYTES, this.count * TIME_INDEX_ENTRY_BYTES);
+    fsio.writeFullySync(this.file.get(), this.scratch, 0, TIME_INDEX_ENTRY_BYTES, this.count * TIME_INDEX_ENTRY_BYTES);
     this.push(timestamp, relative);
   }
 
@@ -123,25 +131,24 @@ export class TimeIndex {
   truncateToOffset(offset: number): void {
     const relative = offset - this.baseOffset;
     while (this.count > 0 && this.relatives[this.count - 1]! >= relative) this.count--;
-    ftruncateSync(this.fd, this.count * TIME_INDEX_ENTRY_BYTES);
+    fsio.ftruncateSync(this.file.get(), this.count * TIME_INDEX_ENTRY_BYTES);
   }
 
   reset(): void {
     this.count = 0;
-    ftruncateSync(this.fd, 0);
+    fsio.ftruncateSync(this.file.get(), 0);
   }
 
   flush(): void {
-    if (this.fd >= 0) fsyncSync(this.fd);
+    if (!this.file.isClosed) fsio.fsyncSync(this.file.get());
   }
 
-  /** fsync on libuv's thread pool; resolves quietly if the index was closed meanwhile. */
+  /** fsync on libuv's thread pool. */
   flushAsync(): Promise<void> {
-    return syncInBackground(this.fd, false);
+    return this.file.syncAsync(false);
   }
 
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.file.close();
   }
 }

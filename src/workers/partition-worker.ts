@@ -1,42 +1,76 @@
 /**
  * A partition worker: a worker thread that owns a shard of partition logs (a LogHost).
  *
- * It drains every command waiting in its command ring, runs them in order against the logs
- * (appends with their flush deferred), flushes the logs whose policy is due once for the whole
- * group — so one fdatasync answers every append that arrived meanwhile — and only then writes
- * the replies. Between groups it sleeps on the ring (Atomics.waitAsync, so that control
- * messages from postMessage and the upkeep timer still run).
+ * It drains every command waiting in its command ring and runs them in order against the logs.
+ * Then it starts the flushes due for the logs appended to (one fdatasync each, on libuv's
+ * thread pool: group commit without stalling this thread) and writes the replies: at once for
+ * everything that waits for no flush, and as each flush completes for the appends it covers
+ * (KAFKA_STORAGE_ERROR if it failed). Meanwhile it goes on draining. Between groups it sleeps
+ * on the ring (Atomics.waitAsync, so that control messages from postMessage and the upkeep
+ * timer still run).
+ *
+ * Faults: storage errors are the LogHost's to handle (the log directory goes offline; the main
+ * thread hears of it as a WorkerEvent and tells every worker). A programmer error is not caught
+ * here: it kills this thread, loudly, and the host restarts it with its logs recovered
+ * (partitions/worker-host.ts). Log lines of the storage engine go to the main thread.
  *
  * Runs on its own worker thread; started by broker/partitions/worker-host.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { clearFaults, injectFaults } from '../core/fs.js';
+import type { Logger } from '../core/logger.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { LogHost } from './log-host.js';
 import {
+  AppendCommand,
+  AppendReply,
   COMMAND_HEADER_BYTES,
   type ControlMessage,
   type ControlReply,
-  type LogStats,
+  DeleteRecordsCommand,
+  DeleteRecordsReply,
+  ListOffsetCommand,
+  ListOffsetReply,
   Op,
-  REPLY_HEADER_BYTES,
+  ReadCommand,
+  ReadReply,
   type WorkerData,
+  type WorkerEvent,
   WorkerStatsSlot,
-  writeReplyHeader,
+  encodeReply,
+  readCommandHeader,
 } from './messages.js';
 import { RingConsumer, RingProducer } from './ring.js';
 
 const data = workerData as WorkerData;
+const port = parentPort!;
 const commands = new RingConsumer(data.commands);
 const replies = new RingProducer(data.replies);
-const host = new LogHost(data.options);
-const port = parentPort!;
+
+const emit = (e: WorkerEvent): void => port.postMessage(e);
+const logger: Logger = {
+  error: (message) => emit({ type: 'log', level: 'ERROR', message }),
+  warn: (message) => emit({ type: 'log', level: 'WARN', message }),
+  info: (message) => emit({ type: 'log', level: 'INFO', message }),
+};
+const host = new LogHost({
+  ...data.options,
+  logger,
+  events: {
+    logDirFailed: (logDir, code, message, partition) => emit({ type: 'dir-failed', logDir, code, message, partition }),
+    filesRemoved: (paths) => emit({ type: 'files-removed', paths }),
+    uncleanable: (slot, reason) => emit({ type: 'uncleanable', slot, reason }),
+    // A bug in background work: rethrown outside any promise, so the thread dies and is restarted.
+    internalError: (context, e) =>
+      setImmediate(() => {
+        throw Object.assign(e instanceof Error ? e : new Error(String(e)), { message: `${context}: ${(e as Error).message ?? e}` });
+      }),
+  },
+});
 let running = true;
 
-/** Replies of the current group, written after its flush. */
-let pending: Buffer[] = [];
-// Metrics: the slots this worker hosts (for 'stats'), and the time it spent working, published
-// in shared memory (messages.ts) so the main thread reads it even while this thread is busy.
-const slots = new Set<number>();
+// Metrics: the time this worker spent working, published in shared memory (messages.ts) so the
+// main thread reads it even while this thread is busy.
 const counters = new BigInt64Array(data.stats);
 let busyMs = 0;
 function addBusy(ms: number): void {
@@ -44,93 +78,86 @@ function addBusy(ms: number): void {
   Atomics.store(counters, WorkerStatsSlot.busyMicros, BigInt(Math.round(busyMs * 1000)));
 }
 
-function reply(op: Op, requestId: number, errorCode: number, bodyBytes: number, fill: (b: Buffer) => void): void {
-  const b = Buffer.allocUnsafe(REPLY_HEADER_BYTES + bodyBytes);
-  writeReplyHeader(b, op, requestId, errorCode);
-  fill(b);
-  pending.push(b);
-}
+/** Replies of the current group, and the appends that wait for a flush, by slot. */
+let ready: Buffer[] = [];
+let appendsBySlot = new Map<number, { requestId: number; result: ReturnType<LogHost['append']> }[]>();
 
 function handle(message: Buffer): void {
-  const op = message[0] as Op;
-  const requestId = message.readUInt32LE(4);
-  const slot = message.readUInt32LE(8);
-  try {
-    switch (op) {
-      case Op.Append: {
-        // The records are a view of the ring: appended (offsets patched) straight from shared memory.
-        const r = host.append(slot, message.subarray(COMMAND_HEADER_BYTES), true);
-        const leo = host.summary(slot)?.logEndOffset ?? -1;
-        reply(op, requestId, r.errorCode, 40, (b) => {
-          b.writeDoubleLE(r.baseOffset, 12);
-          b.writeDoubleLE(r.lastOffset, 20);
-          b.writeDoubleLE(r.logAppendTimeMs, 28);
-          b.writeDoubleLE(r.logStartOffset, 36);
-          b.writeDoubleLE(leo, 44);
-        });
-        return;
-      }
-      case Op.Read: {
-        const r = host.read(slot, message.readDoubleLE(12), message.readUInt32LE(20));
-        const leo = host.summary(slot)?.logEndOffset ?? -1;
-        const path = r.slice ? Buffer.from(r.slice.path) : undefined;
-        reply(op, requestId, r.errorCode, 24 + (path ? 14 + path.length : 0), (b) => {
-          b.writeDoubleLE(r.highWatermark, 12);
-          b.writeDoubleLE(r.logStartOffset, 20);
-          b.writeDoubleLE(leo, 28);
-          if (r.slice && path) {
-            b.writeDoubleLE(r.slice.position, 36);
-            b.writeUInt32LE(r.slice.length, 44);
-            b.writeUInt16LE(path.length, 48);
-            path.copy(b, 50);
-          }
-        });
-        return;
-      }
-      case Op.ListOffset: {
-        const r = host.listOffset(slot, message.readDoubleLE(12));
-        reply(op, requestId, r.errorCode, 16, (b) => {
-          b.writeDoubleLE(r.offset, 12);
-          b.writeDoubleLE(r.timestamp, 20);
-        });
-        return;
-      }
-      case Op.DeleteRecords: {
-        const r = host.deleteRecords(slot, message.readDoubleLE(12));
-        reply(op, requestId, r.errorCode, 8, (b) => b.writeDoubleLE(r.lowWatermark, 12));
-        return;
-      }
-      default:
-        reply(op, requestId, ErrorCode.UNKNOWN_SERVER_ERROR, 0, () => {});
+  const { op, requestId, slot } = readCommandHeader(message);
+  const at = COMMAND_HEADER_BYTES;
+  switch (op) {
+    case Op.Append: {
+      const { records } = AppendCommand.decode(message, at, message.length);
+      const result = host.append(slot, records);
+      let list = appendsBySlot.get(slot);
+      if (!list) appendsBySlot.set(slot, (list = []));
+      list.push({ requestId, result });
+      return;
     }
-  } catch (e) {
-    // An I/O failure on one partition answers that command; the worker keeps serving the rest.
-    console.error(`partition worker: ${(e as Error).stack ?? e}`);
-    pending.push(
-      (() => {
-        const b = Buffer.alloc(REPLY_HEADER_BYTES + 48);
-        writeReplyHeader(b, op, requestId, ErrorCode.KAFKA_STORAGE_ERROR);
-        return b;
-      })(),
-    );
+    case Op.Read: {
+      const { offset, maxBytes } = ReadCommand.decode(message, at, message.length);
+      ready.push(encodeReply(ReadReply, requestId, host.read(slot, offset, maxBytes)));
+      return;
+    }
+    case Op.ListOffset: {
+      const { timestamp } = ListOffsetCommand.decode(message, at, message.length);
+      ready.push(encodeReply(ListOffsetReply, requestId, host.listOffset(slot, timestamp)));
+      return;
+    }
+    case Op.DeleteRecords: {
+      const { offset } = DeleteRecordsCommand.decode(message, at, message.length);
+      ready.push(encodeReply(DeleteRecordsReply, requestId, host.deleteRecords(slot, offset)));
+      return;
+    }
+    default:
+      throw new Error(`partition worker: unknown command op ${op as number}`);
   }
+}
+
+/** Writes replies in order, waiting for room in the reply ring (not counted as busy time). */
+let writing: Promise<void> = Promise.resolve();
+function send(out: Buffer[]): void {
+  const queuedBefore = writing;
+  writing = (async () => {
+    await queuedBefore;
+    for (const b of out) if (!replies.tryWrite(b)) await replies.write(b);
+  })();
 }
 
 async function serve(): Promise<void> {
   while (running) {
-    // Busy time (metrics): one clock read per drained group; waiting for room in the reply ring is not work.
-    let startedMs = performance.now();
+    const startedMs = performance.now();
     commands.drain(handle);
-    host.flushDue();
-    const out = pending;
-    pending = [];
-    for (const b of out) {
-      if (replies.tryWrite(b)) continue;
-      addBusy(performance.now() - startedMs);
-      await replies.write(b);
-      startedMs = performance.now();
+    const flushes = host.flushDue();
+    const group = appendsBySlot;
+    appendsBySlot = new Map();
+    for (const f of flushes) {
+      const waiting = group.get(f.slot);
+      if (!waiting) continue;
+      group.delete(f.slot);
+      f.flushed.then(
+        () => send(waiting.map((w) => encodeReply(AppendReply, w.requestId, w.result))),
+        (e: unknown) =>
+          send(
+            waiting.map((w) =>
+              encodeReply(AppendReply, w.requestId, {
+                ...w.result,
+                errorCode: ErrorCode.KAFKA_STORAGE_ERROR,
+                errorMessage: `flush failed: ${(e as Error).message ?? e}`,
+                baseOffset: -1,
+                lastOffset: -1,
+              }),
+            ),
+          ),
+      );
     }
+    for (const waiting of group.values()) for (const w of waiting) ready.push(encodeReply(AppendReply, w.requestId, w.result));
+    const out = ready;
+    ready = [];
+    if (out.length > 0) send(out);
     addBusy(performance.now() - startedMs);
+    // Backpressure: with the reply ring full, stop taking commands until it drains.
+    await writing;
     if (!commands.hasMessages()) await commands.waitForMessages(data.tickIntervalMs);
   }
 }
@@ -141,51 +168,57 @@ const timer = setInterval(() => {
   addBusy(performance.now() - startedMs);
 }, data.tickIntervalMs);
 
-function logStats(): LogStats[] {
-  const out: LogStats[] = [];
-  for (const slot of slots) {
-    const s = host.summary(slot);
-    if (s) out.push({ slot, sizeBytes: s.sizeBytes, segmentCount: s.segmentCount, logStartOffset: s.logStartOffset, logEndOffset: s.logEndOffset });
+async function control(m: ControlMessage): Promise<ControlReply> {
+  switch (m.type) {
+    case 'open':
+      return { type: 'opened', id: m.id, summary: host.open(m.partition) };
+    case 'close':
+      await host.close(m.slot, m.remove);
+      return { type: 'done', id: m.id };
+    case 'config':
+      host.setConfig(m.slot, m.config);
+      return { type: 'done', id: m.id };
+    case 'producers':
+      return { type: 'producers', id: m.id, ...host.describeProducers(m.slot) };
+    case 'stats':
+      return { type: 'stats', id: m.id, logs: host.stats() };
+    case 'dir-offline':
+      host.markDirOffline(m.logDir, m.reason);
+      return { type: 'done', id: m.id };
+    case 'probe-dir':
+      await host.probeDir(m.logDir);
+      return { type: 'done', id: m.id };
+    case 'recover-dir':
+      return { type: 'recovered', id: m.id, summaries: await host.recoverDir(m.logDir) };
+    case 'faults':
+      clearFaults();
+      injectFaults(m.rules);
+      return { type: 'done', id: m.id };
+    case 'shutdown':
+      running = false;
+      clearInterval(timer);
+      await host.closeAll();
+      return { type: 'done', id: m.id };
   }
-  return out;
 }
 
 port.on('message', (m: ControlMessage) => {
-  let answer: ControlReply;
-  try {
-    switch (m.type) {
-      case 'open':
-        answer = { type: 'opened', id: m.id, summary: host.open(m.partition) };
-        slots.add(m.partition.slot);
-        break;
-      case 'close':
-        host.close(m.slot, m.remove);
-        slots.delete(m.slot);
-        answer = { type: 'done', id: m.id };
-        break;
-      case 'config':
-        host.setConfig(m.slot, m.config);
-        answer = { type: 'done', id: m.id };
-        break;
-      case 'producers':
-        answer = { type: 'producers', id: m.id, ...host.describeProducers(m.slot) };
-        break;
-      case 'stats':
-        answer = { type: 'stats', id: m.id, logs: logStats() };
-        break;
-      case 'shutdown':
-        running = false;
-        clearInterval(timer);
-        host.closeAll();
-        answer = { type: 'done', id: m.id };
-        port.postMessage(answer);
-        port.close();
-        return;
-    }
-  } catch (e) {
-    answer = { type: 'error', id: m.id, message: (e as Error).message };
-  }
-  port.postMessage(answer);
+  control(m).then(
+    (answer) => {
+      port.postMessage(answer);
+      if (m.type === 'shutdown') port.close();
+    },
+    (e: unknown) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      port.postMessage({ type: 'error', id: m.id, message: (e as Error).message ?? String(e), ...(typeof code === 'string' ? { code } : {}) } satisfies ControlReply);
+      if (m.type === 'shutdown') port.close();
+    },
+  );
 });
 
-void serve();
+void serve().catch((e: unknown) => {
+  // A programmer error while serving: die with it (the host restarts the worker).
+  setImmediate(() => {
+    throw e;
+  });
+});

@@ -41,7 +41,7 @@ export async function compactLogOnPool(log: PartitionLog, now = Date.now()): Pro
   const plan = log.compactionPlan(now);
   if (!plan) return undefined;
   const result = await compactOnPool(plan);
-  return log.applyCompaction(result) ? result : undefined;
+  return (await log.applyCompaction(result)) ? result : undefined;
 }
 
 /** A produce request's record set recompressed to a topic's codec, on the pool. */

@@ -84,35 +84,35 @@ function assertMatchesModel(after: Written[], written: Written[], cleanedUpTo: n
 const compactConfig = (extra: Partial<LogConfig> = {}) =>
   logConfig({ cleanupPolicy: ['compact'], segmentBytes: 4096, indexIntervalBytes: 256, minCleanableDirtyRatio: 0.5, ...extra });
 
-test('compaction keeps the newest record of each key, in order, with offsets unchanged (random workloads)', () => {
+test('compaction keeps the newest record of each key, in order, with offsets unchanged (random workloads)', async () => {
   for (const seed of [1, 2, 3]) {
     const t = tempDir();
     const log = PartitionLog.open(t.dir, 'c', 0, compactConfig({ deleteRetentionMs: 1e12 }), { now: () => 2_000_000 });
     const written = workload(log, seed, 300, 1_000_000);
     const before = log.sizeBytes;
-    const result = log.compact(2_000_000, true)!;
+    const result = (await log.compact(2_000_000, true))!;
     assert.ok(result, 'a pass ran');
     assert.ok(result.recordsAfter < result.recordsBefore);
     assert.ok(log.sizeBytes < before, 'the log shrank');
     assertMatchesModel(readLog(log), written, result.cleanedUpTo, -Infinity);
-    log.close();
+    await log.close();
     t.remove();
   }
 });
 
-test('tombstones older than delete.retention.ms are dropped and their keys read as deleted', () => {
+test('tombstones older than delete.retention.ms are dropped and their keys read as deleted', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 'c', 0, compactConfig({ deleteRetentionMs: 1_000 }));
   const written = workload(log, 9, 300, 1_000_000);
   const horizonNow = 10_000_000; // every record is far past retention
-  const result = log.compact(horizonNow, true)!;
+  const result = (await log.compact(horizonNow, true))!;
   assert.ok(result.tombstonesDropped > 0);
   assertMatchesModel(readLog(log), written, result.cleanedUpTo, horizonNow - 1_000);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('repeated passes over new writes keep the model, and survive a restart', () => {
+test('repeated passes over new writes keep the model, and survive a restart', async () => {
   const t = tempDir();
   const config = compactConfig({ deleteRetentionMs: 1e12 });
   let log = PartitionLog.open(t.dir, 'c', 0, config);
@@ -120,20 +120,20 @@ test('repeated passes over new writes keep the model, and survive a restart', ()
   let cleanedUpTo = 0;
   for (let round = 0; round < 4; round++) {
     written.push(...workload(log, 100 + round, 120, 1_000_000 + round * 10_000));
-    const r = log.compact(5_000_000, true);
+    const r = await log.compact(5_000_000, true);
     if (r) cleanedUpTo = r.cleanedUpTo;
     assertMatchesModel(readLog(log), written, cleanedUpTo, -Infinity);
     if (round === 1) {
-      log.close();
+      await log.close();
       log = PartitionLog.open(t.dir, 'c', 0, config);
       assert.is(log.firstDirtyOffset, cleanedUpTo, 'the cleaner checkpoint survives');
     }
   }
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('the active segment is never compacted and the dirty ratio gates a pass', () => {
+test('the active segment is never compacted and the dirty ratio gates a pass', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 'c', 0, compactConfig({ segmentBytes: 1 << 20 }));
   workload(log, 5, 50, 1_000);
@@ -141,29 +141,29 @@ test('the active segment is never compacted and the dirty ratio gates a pass', (
   assert.is(log.compactionPlan(1e12, true), undefined, 'only the active segment: nothing to clean');
   log.roll();
   workload(log, 6, 5, 2_000);
-  const first = log.compact(1e12)!;
+  const first = (await log.compact(1e12))!;
   assert.ok(first, 'all dirty: the ratio passes');
   log.roll();
   workload(log, 7, 1, 3_000);
   log.roll();
   assert.is(log.compactionPlan(1e12), undefined, 'little new dirt: below min.cleanable.dirty.ratio');
   assert.ok(log.compactionPlan(1e12, true), 'forced');
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('min.compaction.lag.ms keeps recent segments out of the pass', () => {
+test('min.compaction.lag.ms keeps recent segments out of the pass', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 'c', 0, compactConfig({ minCompactionLagMs: 10_000 }));
   workload(log, 11, 100, 1_000_000);
   const plan = log.compactionPlan(1_000_000 + 2_000, true);
   assert.ok(!plan || plan.cleanableEnd <= log.logEndOffset);
   assert.is(log.compactionPlan(1_000_000 + 500, true), undefined, 'every segment is too young');
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('a pass interrupted after its swap files were written is completed at the next open', () => {
+test('a pass interrupted after its swap files were written is completed at the next open', async () => {
   const t = tempDir();
   const config = compactConfig({ deleteRetentionMs: 1e12 });
   const log = PartitionLog.open(t.dir, 'c', 0, config);
@@ -176,11 +176,11 @@ test('a pass interrupted after its swap files were written is completed at the n
   const again = PartitionLog.open(t.dir, 'c', 0, config);
   assert.not.ok(readdirSync(again.dir).some((n) => n.endsWith('.swap')));
   assertMatchesModel(readLog(again), written, result.cleanedUpTo, -Infinity);
-  again.close();
+  await again.close();
   t.remove();
 });
 
-test('a pass interrupted before its swap leaves the log as it was', () => {
+test('a pass interrupted before its swap leaves the log as it was', async () => {
   const t = tempDir();
   const config = compactConfig();
   const log = PartitionLog.open(t.dir, 'c', 0, config);
@@ -190,7 +190,7 @@ test('a pass interrupted before its swap leaves the log as it was', () => {
   const again = PartitionLog.open(t.dir, 'c', 0, config);
   assert.not.ok(readdirSync(join(again.dir)).some((n) => n.endsWith('.cleaned')));
   assert.equal(readLog(again), written);
-  again.close();
+  await again.close();
   t.remove();
 });
 

@@ -54,7 +54,7 @@ test('every append reported before a SIGKILL is read back byte-exact after recov
         assert.ok(value?.startsWith(`${label}-v${o - base}`), `offset ${o} holds ${label}-v${o - base}, found ${value}`);
       }
     }
-    log.close();
+    await log.close();
   }
   t.remove();
 });

@@ -35,7 +35,7 @@ function readAll(log: PartitionLog, from: number, maxBytes: number): { offset: n
   return out;
 }
 
-test('appends assign consecutive offsets and read back byte-exact across segment rolls', () => {
+test('appends assign consecutive offsets and read back byte-exact across segment rolls', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 'orders', 0, logConfig({ segmentBytes: 4096, indexIntervalBytes: 256 }));
   const first = log.append(makeBatch('a', 3));
@@ -54,11 +54,11 @@ test('appends assign consecutive offsets and read back byte-exact across segment
     const records = recordsIn(readSlice(r.slice!));
     assert.ok(records.some((rec) => rec.offset === offset), `offset ${offset} is in the returned batch`);
   }
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('a fetch starting inside a batch returns that whole batch, even past maxBytes', () => {
+test('a fetch starting inside a batch returns that whole batch, even past maxBytes', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig());
   log.append(makeBatch('x', 10, 1_700_000_000_000, 100));
@@ -68,11 +68,11 @@ test('a fetch starting inside a batch returns that whole batch, even past maxByt
   assert.is(records[0]!.offset, 0);
   assert.is(r.highWatermark, 10);
   assert.is(r.lastStableOffset, 10);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('reads outside [log start, log end] are out of range; at the end there is nothing yet', () => {
+test('reads outside [log start, log end] are out of range; at the end there is nothing yet', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig());
   log.append(makeBatch('x', 2));
@@ -81,11 +81,11 @@ test('reads outside [log start, log end] are out of range; at the end there is n
   const atEnd = log.read(2, 100);
   assert.is(atEnd.errorCode, 0);
   assert.is(atEnd.slice, undefined);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('append refuses bad batches with Kafka’s codes and writes nothing', () => {
+test('append refuses bad batches with Kafka’s codes and writes nothing', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ maxMessageBytes: 300 }));
   const corrupt = makeBatch('c', 2);
@@ -102,11 +102,11 @@ test('append refuses bad batches with Kafka’s codes and writes nothing', () =>
   assert.is(log.append(control).errorCode, ErrorCode.INVALID_RECORD);
   assert.is(log.logEndOffset, 0);
   assert.is(log.sizeBytes, 0);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('several batches in one append get consecutive offsets, rewritten in place with valid CRCs', () => {
+test('several batches in one append get consecutive offsets, rewritten in place with valid CRCs', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig());
   log.append(makeBatch('first', 4));
@@ -117,22 +117,22 @@ test('several batches in one append get consecutive offsets, rewritten in place 
   const second = readBatchHeader(set, 0).batchLength + 12;
   assert.is(readBatchHeader(set, second).baseOffset, 6);
   assert.is(computeBatchCrc(set, second), readBatchHeader(set, second).crc);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('LogAppendTime topics stamp the broker’s time on every record', () => {
+test('LogAppendTime topics stamp the broker’s time on every record', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ messageTimestampType: 'LogAppendTime' }), { now: () => 1_800_000_000_000 });
   const r = log.append(makeBatch('x', 3, 1_000));
   assert.is(r.logAppendTimeMs, 1_800_000_000_000);
   const records = recordsIn(readSlice(log.read(0, 1 << 20).slice!));
   assert.ok(records.every((rec) => rec.timestamp === 1_800_000_000_000));
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('offsets by time: earliest, latest, max timestamp, and the first record at or after a time', () => {
+test('offsets by time: earliest, latest, max timestamp, and the first record at or after a time', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 2048, indexIntervalBytes: 100 }));
   // Batch b has records at 1_000_000 + b*1000 + i.
@@ -145,11 +145,11 @@ test('offsets by time: earliest, latest, max timestamp, and the first record at 
   assert.equal(log.offsetForTimestamp(1_017_002), { offset: 70, timestamp: 1_017_002 }, 'inside a batch');
   assert.equal(log.offsetForTimestamp(1_017_500), { offset: 72, timestamp: 1_018_000 }, 'between batches');
   assert.is(log.offsetForTimestamp(2_000_000), undefined, 'after everything');
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('retention by time deletes old segments but never the active one, files after a delay', () => {
+test('retention by time deletes old segments but never the active one, files after a delay', async () => {
   const t = tempDir();
   let now = 10_000_000;
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 1024, retentionMs: 60_000, fileDeleteDelayMs: 5_000 }), { now: () => now });
@@ -161,16 +161,16 @@ test('retention by time deletes old segments but never the active one, files aft
   assert.is(log.segmentCount, 1, 'the active segment stays');
   assert.is(log.logStartOffset, log.activeSegment.baseOffset);
   assert.ok(readdirSync(log.dir).some((n) => n.endsWith('.deleted')), 'renamed, not yet removed');
-  assert.is(log.removeDeletedFiles(now + 1_000), 0);
+  assert.is(log.removeDeletedFiles(now + 1_000).length, 0);
   now += 6_000;
-  assert.is(log.removeDeletedFiles(now), deleted);
+  assert.is(log.removeDeletedFiles(now).length / 3, deleted);
   assert.not.ok(readdirSync(log.dir).some((n) => n.endsWith('.deleted')));
   assert.is(log.read(0, 100).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('retention by time keeps segments with recent records', () => {
+test('retention by time keeps segments with recent records', async () => {
   const t = tempDir();
   const now = 50_000_000;
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 1024, retentionMs: 60_000 }), { now: () => now });
@@ -180,11 +180,11 @@ test('retention by time keeps segments with recent records', () => {
   fill(log, 10, 3, 20, now - 1_000);
   assert.is(log.runRetention(now), oldSegments);
   assert.ok(log.segmentInfo().every((s) => s.largestTimestamp >= now - 60_000 || s.size === 0));
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('retention by size deletes the oldest segments until the log fits', () => {
+test('retention by size deletes the oldest segments until the log fits', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 1000, retentionBytes: 2500, retentionMs: -1 }));
   fill(log, 40, 2, 40);
@@ -193,11 +193,11 @@ test('retention by size deletes the oldest segments until the log fits', () => {
   const oldest = log.segmentInfo()[0]!.size;
   assert.ok(total - oldest < 2500, `total ${total} minus the oldest ${oldest} is under the limit`);
   assert.ok(log.segmentCount >= 2);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('deleteRecords moves the log start offset and drops whole segments below it', () => {
+test('deleteRecords moves the log start offset and drops whole segments below it', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 1024 }));
   fill(log, 30, 3, 20);
@@ -209,10 +209,10 @@ test('deleteRecords moves the log start offset and drops whole segments below it
   assert.ok(records.some((r) => r.offset === 45));
   assert.is(log.deleteRecords(1_000).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
   assert.equal(log.deleteRecords(-1), { errorCode: 0, lowWatermark: 90 }, '-1 means the high watermark');
-  log.close();
+  await log.close();
   const again = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 1024 }));
   assert.is(again.logStartOffset, 90, 'the log start offset survives a restart');
-  again.close();
+  await again.close();
   t.remove();
 });
 
@@ -221,20 +221,19 @@ test('rolled segments are synced in the background; the recovery point waits for
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 1024 }));
   fill(log, 20, 2, 20);
   assert.ok(log.segmentCount > 2);
-  log.flush();
+  const flushed = log.flushAsync();
   assert.ok(log.recoveryPoint < log.activeSegment.baseOffset, 'not past a segment whose sync is pending');
-  await log.rolledSegmentsSynced();
-  log.flush();
-  assert.is(log.recoveryPoint, log.logEndOffset);
-  log.close();
+  await flushed;
+  assert.is(log.recoveryPoint, log.logEndOffset, 'the flush waited for the rolled segments too');
+  await log.close();
   t.remove();
 });
 
-test('a clean close leaves a marker and reopening trusts the files', () => {
+test('a clean close leaves a marker and reopening trusts the files', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 2048 }));
   const values = fill(log, 20, 3, 10);
-  log.close();
+  await log.close();
   assert.ok(existsSync(join(log.dir, CLEAN_SHUTDOWN_MARKER)));
   const again = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentBytes: 2048 }));
   assert.ok(again.wasCleanShutdown);
@@ -242,7 +241,7 @@ test('a clean close leaves a marker and reopening trusts the files', () => {
   assert.not.ok(existsSync(join(log.dir, CLEAN_SHUTDOWN_MARKER)), 'the marker is removed while open');
   assert.equal(readAll(again, 0, 1 << 20).map((r) => r.value), values);
   assert.is(again.append(makeBatch('after', 1)).baseOffset, values.length);
-  again.close();
+  await again.close();
   t.remove();
 });
 
@@ -250,7 +249,7 @@ function activeLogPath(log: PartitionLog): string {
   return log.activeSegment.logPath;
 }
 
-test('recovery cuts a torn tail and keeps every complete batch', () => {
+test('recovery cuts a torn tail and keeps every complete batch', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig());
   const values = fill(log, 5, 2);
@@ -265,11 +264,11 @@ test('recovery cuts a torn tail and keeps every complete batch', () => {
   assert.is(statSync(path).size, size);
   assert.equal(readAll(again, 0, 1 << 20).map((r) => r.value), values);
   assert.is(again.append(makeBatch('next', 1)).baseOffset, 10);
-  again.close();
+  await again.close();
   t.remove();
 });
 
-test('recovery cuts a garbage tail', () => {
+test('recovery cuts a garbage tail', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig());
   const values = fill(log, 4, 2);
@@ -279,28 +278,28 @@ test('recovery cuts a garbage tail', () => {
   const again = PartitionLog.open(t.dir, 't', 0, logConfig());
   assert.is(again.recovered[0]!.truncatedBytes, 300);
   assert.equal(readAll(again, 0, 1 << 20).map((r) => r.value), values);
-  again.close();
+  await again.close();
   t.remove();
 });
 
-test('recovery rebuilds a missing index, even after a clean shutdown', () => {
+test('recovery rebuilds a missing index, even after a clean shutdown', async () => {
   const t = tempDir();
   const config = logConfig({ indexIntervalBytes: 64 });
   const log = PartitionLog.open(t.dir, 't', 0, config);
   const values = fill(log, 30, 2, 20);
   const entries = log.activeSegment.offsetIndex.entryCount;
   assert.ok(entries > 5);
-  log.close();
+  await log.close();
   unlinkSync(join(log.dir, '00000000000000000000.index'));
   const again = PartitionLog.open(t.dir, 't', 0, config);
   assert.is(again.recovered.length, 1);
   assert.is(again.activeSegment.offsetIndex.entryCount, entries, 'the same entries as before');
   assert.equal(readAll(again, 0, 1).map((r) => r.value), values);
-  again.close();
+  await again.close();
   t.remove();
 });
 
-test('recovery truncates at a corrupt batch in the middle and drops what follows', () => {
+test('recovery truncates at a corrupt batch in the middle and drops what follows', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig());
   fill(log, 6, 2);
@@ -315,7 +314,7 @@ test('recovery truncates at a corrupt batch in the middle and drops what follows
   assert.match(again.recovered[0]!.problem!, /CRC/);
   assert.is(again.logEndOffset, 4, 'two good batches of two records remain');
   assert.equal(readAll(again, 0, 1 << 20).map((r) => r.value), ['b0-v0', 'b0-v1', 'b1-v0', 'b1-v1']);
-  again.close();
+  await again.close();
   t.remove();
 });
 
@@ -333,24 +332,28 @@ test('recovery after a crash scans only from the recovery point', async () => {
   const again = PartitionLog.open(t.dir, 't', 0, config);
   assert.ok(again.recovered.length >= 1 && again.recovered.length <= 2, `rescanned ${again.recovered.length} of ${segments}+ segments`);
   assert.is(again.logEndOffset, 64);
-  again.close();
+  await again.close();
   t.remove();
 });
 
-test('flush.messages flushes after that many records and moves the recovery point', () => {
+test('flush.messages flushes after that many records and moves the recovery point', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ flushMessages: 5 }));
   log.append(makeBatch('a', 3));
+  assert.is(log.flushIfDue(), undefined, 'not due after 3 records');
   assert.ok(log.hasUnflushed);
   assert.is(log.recoveryPoint, 0);
   log.append(makeBatch('b', 3));
+  const flushed = log.flushIfDue();
+  assert.ok(flushed, 'due after 6');
   assert.not.ok(log.hasUnflushed);
-  assert.is(log.recoveryPoint, 6);
-  log.close();
+  await flushed;
+  assert.is(log.recoveryPoint, 6, 'moved once the fdatasync completed');
+  await log.close();
   t.remove();
 });
 
-test('flush.ms flushes when the oldest unflushed append is old enough', () => {
+test('flush.ms flushes when the oldest unflushed append is old enough', async () => {
   const t = tempDir();
   let now = 1_000;
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ flushMs: 500 }), { now: () => now });
@@ -358,11 +361,11 @@ test('flush.ms flushes when the oldest unflushed append is old enough', () => {
   assert.not.ok(log.flushIfDue(now + 100));
   now += 600;
   assert.ok(log.flushIfDue(now));
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('a segment older than segment.ms rolls on the next append', () => {
+test('a segment older than segment.ms rolls on the next append', async () => {
   const t = tempDir();
   let now = 1_000_000;
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentMs: 10_000 }), { now: () => now });
@@ -374,16 +377,16 @@ test('a segment older than segment.ms rolls on the next append', () => {
   log.append(makeBatch('c', 1, now));
   assert.is(log.segmentCount, 2);
   assert.is(log.activeSegment.baseOffset, 2);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('a full offset index rolls the segment', () => {
+test('a full offset index rolls the segment', async () => {
   const t = tempDir();
   const log = PartitionLog.open(t.dir, 't', 0, logConfig({ segmentIndexBytes: 8 * 4, indexIntervalBytes: 1 }));
   fill(log, 20, 1);
   assert.ok(log.segmentCount >= 4, `${log.segmentCount} segments`);
-  log.close();
+  await log.close();
   t.remove();
 });
 

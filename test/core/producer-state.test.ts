@@ -44,7 +44,7 @@ function open(dir: string, nowMs = T0, segmentBytes = 1 << 20): PartitionLog {
   return PartitionLog.open(dir, 'idem', 0, logConfig({ segmentBytes, indexIntervalBytes: 256 }), { now: () => nowMs });
 }
 
-test('a retried batch is answered with its original offsets and is not written again', () => {
+test('a retried batch is answered with its original offsets and is not written again', async () => {
   const t = tempDir();
   const log = open(t.dir);
   const first = log.append(idem(7, 0, 0));
@@ -57,11 +57,11 @@ test('a retried batch is answered with its original offsets and is not written a
   assert.is(log.append(idem(7, 0, 3)).baseOffset, 3);
   assert.is(log.logEndOffset, 6);
   assert.equal(values(log), ['p7e0s0', 'p7e0s1', 'p7e0s2', 'p7e0s3', 'p7e0s4', 'p7e0s5']);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('each of the last five batches is recognised as a duplicate; an older one is out of order', () => {
+test('each of the last five batches is recognised as a duplicate; an older one is out of order', async () => {
   const t = tempDir();
   const log = open(t.dir);
   const offsets: number[] = [];
@@ -76,11 +76,11 @@ test('each of the last five batches is recognised as a duplicate; an older one i
   // A batch overlapping a retained one without matching it exactly is no duplicate either.
   assert.is(log.append(idem(1, 0, 13, 2)).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
   assert.is(log.logEndOffset, 16);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER and nothing is written', () => {
+test('a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER and nothing is written', async () => {
   const t = tempDir();
   const log = open(t.dir);
   log.append(idem(3, 0, 0));
@@ -90,21 +90,21 @@ test('a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER and nothing is written', ()
   assert.is(log.logEndOffset, 3);
   // The expected sequence is still accepted afterwards.
   assert.is(log.append(idem(3, 0, 3)).errorCode, ErrorCode.NONE);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('an unknown producer is accepted at any sequence and epoch, then held to its sequence', () => {
+test('an unknown producer is accepted at any sequence and epoch, then held to its sequence', async () => {
   const t = tempDir();
   const log = open(t.dir);
   assert.is(log.append(idem(9, 4, 1000)).errorCode, ErrorCode.NONE);
   assert.is(log.append(idem(9, 4, 1003)).errorCode, ErrorCode.NONE);
   assert.is(log.append(idem(9, 4, 1007)).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('an older epoch is INVALID_PRODUCER_EPOCH; a new epoch must start at sequence 0', () => {
+test('an older epoch is INVALID_PRODUCER_EPOCH; a new epoch must start at sequence 0', async () => {
   const t = tempDir();
   const log = open(t.dir);
   log.append(idem(5, 2, 0));
@@ -119,11 +119,11 @@ test('an older epoch is INVALID_PRODUCER_EPOCH; a new epoch must start at sequen
   assert.is(log.append(idem(5, 2, 3)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
   assert.is(log.append(idem(5, 3, 0)).duplicate, true);
   assert.is(log.logEndOffset, 9);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('sequences wrap from Int32.MAX to 0', () => {
+test('sequences wrap from Int32.MAX to 0', async () => {
   assert.is(incrementSequence(MAX_SEQUENCE - 1, 3), 1);
   assert.is(incrementSequence(MAX_SEQUENCE, 1), 0);
   assert.is(decrementSequence(1, 3), MAX_SEQUENCE - 1);
@@ -140,11 +140,11 @@ test('sequences wrap from Int32.MAX to 0', () => {
   log.append(idem(4, 0, MAX_SEQUENCE - 1, 2));
   assert.is(log.append(idem(4, 0, 0, 1)).errorCode, ErrorCode.NONE);
   assert.is(log.producers.entry(4)!.batches.at(-1)!.lastSeq, 0);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('several batches of one producer in one append are checked against each other', () => {
+test('several batches of one producer in one append are checked against each other', async () => {
   const t = tempDir();
   const log = open(t.dir);
   const both = log.append(Buffer.concat([idem(6, 0, 0, 2), idem(6, 0, 2, 2)]));
@@ -154,11 +154,11 @@ test('several batches of one producer in one append are checked against each oth
   assert.is(gapInSecond.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
   assert.is(log.logEndOffset, 4, 'nothing of a refused append is written');
   assert.is(log.append(idem(6, 0, 2, 2)).baseOffset, 2, 'the second batch of the first append is a duplicate');
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('transactional batches are refused; a batch with a producer id needs a sequence; plain batches are untouched', () => {
+test('transactional batches are refused; a batch with a producer id needs a sequence; plain batches are untouched', async () => {
   const t = tempDir();
   const log = open(t.dir);
   const txn = log.append(idem(8, 0, 0, 2, T0, true));
@@ -168,11 +168,11 @@ test('transactional batches are refused; a batch with a producer id needs a sequ
   assert.is(log.append(Buffer.from(plain)).baseOffset, 0);
   assert.is(log.append(Buffer.from(plain)).baseOffset, 2, 'without a producer id the same bytes are written twice');
   assert.is(log.producers.producerCount, 0);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('under LogAppendTime a duplicate is answered with the original append time', () => {
+test('under LogAppendTime a duplicate is answered with the original append time', async () => {
   const t = tempDir();
   let now = T0 + 5_000;
   const log = PartitionLog.open(t.dir, 'idem', 0, logConfig({ messageTimestampType: 'LogAppendTime' }), { now: () => now });
@@ -182,16 +182,16 @@ test('under LogAppendTime a duplicate is answered with the original append time'
   const retry = log.append(idem(1, 0, 0));
   assert.is(retry.duplicate, true);
   assert.is(retry.logAppendTimeMs, T0 + 5_000);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('after a clean close the snapshot at the log end restores every retained batch without replaying the log', () => {
+test('after a clean close the snapshot at the log end restores every retained batch without replaying the log', async () => {
   const t = tempDir();
   let log = open(t.dir);
   for (let s = 0; s < 30; s += 3) log.append(idem(11, 0, s));
   for (let s = 0; s < 6; s += 3) log.append(idem(12, 1, s));
-  log.close();
+  await log.close();
   assert.ok(readdirSync(log.dir).includes('00000000000000000036.snapshot'), 'named like Kafka: the offset in 20 digits');
   log = open(t.dir);
   assert.equal(log.producerStateReplay, { fromOffset: 36, batches: 0, snapshotOffset: 36 });
@@ -199,17 +199,18 @@ test('after a clean close the snapshot at the log end restores every retained ba
   assert.is(log.append(idem(12, 1, 0)).baseOffset, 30);
   assert.is(log.append(idem(11, 0, 30)).baseOffset, 36);
   assert.is(log.append(idem(12, 0, 6)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('after a crash the state is rebuilt from the last roll snapshot and the batch headers after it, and still dedupes', () => {
+test('after a crash the state is rebuilt from the last roll snapshot and the batch headers after it, and still dedupes', async () => {
   const t = tempDir();
   let log = open(t.dir, T0, 2048);
   const offsets = new Map<number, number>();
   for (let s = 0; s < 300; s += 3) offsets.set(s, log.append(idem(21, 0, s, 3)).baseOffset);
   assert.ok(log.segmentCount > 3, `rolled into ${log.segmentCount} segments`);
   const activeBase = log.segmentInfo().at(-1)!.baseOffset;
+  await log.settled();
   assert.ok(log.producers.snapshotOffsets().includes(activeBase), 'a snapshot at the last roll');
   log.closeAbruptly();
   log = open(t.dir, T0, 2048);
@@ -223,11 +224,11 @@ test('after a crash the state is rebuilt from the last roll snapshot and the bat
   }
   assert.is(log.append(idem(21, 0, 300, 3)).baseOffset, 300);
   assert.is(values(log).length, 303);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('after a crash with no snapshot at all the state is rebuilt from the log', () => {
+test('after a crash with no snapshot at all the state is rebuilt from the log', async () => {
   const t = tempDir();
   let log = open(t.dir);
   log.append(idem(31, 0, 0));
@@ -239,15 +240,15 @@ test('after a crash with no snapshot at all the state is rebuilt from the log', 
   assert.is(log.append(idem(31, 0, 3)).baseOffset, 3);
   assert.is(log.append(idem(31, 0, 3)).duplicate, true);
   assert.is(log.append(idem(31, 0, 7)).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('a corrupt snapshot is deleted and an older one (plus replay) is used instead', () => {
+test('a corrupt snapshot is deleted and an older one (plus replay) is used instead', async () => {
   const t = tempDir();
   let log = open(t.dir, T0, 2048);
   for (let s = 0; s < 120; s += 3) log.append(idem(41, 0, s));
-  log.close();
+  await log.close();
   const snapshots = log.producers.snapshotOffsets();
   assert.ok(snapshots.length >= 2);
   const newest = snapshots.at(-1)!;
@@ -257,11 +258,11 @@ test('a corrupt snapshot is deleted and an older one (plus replay) is used inste
   assert.is(log.producerStateReplay.snapshotOffset, snapshots.at(-2));
   assert.is(log.append(idem(41, 0, 117)).duplicate, true);
   assert.is(log.append(idem(41, 0, 120)).errorCode, ErrorCode.NONE);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('snapshots round-trip and a flipped byte fails the CRC', () => {
+test('snapshots round-trip and a flipped byte fails the CRC', async () => {
   const entries: ProducerEntry[] = [
     { producerId: 2 ** 40 + 3, producerEpoch: 7, lastTimestamp: T0, batches: [{ lastSeq: 4, lastOffset: 99, offsetDelta: 4, timestamp: T0 }] },
     {
@@ -282,25 +283,26 @@ test('snapshots round-trip and a flipped byte fails the CRC', () => {
   assert.equal(decodeSnapshot(encodeSnapshot(0, [])), { offset: 0, entries: [] });
 });
 
-test('retention deleting segments keeps the producer state, in memory and across a restart', () => {
+test('retention deleting segments keeps the producer state, in memory and across a restart', async () => {
   const t = tempDir();
   const cfg = logConfig({ segmentBytes: 2048, indexIntervalBytes: 256, retentionBytes: 3000 });
   let log = PartitionLog.open(t.dir, 'idem', 0, cfg, { now: () => T0 });
   log.append(idem(51, 0, 0));
   for (let s = 0; s < 150; s += 3) log.append(idem(52, 0, s));
+  await log.settled();
   assert.ok(log.runRetention(T0) > 0);
   assert.ok(log.logStartOffset > 3, 'the segment with producer 51 is gone');
   assert.ok(log.producers.snapshotOffsets()[0]! >= log.segmentInfo()[0]!.baseOffset, 'older snapshots went with their segments');
   assert.is(log.append(idem(51, 0, 0)).duplicate, true, 'in memory');
-  log.close();
+  await log.close();
   log = PartitionLog.open(t.dir, 'idem', 0, cfg, { now: () => T0 });
   assert.is(log.append(idem(51, 0, 0)).duplicate, true, 'after a restart');
   assert.is(log.append(idem(51, 0, 4)).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('producers idle for producer.id.expiration.ms are forgotten, then accepted at any sequence', () => {
+test('producers idle for producer.id.expiration.ms are forgotten, then accepted at any sequence', async () => {
   const t = tempDir();
   let now = T0;
   const options = { now: () => now, producerIdExpirationMs: DAY_MS };
@@ -313,16 +315,16 @@ test('producers idle for producer.id.expiration.ms are forgotten, then accepted 
   assert.is(log.removeExpiredProducers(), 1);
   assert.equal(log.activeProducers().map((p) => p.producerId), [62]);
   assert.is(log.append(idem(61, 0, 500, 3, now)).errorCode, ErrorCode.NONE, 'an expired producer is unknown');
-  log.close();
+  await log.close();
   // Producers that expire while the broker is down are not loaded from the snapshot.
   now = T0 + 10 * 3_600_000 + DAY_MS;
   log = PartitionLog.open(t.dir, 'idem', 0, logConfig(), options);
   assert.equal(log.activeProducers().map((p) => p.producerId), [61]);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('truncation rebuilds the producer state from what remains', () => {
+test('truncation rebuilds the producer state from what remains', async () => {
   const t = tempDir();
   const log = open(t.dir, T0, 2048);
   for (let s = 0; s < 90; s += 3) log.append(idem(71, 0, s));
@@ -330,11 +332,11 @@ test('truncation rebuilds the producer state from what remains', () => {
   assert.is(log.logEndOffset, 60);
   assert.is(log.producers.entry(71)!.batches.at(-1)!.lastSeq, 59);
   assert.is(log.append(idem(71, 0, 60)).baseOffset, 60);
-  log.close();
+  await log.close();
   t.remove();
 });
 
-test('LogHost reports active producers and expires them on its check interval', () => {
+test('LogHost reports active producers and expires them on its check interval', async () => {
   const t = tempDir();
   let now = T0;
   const host = new LogHost({

@@ -8,7 +8,7 @@ import { topicNameProblem } from '../../src/core/topic-name.js';
 import { TopicStore, base64ToUuid, uuidToBase64 } from '../../src/core/topic-store.js';
 import { makeBatch, tempDir } from './helpers.js';
 
-test('topics survive a restart with their IDs, partition counts and configs', () => {
+test('topics survive a restart with their IDs, partition counts and configs', async () => {
   const t = tempDir();
   const store = new TopicStore([t.dir]);
   const a = store.create('orders', 3, { 'retention.ms': '1000' });
@@ -22,7 +22,7 @@ test('topics survive a restart with their IDs, partition counts and configs', ()
   t.remove();
 });
 
-test('partitions spread over log dirs, fewest first, and are found again after a restart', () => {
+test('partitions spread over log dirs, fewest first, and are found again after a restart', async () => {
   const a = tempDir();
   const b = tempDir();
   const store = new TopicStore([a.dir, b.dir]);
@@ -31,7 +31,7 @@ test('partitions spread over log dirs, fewest first, and are found again after a
   assert.equal(dirs, [a.dir, b.dir, a.dir, b.dir]);
   const log = PartitionLog.open(dirs[1]!, 'spread', 1, logConfig());
   log.append(makeBatch('x', 2));
-  log.close();
+  await log.close();
   const again = new TopicStore([a.dir, b.dir]);
   assert.is(again.logDirFor('spread', 1), b.dir);
   const meta = readFileSync(join(b.dir, 'spread-1', 'partition.metadata'), 'utf8');
@@ -41,7 +41,7 @@ test('partitions spread over log dirs, fewest first, and are found again after a
   b.remove();
 });
 
-test('deleting a topic removes its directories; a re-created topic gets a new ID and no old data', () => {
+test('deleting a topic removes its directories; a re-created topic gets a new ID and no old data', async () => {
   const t = tempDir();
   const store = new TopicStore([t.dir]);
   const first = store.create('again', 1);
@@ -54,7 +54,7 @@ test('deleting a topic removes its directories; a re-created topic gets a new ID
   t.remove();
 });
 
-test('a leftover directory of an older topic with the same name is removed at load', () => {
+test('a leftover directory of an older topic with the same name is removed at load', async () => {
   const t = tempDir();
   const store = new TopicStore([t.dir]);
   store.create('stale', 1);
@@ -72,7 +72,7 @@ test('a leftover directory of an older topic with the same name is removed at lo
   t.remove();
 });
 
-test('topic IDs are printed as Kafka does, URL-safe base64 without padding, never starting with "-"', () => {
+test('topic IDs are printed as Kafka does, URL-safe base64 without padding, never starting with "-"', async () => {
   const t = tempDir();
   const store = new TopicStore([t.dir]);
   for (let i = 0; i < 50; i++) {
@@ -85,7 +85,7 @@ test('topic IDs are printed as Kafka does, URL-safe base64 without padding, neve
   t.remove();
 });
 
-test('topic names follow Kafka’s rules', () => {
+test('topic names follow Kafka’s rules', async () => {
   assert.is(topicNameProblem('orders.v1_x-2'), undefined);
   assert.ok(topicNameProblem(''));
   assert.ok(topicNameProblem('.'));

@@ -23,7 +23,7 @@ test('a compaction pass runs on the pool while the log keeps taking appends, the
     offset = records[records.length - 1]!.offset + 1;
   }
   for (let k = 0; k < 10; k++) assert.is(latest.get(`k${k}`), `v${400 + k}`);
-  log.close();
+  await log.close();
   t.remove();
 });
 

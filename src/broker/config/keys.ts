@@ -456,6 +456,9 @@ export const CONFIG_KEYS = [
   str('console.listener', 'http://127.0.0.1:9644', H, "Address of the HTTP console and /metrics, as http://host:port; 'none' turns it off.", {
     format: 'console-listener',
   }),
+  long('log.dir.recovery.check.interval.ms', 5000, H, 'How often an offline log directory is probed; once writes succeed there again its partitions are recovered and serve writes (Kafka needs a restart).', {
+    min: 1,
+  }),
 ] as const;
 
 export type ConfigKeyName = (typeof CONFIG_KEYS)[number]['name'];

@@ -26,7 +26,7 @@ import type { ResponseOf } from '../../protocol/schema.js';
 import type { Broker, PartitionState } from '../broker.js';
 import type { FileSlice } from '../fetch-stream.js';
 import { FetchSessions, type SessionPartition } from '../fetch-sessions.js';
-import type { ReadReply } from '../partitions/host.js';
+import type { ReadResult } from '../partitions/host.js';
 import { defineHandler } from '../router.js';
 
 type FetchResponse = ResponseOf<typeof Fetch>;
@@ -57,7 +57,7 @@ function resolve(broker: Broker, byId: boolean, topic: string, topicId: string, 
 const keyOf = (byId: boolean, topic: string, topicId: string, partition: number) => `${byId ? topicId : topic}:${partition}`;
 
 interface PassResult {
-  data: Map<Wanted, { reply: ReadReply | undefined; records: FileSlice | undefined }>;
+  data: Map<Wanted, { reply: ReadResult | undefined; records: FileSlice | undefined }>;
   bytes: number;
   anyError: boolean;
 }

@@ -1,92 +1,157 @@
 /**
  * InlineHost: partition logs on the main thread (num.io.threads=0). Every call runs at once;
- * appends flush per their policy immediately. Kept to compare against the worker threads.
+ * an append is answered once the flush its policy asks for is done (on the thread pool). Kept
+ * to compare against the worker threads.
+ *
+ * Faults: the LogHost's policy applies as on a worker (I/O errors take the directory offline and
+ * answer KAFKA_STORAGE_ERROR). A programmer error cannot kill the main thread the way it kills
+ * a worker, so here it is logged with its stack and counted, the one call answers
+ * UNKNOWN_SERVER_ERROR, and the log it happened in is reopened (recovered from disk), which is
+ * what restarting a worker does for its logs.
+ *
+ * Main thread.
  */
+import { clearFaults, type FaultRule, injectFaults } from '../../core/fs.js';
 import type { LogConfig } from '../../core/log-config.js';
+import { type Logger, withStack } from '../../core/logger.js';
+import { failedAppend, failedDeleteRecords, failedListOffset, failedRead } from '../../core/partition-log.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { LogHost, type LogHostOptions } from '../../workers/log-host.js';
-import type { AppendReply, DeleteRecordsReply, DescribeProducersReply, ListOffsetReply, LogStats, ReadReply } from '../../workers/messages.js';
-import type { HostStats, OpenRequest, PartitionHandle, PartitionHost } from './host.js';
+import type {
+  AppendResult,
+  DeleteRecordsResult,
+  DescribeProducersResult,
+  HostEvents,
+  HostStats,
+  ListOffsetResult,
+  OpenRequest,
+  PartitionHandle,
+  PartitionHost,
+  PartitionSummary,
+  ReadResult,
+} from './host.js';
 
 export class InlineHost implements PartitionHost {
   readonly workerCount = 0;
+  readonly backlogged = false;
+  events: HostEvents | undefined;
   private readonly host: LogHost;
   private readonly timer: NodeJS.Timeout;
   private nextSlot = 1;
-  /** Open slots, for stats(). */
-  private readonly slots = new Set<number>();
 
-  constructor(options: LogHostOptions, tickIntervalMs: number) {
-    this.host = new LogHost(options);
-    this.timer = setInterval(() => this.host.tick(), tickIntervalMs);
+  constructor(options: Omit<LogHostOptions, 'logger' | 'events'>, tickIntervalMs: number) {
+    const logger: Logger = {
+      error: (m) => this.events?.log('ERROR', m),
+      warn: (m) => this.events?.log('WARN', m),
+      info: (m) => this.events?.log('INFO', m),
+    };
+    this.host = new LogHost({
+      ...options,
+      logger,
+      events: {
+        logDirFailed: (logDir, code, message, partition) => this.events?.logDirFailed(logDir, code, message, partition),
+        filesRemoved: (paths) => this.events?.filesRemoved(paths),
+        uncleanable: (slot, reason) => this.events?.uncleanable(slot, reason),
+        internalError: (context, e) => this.bug(context, e),
+      },
+    });
+    this.timer = setInterval(() => {
+      try {
+        this.host.tick();
+      } catch (e) {
+        this.bug('log upkeep', e);
+      }
+    }, tickIntervalMs);
     this.timer.unref();
+  }
+
+  /** A programmer error: logged with its stack and counted by the broker (or, with no broker yet, logged). */
+  private bug(context: string, e: unknown): void {
+    if (this.events) this.events.internalError(context, e);
+    else process.stderr.write(`${withStack(context, e)}\n`);
+  }
+
+  /** Runs a call on one log; a programmer error answers `failed`, and the log is reopened from disk. */
+  private run<T>(handle: PartitionHandle, what: string, call: () => T, failed: (code: number, message: string) => T): T {
+    try {
+      return call();
+    } catch (e) {
+      this.bug(`${what} on ${handle.topic}-${handle.partition}`, e);
+      try {
+        this.host.reopen(handle.slot);
+      } catch (again) {
+        this.bug(`reopening ${handle.topic}-${handle.partition}`, again);
+      }
+      return failed(ErrorCode.UNKNOWN_SERVER_ERROR, `internal error: ${(e as Error).message ?? e}`);
+    }
   }
 
   async open(request: OpenRequest) {
     const slot = this.nextSlot++;
     const summary = this.host.open({ slot, ...request });
-    this.slots.add(slot);
     return { handle: { slot, topic: request.topic, partition: request.partition }, summary };
   }
 
   async close(handle: PartitionHandle, remove: boolean): Promise<void> {
-    this.host.close(handle.slot, remove);
-    this.slots.delete(handle.slot);
+    await this.host.close(handle.slot, remove);
   }
 
   async setConfig(handle: PartitionHandle, config: LogConfig): Promise<void> {
     this.host.setConfig(handle.slot, config);
   }
 
-  async append(handle: PartitionHandle, records: Buffer): Promise<AppendReply> {
-    const r = this.host.append(handle.slot, records, false);
-    return {
-      errorCode: r.errorCode,
-      baseOffset: r.baseOffset,
-      lastOffset: r.lastOffset,
-      logAppendTimeMs: r.logAppendTimeMs,
-      logStartOffset: r.logStartOffset,
-      logEndOffset: this.host.summary(handle.slot)?.logEndOffset ?? -1,
-    };
+  async append(handle: PartitionHandle, records: Buffer): Promise<AppendResult> {
+    const result = this.run(handle, 'append', () => this.host.append(handle.slot, records), failedAppend);
+    for (const f of this.host.flushDue()) {
+      try {
+        await f.flushed;
+      } catch (e) {
+        if (f.slot === handle.slot) return { ...result, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `flush failed: ${(e as Error).message ?? e}`, baseOffset: -1, lastOffset: -1 };
+      }
+    }
+    return result;
   }
 
-  async read(handle: PartitionHandle, offset: number, maxBytes: number): Promise<ReadReply> {
-    const r = this.host.read(handle.slot, offset, maxBytes);
-    const reply: ReadReply = {
-      errorCode: r.errorCode,
-      highWatermark: r.highWatermark,
-      logStartOffset: r.logStartOffset,
-      logEndOffset: r.highWatermark,
-    };
-    if (r.slice) reply.slice = { path: r.slice.path, position: r.slice.position, length: r.slice.length };
-    return reply;
+  async read(handle: PartitionHandle, offset: number, maxBytes: number): Promise<ReadResult> {
+    return this.run(handle, 'read', () => this.host.read(handle.slot, offset, maxBytes), failedRead);
   }
 
-  async listOffset(handle: PartitionHandle, timestamp: number): Promise<ListOffsetReply> {
-    return this.host.listOffset(handle.slot, timestamp);
+  async listOffset(handle: PartitionHandle, timestamp: number): Promise<ListOffsetResult> {
+    return this.run(handle, 'listOffset', () => this.host.listOffset(handle.slot, timestamp), failedListOffset);
   }
 
-  async deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsReply> {
-    return this.host.deleteRecords(handle.slot, offset);
+  async deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsResult> {
+    return this.run(handle, 'deleteRecords', () => this.host.deleteRecords(handle.slot, offset), failedDeleteRecords);
   }
 
-  async describeProducers(handle: PartitionHandle): Promise<DescribeProducersReply> {
+  async describeProducers(handle: PartitionHandle): Promise<DescribeProducersResult> {
     return this.host.describeProducers(handle.slot);
   }
 
   /** No workers and no rings here: only the logs. */
   async stats(options: { logs: boolean }): Promise<HostStats> {
-    const logs: LogStats[] = [];
-    if (options.logs) {
-      for (const slot of this.slots) {
-        const s = this.host.summary(slot);
-        if (s) logs.push({ slot, sizeBytes: s.sizeBytes, segmentCount: s.segmentCount, logStartOffset: s.logStartOffset, logEndOffset: s.logEndOffset });
-      }
-    }
-    return { workers: [], logs };
+    return { workers: [], logs: options.logs ? this.host.stats() : [] };
+  }
+
+  async markDirOffline(logDir: string, reason: string): Promise<void> {
+    this.host.markDirOffline(logDir, reason);
+  }
+
+  probeDir(logDir: string): Promise<void> {
+    return this.host.probeDir(logDir);
+  }
+
+  recoverDir(logDir: string): Promise<PartitionSummary[]> {
+    return this.host.recoverDir(logDir);
+  }
+
+  async injectFaults(rules: FaultRule[]): Promise<void> {
+    clearFaults();
+    injectFaults(rules);
   }
 
   async shutdown(): Promise<void> {
     clearInterval(this.timer);
-    this.host.closeAll();
+    await this.host.closeAll();
   }
 }
