@@ -18,9 +18,8 @@
  * Main-thread state; not thread-safe. File writes are synchronous and rare (admin operations).
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { syncDirectory } from './checkpoint.js';
+import { fsio, syncDirectorySync } from './fs.js';
 import { parsePartitionDirName, partitionDirName } from './partition-log.js';
 
 export const METADATA_DIR = '__spindle_metadata';
@@ -46,8 +45,8 @@ export class TopicStore {
   constructor(logDirs: readonly string[]) {
     if (logDirs.length === 0) throw new Error('at least one log directory is needed');
     this.logDirs = logDirs;
-    for (const d of logDirs) mkdirSync(d, { recursive: true });
-    mkdirSync(this.metadataDir, { recursive: true });
+    for (const d of logDirs) fsio.mkdirSync(d, { recursive: true });
+    fsio.mkdirSync(this.metadataDir, { recursive: true });
     this.load();
   }
 
@@ -57,27 +56,27 @@ export class TopicStore {
 
   private load(): void {
     const file = join(this.metadataDir, TOPICS_FILE);
-    if (existsSync(file)) {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as { version: number; topics: TopicMeta[] };
+    if (fsio.existsSync(file)) {
+      const saved = JSON.parse(fsio.readFileSync(file).toString('utf8')) as { version: number; topics: TopicMeta[] };
       for (const t of saved.topics) {
         this.topics.set(t.name, t);
         this.byId.set(t.topicId, t);
       }
     }
     for (const dir of this.logDirs) {
-      for (const name of readdirSync(dir)) {
+      for (const name of fsio.readdirSync(dir)) {
         const path = join(dir, name);
         if (name.endsWith('-delete')) {
-          rmSync(path, { recursive: true, force: true });
+          fsio.rmSync(path, { recursive: true, force: true });
           continue;
         }
         const parsed = parsePartitionDirName(name);
-        if (!parsed || !statSync(path).isDirectory()) continue;
+        if (!parsed || !fsio.statSync(path).isDirectory()) continue;
         const topic = this.topics.get(parsed.topic);
         const id = readPartitionTopicId(path);
         if (!topic || parsed.partition >= topic.partitions || (id !== undefined && id !== topic.topicId)) {
           // Left from a deleted topic, or a topic that was re-created: not this topic's data.
-          rmSync(path, { recursive: true, force: true });
+          fsio.rmSync(path, { recursive: true, force: true });
           continue;
         }
         this.placement.set(name, dir);
@@ -88,15 +87,16 @@ export class TopicStore {
   private save(): void {
     const file = join(this.metadataDir, TOPICS_FILE);
     const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const fd = fsio.openSync(tmp, 'w');
     try {
-      writeSync(fd, `${JSON.stringify({ version: 1, topics: [...this.topics.values()] }, null, 1)}\n`);
-      fsyncSync(fd);
+      const bytes = Buffer.from(`${JSON.stringify({ version: 1, topics: [...this.topics.values()] }, null, 1)}\n`);
+      fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
+      fsio.fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      fsio.closeSync(fd);
     }
-    renameSync(tmp, file);
-    syncDirectory(this.metadataDir);
+    fsio.renameSync(tmp, file);
+    syncDirectorySync(this.metadataDir);
   }
 
   list(): TopicMeta[] {
@@ -158,9 +158,9 @@ export class TopicStore {
       if (!logDir) continue;
       const from = join(logDir, dirName);
       const to = join(logDir, `${dirName}.${meta.topicId.replace(/-/g, '')}-delete`);
-      if (existsSync(from)) {
-        renameSync(from, to);
-        rmSync(to, { recursive: true, force: true });
+      if (fsio.existsSync(from)) {
+        fsio.renameSync(from, to);
+        fsio.rmSync(to, { recursive: true, force: true });
       }
     }
     return meta;
@@ -168,22 +168,33 @@ export class TopicStore {
 
   /**
    * The log dir of a partition: where it already is, or the log dir with the fewest partitions
-   * for a new one. Writes partition.metadata with the topic ID on first placement.
+   * for a new one. Writes partition.metadata with the topic ID on first placement only, so that
+   * opening existing partitions writes nothing (a broker starts on a full or read-only disk).
    */
   logDirFor(topic: string, partition: number): string {
     const dirName = partitionDirName(topic, partition);
     const known = this.placement.get(dirName);
-    if (known) return known;
+    if (known) {
+      const meta = this.topics.get(topic);
+      const dir = join(known, dirName);
+      // A partition directory from before partition.metadata existed gets one, once.
+      if (meta && !fsio.existsSync(join(dir, PARTITION_METADATA_FILE))) this.writePartitionMetadata(dir, meta);
+      return known;
+    }
     const counts = new Map(this.logDirs.map((d) => [d, 0]));
     for (const d of this.placement.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
     let best = this.logDirs[0]!;
     for (const d of this.logDirs) if (counts.get(d)! < counts.get(best)!) best = d;
     const meta = this.mustGet(topic);
     const dir = join(best, dirName);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${uuidToBase64(meta.topicId)}\n`);
+    fsio.mkdirSync(dir, { recursive: true });
+    this.writePartitionMetadata(dir, meta);
     this.placement.set(dirName, best);
     return best;
+  }
+
+  private writePartitionMetadata(dir: string, meta: TopicMeta): void {
+    fsio.writeFileSync(join(dir, PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${uuidToBase64(meta.topicId)}\n`);
   }
 
   private mustGet(name: string): TopicMeta {
@@ -195,8 +206,8 @@ export class TopicStore {
 
 function readPartitionTopicId(dir: string): string | undefined {
   const file = join(dir, PARTITION_METADATA_FILE);
-  if (!existsSync(file)) return undefined;
-  const m = /topic_id:\s*(\S+)/.exec(readFileSync(file, 'utf8'));
+  if (!fsio.existsSync(file)) return undefined;
+  const m = /topic_id:\s*(\S+)/.exec(fsio.readFileSync(file).toString('utf8'));
   return m ? base64ToUuid(m[1]!) : undefined;
 }
 

@@ -14,6 +14,11 @@
  * no group data and are skipped. A segment removed by the cleaner between the read and the
  * file access is found under its `.deleted` name, as for fetches.
  *
+ * Nothing in the log can stop the broker from starting: a batch whose records do not decode is
+ * skipped and counted (LoadStats.skippedBatches), and a partition that cannot be read (its log
+ * directory offline) is logged and left out, its groups' offsets then unknown, rather than
+ * failing the start-up.
+ *
  * Main thread, at start-up, before the listeners accept connections.
  */
 import { open } from 'node:fs/promises';
@@ -26,6 +31,10 @@ export interface LoadStats {
   batches: number;
   records: number;
   bytes: number;
+  /** Batches whose records could not be decoded, skipped. */
+  skippedBatches: number;
+  /** Partitions that could not be read, with why. */
+  failedPartitions: { partition: number; reason: string }[];
 }
 
 async function readSlice(path: string, position: number, length: number): Promise<Buffer> {
@@ -79,7 +88,13 @@ export async function loadPartition(
       next = lastOffset + 1;
       stats.batches++;
       if ((header.attributes & Attr.control) !== 0) continue;
-      const batch = decodeBatchDecompressing(bytes, at);
+      let batch;
+      try {
+        batch = decodeBatchDecompressing(bytes, at);
+      } catch {
+        stats.skippedBatches++;
+        continue;
+      }
       for (const r of batch.records) {
         if (r.offset < offset) continue;
         stats.records++;
@@ -103,14 +118,18 @@ export const LOAD_CONCURRENCY = 4;
  * harmless: every record of a group is in one partition, and each partition is read in order.
  */
 export async function loadTopic(broker: Broker, topic: string, loadBufferBytes: number, each: (key: Buffer | null, value: Buffer | null) => void): Promise<LoadStats> {
-  const stats: LoadStats = { partitions: 0, batches: 0, records: 0, bytes: 0 };
+  const stats: LoadStats = { partitions: 0, batches: 0, records: 0, bytes: 0, skippedBatches: 0, failedPartitions: [] };
   const state = broker.topics.get(topic);
   if (!state) return stats;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < state.partitions.length) {
       const p = state.partitions[next++]!;
-      await loadPartition(broker, p, loadBufferBytes, each, stats);
+      try {
+        await loadPartition(broker, p, loadBufferBytes, each, stats);
+      } catch (e) {
+        stats.failedPartitions.push({ partition: p.partition, reason: (e as Error).message ?? String(e) });
+      }
     }
   };
   await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));

@@ -70,7 +70,7 @@ export async function ensureOffsetsTopic(broker: Broker): Promise<TopicState> {
   });
 }
 
-const EMPTY_LOAD: LoadStats = Object.freeze({ partitions: 0, batches: 0, records: 0, bytes: 0 });
+const EMPTY_LOAD: LoadStats = Object.freeze({ partitions: 0, batches: 0, records: 0, bytes: 0, skippedBatches: 0, failedPartitions: [] });
 
 export interface StartedGroups {
   coordinator: GroupCoordinator;
@@ -92,7 +92,12 @@ export async function startGroupCoordinator(broker: Broker, options: { scheduler
     ? await loadTopic(broker, OFFSETS_TOPIC, broker.config.values['offsets.load.buffer.size'] as number, (k, v) => coordinator.replay(k, v))
     : EMPTY_LOAD;
   coordinator.finishLoading();
-  if (coordinator.skippedRecords > 0) options.log?.(`${OFFSETS_TOPIC}: ${coordinator.skippedRecords} records could not be decoded and were skipped`);
+  if (coordinator.skippedRecords > 0 || load.skippedBatches > 0) {
+    broker.logger.warn(`${OFFSETS_TOPIC}: ${load.skippedBatches} batches and ${coordinator.skippedRecords} records could not be decoded and were skipped`);
+  }
+  for (const f of load.failedPartitions) {
+    broker.logger.error(`${OFFSETS_TOPIC}-${f.partition} could not be loaded (${f.reason}); the offsets of its groups are unknown until it is`);
+  }
   coordinators.set(broker, coordinator);
   return { coordinator, load, loadMs: performance.now() - started };
 }

@@ -15,7 +15,13 @@
  *
  * Idempotent producers are deduplicated by the partition's log (core/producer-state.ts);
  * transactions are not supported.
+ *
+ * Internal topics (__consumer_offsets, __transaction_state) are refused with
+ * INVALID_TOPIC_EXCEPTION, as Kafka refuses client appends to them: only the broker writes
+ * there (its coordinators append through the PartitionHost, not through this handler), so a
+ * client can never put a record there that would stop the coordinator from loading.
  */
+import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
 import { codecNamed } from '../../protocol/records/compression/index.js';
@@ -105,6 +111,7 @@ export default defineHandler({
             if (unsupported) return failed(p.index, ErrorCode.UNSUPPORTED_VERSION, 'Produce v0-2 (message formats v0 and v1) are not supported');
             if (badAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
             if (!topic) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (INTERNAL_TOPICS.has(t.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
             return appendPartition(broker, topic, p.index, p.records);
           }),
         );
