@@ -27,7 +27,7 @@
  * Opening a log completes a swap it finds (removing whatever segments lie in its range, even
  * when the cleaned file came out empty) and throws away `.cleaned` files (PartitionLog.load).
  */
-import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { fsio } from './fs.js';
 import { join } from 'node:path';
 import {
   Attr,
@@ -90,20 +90,20 @@ export interface CompactionResult {
 
 /** Reads the batches of one segment file in order, whole. */
 function* batchesOf(path: string, size: number): Generator<{ bytes: Buffer; header: BatchHeader }> {
-  const fd = openSync(path, 'r');
+  const fd = fsio.openSync(path, 'r');
   try {
     const head = Buffer.alloc(BATCH_HEADER_BYTES);
     for (let position = 0; position + BATCH_HEADER_BYTES <= size; ) {
-      readSync(fd, head, 0, BATCH_HEADER_BYTES, position);
+      fsio.readSync(fd, head, 0, BATCH_HEADER_BYTES, position);
       const batchSize = head.readInt32BE(8) + BATCH_LOG_OVERHEAD;
       if (batchSize < BATCH_HEADER_BYTES || position + batchSize > size) return;
       const bytes = Buffer.allocUnsafe(batchSize);
-      readSync(fd, bytes, 0, batchSize, position);
+      fsio.readSync(fd, bytes, 0, batchSize, position);
       yield { bytes, header: readBatchHeader(bytes, 0) };
       position += batchSize;
     }
   } finally {
-    closeSync(fd);
+    fsio.closeSync(fd);
   }
 }
 
@@ -141,11 +141,11 @@ export function runCompaction(plan: CompactionPlan): CompactionResult {
   for (const group of groups) {
     const baseOffset = group[0]!.baseOffset;
     const cleanedPath = join(plan.dir, segmentFileName(baseOffset, `.log${CLEANED_SUFFIX}`));
-    const fd = openSync(cleanedPath, 'w');
+    const fd = fsio.openSync(cleanedPath, 'w');
     let size = 0;
     const write = (b: Buffer) => {
       let done = 0;
-      while (done < b.length) done += writeSync(fd, b, done, b.length - done, size + done);
+      while (done < b.length) done += fsio.writeSync(fd, b, done, b.length - done, size + done);
       size += b.length;
     };
     try {
@@ -190,9 +190,9 @@ export function runCompaction(plan: CompactionPlan): CompactionResult {
           }
         }
       }
-      fsyncSync(fd);
+      fsio.fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      fsio.closeSync(fd);
     }
     result.bytesAfter += size;
     result.groups.push({ baseOffset, endOffset: group[group.length - 1]!.nextOffset, sources: group.map((s) => s.baseOffset), cleanedPath, size });

@@ -49,6 +49,8 @@ export interface FaultRule {
   times?: number;
   /** Let this many matching calls through before firing. */
   skip?: number;
+  /** For writes: write the first half of the bytes for real, then fail (a torn write). */
+  torn?: boolean;
 }
 
 interface LiveRule extends FaultRule {
@@ -75,7 +77,8 @@ export function faultRules(): readonly (FaultRule & { fired: number })[] {
   return rules;
 }
 
-function fail(op: FsOp, path: string | undefined): void {
+/** The rule that fires for this call, counted as fired, or undefined. */
+function matching(op: FsOp, path: string | undefined): LiveRule | undefined {
   for (const r of rules) {
     if (r.op !== 'any' && r.op !== op) continue;
     if (r.path !== undefined && (path === undefined || !path.includes(r.path))) continue;
@@ -85,13 +88,23 @@ function fail(op: FsOp, path: string | undefined): void {
       continue;
     }
     r.fired++;
-    const e = new Error(`${r.code}: injected fault, ${op} '${path ?? '?'}'`) as NodeJS.ErrnoException;
-    e.code = r.code;
-    e.errno = -FAULT_ERRNOS[r.code];
-    e.syscall = op;
-    if (path !== undefined) e.path = path;
-    throw e;
+    return r;
   }
+  return undefined;
+}
+
+function faultError(r: LiveRule, op: FsOp, path: string | undefined): NodeJS.ErrnoException {
+  const e = new Error(`${r.code}: injected fault, ${op} '${path ?? '?'}'`) as NodeJS.ErrnoException;
+  e.code = r.code;
+  e.errno = -FAULT_ERRNOS[r.code];
+  e.syscall = op;
+  if (path !== undefined) e.path = path;
+  return e;
+}
+
+function fail(op: FsOp, path: string | undefined): void {
+  const r = matching(op, path);
+  if (r) throw faultError(r, op, path);
 }
 
 const check = (op: FsOp, path: string | undefined): void => {
@@ -121,7 +134,14 @@ export const fsio = {
     return fs.readSync(fd, buffer, offset, length, position);
   },
   writeSync(fd: number, buffer: NodeJS.ArrayBufferView, offset: number, length: number, position?: number | null): number {
-    checkFd('write', fd);
+    if (rules.length !== 0) {
+      const path = fdPaths.get(fd);
+      const r = matching('write', path);
+      if (r) {
+        if (r.torn && length > 1) fs.writeSync(fd, buffer, offset, length >> 1, position);
+        throw faultError(r, 'write', path);
+      }
+    }
     return fs.writeSync(fd, buffer, offset, length, position);
   },
   /** Writes all of buffer[offset, offset + length) at `position`, looping over short writes. */
