@@ -53,6 +53,10 @@ export interface PartitionFacts {
   sizeBytes: number;
   segmentCount: number;
   logDir: string;
+  /** Its log directory is offline: writes are refused (log-dirs.ts). */
+  offline: boolean;
+  /** Why the cleaner gave up on it, if it did. */
+  uncleanable: string | null;
 }
 
 /** Every partition of every topic, with its size and segments from `stats` (which must hold the logs). */
@@ -71,7 +75,9 @@ export function partitionFacts(broker: Broker, stats: HostStats): PartitionFacts
         logEndOffset: l?.logEndOffset ?? p.logEndOffset,
         sizeBytes: l?.sizeBytes ?? -1,
         segmentCount: l?.segmentCount ?? -1,
-        logDir: broker.store.logDirFor(name, p.partition),
+        logDir: p.logDir,
+        offline: !broker.logDirs.isOnline(p.logDir),
+        uncleanable: p.uncleanable ?? null,
       });
     }
   }
@@ -102,9 +108,14 @@ export interface LogDirFacts {
   /** File system space, from statfs; -1 when it could not be read. */
   freeBytes: number;
   capacityBytes: number;
+  online: boolean;
+  /** Why it is offline, since when. */
+  offlineReason: string | null;
+  offlineSinceMs: number | null;
 }
 
 export async function logDirFacts(broker: Broker, facts: readonly PartitionFacts[]): Promise<LogDirFacts[]> {
+  const health = new Map(broker.logDirs.list().map((d) => [d.path, d]));
   return Promise.all(
     broker.store.logDirs.map(async (path) => {
       let dataBytes = 0;
@@ -123,7 +134,18 @@ export async function logDirFacts(broker: Broker, facts: readonly PartitionFacts
       } catch {
         // A directory that vanished or a file system without statfs: sizes unknown.
       }
-      return { path, dataBytes, partitions, freeBytes, capacityBytes };
+      const h = health.get(path);
+      const online = h?.online ?? true;
+      return {
+        path,
+        dataBytes,
+        partitions,
+        freeBytes,
+        capacityBytes,
+        online,
+        offlineReason: online ? null : `${h?.code ?? ''} ${h?.message ?? ''}`.trim(),
+        offlineSinceMs: online ? null : (h?.offlineSinceMs ?? null),
+      };
     }),
   );
 }

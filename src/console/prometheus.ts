@@ -36,6 +36,9 @@
  *   spindle_worker_reply_ring_used_bytes{worker}                gauge     (and _capacity_bytes)
  *   spindle_log_dir_size_bytes{dir}                             gauge     Spindle's logs in the directory
  *   spindle_log_dir_free_bytes{dir}, _capacity_bytes{dir}       gauge     the file system's, from statfs
+ *   spindle_log_dir_offline{dir}                                gauge     1 while the directory is offline (OfflineLogDirectoryCount)
+ *   spindle_partition_offline{topic,partition}                  gauge     1 while its directory is offline (OfflineReplicaCount)
+ *   spindle_partition_uncleanable{topic,partition}              gauge     1 once the cleaner gave up on it (uncleanable-partitions-count)
  *   process_start_time_seconds, process_resident_memory_bytes, process_cpu_seconds_total
  *   nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes, nodejs_external_memory_bytes
  *   nodejs_eventloop_lag_{mean,p50,p99,max}_seconds             gauge     since the previous scrape
@@ -218,6 +221,9 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   const statted = dirs.filter((d) => d.capacityBytes >= 0);
   e.rows('spindle_log_dir_free_bytes', 'gauge', 'Free bytes of the file system holding the data directory.', statted, dl, (d) => d.freeBytes);
   e.rows('spindle_log_dir_capacity_bytes', 'gauge', 'Size of the file system holding the data directory.', statted, dl, (d) => d.capacityBytes);
+  e.rows('spindle_log_dir_offline', 'gauge', 'Whether the data directory is offline after an I/O error (1) or serving (0).', dirs, dl, (d) => (d.online ? 0 : 1));
+  e.rows('spindle_partition_offline', 'gauge', 'Whether the partition refuses writes because its data directory is offline.', partitions.filter((p) => p.offline), pl, () => 1);
+  e.rows('spindle_partition_uncleanable', 'gauge', 'Whether the cleaner gave up on the partition (its log could not be compacted).', partitions.filter((p) => p.uncleanable !== null), pl, () => 1);
 
   // The process.
   const mem = process.memoryUsage();
