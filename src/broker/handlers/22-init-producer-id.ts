@@ -32,9 +32,9 @@
  *
  * Main thread; the file is written once per block, synchronously.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { syncDirectory } from '../../core/checkpoint.js';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileDurably } from '../../core/fs.js';
 import { METADATA_DIR } from '../../core/topic-store.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/index.js';
@@ -70,28 +70,32 @@ export class ProducerIdBlocks {
     return start;
   }
 
-  /** The next producer id; a new block is persisted first when the current one is used up. */
-  nextId(): number {
-    if (this.next >= this.blockEnd) {
-      const end = this.next + PRODUCER_ID_BLOCK_SIZE;
-      if (end > MAX_PRODUCER_ID) throw new Error('producer ids are exhausted');
-      this.persist(end);
-      this.blockEnd = end;
+  /** The block being persisted, which every caller needing a new block waits for. */
+  private persisting: Promise<void> | undefined;
+
+  /**
+   * The next producer id; a new block is persisted first when the current one is used up, on
+   * the thread pool (the main thread serves requests meanwhile), one block at a time.
+   */
+  async nextId(): Promise<number> {
+    while (this.next >= this.blockEnd) {
+      if (!this.persisting) {
+        const end = this.next + PRODUCER_ID_BLOCK_SIZE;
+        if (end > MAX_PRODUCER_ID) throw new Error('producer ids are exhausted');
+        this.persisting = writeFileDurably(this.file, Buffer.from(`${JSON.stringify({ version: 1, nextBlockStart: end })}\n`), dirname(this.file)).then(
+          () => {
+            this.blockEnd = end;
+            this.persisting = undefined;
+          },
+          (e: unknown) => {
+            this.persisting = undefined;
+            throw e;
+          },
+        );
+      }
+      await this.persisting;
     }
     return this.next++;
-  }
-
-  private persist(nextBlockStart: number): void {
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, `${JSON.stringify({ version: 1, nextBlockStart })}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
-    syncDirectory(join(this.file, '..'));
   }
 }
 
@@ -115,10 +119,10 @@ export default defineHandler({
     if (request.transactionalId !== null) return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     let producerId: number;
     try {
-      producerId = allocatorOf(broker).nextId();
+      producerId = await allocatorOf(broker).nextId();
     } catch (e) {
       // No id is handed out unless its block is on disk; the client retries.
-      console.error(`InitProducerId: ${(e as Error).message}`);
+      broker.logger.error(`InitProducerId: ${(e as Error).message}`);
       return refused(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
