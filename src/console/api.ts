@@ -310,6 +310,8 @@ route('GET', '/api/topics/:topic', async (ctx, [name]) => {
         logEndOffset: p.logEndOffset,
         segments: f?.segmentCount ?? -1,
         sizeBytes: f?.sizeBytes ?? -1,
+        offline: f?.offline ?? false,
+        uncleanable: f?.uncleanable ?? null,
       };
     }),
     configs: configs

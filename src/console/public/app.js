@@ -425,7 +425,7 @@ async function overviewPage() {
         h(
           'table',
           { id: 'log-dirs' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Directory'), h('th', { class: 'num' }, 'Partitions'), h('th', { class: 'num' }, 'Spindle data'), h('th', { class: 'num' }, 'Free'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Used'))),
+          h('thead', {}, h('tr', {}, h('th', {}, 'Directory'), h('th', {}, 'State'), h('th', { class: 'num' }, 'Partitions'), h('th', { class: 'num' }, 'Spindle data'), h('th', { class: 'num' }, 'Free'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Used'))),
           h(
             'tbody',
             {},
@@ -435,6 +435,7 @@ async function overviewPage() {
                 'tr',
                 {},
                 h('td', { class: 'mono' }, d.path),
+                h('td', {}, d.online ? h('span', { class: 'badge ok' }, 'online') : h('span', { class: 'badge danger', title: `${d.offlineReason}: writes are refused until it accepts them again` }, 'offline')),
                 h('td', { class: 'num' }, fmtInt(d.partitions)),
                 h('td', { class: 'num' }, fmtBytes(d.dataBytes)),
                 h('td', { class: 'num' }, fmtBytes(d.freeBytes)),
@@ -630,7 +631,13 @@ async function topicPage(name) {
                 h('td', { class: 'num' }, fmtInt(p.logEndOffset - p.logStartOffset)),
                 h('td', { class: 'num' }, fmtInt(p.segments)),
                 h('td', { class: 'num' }, fmtBytes(p.sizeBytes)),
-                h('td', {}, h('a', { href: `#/messages?topic=${enc(t.name)}&partition=${p.partition}` }, 'browse')),
+                h(
+                  'td',
+                  {},
+                  p.offline ? h('span', { class: 'badge danger', title: 'Its data directory is offline: writes are refused, reads are served' }, 'offline') : null,
+                  p.uncleanable ? h('span', { class: 'badge warn', title: `The cleaner gave up on this partition: ${p.uncleanable}` }, 'uncleanable') : null,
+                  h('a', { href: `#/messages?topic=${enc(t.name)}&partition=${p.partition}` }, 'browse'),
+                ),
               ),
             ),
           ),
