@@ -289,7 +289,7 @@ export async function writeFileDurably(path: string, data: Uint8Array, dir: stri
  * Several small files of one directory replaced together: each `<path>.tmp` written and fsynced,
  * then all renamed, then one fsync of the directory. A crash leaves each file old or new.
  */
-export async function writeFilesDurably(dir: string, files: readonly { path: string; data: Uint8Array }[]): Promise<void> {
+export async function writeFilesDurably(dir: string, files: readonly { path: string; data: Uint8Array }[], abandoned: () => boolean = () => false): Promise<void> {
   for (const f of files) {
     const fd = await fsioAsync.open(`${f.path}.tmp`, 'w');
     try {
@@ -299,6 +299,8 @@ export async function writeFilesDurably(dir: string, files: readonly { path: str
       await fsioAsync.close(fd);
     }
   }
+  // The owner closed meanwhile (a log being reopened): its values must not replace a newer owner's.
+  if (abandoned()) return;
   for (const f of files) await fsioAsync.rename(`${f.path}.tmp`, f.path);
   await syncDirectoryAsync(dir);
 }

@@ -244,8 +244,11 @@ export class PartitionLog {
   /** Set by the first background failure: the chain stops, the owner reopens the log. */
   private faulted = false;
   private faultCause: unknown;
-  private checkpointsDirty = false;
+  /** Checkpoint writes asked for and done, counted, and who waits for which. */
+  private checkpointsWanted = 0;
+  private checkpointsWritten = 0;
   private checkpointsWriting = false;
+  private checkpointWaiters: { wanted: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** The flush policy's fdatasync in flight, and the one queued behind it. */
   private flushing: Promise<void> | undefined;
   private nextFlush: Promise<void> | undefined;
@@ -543,7 +546,7 @@ export class PartitionLog {
         this.rolledUnflushed.delete(old);
         if (this.closed) return;
         this.recoveryPoint = Math.max(this.recoveryPoint, this.safeRecoveryPoint(old.nextOffset));
-        this.scheduleCheckpoints();
+        void this.scheduleCheckpoints();
       },
       (e: unknown) => this.backgroundFailed(`syncing rolled segment ${old.logPath}`, e),
     );
@@ -586,25 +589,51 @@ export class PartitionLog {
   }
 
   /**
-   * Writes the three checkpoints with the current values on the background chain. Calls while
-   * a write is in flight only mark them dirty: the write in flight is followed by one more with
-   * whatever the values are then.
+   * Writes the three checkpoints with the current values on the background chain; resolves
+   * once a write holding them (or later ones) is durable, rejects if it failed. Calls while a
+   * write is in flight are covered by one more write, with whatever the values are then.
    */
-  scheduleCheckpoints(): void {
-    this.checkpointsDirty = true;
-    if (this.checkpointsWriting || this.closed || this.faulted) return;
+  scheduleCheckpoints(): Promise<void> {
+    const wanted = ++this.checkpointsWanted;
+    const done = new Promise<void>((resolve, reject) => this.checkpointWaiters.push({ wanted, resolve, reject }));
+    // Nobody may wait (retention, rolls): a failure is reported through onBackgroundFault all the same.
+    done.catch(() => {});
+    this.writeCheckpointsInBackground();
+    return done;
+  }
+
+  private writeCheckpointsInBackground(): void {
+    if (this.checkpointsWriting) return;
+    if (this.closed || this.faulted) return this.settleCheckpointWaiters(new Error(`${this.topic}-${this.partition} is closed or faulted`));
     this.checkpointsWriting = true;
     void this.inBackground(`writing the checkpoints of ${this.dir}`, async () => {
-      while (this.checkpointsDirty && !this.closed) {
-        this.checkpointsDirty = false;
-        await writeFilesDurably(this.dir, this.checkpointFiles());
+      while (this.checkpointsWritten < this.checkpointsWanted && !this.closed) {
+        const upTo = this.checkpointsWanted;
+        await writeFilesDurably(this.dir, this.checkpointFiles(), () => this.closed);
+        this.checkpointsWritten = upTo;
+        this.settleCheckpointWaiters();
       }
-    })
-      .catch(() => {})
-      .finally(() => {
+    }).then(
+      () => {
         this.checkpointsWriting = false;
-        if (this.checkpointsDirty) this.scheduleCheckpoints();
-      });
+        if (this.checkpointsWritten < this.checkpointsWanted) this.writeCheckpointsInBackground();
+      },
+      (e: unknown) => {
+        this.checkpointsWriting = false;
+        this.settleCheckpointWaiters(e);
+      },
+    );
+  }
+
+  /** Resolves the waiters a write covered; with an error, rejects every one still waiting. */
+  private settleCheckpointWaiters(error?: unknown): void {
+    const still: typeof this.checkpointWaiters = [];
+    for (const w of this.checkpointWaiters) {
+      if (error !== undefined) w.reject(error);
+      else if (w.wanted <= this.checkpointsWritten) w.resolve();
+      else still.push(w);
+    }
+    this.checkpointWaiters = still;
   }
 
   private checkpointFiles(): { path: string; data: Buffer }[] {
@@ -710,16 +739,19 @@ export class PartitionLog {
 
   /**
    * DeleteRecords: moves the log start offset to `offset` (-1 means the high watermark) and
-   * deletes the segments wholly below it. Returns the new low watermark, or an error code.
+   * deletes the segments wholly below it. Returns the new low watermark, or an error code, and
+   * when the log start moved `durable`: the checkpoint write holding it, which the caller waits
+   * for before answering, so that records a client was told are deleted never come back after
+   * a crash.
    */
-  deleteRecords(offset: number): { errorCode: number; lowWatermark: number } {
+  deleteRecords(offset: number): DeleteRecordsResult & { durable?: Promise<void> } {
     this.assertOpen();
     const target = offset === -1 ? this.highWatermark : offset;
     if (target < 0 || target > this.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: this.logStartOffset };
     if (target > this.logStartOffset) {
       this.logStartOffset = target;
       this.deleteSegmentsBelowLogStart();
-      this.scheduleCheckpoints();
+      return { errorCode: ErrorCode.NONE, lowWatermark: this.logStartOffset, durable: this.scheduleCheckpoints() };
     }
     return { errorCode: ErrorCode.NONE, lowWatermark: this.logStartOffset };
   }
@@ -759,7 +791,7 @@ export class PartitionLog {
         deleted++;
       }
     }
-    if (deleted > 0) this.scheduleCheckpoints();
+    if (deleted > 0) void this.scheduleCheckpoints();
     return deleted;
   }
 
@@ -942,7 +974,7 @@ export class PartitionLog {
     });
     this.firstDirtyOffset = Math.max(this.firstDirtyOffset, result.cleanedUpTo);
     await this.inBackground(`syncing ${this.dir} after a compaction swap`, () => syncDirectoryAsync(this.dir));
-    this.scheduleCheckpoints();
+    void this.scheduleCheckpoints();
     return true;
   }
 

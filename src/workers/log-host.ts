@@ -313,7 +313,11 @@ export class LogHost {
     );
   }
 
-  deleteRecords(slot: number, offset: number): DeleteRecordsResult {
+  /**
+   * DeleteRecords; when the log start moved, `durable` resolves once its checkpoint is on disk
+   * (the owner answers then, KAFKA_STORAGE_ERROR if it rejects).
+   */
+  deleteRecords(slot: number, offset: number): DeleteRecordsResult & { durable?: Promise<void> } {
     const h = this.hosted.get(slot);
     if (!h) return failedDeleteRecords(UNKNOWN);
     const offline = this.offlineReason(h);

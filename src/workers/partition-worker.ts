@@ -106,7 +106,16 @@ function handle(message: Buffer): void {
     }
     case Op.DeleteRecords: {
       const { offset } = DeleteRecordsCommand.decode(message, at, message.length);
-      ready.push(encodeReply(DeleteRecordsReply, requestId, host.deleteRecords(slot, offset)));
+      const { durable, ...result } = host.deleteRecords(slot, offset);
+      if (!durable) {
+        ready.push(encodeReply(DeleteRecordsReply, requestId, result));
+        return;
+      }
+      // Answered once the new log start offset is in its checkpoint on disk.
+      durable.then(
+        () => send([encodeReply(DeleteRecordsReply, requestId, result)]),
+        (e: unknown) => send([encodeReply(DeleteRecordsReply, requestId, DeleteRecordsReply.failed(ErrorCode.KAFKA_STORAGE_ERROR, `checkpoint write failed: ${(e as Error).message ?? e}`))]),
+      );
       return;
     }
     default:

@@ -121,7 +121,14 @@ export class InlineHost implements PartitionHost {
   }
 
   async deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsResult> {
-    return this.run(handle, 'deleteRecords', () => this.host.deleteRecords(handle.slot, offset), failedDeleteRecords);
+    const { durable, ...result } = this.run<DeleteRecordsResult & { durable?: Promise<void> }>(handle, 'deleteRecords', () => this.host.deleteRecords(handle.slot, offset), failedDeleteRecords);
+    if (!durable) return result;
+    try {
+      await durable;
+      return result;
+    } catch (e) {
+      return failedDeleteRecords(ErrorCode.KAFKA_STORAGE_ERROR, `checkpoint write failed: ${(e as Error).message ?? e}`);
+    }
   }
 
   async describeProducers(handle: PartitionHandle): Promise<DescribeProducersResult> {
