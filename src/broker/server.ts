@@ -16,7 +16,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from './broker.js';
-import { stderrLogger } from '../core/logger.js';
+import { type Logger, stderrLogger } from '../core/logger.js';
 import { type BrokerConfig, type LoadConfigOptions, describeConfig, loadConfig } from './config/load.js';
 import { Connection } from './connection.js';
 import { HANDLERS } from './handlers/index.js';
@@ -42,6 +42,8 @@ export interface StartOptions extends LoadConfigOptions {
   config?: Record<string, unknown>;
   /** Write the start-up report to stderr. */
   log?: boolean;
+  /** Where ERROR, WARN and INFO lines go; stderr (INFO with `log` only) when absent. */
+  logger?: Logger;
   /**
    * With no data directory configured, use a temporary one removed by close() (the default,
    * for embedding in tests); false uses the configured default, ./data (the command line).
@@ -102,7 +104,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   };
   const workers = config.derived.numIoThreads;
   const host: PartitionHost = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS);
-  const broker = new Broker(config, host, stderrLogger(options.log === true));
+  const broker = new Broker(config, host, options.logger ?? stderrLogger(options.log === true));
   await broker.openAll();
   // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
   await startGroupCoordinator(broker, { log });

@@ -11,7 +11,8 @@
  * `path`), so the code under test cannot tell them from the real thing. A rule matches an
  * operation kind ('write', 'fsync', 'rename', 'open', …, or 'any') and optionally a path
  * substring; descriptor-based calls are matched by the path the descriptor was opened with. A
- * rule may fire a given number of times, after skipping some matching calls first. Rules are
+ * rule may fire a given number of times, after skipping some matching calls first; the code BUG
+ * throws a plain TypeError instead, to exercise the programmer-error paths. Rules are
  * per thread (each partition worker has its own module instance); a worker applies the rules
  * the main thread sends it (partitions/worker-host.ts). `clearFaults()` heals the file system.
  *
@@ -38,7 +39,8 @@ export const FAULT_ERRNOS = Object.freeze({
   EROFS: 30,
   EDQUOT: 122,
 } as const);
-export type FaultCode = keyof typeof FAULT_ERRNOS;
+/** An errno, or BUG: a TypeError with no errno, as a programmer error would throw (tests of that path). */
+export type FaultCode = keyof typeof FAULT_ERRNOS | 'BUG';
 
 export interface FaultRule {
   op: FsOp | 'any';
@@ -93,7 +95,8 @@ function matching(op: FsOp, path: string | undefined): LiveRule | undefined {
   return undefined;
 }
 
-function faultError(r: LiveRule, op: FsOp, path: string | undefined): NodeJS.ErrnoException {
+function faultError(r: LiveRule, op: FsOp, path: string | undefined): Error {
+  if (r.code === 'BUG') return new TypeError(`injected programmer error in ${op} '${path ?? '?'}'`);
   const e = new Error(`${r.code}: injected fault, ${op} '${path ?? '?'}'`) as NodeJS.ErrnoException;
   e.code = r.code;
   e.errno = -FAULT_ERRNOS[r.code];

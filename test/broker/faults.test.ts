@@ -175,6 +175,36 @@ for (const workers of [1, 0]) {
   });
 }
 
+for (const workers of [1, 0]) {
+  test(`${workers === 0 ? 'inline' : 'with a worker'}: a programmer error is logged with its stack and counted, never answered as a storage error, and the partition serves again`, async () => {
+    const data = dataDir();
+    const lines: string[] = [];
+    const logger = { error: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), info: () => {} };
+    const b = await startBroker({ port: 0, logger, config: { 'log.dirs': data.dir, 'num.io.threads': workers } });
+    const c = await RawClient.connect(b.bootstrap);
+    try {
+      await c.request(CreateTopics, 7, { topics: [{ name: 'f', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      assert.is((await produce(c, 0, ['before'])).errorCode, 0);
+      await b.broker.host.injectFaults([{ op: 'write', code: 'BUG', path: '.log', times: 1 }]);
+      const r = await produce(c, 0, ['met the bug']);
+      assert.is(r.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
+      assert.ok(b.broker.metrics.faults[FaultCounter.internalErrors]! >= 1, 'counted');
+      assert.ok(lines.some((l) => l.includes('injected programmer error') && l.includes('    at ')), `logged with its stack: ${lines.join('\n')}`);
+      assert.not.ok(lines.some((l) => l.includes('offline')), 'no directory went offline');
+      assert.is(b.broker.metrics.faults[FaultCounter.storageErrors], 0);
+      await eventually(async () => (await produce(c, 0, ['after'])).errorCode === 0, 10_000, 'the partition to serve again');
+      const { values } = await fetchAll(c, 0);
+      assert.equal(values[0], 'before');
+      assert.ok(values.includes('after'));
+      if (workers > 0) assert.is(b.broker.metrics.faults[FaultCounter.workerRestarts], 1);
+    } finally {
+      c.close();
+      await b.close();
+      data.remove();
+    }
+  });
+}
+
 test('a partition worker killed under load: requests in flight are answered at once, it restarts with its logs recovered, nothing acknowledged is lost', async () => {
   const s = await setup(1);
   try {
