@@ -282,6 +282,25 @@ export class GroupCoordinator {
     return partitionForGroup(groupId, this.offsetsLog.numPartitions);
   }
 
+  /** __consumer_offsets partitions that could not be loaded (their log directory offline at start). */
+  private readonly unloaded = new Set<number>();
+
+  /**
+   * The groups of these partitions are unknown: they answer COORDINATOR_LOAD_IN_PROGRESS (the
+   * client retries) rather than act as if they had no committed offsets, which would make
+   * consumers reset their positions.
+   */
+  markUnloaded(partitions: readonly number[]): void {
+    for (const p of partitions) this.unloaded.add(p);
+  }
+
+  /** NOT_COORDINATOR once shut down, COORDINATOR_LOAD_IN_PROGRESS for a group whose partition is not loaded, else 0. */
+  private unavailable(groupId: string): number {
+    if (this.closed) return E.NOT_COORDINATOR;
+    if (this.unloaded.size > 0 && this.unloaded.has(this.partitionFor(groupId))) return E.COORDINATOR_LOAD_IN_PROGRESS;
+    return 0;
+  }
+
   group(groupId: string): ClassicGroup | undefined {
     return this.groups.get(groupId);
   }
@@ -384,7 +403,8 @@ export class GroupCoordinator {
 
   join(req: JoinRequest): Promise<JoinResult> {
     return new Promise((respond) => {
-      if (this.closed) respond(joinError(req.memberId, E.NOT_COORDINATOR));
+      const unavailable = this.unavailable(req.groupId);
+      if (unavailable) respond(joinError(req.memberId, unavailable));
       else this.joinNow(req, respond);
     });
   }
@@ -728,7 +748,8 @@ export class GroupCoordinator {
 
   private syncNow(req: SyncRequest, respond: (r: SyncResult) => void): void {
     const fail = (errorCode: number): void => respond({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
-    if (this.closed) return fail(E.NOT_COORDINATOR);
+    const unavailable = this.unavailable(req.groupId);
+    if (unavailable) return fail(unavailable);
     if (req.groupId === '') return fail(E.INVALID_GROUP_ID);
     const group = this.groups.get(req.groupId);
     if (!group || group.is('Empty')) return fail(E.UNKNOWN_MEMBER_ID);
@@ -798,7 +819,8 @@ export class GroupCoordinator {
   }
 
   heartbeat(req: HeartbeatRequest): number {
-    if (this.closed) return E.NOT_COORDINATOR;
+    const unavailable = this.unavailable(req.groupId);
+    if (unavailable) return unavailable;
     if (req.groupId === '') return E.INVALID_GROUP_ID;
     const group = this.groups.get(req.groupId);
     if (!group) return E.UNKNOWN_MEMBER_ID;
@@ -816,7 +838,8 @@ export class GroupCoordinator {
    * a static member). A pending member may leave too.
    */
   leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): LeaveResult {
-    if (this.closed) return { errorCode: E.NOT_COORDINATOR, members: [] };
+    const unavailable = this.unavailable(groupId);
+    if (unavailable) return { errorCode: unavailable, members: [] };
     if (groupId === '') return { errorCode: E.INVALID_GROUP_ID, members: [] };
     const group = this.groups.get(groupId);
     if (!group) return { errorCode: E.UNKNOWN_MEMBER_ID, members: [] };
@@ -850,7 +873,8 @@ export class GroupCoordinator {
   /** Error codes per partition, in the order of the request. */
   async commitOffsets(req: CommitRequest): Promise<number[][]> {
     const all = (code: number): number[][] => req.topics.map((t) => t.partitions.map(() => code));
-    if (this.closed) return all(E.NOT_COORDINATOR);
+    const unavailable = this.unavailable(req.groupId);
+    if (unavailable) return all(unavailable);
     let group = this.groups.get(req.groupId);
     if (!group) {
       // A commit without a generation comes from a standalone consumer or an admin: it gets
@@ -921,8 +945,9 @@ export class GroupCoordinator {
   /** Committed offsets of the asked partitions (-1 for none), or of every partition when `topics` is null. */
   fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
     const none = (partitionIndex: number, errorCode = 0): FetchedPartition => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode });
-    if (this.closed) {
-      return { errorCode: E.NOT_COORDINATOR, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => none(p, E.NOT_COORDINATOR)) })) };
+    const unavailable = this.unavailable(groupId);
+    if (unavailable) {
+      return { errorCode: unavailable, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => none(p, unavailable)) })) };
     }
     const group = this.groups.get(groupId);
     const found = (topic: string, partition: number): FetchedPartition => {
@@ -946,7 +971,8 @@ export class GroupCoordinator {
    * (others: NON_EMPTY_GROUP).
    */
   async deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): Promise<DeletedOffsets> {
-    if (this.closed) return { errorCode: E.NOT_COORDINATOR, topics: [] };
+    const unavailable = this.unavailable(groupId);
+    if (unavailable) return { errorCode: unavailable, topics: [] };
     const group = this.groups.get(groupId);
     if (!group || group.is('Dead')) return { errorCode: E.GROUP_ID_NOT_FOUND, topics: [] };
     const consumerWithMembers = !group.is('Empty') && group.protocolType === CONSUMER_PROTOCOL_TYPE;
@@ -988,7 +1014,8 @@ export class GroupCoordinator {
   describeGroups(groupIds: string[]): GroupSummary[] {
     return groupIds.map((groupId) => {
       const group = this.groups.get(groupId);
-      if (this.closed) return { errorCode: E.NOT_COORDINATOR, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+      const unavailable = this.unavailable(groupId);
+      if (unavailable) return { errorCode: unavailable, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
       if (!group) return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
       // Metadata and assignments are shown only when they are settled (Stable).
       const stable = group.is('Stable');
@@ -1027,7 +1054,8 @@ export class GroupCoordinator {
   async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     return Promise.all(
       groupIds.map(async (groupId) => {
-        if (this.closed) return { groupId, errorCode: E.NOT_COORDINATOR };
+        const unavailable = this.unavailable(groupId);
+        if (unavailable) return { groupId, errorCode: unavailable };
         const group = this.groups.get(groupId);
         if (!group || group.is('Dead')) return { groupId, errorCode: E.GROUP_ID_NOT_FOUND };
         if (!group.is('Empty')) return { groupId, errorCode: E.NON_EMPTY_GROUP };

@@ -95,8 +95,9 @@ export async function startGroupCoordinator(broker: Broker, options: { scheduler
   if (coordinator.skippedRecords > 0 || load.skippedBatches > 0) {
     broker.logger.warn(`${OFFSETS_TOPIC}: ${load.skippedBatches} batches and ${coordinator.skippedRecords} records could not be decoded and were skipped`);
   }
+  coordinator.markUnloaded(load.failedPartitions.map((f) => f.partition));
   for (const f of load.failedPartitions) {
-    broker.logger.error(`${OFFSETS_TOPIC}-${f.partition} could not be loaded (${f.reason}); the offsets of its groups are unknown until it is`);
+    broker.logger.error(`${OFFSETS_TOPIC}-${f.partition} could not be loaded (${f.reason}); its groups answer COORDINATOR_LOAD_IN_PROGRESS until a restart loads it`);
   }
   coordinators.set(broker, coordinator);
   return { coordinator, load, loadMs: performance.now() - started };
