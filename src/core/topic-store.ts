@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { fsio, syncDirectorySync } from './fs.js';
+import { fsio, storageErrorOf, syncDirectorySync } from './fs.js';
 import { parsePartitionDirName, partitionDirName } from './partition-log.js';
 
 export const METADATA_DIR = '__spindle_metadata';
@@ -63,23 +63,49 @@ export class TopicStore {
         this.byId.set(t.topicId, t);
       }
     }
+    const unreadable: string[] = [];
     for (const dir of this.logDirs) {
-      for (const name of fsio.readdirSync(dir)) {
+      let names: string[];
+      try {
+        names = fsio.readdirSync(dir);
+      } catch (e) {
+        if (!storageErrorOf(e)) throw e;
+        unreadable.push(dir);
+        continue;
+      }
+      for (const name of names) {
         const path = join(dir, name);
-        if (name.endsWith('-delete')) {
-          fsio.rmSync(path, { recursive: true, force: true });
-          continue;
+        try {
+          if (name.endsWith('-delete')) {
+            fsio.rmSync(path, { recursive: true, force: true });
+            continue;
+          }
+          const parsed = parsePartitionDirName(name);
+          if (!parsed || !fsio.statSync(path).isDirectory()) continue;
+          const topic = this.topics.get(parsed.topic);
+          const id = readPartitionTopicId(path);
+          if (!topic || parsed.partition >= topic.partitions || (id !== undefined && id !== topic.topicId)) {
+            // Left from a deleted topic, or a topic that was re-created: not this topic's data.
+            fsio.rmSync(path, { recursive: true, force: true });
+            continue;
+          }
+          this.placement.set(name, dir);
+        } catch (e) {
+          // A directory that cannot be read now is kept where it is: its log goes offline at open.
+          if (!storageErrorOf(e)) throw e;
+          const parsed = parsePartitionDirName(name);
+          if (parsed && this.topics.has(parsed.topic)) this.placement.set(name, dir);
         }
-        const parsed = parsePartitionDirName(name);
-        if (!parsed || !fsio.statSync(path).isDirectory()) continue;
-        const topic = this.topics.get(parsed.topic);
-        const id = readPartitionTopicId(path);
-        if (!topic || parsed.partition >= topic.partitions || (id !== undefined && id !== topic.topicId)) {
-          // Left from a deleted topic, or a topic that was re-created: not this topic's data.
-          fsio.rmSync(path, { recursive: true, force: true });
-          continue;
+      }
+    }
+    // A stored partition not found is in a log directory that cannot be read: it is placed
+    // there (and goes offline at open) rather than started afresh, empty, somewhere else.
+    if (unreadable.length > 0) {
+      for (const t of this.topics.values()) {
+        for (let p = 0; p < t.partitions; p++) {
+          const dirName = partitionDirName(t.name, p);
+          if (!this.placement.has(dirName)) this.placement.set(dirName, unreadable[0]!);
         }
-        this.placement.set(name, dir);
       }
     }
   }
@@ -204,10 +230,18 @@ export class TopicStore {
   }
 }
 
+/** The topic id the partition directory names; undefined when it has none (or it cannot be read: the log's open then tells). */
 function readPartitionTopicId(dir: string): string | undefined {
   const file = join(dir, PARTITION_METADATA_FILE);
   if (!fsio.existsSync(file)) return undefined;
-  const m = /topic_id:\s*(\S+)/.exec(fsio.readFileSync(file).toString('utf8'));
+  let text: string;
+  try {
+    text = fsio.readFileSync(file).toString('utf8');
+  } catch (e) {
+    if (storageErrorOf(e)) return undefined;
+    throw e;
+  }
+  const m = /topic_id:\s*(\S+)/.exec(text);
   return m ? base64ToUuid(m[1]!) : undefined;
 }
 

@@ -69,7 +69,8 @@ export async function loadPartition(
 ): Promise<void> {
   let offset = p.logStartOffset;
   const end = p.logEndOffset;
-  while (offset < end) {
+  // At least one read, also of an empty partition: a log that could not be opened says so.
+  for (let first = true; first || offset < end; first = false) {
     const reply = await broker.host.read(p.handle, offset, loadBufferBytes);
     broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
     if (reply.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && offset < reply.logStartOffset) {
