@@ -295,6 +295,11 @@ export class ProducerStateManager {
    * the partition's thread: the state is encoded now (later appends are not in it), and the
    * returned function writes it when the caller's background work gets to it.
    */
+  /** The snapshot file's bytes for the state as it is now, at `offset`. */
+  snapshotBytes(offset: number): Buffer {
+    return encodeSnapshot(offset, [...this.entries.values()]);
+  }
+
   prepareSnapshot(offset: number): () => Promise<void> {
     const bytes = encodeSnapshot(offset, [...this.entries.values()]);
     return () => writeFileDurably(this.snapshotPath(offset), bytes, this.dir);

@@ -106,6 +106,13 @@ export interface LogHostOptions {
   events?: LogHostEvents;
 }
 
+/**
+ * Logs closed at once at shutdown: enough to keep libuv's thread pool and the disk's queue
+ * full (1,500 logs close in a few seconds instead of half a minute one after another), few
+ * enough that the descriptors they hold stay a small part of the pool.
+ */
+export const CLOSE_CONCURRENCY = 32;
+
 /** producer.id.expiration.check.interval.ms's default in Kafka. */
 const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
 
@@ -235,15 +242,25 @@ export class LogHost {
     }
   }
 
-  /** Closes every log; never throws for one log's I/O error, so shutdown always completes. */
+  /**
+   * Closes every log, CLOSE_CONCURRENCY at a time (a close is about ten fsyncs on the thread
+   * pool, which the file system batches into shared journal commits when they come together);
+   * never throws for one log's error, so shutdown always completes.
+   */
   async closeAll(): Promise<void> {
-    for (const slot of [...this.hosted.keys()]) {
-      try {
-        await this.close(slot);
-      } catch (e) {
-        this.logger.error(withStack(`closing slot ${slot}`, e));
+    const slots = [...this.hosted.keys()];
+    let next = 0;
+    const closer = async (): Promise<void> => {
+      while (next < slots.length) {
+        const slot = slots[next++]!;
+        try {
+          await this.close(slot);
+        } catch (e) {
+          this.logger.error(withStack(`closing slot ${slot}`, e));
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(CLOSE_CONCURRENCY, slots.length) }, closer));
   }
 
   setConfig(slot: number, config: LogConfig): void {
