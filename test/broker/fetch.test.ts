@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
-import { broker, dataDir, RawClient } from '../interop/helpers.js';
+import { broker, dataDir } from '../interop/helpers.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const data = dataDir();
 const b = await broker(data.dir, 2, { 'num.partitions': 2 });
@@ -55,7 +56,7 @@ test('a long-polling fetch is woken by the append, not by its timeout', async ()
   const r = await pending;
   const elapsed = Date.now() - started;
   assert.ok(elapsed < waitMs / 2, `answered after ${elapsed} ms of a ${waitMs} ms wait`);
-  assert.equal(valuesOf(r.responses[0].partitions[0].records), ['woken']);
+  assert.equal(valuesOf(r.responses[0].partitions[0].records!), ['woken']);
   consumer.close();
 });
 
@@ -64,7 +65,7 @@ test('a fetch with nothing new waits max_wait_ms and answers empty', async () =>
   const started = Date.now();
   const r = await setup.request(Fetch, 12, fetchBody([{ partition: 1, fetchOffset: end }], { maxWaitMs: 300, minBytes: 1 }));
   assert.ok(Date.now() - started >= 250);
-  assert.is(r.responses[0].partitions[0].records.length, 0);
+  assert.is(r.responses[0].partitions[0].records!.length, 0);
   assert.is(r.responses[0].partitions[0].highWatermark, end);
 });
 
@@ -73,7 +74,7 @@ test('the first batch comes whole even past the limits; further data waits for t
   const base = await produce(0, [big, big]);
   await produce(0, ['small']);
   const r = await setup.request(Fetch, 12, fetchBody([{ partition: 0, fetchOffset: base, partitionMaxBytes: 100 }], { maxBytes: 100 }));
-  const got = valuesOf(r.responses[0].partitions[0].records);
+  const got = valuesOf(r.responses[0].partitions[0].records!);
   assert.equal(got, [big, big], 'exactly the first batch');
 });
 
@@ -90,7 +91,7 @@ test('v13+ fetches by topic ID; an unknown ID gets UNKNOWN_TOPIC_ID', async () =
   const base = await produce(1, ['by-id']);
   const r = await setup.request(Fetch, 13, fetchBody([{ partition: 1, fetchOffset: base }]));
   assert.is(r.responses[0].topicId, topicId);
-  assert.equal(valuesOf(r.responses[0].partitions[0].records), ['by-id']);
+  assert.equal(valuesOf(r.responses[0].partitions[0].records!), ['by-id']);
   const unknown = await setup.request(Fetch, 13, {
     ...fetchBody([]),
     topics: [{ topic: '', topicId: '11111111-2222-3333-4444-555555555555', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 100 }] }],
@@ -113,7 +114,7 @@ test('an incremental fetch session answers only the partitions with news', async
   const news = await c.request(Fetch, 12, { ...fetchBody([]), topics: [], sessionId, sessionEpoch: 2 });
   assert.is(news.responses[0].partitions.length, 1);
   assert.is(news.responses[0].partitions[0].partitionIndex, 1);
-  assert.equal(valuesOf(news.responses[0].partitions[0].records), ['news']);
+  assert.equal(valuesOf(news.responses[0].partitions[0].records!), ['news']);
   const stale = await c.request(Fetch, 12, { ...fetchBody([]), topics: [], sessionId, sessionEpoch: 2 });
   assert.is(stale.errorCode, ErrorCode.INVALID_FETCH_SESSION_EPOCH);
   const missing = await c.request(Fetch, 12, { ...fetchBody([]), topics: [], sessionId: sessionId + 1, sessionEpoch: 1 });
