@@ -209,7 +209,7 @@ export const CONFIG_KEYS = [
   int('queued.max.requests', 500, H, 'Requests read but not yet answered, across all connections, before sockets stop being read.', { min: 1 }),
   long('queued.max.request.bytes', -1, X, 'Bytes of queued requests before sockets stop being read; -1 for no byte limit.'),
   int('num.network.threads', 3, X, 'Network threads of a JVM broker; Spindle does its socket I/O on the main thread.', { min: 1 }),
-  int('num.io.threads', null, H, 'Partition workers: unset means one per core but one (at least 1); 0 runs the logs on the main thread.', {
+  int('num.io.threads', null, H, "Partition workers (Kafka's request handler threads): unset means one per core but one (at least 1); 0 runs the logs on the main thread; more than the cores runs one per core, with a warning.", {
     min: 0,
     kafkaDefault: '8',
   }),

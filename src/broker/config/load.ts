@@ -67,11 +67,11 @@ export interface LoadConfigOptions {
   readonly overrides?: Record<string, unknown>;
   /** Directory that relative paths (the file, log.dir, log.dirs) resolve against; process.cwd() by default. */
   readonly cwd?: string;
-  /** Cores to size num.io.threads by when it is unset; os.availableParallelism() by default. */
+  /** Cores to size num.io.threads by (the default, and the cap on a set value); os.availableParallelism() by default. */
   readonly cpuCount?: number;
 }
 
-export type ConfigWarningKind = 'unknown-key' | 'unknown-env' | 'no-effect' | 'duplicate-key';
+export type ConfigWarningKind = 'unknown-key' | 'unknown-env' | 'no-effect' | 'duplicate-key' | 'capped';
 
 export interface ConfigWarning {
   readonly kind: ConfigWarningKind;
@@ -502,7 +502,7 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
 
   const typed = values as unknown as ConfigValues;
   const describe = (key: ConfigKeyName): string => origins[key] ?? 'default';
-  const derived = derive(typed, describe, cwd, options.cpuCount);
+  const derived = derive(typed, describe, cwd, options.cpuCount, warnings);
 
   return Object.freeze({
     values: Object.freeze(typed),
@@ -535,6 +535,7 @@ function derive(
   originOf: (key: ConfigKeyName) => string,
   cwd: string,
   cpuCount: number | undefined,
+  warnings: ConfigWarning[],
 ): DerivedConfig {
   // Node id: KRaft's node.id, or the older broker.id; they must agree when both are set.
   const nodeIdValue = values['node.id'];
@@ -642,9 +643,25 @@ function derive(
     );
   }
 
-  // Partition workers: one per core but one, leaving a core to the main thread.
+  // Partition workers: unset, one per core but one, leaving a core to the main thread. Set, at
+  // most one per core: Kafka's num.io.threads counts request handler threads, and a Kafka file
+  // carries 8 of them (its sample server.properties does), which as partition workers on fewer
+  // cores would only contend for them.
   const cores = cpuCount ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-  const numIoThreads = values['num.io.threads'] ?? Math.max(1, cores - 1);
+  const askedIoThreads = values['num.io.threads'];
+  const numIoThreads = askedIoThreads === null ? Math.max(1, cores - 1) : Math.min(askedIoThreads, cores);
+  if (askedIoThreads !== null && askedIoThreads > numIoThreads) {
+    const origin = originOf('num.io.threads');
+    warnings.push({
+      kind: 'capped',
+      key: 'num.io.threads',
+      origin,
+      suggestion: null,
+      message:
+        `num.io.threads=${askedIoThreads} (${origin}) asks for ${askedIoThreads} partition workers, but ${cores} core${cores === 1 ? ' is' : 's are'} available: ` +
+        `running ${numIoThreads}. In Kafka the key counts request handler threads; in Spindle, partition workers.`,
+    });
+  }
 
   // The console.
   const consoleListener = parseConsoleListener(values['console.listener']) as ConsoleListener | null;
@@ -702,6 +719,7 @@ export function describeConfig(config: BrokerConfig): string[] {
   lines.push(`Data directories: ${derived.logDirs.join(', ')}`);
   const workerNote = sources['num.io.threads'] === 'default' ? ' (num.io.threads unset: one per core but one)' : '';
   lines.push(`Partition workers: ${derived.numIoThreads === 0 ? '0 (logs run on the main thread)' : derived.numIoThreads}${workerNote}`);
+  for (const w of config.warnings) if (w.kind === 'capped') lines.push(`[WARN] ${w.message}`);
   lines.push(`Console: ${derived.consoleListener ? `http://${showAddress(derived.consoleListener.host, derived.consoleListener.port)}` : 'off'}`);
   lines.push(`Retention: ${derived.logRetentionMs === -1 ? 'no time limit' : `${derived.logRetentionMs} ms`}; segments roll at ${values['log.segment.bytes']} bytes or ${derived.logRollMs} ms`);
 
@@ -721,7 +739,7 @@ export function describeConfig(config: BrokerConfig): string[] {
       lines.push(`  ${def.name} = ${showValue(def, values[key])}  [${origins[key]}]: ${def.documentation}`);
     }
   }
-  const other = config.warnings.filter((w) => w.kind !== 'no-effect');
+  const other = config.warnings.filter((w) => w.kind !== 'no-effect' && w.kind !== 'capped');
   if (other.length > 0) {
     lines.push('Warnings:');
     for (const w of other) lines.push(`  ${w.message}`);
