@@ -182,6 +182,7 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
     broker.metrics.connectionAccepted(); // metrics: connections accepted, and closed below
     const connection = new Connection(socket, {
       maxRequestBytes: v['socket.request.max.bytes'] as number,
+      maxQueuedRequests: v['queued.max.requests'] as number,
       idleMs: v['connections.max.idle.ms'] as number,
       files,
       prepare: (c, frame) => router.prepare(c, frame),
@@ -198,7 +199,7 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listener.port, bindHost, () => {
+    server.listen({ port: listener.port, host: bindHost, backlog: v['socket.listen.backlog.size'] as number }, () => {
       server.off('error', reject);
       resolve();
     });
