@@ -11,7 +11,9 @@ import { broker, dataDir } from '../interop/helpers.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const data = dataDir();
-const b = await broker(data.dir, 2, { 'num.partitions': 2 });
+/** replica.fetch.max.bytes, small so that a few batches pass it. */
+const REPLICA_FETCH_MAX_BYTES = 4096;
+const b = await broker(data.dir, 2, { 'num.partitions': 2, 'replica.fetch.max.bytes': REPLICA_FETCH_MAX_BYTES });
 const setup = await RawClient.connect(b.bootstrap);
 const meta = await setup.request(Metadata, 12, { topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'f' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
 const topicId = meta.topics[0].topicId as string;
@@ -120,6 +122,30 @@ test('an incremental fetch session answers only the partitions with news', async
   const missing = await c.request(Fetch, 12, { ...fetchBody([]), topics: [], sessionId: sessionId + 1, sessionEpoch: 1 });
   assert.is(missing.errorCode, ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
   c.close();
+});
+
+test('a fetch that carries a replica id reads at most replica.fetch.max.bytes per partition: replicaId up to v14, replicaState from v15', async () => {
+  let first = -1;
+  for (let i = 0; i < 20; i++) {
+    const base = await produce(1, [`${i}`.padEnd(1000, '.')]);
+    if (first < 0) first = base;
+  }
+  const bytesOf = async (version: number, extra: Record<string, unknown>) => {
+    const r = await setup.request(Fetch, version, fetchBody([{ partition: 1, fetchOffset: first }], extra));
+    assert.is(r.responses[0].partitions[0].errorCode, 0);
+    return r.responses[0].partitions[0].records!.length;
+  };
+  const consumer = await bytesOf(12, { replicaId: -1 });
+  assert.ok(consumer > 20 * 1000, `a consumer gets all ${consumer} bytes`);
+  for (const [version, extra] of [
+    [12, { replicaId: 0 }],
+    [14, { replicaId: 3 }],
+    [15, { replicaState: { replicaId: 0, replicaEpoch: 1 } }],
+  ] as const) {
+    const replica = await bytesOf(version, extra);
+    assert.ok(replica > 0 && replica <= REPLICA_FETCH_MAX_BYTES, `Fetch v${version} as a replica: ${replica} bytes`);
+  }
+  assert.is(await bytesOf(15, { replicaState: { replicaId: -1, replicaEpoch: -1 } }), consumer, 'v15 without a replica is a consumer');
 });
 
 test('READ_COMMITTED fetches see the last stable offset at the high watermark and an empty aborted list', async () => {
