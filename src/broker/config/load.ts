@@ -53,6 +53,7 @@ import {
   type TopicConfigValues,
 } from './keys.js';
 import { parseProperties } from './properties.js';
+import { type ConfigReads, recording, recordingConfig, untracked } from './reads.js';
 
 export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'embedded';
 
@@ -69,6 +70,8 @@ export interface LoadConfigOptions {
   readonly cwd?: string;
   /** Cores to size num.io.threads by (the default, and the cap on a set value); os.availableParallelism() by default. */
   readonly cpuCount?: number;
+  /** Records every key read from the result into this (reads.ts): for the honoured-keys test, never in production. */
+  readonly recordReads?: ConfigReads;
 }
 
 export type ConfigWarningKind = 'unknown-key' | 'unknown-env' | 'no-effect' | 'duplicate-key' | 'capped';
@@ -134,6 +137,8 @@ export interface BrokerConfig {
   readonly warnings: readonly ConfigWarning[];
   /** Absolute path of the properties file read, or null. */
   readonly file: string | null;
+  /** Where reads are being recorded (reads.ts), or null: always null outside the honoured-keys test. */
+  readonly reads: ConfigReads | null;
 }
 
 type Value = number | boolean | string | readonly string[];
@@ -504,14 +509,16 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
   const describe = (key: ConfigKeyName): string => origins[key] ?? 'default';
   const derived = derive(typed, describe, cwd, options.cpuCount, warnings);
 
-  return Object.freeze({
+  const config: BrokerConfig = Object.freeze({
     values: Object.freeze(typed),
     sources: Object.freeze(sources) as BrokerConfig['sources'],
     origins: Object.freeze(origins) as BrokerConfig['origins'],
     derived,
     warnings: Object.freeze(warnings.map((w) => Object.freeze(w))),
     file,
+    reads: null,
   });
+  return options.recordReads ? recordingConfig(config, options.recordReads) : config;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -704,7 +711,10 @@ function showAddress(host: string, port: number): string {
 
 /** The start-up report, one line per entry: where things are, what differs from the defaults, what is ignored. */
 export function describeConfig(config: BrokerConfig): string[] {
-  const { derived, values, sources, origins } = config;
+  const { sources, origins } = config;
+  // The report shows every key: none of its reads decides anything (reads.ts).
+  const derived = untracked(config.derived);
+  const values = untracked(config.values);
   const lines: string[] = [];
   lines.push(config.file ? `Configuration file: ${config.file}` : 'Configuration file: none (defaults, environment and flags only)');
   lines.push(`Node id: ${derived.nodeId}`);
@@ -780,8 +790,10 @@ export interface ResolvedTopicConfig {
 
 /** Broker-side value of a topic config: the first synonym with a value, converted to the topic's unit. */
 function fromBroker(broker: BrokerConfig, def: TopicConfigDef): { value: Value; source: TopicConfigSource } {
+  // Untracked: what decides something is the topic config read later, which counts for its synonyms (reads.ts).
+  const brokerValues = untracked(broker.values);
   for (const syn of def.synonyms) {
-    const raw = broker.values[syn.key] as Value | null;
+    const raw = brokerValues[syn.key] as Value | null;
     if (raw === null) continue;
     let value = typeof raw === 'number' ? raw * syn.factor : raw;
     if (def.name === 'retention.ms' && typeof value === 'number' && value < 0) value = -1;
@@ -834,7 +846,7 @@ export function resolveTopicConfig(broker: BrokerConfig, overrides: Record<strin
     for (const syn of def.synonyms) {
       if (broker.sources[syn.key] === 'default') continue;
       const keyDef = configKey(syn.key)!;
-      synonyms.push({ name: syn.key, value: formatConfigValue(keyDef.type, broker.values[syn.key]), source: 'STATIC_BROKER_CONFIG' });
+      synonyms.push({ name: syn.key, value: formatConfigValue(keyDef.type, untracked(broker.values)[syn.key]), source: 'STATIC_BROKER_CONFIG' });
     }
     const defaultSynonym = def.synonyms.find((s) => configKey(s.key)!.default !== null);
     if (defaultSynonym) {
@@ -865,8 +877,10 @@ export function resolveTopicConfig(broker: BrokerConfig, overrides: Record<strin
       { key: 'min.compaction.lag.ms', value: String(minLag), origin: sources['min.compaction.lag.ms'] ?? null, allowed: 'at most max.compaction.lag.ms' },
     );
   }
+  const reads = broker.reads;
+  const frozen = Object.freeze(values) as unknown as TopicConfigValues;
   return Object.freeze({
-    values: Object.freeze(values) as unknown as TopicConfigValues,
+    values: reads ? recording(frozen, (k) => reads.topicConfigs.add(k as TopicConfigName)) : frozen,
     sources: Object.freeze(sources) as ResolvedTopicConfig['sources'],
     entries: Object.freeze(entries),
   });
