@@ -666,7 +666,7 @@ function derive(
       suggestion: null,
       message:
         `num.io.threads=${askedIoThreads} (${origin}) asks for ${askedIoThreads} partition workers, but ${cores} core${cores === 1 ? ' is' : 's are'} available: ` +
-        `running ${numIoThreads}. In Kafka the key counts request handler threads; in Spindle, partition workers.`,
+        `running ${numIoThreads} partition worker${numIoThreads === 1 ? '' : 's'}. In Kafka the key counts request handler threads; in Spindle, partition workers.`,
     });
   }
 

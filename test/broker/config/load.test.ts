@@ -72,7 +72,7 @@ test("num.io.threads=8 from a Kafka file on 2 cores runs 2 partition workers, wi
   assert.is(report[at], 'Partition workers: 2');
   assert.is(
     report[at + 1],
-    `[WARN] num.io.threads=8 (file ${file}:2) asks for 8 partition workers, but 2 cores are available: running 2. In Kafka the key counts request handler threads; in Spindle, partition workers.`,
+    `[WARN] num.io.threads=8 (file ${file}:2) asks for 8 partition workers, but 2 cores are available: running 2 partition workers. In Kafka the key counts request handler threads; in Spindle, partition workers.`,
   );
   assert.is(report.filter((l) => l.includes('num.io.threads=8')).length, 1, 'said once');
 });
