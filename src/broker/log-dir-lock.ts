@@ -34,6 +34,13 @@
  * Without /proc (macOS) kill(pid, 0) alone decides: a reused pid keeps the lock held until that
  * process ends or the file is removed, and the message names the process.
  *
+ * Containers: the host name is the container's, and pids are those of its own pid namespace. A
+ * restarted container keeps its host name, so a lock its killed broker left is judged by pid and
+ * start time as above, and taken over. A container re-created under a new host name finds a
+ * lock "from another host" and refuses until the file is removed (or the host name is fixed).
+ * Two live containers given one host name and one volume cannot see each other's processes, so
+ * the check looks at the wrong process: each broker needs log dirs of its own, as in Kafka.
+ *
  * Released by the broker's close(): the file is removed when it still holds this process's
  * record. A broker that is killed (SIGKILL, a crash, power loss) leaves the file behind, and the
  * next broker takes it over as stale.
