@@ -104,8 +104,11 @@ test('a second broker on the same log.dirs exits 1 naming the directory; the fir
     await first.exited;
     assert.ok(existsSync(join(data.dir, LOCK_FILE)), 'a killed broker leaves its lock behind');
     const third = spindleBroker(env);
-    await third.listening;
+    const thirdBootstrap = await third.listening;
     assert.is(parseLockRecord(readFileSync(join(data.dir, LOCK_FILE), 'utf8'))?.pid, third.child.pid, 'the stale lock was taken over');
+    // Served, and so past start-up: its SIGTERM handler is in place.
+    const served = await withRawClient(thirdBootstrap, (c) => c.request(ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' }));
+    assert.is(served.errorCode, 0);
     third.child.kill('SIGTERM');
     assert.is((await third.exited).code, 0);
     assert.not.ok(existsSync(join(data.dir, LOCK_FILE)), 'a clean shutdown removes the lock');
