@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeResponse, encodeRequest } from '../../src/protocol/frame.js';
+import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
+import { decodeResponse, encodeRequest, FrameReader, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
 import { Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
 import { jsonRecords } from '../micro/data.js';
@@ -63,10 +64,10 @@ export function startBrokerProcess(env: Record<string, string>, nodeArgs: string
   });
 }
 
-/** A connection that matches responses to requests by correlation id. */
+/** A connection that matches responses to requests by correlation id; frames cut by the protocol's FrameReader. */
 export class LoadConnection {
   readonly socket: Socket;
-  private pending: Buffer = Buffer.alloc(0);
+  private readonly frames = new FrameReader({ minBytes: MIN_RESPONSE_FRAME_BYTES, maxBytes: MAX_RESPONSE_BYTES });
   private readonly waiting = new Map<number, (frame: Buffer) => void>();
   private nextId = 1;
 
@@ -74,12 +75,9 @@ export class LoadConnection {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-      while (this.pending.length >= 4) {
-        const size = this.pending.readInt32BE(0);
-        if (this.pending.length < 4 + size) break;
-        const frame = this.pending.subarray(4, 4 + size);
-        this.pending = this.pending.subarray(4 + size);
+      this.frames.push(chunk);
+      // A size no response can have throws FrameSizeError: a broken broker, which ends the run loudly.
+      for (let frame = this.frames.next(); frame !== null; frame = this.frames.next()) {
         const id = frame.readInt32BE(0);
         const w = this.waiting.get(id);
         this.waiting.delete(id);

@@ -14,13 +14,15 @@
  * `t` (a float64 of milliseconds since the epoch, with the sub-millisecond part), its base and
  * max timestamps set to the same millisecond, and its CRC32C recomputed: the CRC covers both.
  *
- * Frames are assembled without quadratic copying: a frame inside one received chunk is a
- * slice of it; a frame spread over chunks is copied once into a buffer of its exact size.
+ * Frames are cut by the protocol's FrameReader: a frame inside one received chunk is a slice
+ * of it, a frame spread over chunks is copied once into a buffer of its exact size. A size
+ * outside what a response can be closes the connection, failing the requests waiting on it.
  *
  * Any thread; each connection belongs to the thread that opened it.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeResponse, encodeRequest } from '../../src/protocol/frame.js';
+import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
+import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
 import { ApiVersions, CreateTopics, Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { BATCH_OFFSETS, encodeBatch } from '../../src/protocol/records/batch.js';
 import { CompressionType, codecNamed } from '../../src/protocol/records/compression/index.js';
@@ -43,10 +45,7 @@ export class WireConnection {
   readonly socket: Socket;
   private readonly waiting = new Map<number, { resolve: (frame: Buffer) => void; reject: (e: Error) => void }>();
   private nextId = 1;
-  private sizeBytes = Buffer.alloc(4);
-  private sizeFilled = 0;
-  private frame: Buffer | null = null;
-  private frameFilled = 0;
+  private readonly frames = new FrameReader({ minBytes: MIN_RESPONSE_FRAME_BYTES, maxBytes: MAX_RESPONSE_BYTES });
   private closed = false;
 
   private constructor(socket: Socket) {
@@ -96,39 +95,13 @@ export class WireConnection {
   }
 
   private onData(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.frame === null) {
-        if (this.sizeFilled === 0 && chunk.length - at >= 4) {
-          const size = chunk.readInt32BE(at);
-          if (chunk.length - at - 4 >= size) {
-            this.deliver(chunk.subarray(at + 4, at + 4 + size));
-            at += 4 + size;
-            continue;
-          }
-          this.frame = Buffer.allocUnsafe(size);
-          this.frameFilled = 0;
-          at += 4;
-        } else {
-          const take = Math.min(4 - this.sizeFilled, chunk.length - at);
-          chunk.copy(this.sizeBytes, this.sizeFilled, at, at + take);
-          this.sizeFilled += take;
-          at += take;
-          if (this.sizeFilled < 4) return;
-          this.sizeFilled = 0;
-          this.frame = Buffer.allocUnsafe(this.sizeBytes.readInt32BE(0));
-          this.frameFilled = 0;
-        }
-      }
-      const take = Math.min(this.frame.length - this.frameFilled, chunk.length - at);
-      chunk.copy(this.frame, this.frameFilled, at, at + take);
-      this.frameFilled += take;
-      at += take;
-      if (this.frameFilled === this.frame.length) {
-        const done = this.frame;
-        this.frame = null;
-        this.deliver(done);
-      }
+    this.frames.push(chunk);
+    try {
+      for (let frame = this.frames.next(); frame !== null; frame = this.frames.next()) this.deliver(frame);
+    } catch (e) {
+      if (!(e instanceof FrameSizeError)) throw e;
+      // The stream has lost its framing: the close handler fails the requests still waiting.
+      this.socket.destroy();
     }
   }
 

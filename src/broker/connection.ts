@@ -15,7 +15,7 @@
  * Limits, each with its reason:
  *   socket.request.max.bytes   a larger (or negative) frame size closes the connection before
  *                              anything is allocated for it;
- *   MAX_QUEUED_RESPONSES (64)  reading pauses while this many requests wait for their turn
+ *   queued.max.requests        reading pauses while this many requests wait for their turn
  *                              to be answered, so a client that never reads cannot make the
  *                              broker hold unbounded responses;
  *   WRITE_HIGH_WATER (4 MiB)   reading also pauses while the socket holds this much unsent;
@@ -27,7 +27,6 @@ import type { Socket } from 'node:net';
 import { ExternalBytes } from '../protocol/codec/writer.js';
 import type { FileSlice, SegmentFiles } from './fetch-stream.js';
 
-export const MAX_QUEUED_RESPONSES = 64;
 export const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 
 export type ResponseParts = (Buffer | ExternalBytes)[];
@@ -40,6 +39,8 @@ export interface PreparedRequest {
 
 export interface ConnectionOptions {
   maxRequestBytes: number;
+  /** queued.max.requests: requests read and not yet answered before reading pauses. */
+  maxQueuedRequests: number;
   idleMs: number;
   files: SegmentFiles;
   /** Decodes a frame; throws to close the connection (bad frame, unknown API). */
@@ -191,14 +192,14 @@ export class Connection {
   }
 
   private maybePause(): void {
-    if (!this.paused && (this.queue.length >= MAX_QUEUED_RESPONSES || this.socket.writableLength > WRITE_HIGH_WATER)) {
+    if (!this.paused && (this.queue.length >= this.options.maxQueuedRequests || this.socket.writableLength > WRITE_HIGH_WATER)) {
       this.paused = true;
       this.socket.pause();
     }
   }
 
   private maybeResume(): void {
-    if (this.paused && this.queue.length < MAX_QUEUED_RESPONSES / 2 && this.socket.writableLength <= WRITE_HIGH_WATER / 2) {
+    if (this.paused && this.queue.length < this.options.maxQueuedRequests / 2 && this.socket.writableLength <= WRITE_HIGH_WATER / 2) {
       this.paused = false;
       this.socket.resume();
     }

@@ -2,7 +2,9 @@
  * startBroker: the broker as a library. Loads the configuration, opens the topics, starts the
  * partition workers (or the inline host) and the listeners, and returns the bound address and
  * a close() that shuts down cleanly: stop accepting, finish requests in flight, flush and close
- * every log (writing clean-shutdown markers), stop the workers.
+ * every log (writing clean-shutdown markers), stop the workers, release the log dirs' `.lock`
+ * files. A start that fails half-way (a taken port, a locked directory) stops what it had
+ * started before it rethrows.
  *
  *   import { startBroker } from 'spindle';
  *   const broker = await startBroker({ port: 0 });       // a free port, a temporary data dir
@@ -11,7 +13,7 @@
  *
  * Main thread.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import { InlineHost } from './partitions/inline-host.js';
 import type { PartitionHost } from './partitions/host.js';
 import { WorkerHost } from './partitions/worker-host.js';
 import { Router } from './router.js';
+import { type LogDirLock, lockLogDirs } from './log-dir-lock.js';
 import { startGroupCoordinator, stopGroupCoordinator } from './groups/offsets-topic.js';
 import { closePool } from '../workers/pool.js';
 import { type RunningConsole, startConsole } from '../console/server.js';
@@ -68,10 +71,68 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/**
+ * What startBroker has started so far. close() stops all of it, in order; a start-up step that
+ * fails closes what came before it, so a failed start leaves no worker, timer, lock or
+ * temporary directory behind.
+ */
+class Started {
+  temporaryDir: string | undefined;
+  locks: LogDirLock[] = [];
+  host: PartitionHost | undefined;
+  broker: Broker | undefined;
+  server: Server | undefined;
+  webConsole: RunningConsole | undefined;
+  readonly connections = new Set<Connection>();
+  private closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    return (this.closing ??= this.stop());
+  }
+
+  private async stop(): Promise<void> {
+    const { broker, server, connections } = this;
+    // The console first: its event streams end and its client lets go of its connection.
+    await this.webConsole?.close();
+    // Parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so connections drain at once.
+    if (broker) stopGroupCoordinator(broker);
+    if (server?.listening) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Stop reading, answer what was read, then close; a connection stuck past the grace
+        // period (a client that stopped reading) is cut.
+        for (const c of connections) c.drainAndClose();
+        setTimeout(() => {
+          for (const c of connections) c.close('shutdown');
+        }, SHUTDOWN_GRACE_MS).unref();
+      });
+    }
+    // Every log opened is flushed and closed (clean-shutdown markers), then the workers stop.
+    if (broker) await broker.shutdown();
+    else await this.host?.shutdown();
+    await closePool();
+    for (const lock of this.locks) lock.release();
+    if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });
+  }
+}
+
 export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
+  const started = new Started();
+  try {
+    return await start(options, started);
+  } catch (e) {
+    try {
+      await started.close();
+    } catch (stopError) {
+      throw new AggregateError([e, stopError], `start-up failed (${(e as Error).message}), and so did stopping what had started (${(stopError as Error).message})`);
+    }
+    throw e;
+  }
+}
+
+async function start(options: StartOptions, s: Started): Promise<RunningBroker> {
   const started = performance.now();
   const overrides: Record<string, unknown> = { ...(options.overrides ?? {}), ...(options.config ?? {}) };
-  let temporaryDir: string | undefined;
   const dataDirGiven =
     options.file !== undefined ||
     overrides['log.dirs'] !== undefined ||
@@ -81,8 +142,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     options.flags?.['log.dirs'] !== undefined ||
     options.flags?.['log.dir'] !== undefined;
   if ((options.temporaryDataDir ?? true) && !dataDirGiven) {
-    temporaryDir = mkdtempSync(join(tmpdir(), 'spindle-'));
-    overrides['log.dirs'] = temporaryDir;
+    s.temporaryDir = mkdtempSync(join(tmpdir(), 'spindle-'));
+    overrides['log.dirs'] = s.temporaryDir;
   }
   if (options.port !== undefined || options.host !== undefined) {
     overrides.listeners = `PLAINTEXT://${options.host ?? '127.0.0.1'}:${options.port ?? 9092}`;
@@ -93,6 +154,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     if (options.log) process.stderr.write(`${m}\n`);
   };
   if (options.log) for (const line of describeConfig(config)) log(line);
+  // One broker per data directory: taken before anything in them is read or written.
+  for (const dir of config.derived.logDirs) mkdirSync(dir, { recursive: true });
+  s.locks = lockLogDirs(config.derived.logDirs);
 
   const v = config.values;
   const hostOptions = {
@@ -103,21 +167,22 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     producerIdExpirationCheckIntervalMs: v['producer.id.expiration.check.interval.ms'] as number,
   };
   const workers = config.derived.numIoThreads;
-  const host: PartitionHost = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS);
-  const broker = new Broker(config, host, options.logger ?? stderrLogger(options.log === true));
+  const host: PartitionHost = (s.host = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS));
+  const broker = (s.broker = new Broker(config, host, options.logger ?? stderrLogger(options.log === true)));
   await broker.openAll();
   // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
   await startGroupCoordinator(broker, { log });
   const router = new Router(broker, HANDLERS);
   const files = broker.files;
-  const connections = new Set<Connection>();
+  const { connections } = s;
 
   const listener = config.derived.listeners[0];
   if (!listener) throw new Error('no listener configured');
-  const server: Server = createServer((socket) => {
+  const server: Server = (s.server = createServer((socket) => {
     broker.metrics.connectionAccepted(); // metrics: connections accepted, and closed below
     const connection = new Connection(socket, {
       maxRequestBytes: v['socket.request.max.bytes'] as number,
+      maxQueuedRequests: v['queued.max.requests'] as number,
       idleMs: v['connections.max.idle.ms'] as number,
       files,
       prepare: (c, frame) => router.prepare(c, frame),
@@ -129,12 +194,12 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       log: (m) => process.stderr.write(`${m}\n`),
     });
     connections.add(connection);
-  });
+  }));
   server.maxConnections = Math.min(v['max.connections'] as number, 2 ** 31 - 1);
   const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listener.port, bindHost, () => {
+    server.listen({ port: listener.port, host: bindHost, backlog: v['socket.listen.backlog.size'] as number }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -145,40 +210,13 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     host: advertised.host === '' || advertised.host === '0.0.0.0' ? address.address : advertised.host,
     port: advertised.port === 0 || advertised.port === listener.port ? address.port : advertised.port,
   };
-  let webConsole: RunningConsole | undefined;
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      // The console first: its event streams end and its client lets go of its connection.
-      await webConsole?.close();
-      // Parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so connections drain at once.
-      stopGroupCoordinator(broker);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Stop reading, answer what was read, then close; a connection stuck past the grace
-        // period (a client that stopped reading) is cut.
-        for (const c of connections) c.drainAndClose();
-        setTimeout(() => {
-          for (const c of connections) c.close('shutdown');
-        }, SHUTDOWN_GRACE_MS).unref();
-      });
-      await broker.shutdown();
-      await closePool();
-      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
-    })());
-
   // The web console and /metrics, on their own HTTP listener; its Kafka client uses the listener
   // just bound. A console that cannot listen (its port taken) stops the broker it came with.
   const consoleListener = config.derived.consoleListener;
   if (consoleListener) {
     const kafkaHost = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
-    try {
-      webConsole = await startConsole({ broker, host: consoleListener.host, port: consoleListener.port, bootstrap: `${kafkaHost.includes(':') ? `[${kafkaHost}]` : kafkaHost}:${address.port}` });
-    } catch (e) {
-      await close();
-      throw e;
-    }
-    log(`Console and /metrics at ${webConsole.url}`);
+    s.webConsole = await startConsole({ broker, host: consoleListener.host, port: consoleListener.port, bootstrap: `${kafkaHost.includes(':') ? `[${kafkaHost}]` : kafkaHost}:${address.port}` });
+    log(`Console and /metrics at ${s.webConsole.url}`);
   }
   const startupMs = performance.now() - started;
   log(`Spindle listening on ${address.address}:${address.port} (${workers === 0 ? 'logs inline on the main thread' : `${workers} partition worker${workers > 1 ? 's' : ''}`}), started in ${startupMs.toFixed(0)} ms`);
@@ -191,8 +229,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     broker,
     router,
     startupMs,
-    consoleUrl: webConsole?.url ?? null,
+    consoleUrl: s.webConsole?.url ?? null,
     connectionCount: () => connections.size,
-    close,
+    close: () => s.close(),
   };
 }

@@ -22,6 +22,8 @@ export function logConfigFor(t: TopicConfigValues): LogConfig {
     flushMs: never(t['flush.ms']),
     maxMessageBytes: t['max.message.bytes'],
     messageTimestampType: t['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
+    messageTimestampBeforeMaxMs: never(t['message.timestamp.before.max.ms']),
+    messageTimestampAfterMaxMs: never(t['message.timestamp.after.max.ms']),
     cleanupPolicy: (t['cleanup.policy'] as readonly string[]).filter((p): p is 'delete' | 'compact' => p === 'delete' || p === 'compact'),
     deleteRetentionMs: t['delete.retention.ms'],
     minCleanableDirtyRatio: t['min.cleanable.dirty.ratio'],

@@ -8,6 +8,7 @@
  * connections, requests in flight answered, every log flushed and marked clean, exit 0.
  */
 import { ConfigError } from '../broker/config/errors.js';
+import { LogDirLockedError } from '../broker/log-dir-lock.js';
 import { startBroker } from '../broker/server.js';
 
 export const BROKER_USAGE = `Usage: spindle broker [--config FILE] [--override key=value ...]
@@ -55,16 +56,11 @@ export async function runBroker(argv: string[]): Promise<number> {
   try {
     broker = await startBroker({ file, env: process.env, flags, log: true, temporaryDataDir: false });
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`spindle broker: ${e.message}`);
-      return 1;
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') {
-      console.error(`spindle broker: the address is already in use (${err.message}); is another broker running?`);
-      return 1;
-    }
-    throw e;
+    // startBroker has stopped whatever it had started, so nothing keeps the process alive.
+    const line = startupFailure(e);
+    if (line === undefined) throw e;
+    console.error(`spindle broker: ${line}`);
+    return 1;
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -86,6 +82,32 @@ export async function runBroker(argv: string[]): Promise<number> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/**
+ * The one line for a start-up failure an operator can fix: a bad setting, a data directory in
+ * use, an address that cannot be bound, a data directory that cannot be written. Undefined for
+ * anything else, a bug, which is rethrown to crash with its stack.
+ */
+export function startupFailure(e: unknown): string | undefined {
+  if (e instanceof ConfigError || e instanceof LogDirLockedError) return e.message;
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err?.syscall === 'listen') {
+    const where = `${err.address}:${err.port}`;
+    switch (err.code) {
+      case 'EADDRINUSE':
+        return `cannot listen on ${where}: the address is already in use; is another broker running?`;
+      case 'EACCES':
+        return `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`;
+      case 'EADDRNOTAVAIL':
+        return `cannot listen on ${where}: the address is not one of this machine's`;
+      default:
+        return `cannot listen on ${where}: ${err.message}`;
+    }
+  }
+  // EACCES, EROFS, ENOSPC, ENOTDIR… on a data directory: Node's message names the path.
+  if (typeof err?.code === 'string' && typeof err.path === 'string') return `cannot start: ${err.message}`;
+  return undefined;
 }
 
 function usageError(message: string): number {

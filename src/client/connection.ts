@@ -21,7 +21,7 @@
  * Main thread (any single thread); no shared state.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeResponse, encodeRequest } from '../protocol/frame.js';
+import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../protocol/frame.js';
 import { ApiVersions, APIS, ListOffsets, Metadata, OffsetCommit, OffsetFetch, Produce } from '../protocol/messages/index.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -92,10 +92,7 @@ export class Connection {
   private readonly versions = new Map<number, number>();
   private closedBy: Error | undefined;
   private readonly closeListeners: ((e: Error) => void)[] = [];
-  // Incoming bytes: whole chunks kept until a frame is complete, so a large frame is copied once.
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private frameSize = -1;
+  private readonly frames = new FrameReader({ minBytes: MIN_RESPONSE_FRAME_BYTES, maxBytes: MAX_RESPONSE_BYTES });
 
   private constructor(socket: Socket, options: ConnectionOptions) {
     this.socket = socket;
@@ -240,56 +237,23 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.frames.push(chunk);
     for (;;) {
-      if (this.frameSize < 0) {
-        if (this.buffered < 4) return;
-        const size = this.peekInt32();
-        if (size < 0 || size > MAX_RESPONSE_BYTES) {
-          this.closedBy ??= new ConnectionError(this.address, `the broker at ${this.address} sent a frame of ${size} bytes`);
-          this.socket.destroy();
-          return;
-        }
-        this.frameSize = size;
+      let frame: Buffer | null;
+      try {
+        frame = this.frames.next();
+      } catch (e) {
+        if (!(e instanceof FrameSizeError)) throw e;
+        this.closedBy ??= new ConnectionError(this.address, `the broker at ${this.address} sent a frame of ${e.size} bytes`);
+        this.socket.destroy();
+        return;
       }
-      if (this.buffered < 4 + this.frameSize) return;
-      const frame = this.take(4 + this.frameSize).subarray(4);
-      this.frameSize = -1;
+      if (frame === null || this.socket.destroyed) return;
       this.dispatch(frame);
     }
   }
 
-  private peekInt32(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    return Buffer.concat(this.chunks, 4).readInt32BE(0);
-  }
-
-  /** Removes the first n buffered bytes: a slice of the first chunk when it holds them all. */
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    this.buffered -= n;
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let at = 0;
-    while (at < n) {
-      const c = this.chunks[0]!;
-      const use = Math.min(c.length, n - at);
-      c.copy(out, at, 0, use);
-      at += use;
-      if (use === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(use);
-    }
-    return out;
-  }
-
   private dispatch(frame: Buffer): void {
-    if (frame.length < 4) return;
     const correlationId = frame.readInt32BE(0);
     const p = this.pending.get(correlationId);
     if (!p) {

@@ -103,13 +103,20 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host === '' ? '0.0.0.0' : options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host === '' ? '0.0.0.0' : options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    // Nothing else was started: the sampler's timer and the delay monitor stop with it.
+    sampler.close();
+    scrapeDelay.disable();
+    throw e;
+  }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${shownHost}:${address.port}`;

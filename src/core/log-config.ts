@@ -32,6 +32,16 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** message.timestamp.type */
   messageTimestampType: TimestampTypeName;
+  /**
+   * message.timestamp.before.max.ms: with CreateTime, how far before the broker's clock a
+   * batch's timestamps may be; Infinity for no limit (Kafka's Long.MAX_VALUE default).
+   */
+  messageTimestampBeforeMaxMs: number;
+  /**
+   * message.timestamp.after.max.ms: with CreateTime, how far after the broker's clock a
+   * batch's timestamps may be; Infinity for no limit (Kafka's Long.MAX_VALUE default).
+   */
+  messageTimestampAfterMaxMs: number;
   /** cleanup.policy */
   cleanupPolicy: readonly CleanupPolicy[];
   /** delete.retention.ms: how long tombstones survive compaction. */
@@ -59,6 +69,8 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMs: Infinity,
   maxMessageBytes: 1024 * 1024 + 12,
   messageTimestampType: 'CreateTime',
+  messageTimestampBeforeMaxMs: Infinity,
+  messageTimestampAfterMaxMs: Infinity,
   cleanupPolicy: Object.freeze(['delete'] as CleanupPolicy[]),
   deleteRetentionMs: 24 * 60 * 60 * 1000,
   minCleanableDirtyRatio: 0.5,

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { CreateTopics, Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
 import { dataDir } from '../interop/helpers.js';
-import { RawClient } from './helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const bin = new URL('../../../bin/spindle.js', import.meta.url).pathname;
 const LIMIT = 1024;
@@ -46,14 +46,14 @@ test(`${PARTITIONS} partitions under a limit of ${LIMIT} descriptors: created, w
   let broker = await start(data.dir);
   try {
     let c = await RawClient.connect(broker.bootstrap);
-    const created = await c.request(CreateTopics, 7, { topics: [{ name: 'many', numPartitions: PARTITIONS, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 60_000, validateOnly: false });
+    const created = await c.request(CreateTopics, 7, { topics: [{ name: 'many', numPartitions: PARTITIONS, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 60_000, validateOnly: false }, 60_000);
     assert.is(created.topics[0]!.errorCode, 0, created.topics[0]!.errorMessage ?? '');
     const r = await c.request(Produce, 9, {
       transactionalId: null,
       acks: -1,
       timeoutMs: 30_000,
       topicData: [{ name: 'many', partitionData: Array.from({ length: PARTITIONS }, (_, index) => ({ index, records: encodeBatch([{ value: `p${index}` }]) })) }],
-    });
+    }, 60_000);
     assert.ok(r.responses[0]!.partitionResponses.every((p) => p.errorCode === 0), 'every partition took its batch');
     assert.ok(openDescriptors(broker.child.pid!) < LIMIT, `${openDescriptors(broker.child.pid!)} descriptors open`);
     c.close();

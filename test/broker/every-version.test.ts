@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApiVersions, Fetch, ListOffsets, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
-import { broker, dataDir, RawClient } from '../interop/helpers.js';
+import { broker, dataDir } from '../interop/helpers.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const data = dataDir();
 const b = await broker(data.dir, 1);
@@ -54,7 +55,8 @@ test('Produce (v3 up), Fetch (v4 up) and ListOffsets (v0 up) work at every adver
     const p = r.responses[0].partitions[0];
     assert.is(p.errorCode, 0, `Fetch v${v}`);
     assert.is(p.highWatermark, written.length);
-    const values = [...batchPositions(p.records)].flatMap(({ at }) => decodeBatchDecompressing(p.records, at).records.map((x) => x.value!.toString()));
+    const records = p.records!;
+    const values = [...batchPositions(records)].flatMap(({ at }) => decodeBatchDecompressing(records, at).records.map((x) => x.value!.toString()));
     assert.is(values.length, written.length, `Fetch v${v} returns every record`);
   }
   for (let v = range(2).minVersion; v <= range(2).maxVersion; v++) {

@@ -19,7 +19,7 @@ import { WorkerHost } from '../../src/broker/partitions/worker-host.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { CreateTopics, Fetch, Produce } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
-import { RawClient } from './helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { dataDir } from '../interop/helpers.js';
 
 async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {

@@ -7,10 +7,13 @@ import * as assert from 'uvu/assert';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
-import { broker, dataDir, RawClient } from '../interop/helpers.js';
+import { broker, dataDir } from '../interop/helpers.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const data = dataDir();
-const b = await broker(data.dir, 2, { 'num.partitions': 2 });
+/** replica.fetch.max.bytes, small so that a few batches pass it. */
+const REPLICA_FETCH_MAX_BYTES = 4096;
+const b = await broker(data.dir, 2, { 'num.partitions': 2, 'replica.fetch.max.bytes': REPLICA_FETCH_MAX_BYTES });
 const setup = await RawClient.connect(b.bootstrap);
 const meta = await setup.request(Metadata, 12, { topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'f' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
 const topicId = meta.topics[0].topicId as string;
@@ -55,7 +58,7 @@ test('a long-polling fetch is woken by the append, not by its timeout', async ()
   const r = await pending;
   const elapsed = Date.now() - started;
   assert.ok(elapsed < waitMs / 2, `answered after ${elapsed} ms of a ${waitMs} ms wait`);
-  assert.equal(valuesOf(r.responses[0].partitions[0].records), ['woken']);
+  assert.equal(valuesOf(r.responses[0].partitions[0].records!), ['woken']);
   consumer.close();
 });
 
@@ -64,7 +67,7 @@ test('a fetch with nothing new waits max_wait_ms and answers empty', async () =>
   const started = Date.now();
   const r = await setup.request(Fetch, 12, fetchBody([{ partition: 1, fetchOffset: end }], { maxWaitMs: 300, minBytes: 1 }));
   assert.ok(Date.now() - started >= 250);
-  assert.is(r.responses[0].partitions[0].records.length, 0);
+  assert.is(r.responses[0].partitions[0].records!.length, 0);
   assert.is(r.responses[0].partitions[0].highWatermark, end);
 });
 
@@ -73,7 +76,7 @@ test('the first batch comes whole even past the limits; further data waits for t
   const base = await produce(0, [big, big]);
   await produce(0, ['small']);
   const r = await setup.request(Fetch, 12, fetchBody([{ partition: 0, fetchOffset: base, partitionMaxBytes: 100 }], { maxBytes: 100 }));
-  const got = valuesOf(r.responses[0].partitions[0].records);
+  const got = valuesOf(r.responses[0].partitions[0].records!);
   assert.equal(got, [big, big], 'exactly the first batch');
 });
 
@@ -90,7 +93,7 @@ test('v13+ fetches by topic ID; an unknown ID gets UNKNOWN_TOPIC_ID', async () =
   const base = await produce(1, ['by-id']);
   const r = await setup.request(Fetch, 13, fetchBody([{ partition: 1, fetchOffset: base }]));
   assert.is(r.responses[0].topicId, topicId);
-  assert.equal(valuesOf(r.responses[0].partitions[0].records), ['by-id']);
+  assert.equal(valuesOf(r.responses[0].partitions[0].records!), ['by-id']);
   const unknown = await setup.request(Fetch, 13, {
     ...fetchBody([]),
     topics: [{ topic: '', topicId: '11111111-2222-3333-4444-555555555555', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 100 }] }],
@@ -113,12 +116,36 @@ test('an incremental fetch session answers only the partitions with news', async
   const news = await c.request(Fetch, 12, { ...fetchBody([]), topics: [], sessionId, sessionEpoch: 2 });
   assert.is(news.responses[0].partitions.length, 1);
   assert.is(news.responses[0].partitions[0].partitionIndex, 1);
-  assert.equal(valuesOf(news.responses[0].partitions[0].records), ['news']);
+  assert.equal(valuesOf(news.responses[0].partitions[0].records!), ['news']);
   const stale = await c.request(Fetch, 12, { ...fetchBody([]), topics: [], sessionId, sessionEpoch: 2 });
   assert.is(stale.errorCode, ErrorCode.INVALID_FETCH_SESSION_EPOCH);
   const missing = await c.request(Fetch, 12, { ...fetchBody([]), topics: [], sessionId: sessionId + 1, sessionEpoch: 1 });
   assert.is(missing.errorCode, ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
   c.close();
+});
+
+test('a fetch that carries a replica id reads at most replica.fetch.max.bytes per partition: replicaId up to v14, replicaState from v15', async () => {
+  let first = -1;
+  for (let i = 0; i < 20; i++) {
+    const base = await produce(1, [`${i}`.padEnd(1000, '.')]);
+    if (first < 0) first = base;
+  }
+  const bytesOf = async (version: number, extra: Record<string, unknown>) => {
+    const r = await setup.request(Fetch, version, fetchBody([{ partition: 1, fetchOffset: first }], extra));
+    assert.is(r.responses[0].partitions[0].errorCode, 0);
+    return r.responses[0].partitions[0].records!.length;
+  };
+  const consumer = await bytesOf(12, { replicaId: -1 });
+  assert.ok(consumer > 20 * 1000, `a consumer gets all ${consumer} bytes`);
+  for (const [version, extra] of [
+    [12, { replicaId: 0 }],
+    [14, { replicaId: 3 }],
+    [15, { replicaState: { replicaId: 0, replicaEpoch: 1 } }],
+  ] as const) {
+    const replica = await bytesOf(version, extra);
+    assert.ok(replica > 0 && replica <= REPLICA_FETCH_MAX_BYTES, `Fetch v${version} as a replica: ${replica} bytes`);
+  }
+  assert.is(await bytesOf(15, { replicaState: { replicaId: -1, replicaEpoch: -1 } }), consumer, 'v15 without a replica is a consumer');
 });
 
 test('READ_COMMITTED fetches see the last stable offset at the high watermark and an empty aborted list', async () => {

@@ -16,7 +16,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { CreateTopics, OffsetCommit, OffsetFetch, Produce } from '../../src/protocol/messages/index.js';
 import { computeBatchCrc, encodeBatch, setBaseOffset } from '../../src/protocol/records/batch.js';
 import { dataDir } from '../interop/helpers.js';
-import { RawClient } from './helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const PARTITIONS = 4;
 

@@ -10,7 +10,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
-import { dataDir, RawClient } from '../interop/helpers.js';
+import { dataDir } from '../interop/helpers.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const bin = new URL('../../../bin/spindle.js', import.meta.url).pathname;
 

@@ -14,7 +14,7 @@ import { CreateTopics, Fetch, Produce } from '../../src/protocol/messages/index.
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
 import { fileSystemsUnavailable, mountExt4, mountTmpfs } from '../helpers/file-systems.js';
 import { dataDir } from '../interop/helpers.js';
-import { RawClient } from './helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const unavailable = fileSystemsUnavailable();
 const maybe = unavailable ? test.skip : test;

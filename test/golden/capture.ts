@@ -13,12 +13,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { decodeRequest, decodeRequestHeader, encodeResponse } from '../../src/protocol/frame.js';
+import { decodeRequest, decodeRequestHeader, encodeResponse, FrameReader, MIN_REQUEST_FRAME_BYTES } from '../../src/protocol/frame.js';
 import { APIS, apiByKey } from '../../src/protocol/messages/index.js';
 
 const require = createRequire(import.meta.url);
 const TOPIC_ID = '5d1f4c3a-9b2e-4f60-8a71-0c2d3e4f5a6b';
 const root = new URL('../../../test/fixtures/golden/', import.meta.url).pathname;
+/** Kafka's default socket.request.max.bytes. */
+const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
 
 type Obj = Record<string, any>;
 
@@ -100,12 +102,11 @@ async function capture(client: string, drive: (port: number) => Promise<void>): 
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-        const frame = Buffer.from(pending.subarray(4, 4 + pending.readInt32BE(0)));
-        pending = pending.subarray(4 + frame.length);
+    // A size outside these limits throws FrameSizeError: a client bug worth stopping the capture for.
+    const frames = new FrameReader({ minBytes: MIN_REQUEST_FRAME_BYTES, maxBytes: MAX_REQUEST_BYTES });
+    socket.on('data', (chunk: Buffer) => {
+      frames.push(chunk);
+      for (let frame = frames.next(); frame !== null; frame = frames.next()) {
         const { header, bodyOffset, api } = decodeRequestHeader(frame, apiByKey);
         const version = header.requestApiVersion;
         if (!api) return void socket.destroy();

@@ -11,10 +11,13 @@ import { type AddressInfo, createServer, connect, type Server, type Socket } fro
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startBroker, type RunningBroker } from '../../src/broker/server.js';
+import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { FrameReader, FrameSizeError, MIN_REQUEST_FRAME_BYTES, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
 import { DescribeProducers, InitProducerId, ListOffsets, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { encodeBatch } from '../../src/protocol/records/batch.js';
-import { broker, dataDir, hasKcat, kcat, RawClient, require, type Run } from './helpers.js';
+import { broker, dataDir, hasKcat, kcat, require, type Run } from './helpers.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const { Kafka, logLevel } = require('kafkajs');
 
@@ -100,7 +103,7 @@ for (const workers of [0, 2]) {
       const [p0, p7] = described.topics[0].partitions;
       assert.is(p0.errorCode, 0);
       assert.equal(
-        p0.activeProducers.map((p: Record<string, number>) => [p.producerId, p.producerEpoch, p.lastSequence, p.coordinatorEpoch, p.currentTxnStartOffset]),
+        p0.activeProducers.map((p) => [p.producerId, p.producerEpoch, p.lastSequence, p.coordinatorEpoch, p.currentTxnStartOffset]),
         [[pid, 1, 3, -1, -1]],
       );
       assert.ok(Math.abs(p0.activeProducers[0].lastTimestamp - Date.now()) < 60_000);
@@ -186,25 +189,25 @@ class CuttingProxy {
     upstream.on('error', kill);
     client.on('close', kill);
     upstream.on('close', kill);
-    frames(client, (frame) => {
-      const apiKey = frame.readInt16BE(4);
-      const correlationId = frame.readInt32BE(8);
+    frames(client, MIN_REQUEST_FRAME_BYTES, (frame) => {
+      const apiKey = frame.readInt16BE(0);
+      const correlationId = frame.readInt32BE(4);
       if (apiKey === 0) {
         // The body after the header's client id: equal for a resent request.
-        const body = frame.subarray(14 + Math.max(0, frame.readInt16BE(12))).toString('base64');
+        const body = frame.subarray(10 + Math.max(0, frame.readInt16BE(8))).toString('base64');
         if (this.seen.has(body)) this.resent++;
         this.seen.add(body);
         if (this.cuts < this.maxCuts && ++this.produces % this.every === 0) doomed.add(correlationId);
       }
-      upstream.write(frame);
+      writeFrame(upstream, frame);
     });
-    frames(upstream, (frame) => {
-      if (doomed.has(frame.readInt32BE(4))) {
+    frames(upstream, MIN_RESPONSE_FRAME_BYTES, (frame) => {
+      if (doomed.has(frame.readInt32BE(0))) {
         this.cuts++;
         kill();
         return;
       }
-      client.write(frame);
+      writeFrame(client, frame);
     });
   }
 
@@ -213,17 +216,26 @@ class CuttingProxy {
   }
 }
 
-/** Calls `onFrame` with each whole frame (its 4-byte size included) read from the socket. */
-function frames(socket: Socket, onFrame: (frame: Buffer) => void): void {
-  let pending: Buffer = Buffer.alloc(0);
+/** Calls `onFrame` with each whole frame (the bytes after its size prefix) read from the socket; a bad size cuts it. */
+function frames(socket: Socket, minBytes: number, onFrame: (frame: Buffer) => void): void {
+  const reader = new FrameReader({ minBytes, maxBytes: MAX_RESPONSE_BYTES });
   socket.on('data', (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-      const size = 4 + pending.readInt32BE(0);
-      onFrame(pending.subarray(0, size));
-      pending = pending.subarray(size);
+    reader.push(chunk);
+    try {
+      for (let frame = reader.next(); frame !== null; frame = reader.next()) onFrame(frame);
+    } catch (e) {
+      if (!(e instanceof FrameSizeError)) throw e;
+      socket.destroy();
     }
   });
+}
+
+/** Writes a frame with its size prefix again. */
+function writeFrame(socket: Socket, frame: Buffer): void {
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(frame.length, 0);
+  socket.write(size);
+  socket.write(frame);
 }
 
 /** kcat -P fed line by line from the test, for producers that outlive a broker. */

@@ -10,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { Fetch, ListOffsets } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing } from '../../src/protocol/records/batch.js';
 import { codecFor } from '../../src/protocol/records/compression/index.js';
-import { broker, dataDir, RawClient, require } from './helpers.js';
+import { broker, dataDir, require } from './helpers.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs');
 for (const type of [2, 3, 4]) {

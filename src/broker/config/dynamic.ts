@@ -40,6 +40,7 @@ import { METADATA_DIR } from '../../core/topic-store.js';
 import { ConfigError } from './errors.js';
 import { CONFIG_KEYS, configKey, TOPIC_CONFIGS, topicConfig, type ConfigKeyDef, type ConfigKeyName, type ConfigType, type ConfigValues, type TopicConfigDef } from './keys.js';
 import { type BrokerConfig, formatConfigValue, parseConfigText, resolveTopicConfig } from './load.js';
+import { recordingConfig, untracked } from './reads.js';
 
 export const BROKER_CONFIGS_FILE = 'broker-configs.json';
 
@@ -167,7 +168,8 @@ function checkDynamicKeys(names: readonly string[]): void {
 function build(layer: DynamicLayer): BrokerConfig {
   const s = layer.staticConfig;
   const nodeId = s.derived.nodeId;
-  const values: Record<string, unknown> = { ...s.values };
+  // A copy of every key: untracked, as reads.ts explains.
+  const values: Record<string, unknown> = { ...untracked(s.values) };
   for (const [scope, map] of [
     ['cluster-default', layer.clusterDefault],
     ['node', layer.node],
@@ -187,13 +189,14 @@ function build(layer: DynamicLayer): BrokerConfig {
   const retentionMinutes = v['log.retention.minutes'];
   const retentionMsRaw = v['log.retention.ms'] ?? (retentionMinutes !== null ? retentionMinutes * 60_000 : v['log.retention.hours'] * 3_600_000);
   const derived = Object.freeze({
-    ...s.derived,
+    ...untracked(s.derived),
     logRetentionMs: retentionMsRaw < 0 ? -1 : retentionMsRaw,
     logRollMs: v['log.roll.ms'] ?? v['log.roll.hours'] * 3_600_000,
     logRollJitterMs: v['log.roll.jitter.ms'] ?? v['log.roll.jitter.hours'] * 3_600_000,
     logFlushIntervalMs: v['log.flush.interval.ms'] ?? v['log.flush.scheduler.interval.ms'],
   });
-  const config: BrokerConfig = Object.freeze({ ...s, values: Object.freeze(v), derived });
+  const plain: BrokerConfig = Object.freeze({ ...s, values: Object.freeze(v), derived });
+  const config = plain.reads ? recordingConfig(plain, plain.reads) : plain;
   layers.set(config, layer);
   return config;
 }
@@ -330,7 +333,7 @@ function brokerLevels(layer: DynamicLayer, names: readonly string[]): ConfigSyno
   for (const n of names) {
     const key = n as ConfigKeyName;
     if (s.sources[key] === 'default') continue;
-    out.push({ name: n, value: sensitive(n) ? null : formatConfigValue(configKey(n)!.type, s.values[key]), source: ConfigSourceCode.STATIC_BROKER_CONFIG });
+    out.push({ name: n, value: sensitive(n) ? null : formatConfigValue(configKey(n)!.type, untracked(s.values)[key]), source: ConfigSourceCode.STATIC_BROKER_CONFIG });
   }
   return out;
 }
@@ -389,7 +392,7 @@ export function describeBrokerConfigs(config: BrokerConfig, scope: DynamicScope)
     const value = sensitive
       ? null
       : scope === 'node'
-        ? formatConfigValue(def.type, config.values[def.name as ConfigKeyName])
+        ? formatConfigValue(def.type, untracked(config.values)[def.name as ConfigKeyName])
         : (layer.clusterDefault[def.name] ?? null);
     return {
       name: def.name,

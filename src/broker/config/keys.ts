@@ -8,7 +8,8 @@
  * keys of Spindle's own (`console.listener`). Nothing else in the code base declares a default;
  * load.ts reads, validates and derives from this table, and handlers read the result.
  *
- *   effect 'honoured'   the key changes what Spindle does
+ *   effect 'honoured'   the key changes what Spindle does (test/broker/config/honoured-keys.test.ts
+ *                       fails when nothing reads one)
  *   effect 'no-effect'  accepted so that a Kafka file loads unchanged, and reported at start-up:
  *                       replication, the KRaft quorum, JVM thread pools, TLS and SASL, metrics
  *
@@ -206,10 +207,10 @@ export const CONFIG_KEYS = [
   int('max.connection.creation.rate', INT_MAX, X, 'Most new connections per second.', { min: 0 }),
   long('connections.max.idle.ms', 600000, H, 'A connection with no request for this long is closed.'),
   int('connection.failed.authentication.delay.ms', 100, X, 'Delay before closing a connection that failed authentication.', { min: 0 }),
-  int('queued.max.requests', 500, H, 'Requests read but not yet answered, across all connections, before sockets stop being read.', { min: 1 }),
+  int('queued.max.requests', 500, H, "Requests one connection has read and not yet answered before Spindle stops reading it: per connection, where Kafka's bound is shared by all.", { min: 1 }),
   long('queued.max.request.bytes', -1, X, 'Bytes of queued requests before sockets stop being read; -1 for no byte limit.'),
   int('num.network.threads', 3, X, 'Network threads of a JVM broker; Spindle does its socket I/O on the main thread.', { min: 1 }),
-  int('num.io.threads', null, H, 'Partition workers: unset means one per core but one (at least 1); 0 runs the logs on the main thread.', {
+  int('num.io.threads', null, H, "Partition workers (Kafka's request handler threads): unset means one per core but one (at least 1); 0 runs the logs on the main thread; more than the cores runs one per core, with a warning.", {
     min: 0,
     kafkaDefault: '8',
   }),
@@ -336,7 +337,7 @@ export const CONFIG_KEYS = [
 
   // --- Log cleaner (compaction) -------------------------------------------------------------------
   bool('log.cleaner.enable', true, H, 'Whether compacted topics are cleaned at all.'),
-  int('log.cleaner.threads', 1, H, 'Compactions that may run at once.', { min: 0 }),
+  int('log.cleaner.threads', 1, X, "Compactions that may run at once; Spindle's run one at a time on a one-thread pool, whatever this says.", { min: 0 }),
   long('log.cleaner.backoff.ms', 15000, H, 'Pause of the cleaner when no log needs cleaning.', { min: 0 }),
   double('log.cleaner.min.cleanable.ratio', 0.5, H, 'Share of a log that must be uncompacted before it is worth cleaning.', {
     min: 0,
@@ -352,9 +353,9 @@ export const CONFIG_KEYS = [
     min: 1,
     topic: 'max.compaction.lag.ms',
   }),
-  long('log.cleaner.dedupe.buffer.size', 134217728, H, 'Memory for the key-to-offset map of one compaction pass, across all cleaners.'),
-  int('log.cleaner.io.buffer.size', 524288, H, 'Read and write buffer size of one compaction pass, across all cleaners.', { min: 0 }),
-  double('log.cleaner.io.max.bytes.per.second', DOUBLE_MAX, H, 'Read-plus-write throughput cap for compaction.'),
+  long('log.cleaner.dedupe.buffer.size', 134217728, X, "Memory for the key-to-offset map of one compaction pass; Spindle's map holds up to 2^20 keys per pass, whatever this says."),
+  int('log.cleaner.io.buffer.size', 524288, X, 'Read and write buffer size of one compaction pass; Spindle sizes its own buffers.', { min: 0 }),
+  double('log.cleaner.io.max.bytes.per.second', DOUBLE_MAX, X, 'Read-plus-write throughput cap for compaction; Spindle does not throttle compaction.'),
   double('log.cleaner.io.buffer.load.factor', 0.9, X, "Fill factor of the JVM cleaner's hash table; Spindle's map has no such knob."),
 
   // --- Requests, fetches, replication ----------------------------------------------------------
@@ -409,7 +410,7 @@ export const CONFIG_KEYS = [
   int('offsets.commit.required.acks', -1, X, 'Deprecated acks setting for offset commits.'),
 
   // --- Idempotent producers and transactions ----------------------------------------------------
-  int('transactional.id.expiration.ms', 604800000, H, 'How long a transactional id with no activity keeps its producer id.', { min: 1 }),
+  int('transactional.id.expiration.ms', 604800000, X, 'How long a transactional id with no activity keeps its producer id; Spindle has no transactions yet, so no transactional id exists to expire.', { min: 1 }),
   int('producer.id.expiration.ms', 86400000, H, 'How long producer state (sequence numbers) is kept after the last write from that producer id.', { min: 1 }),
   int('producer.id.expiration.check.interval.ms', 600000, H, 'How often expired producer ids are removed.', { min: 1 }),
   int('transaction.max.timeout.ms', 900000, X, 'Longest transaction timeout a producer may ask for; Spindle serves idempotence, not transactions.', { min: 1 }),

@@ -53,6 +53,7 @@ import {
   type TopicConfigValues,
 } from './keys.js';
 import { parseProperties } from './properties.js';
+import { type ConfigReads, recording, recordingConfig, untracked } from './reads.js';
 
 export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'embedded';
 
@@ -67,11 +68,13 @@ export interface LoadConfigOptions {
   readonly overrides?: Record<string, unknown>;
   /** Directory that relative paths (the file, log.dir, log.dirs) resolve against; process.cwd() by default. */
   readonly cwd?: string;
-  /** Cores to size num.io.threads by when it is unset; os.availableParallelism() by default. */
+  /** Cores to size num.io.threads by (the default, and the cap on a set value); os.availableParallelism() by default. */
   readonly cpuCount?: number;
+  /** Records every key read from the result into this (reads.ts): for the honoured-keys test, never in production. */
+  readonly recordReads?: ConfigReads;
 }
 
-export type ConfigWarningKind = 'unknown-key' | 'unknown-env' | 'no-effect' | 'duplicate-key';
+export type ConfigWarningKind = 'unknown-key' | 'unknown-env' | 'no-effect' | 'duplicate-key' | 'capped';
 
 export interface ConfigWarning {
   readonly kind: ConfigWarningKind;
@@ -134,6 +137,8 @@ export interface BrokerConfig {
   readonly warnings: readonly ConfigWarning[];
   /** Absolute path of the properties file read, or null. */
   readonly file: string | null;
+  /** Where reads are being recorded (reads.ts), or null: always null outside the honoured-keys test. */
+  readonly reads: ConfigReads | null;
 }
 
 type Value = number | boolean | string | readonly string[];
@@ -502,16 +507,18 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
 
   const typed = values as unknown as ConfigValues;
   const describe = (key: ConfigKeyName): string => origins[key] ?? 'default';
-  const derived = derive(typed, describe, cwd, options.cpuCount);
+  const derived = derive(typed, describe, cwd, options.cpuCount, warnings);
 
-  return Object.freeze({
+  const config: BrokerConfig = Object.freeze({
     values: Object.freeze(typed),
     sources: Object.freeze(sources) as BrokerConfig['sources'],
     origins: Object.freeze(origins) as BrokerConfig['origins'],
     derived,
     warnings: Object.freeze(warnings.map((w) => Object.freeze(w))),
     file,
+    reads: null,
   });
+  return options.recordReads ? recordingConfig(config, options.recordReads) : config;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,6 +542,7 @@ function derive(
   originOf: (key: ConfigKeyName) => string,
   cwd: string,
   cpuCount: number | undefined,
+  warnings: ConfigWarning[],
 ): DerivedConfig {
   // Node id: KRaft's node.id, or the older broker.id; they must agree when both are set.
   const nodeIdValue = values['node.id'];
@@ -642,9 +650,25 @@ function derive(
     );
   }
 
-  // Partition workers: one per core but one, leaving a core to the main thread.
+  // Partition workers: unset, one per core but one, leaving a core to the main thread. Set, at
+  // most one per core: Kafka's num.io.threads counts request handler threads, and a Kafka file
+  // carries 8 of them (its sample server.properties does), which as partition workers on fewer
+  // cores would only contend for them.
   const cores = cpuCount ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-  const numIoThreads = values['num.io.threads'] ?? Math.max(1, cores - 1);
+  const askedIoThreads = values['num.io.threads'];
+  const numIoThreads = askedIoThreads === null ? Math.max(1, cores - 1) : Math.min(askedIoThreads, cores);
+  if (askedIoThreads !== null && askedIoThreads > numIoThreads) {
+    const origin = originOf('num.io.threads');
+    warnings.push({
+      kind: 'capped',
+      key: 'num.io.threads',
+      origin,
+      suggestion: null,
+      message:
+        `num.io.threads=${askedIoThreads} (${origin}) asks for ${askedIoThreads} partition workers, but ${cores} core${cores === 1 ? ' is' : 's are'} available: ` +
+        `running ${numIoThreads} partition worker${numIoThreads === 1 ? '' : 's'}. In Kafka the key counts request handler threads; in Spindle, partition workers.`,
+    });
+  }
 
   // The console.
   const consoleListener = parseConsoleListener(values['console.listener']) as ConsoleListener | null;
@@ -687,7 +711,10 @@ function showAddress(host: string, port: number): string {
 
 /** The start-up report, one line per entry: where things are, what differs from the defaults, what is ignored. */
 export function describeConfig(config: BrokerConfig): string[] {
-  const { derived, values, sources, origins } = config;
+  const { sources, origins } = config;
+  // The report shows every key: none of its reads decides anything (reads.ts).
+  const derived = untracked(config.derived);
+  const values = untracked(config.values);
   const lines: string[] = [];
   lines.push(config.file ? `Configuration file: ${config.file}` : 'Configuration file: none (defaults, environment and flags only)');
   lines.push(`Node id: ${derived.nodeId}`);
@@ -702,6 +729,7 @@ export function describeConfig(config: BrokerConfig): string[] {
   lines.push(`Data directories: ${derived.logDirs.join(', ')}`);
   const workerNote = sources['num.io.threads'] === 'default' ? ' (num.io.threads unset: one per core but one)' : '';
   lines.push(`Partition workers: ${derived.numIoThreads === 0 ? '0 (logs run on the main thread)' : derived.numIoThreads}${workerNote}`);
+  for (const w of config.warnings) if (w.kind === 'capped') lines.push(`[WARN] ${w.message}`);
   lines.push(`Console: ${derived.consoleListener ? `http://${showAddress(derived.consoleListener.host, derived.consoleListener.port)}` : 'off'}`);
   lines.push(`Retention: ${derived.logRetentionMs === -1 ? 'no time limit' : `${derived.logRetentionMs} ms`}; segments roll at ${values['log.segment.bytes']} bytes or ${derived.logRollMs} ms`);
 
@@ -721,7 +749,7 @@ export function describeConfig(config: BrokerConfig): string[] {
       lines.push(`  ${def.name} = ${showValue(def, values[key])}  [${origins[key]}]: ${def.documentation}`);
     }
   }
-  const other = config.warnings.filter((w) => w.kind !== 'no-effect');
+  const other = config.warnings.filter((w) => w.kind !== 'no-effect' && w.kind !== 'capped');
   if (other.length > 0) {
     lines.push('Warnings:');
     for (const w of other) lines.push(`  ${w.message}`);
@@ -762,8 +790,10 @@ export interface ResolvedTopicConfig {
 
 /** Broker-side value of a topic config: the first synonym with a value, converted to the topic's unit. */
 function fromBroker(broker: BrokerConfig, def: TopicConfigDef): { value: Value; source: TopicConfigSource } {
+  // Untracked: what decides something is the topic config read later, which counts for its synonyms (reads.ts).
+  const brokerValues = untracked(broker.values);
   for (const syn of def.synonyms) {
-    const raw = broker.values[syn.key] as Value | null;
+    const raw = brokerValues[syn.key] as Value | null;
     if (raw === null) continue;
     let value = typeof raw === 'number' ? raw * syn.factor : raw;
     if (def.name === 'retention.ms' && typeof value === 'number' && value < 0) value = -1;
@@ -816,7 +846,7 @@ export function resolveTopicConfig(broker: BrokerConfig, overrides: Record<strin
     for (const syn of def.synonyms) {
       if (broker.sources[syn.key] === 'default') continue;
       const keyDef = configKey(syn.key)!;
-      synonyms.push({ name: syn.key, value: formatConfigValue(keyDef.type, broker.values[syn.key]), source: 'STATIC_BROKER_CONFIG' });
+      synonyms.push({ name: syn.key, value: formatConfigValue(keyDef.type, untracked(broker.values)[syn.key]), source: 'STATIC_BROKER_CONFIG' });
     }
     const defaultSynonym = def.synonyms.find((s) => configKey(s.key)!.default !== null);
     if (defaultSynonym) {
@@ -847,8 +877,10 @@ export function resolveTopicConfig(broker: BrokerConfig, overrides: Record<strin
       { key: 'min.compaction.lag.ms', value: String(minLag), origin: sources['min.compaction.lag.ms'] ?? null, allowed: 'at most max.compaction.lag.ms' },
     );
   }
+  const reads = broker.reads;
+  const frozen = Object.freeze(values) as unknown as TopicConfigValues;
   return Object.freeze({
-    values: Object.freeze(values) as unknown as TopicConfigValues,
+    values: reads ? recording(frozen, (k) => reads.topicConfigs.add(k as TopicConfigName)) : frozen,
     sources: Object.freeze(sources) as ResolvedTopicConfig['sources'],
     entries: Object.freeze(entries),
   });

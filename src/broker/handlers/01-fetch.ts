@@ -5,7 +5,9 @@
  * length); the slice becomes an ExternalBytes in the response and its bytes are streamed from
  * the file to the socket (fetch-stream.ts). No record is decoded or copied into the response.
  *
- * Limits: each partition reads at most its partition_max_bytes; the response holds at most
+ * Limits: each partition reads at most its partition_max_bytes, and at most
+ * replica.fetch.max.bytes in a fetch that carries a replica id (replica_id ≥ 0 up to v14,
+ * replica_state.replica_id from v15: a follower, or a tool fetching as one); the response holds at most
  * min(max_bytes, fetch.max.bytes) of records, except that the first partition with data always
  * gets its first batch whole (Kafka's rule, so a consumer is never stuck behind a large batch).
  * A partition that does not fit the remaining budget is answered without records this time.
@@ -101,6 +103,9 @@ export default defineHandler({
   async handle({ broker, version }, request) {
     const byId = version >= 13;
     const maxBytes = Math.max(0, Math.min(request.maxBytes, broker.config.values['fetch.max.bytes'] as number));
+    // Each field reads as -1 in the versions that lack it.
+    const replicaId = Math.max(request.replicaId, request.replicaState?.replicaId ?? -1);
+    const partitionCapBytes = replicaId >= 0 ? (broker.config.values['replica.fetch.max.bytes'] as number) : Infinity;
     const outcome = version >= 7 ? sessionsOf(broker).begin(request.sessionId, request.sessionEpoch) : ({ kind: 'sessionless' } as const);
     if (outcome.kind === 'error') {
       return { throttleTimeMs: 0, errorCode: outcome.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
@@ -115,7 +120,7 @@ export default defineHandler({
           ...found,
           partition: p.partition,
           fetchOffset: p.fetchOffset,
-          partitionMaxBytes: p.partitionMaxBytes,
+          partitionMaxBytes: Math.min(p.partitionMaxBytes, partitionCapBytes),
           lastHighWatermark: -1,
           lastLogStartOffset: -1,
         });

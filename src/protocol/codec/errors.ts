@@ -4,5 +4,5 @@
  * cannot parse; it never means a bug in the broker.
  */
 export class ProtocolError extends Error {
-  override readonly name = 'ProtocolError';
+  override readonly name: string = 'ProtocolError';
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { describeConfig, loadConfig } from '../../../src/broker/config/load.js';
 
 const fixture = new URL('../../../../test/fixtures/config/kafka-server.properties', import.meta.url).pathname;
-const config = loadConfig({ file: fixture, cwd: '/srv', cpuCount: 4 });
+const config = loadConfig({ file: fixture, cwd: '/srv', cpuCount: 8 });
 
 test('a Kafka KRaft server.properties loads without a single unknown-key warning', () => {
   const unknown = config.warnings.filter((w) => w.kind !== 'no-effect');

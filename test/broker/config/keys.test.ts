@@ -55,13 +55,13 @@ test('the keys the broker relies on are declared and honoured', () => {
     'socket.request.max.bytes', 'connections.max.idle.ms', 'max.connections', 'queued.max.requests',
     'message.max.bytes', 'replica.fetch.max.bytes', 'fetch.max.bytes', 'log.segment.bytes', 'log.roll.hours',
     'log.roll.ms', 'log.retention.hours', 'log.retention.minutes', 'log.retention.ms', 'log.retention.bytes',
-    'log.retention.check.interval.ms', 'log.cleanup.policy', 'log.cleaner.enable', 'log.cleaner.threads',
+    'log.retention.check.interval.ms', 'log.cleanup.policy', 'log.cleaner.enable',
     'log.cleaner.min.cleanable.ratio', 'log.cleaner.delete.retention.ms', 'log.cleaner.min.compaction.lag.ms',
     'log.cleaner.max.compaction.lag.ms', 'log.index.interval.bytes', 'log.index.size.max.bytes',
     'log.flush.interval.messages', 'log.flush.interval.ms', 'log.flush.scheduler.interval.ms',
     'log.segment.delete.delay.ms', 'log.message.timestamp.type', 'compression.type', 'offsets.topic.num.partitions',
     'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'group.initial.rebalance.delay.ms',
-    'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'transactional.id.expiration.ms',
+    'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size',
     'producer.id.expiration.ms', 'console.listener',
   ];
   for (const name of honoured) assert.is(configKey(name)?.effect, 'honoured', name);
@@ -73,6 +73,8 @@ test('replication, quorum, thread-pool and TLS keys are declared without effect'
     'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
     'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'min.insync.replicas',
     'unclean.leader.election.enable', 'ssl.keystore.location', 'sasl.enabled.mechanisms', 'replica.lag.time.max.ms',
+    'transactional.id.expiration.ms', 'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size',
+    'log.cleaner.io.max.bytes.per.second',
   ]) {
     assert.is(configKey(name)?.effect, 'no-effect', name);
   }

@@ -58,6 +58,33 @@ test('num.io.threads defaults to one worker per core but one, never fewer than o
   assert.is(loadConfig({ cpuCount: 8, flags: { 'num.io.threads': '3' } }).derived.numIoThreads, 3);
 });
 
+test("num.io.threads=8 from a Kafka file on 2 cores runs 2 partition workers, with a WARN line naming the key, the value and what runs", () => {
+  const file = writeProps('num.partitions=1\nnum.io.threads=8\n');
+  const config = loadConfig({ file, cpuCount: 2 });
+  assert.is(config.values['num.io.threads'], 8, 'the value as set, for DescribeConfigs');
+  assert.is(config.derived.numIoThreads, 2);
+  assert.equal(
+    config.warnings.map((w) => [w.kind, w.key, w.origin]),
+    [['capped', 'num.io.threads', `file ${file}:2`]],
+  );
+  const report = describeConfig(config);
+  const at = report.findIndex((l) => l.startsWith('Partition workers: '));
+  assert.is(report[at], 'Partition workers: 2');
+  assert.is(
+    report[at + 1],
+    `[WARN] num.io.threads=8 (file ${file}:2) asks for 8 partition workers, but 2 cores are available: running 2 partition workers. In Kafka the key counts request handler threads; in Spindle, partition workers.`,
+  );
+  assert.is(report.filter((l) => l.includes('num.io.threads=8')).length, 1, 'said once');
+});
+
+test('num.io.threads at or below the cores, or 0, runs as set without a warning', () => {
+  for (const threads of ['0', '1', '2']) {
+    const config = loadConfig({ cpuCount: 2, flags: { 'num.io.threads': threads } });
+    assert.is(config.derived.numIoThreads, Number(threads));
+    assert.equal(config.warnings, []);
+  }
+});
+
 test('the effective configuration is frozen all the way down', () => {
   const config = loadConfig({ flags: { 'log.dirs': '/a,/b' } });
   assert.ok(Object.isFrozen(config));

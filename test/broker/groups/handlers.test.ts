@@ -26,7 +26,8 @@ import {
 } from '../../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing } from '../../../src/protocol/records/batch.js';
 import type { RunningBroker } from '../../../src/broker/server.js';
-import { broker, dataDir, RawClient } from '../../interop/helpers.js';
+import { broker, dataDir } from '../../interop/helpers.js';
+import { CLIENT_ID, RawClient } from '../../helpers/raw-client.js';
 import { subscription } from './helpers.js';
 
 const PARTITIONS = 5;
@@ -130,7 +131,7 @@ test('DescribeGroups v0-5 and ListGroups v0-5 (state filter from v4, type filter
     const [d, none] = r.groups;
     assert.equal([d.errorCode, d.groupState, d.protocolType, d.protocolData], [0, 'Stable', 'consumer', 'range'], `v${v}`);
     assert.is(d.members[0].memberId, m.memberId);
-    assert.is(d.members[0].clientId, 'raw-test');
+    assert.is(d.members[0].clientId, CLIENT_ID);
     assert.is(d.members[0].clientHost, '/127.0.0.1');
     assert.is(d.members[0].memberAssignment.toString(), 'mine');
     assert.is(none.groupState, 'Dead');

@@ -25,7 +25,7 @@ import {
   SaslHandshake,
 } from '../../../src/protocol/messages/index.js';
 import type { RequestOf } from '../../../src/protocol/schema.js';
-import { type RawClient, withRawClient } from '../helpers/raw-client.js';
+import { type RawClient, withRawClient } from '../../helpers/raw-client.js';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');

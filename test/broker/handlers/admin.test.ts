@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import type { Admin, ConfigEntries, Kafka as KafkaClient } from 'kafkajs';
 import { type RunningBroker, startBroker } from '../../../src/broker/server.js';
 import { Metadata } from '../../../src/protocol/messages/index.js';
-import { withRawClient } from '../helpers/raw-client.js';
+import { withRawClient } from '../../helpers/raw-client.js';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel, ConfigResourceTypes, ConfigSource } = require('kafkajs') as typeof import('kafkajs');

@@ -1,0 +1,169 @@
+/**
+ * The raw protocol client of the test suites: one TCP connection that sends any (api, version)
+ * the project's codec declares and decodes the answer with the same codec — for the versions
+ * and APIs no outside client sends (CreateTopics v5-7, DeleteTopics v6 by id,
+ * IncrementalAlterConfigs, DescribeCluster, OffsetForLeaderEpoch, SASL, …) — and that also
+ * sends raw bytes and waits for the next frame or for the broker to close the connection, for
+ * tests of bad input.
+ *
+ *   request(api, v, body) ─► encodeRequest ─► socket ─► FrameReader ─► frames, in order ─► waiters
+ *   send(api, v, body)    ─► no answer expected (Produce acks=0)
+ *   write(bytes)          ─► anything at all
+ *   nextFrame()           ─► the next frame not claimed by a request, bytes after the size prefix
+ *   waitForClose()        ─► whether the broker closed the connection in time
+ *
+ * A Kafka connection is answered in order, so each frame goes to the oldest waiter: requests
+ * may be pipelined, and the correlation id is checked all the same. Frames nobody waits for
+ * yet are kept until someone does. Every wait has a timeout, so a broker that does not answer
+ * fails the test instead of hanging the suite.
+ */
+import { connect, type Socket } from 'node:net';
+import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
+import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
+import type { ApiSpec, RequestOf, ResponseOf } from '../../src/protocol/schema.js';
+
+/** How long a test waits for one answer before failing, rather than hanging the suite. */
+export const RESPONSE_TIMEOUT_MS = 10_000;
+export const CLIENT_ID = 'spindle-test';
+
+/** A request body with any field left out at any depth: the codec writes a missing field's default. */
+export type RequestBody<T> = T extends Buffer ? T : T extends readonly (infer E)[] ? readonly RequestBody<E>[] : T extends object ? { [K in keyof T]?: RequestBody<T[K]> } : T;
+
+interface Waiter {
+  resolve: (frame: Buffer) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class RawClient {
+  private readonly socket: Socket;
+  private readonly frames = new FrameReader({ minBytes: MIN_RESPONSE_FRAME_BYTES, maxBytes: MAX_RESPONSE_BYTES });
+  /** Frames that arrived before anyone asked for them. */
+  private readonly unclaimed: Buffer[] = [];
+  private readonly waiters: Waiter[] = [];
+  private nextCorrelationId = 1;
+  private closedBy: Error | null = null;
+  /** Every byte received, framed or not: a test can check that the broker sent nothing. */
+  bytesReceived = 0;
+  /** Resolves when the connection has closed, whoever closed it. */
+  readonly closed: Promise<void>;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => {
+      this.closedBy ??= e;
+    });
+    socket.on('close', () => {
+      this.closedBy ??= new Error('connection closed');
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(this.closedBy);
+      }
+    });
+  }
+
+  /** Connects to "host:port" (a broker's bootstrap address). */
+  static connect(bootstrap: string): Promise<RawClient> {
+    const at = bootstrap.lastIndexOf(':');
+    const host = bootstrap.slice(0, at).replace(/^\[|\]$/g, '');
+    const port = Number(bootstrap.slice(at + 1));
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, host, () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    this.frames.push(chunk);
+    try {
+      for (let frame = this.frames.next(); frame !== null; frame = this.frames.next()) {
+        const w = this.waiters.shift();
+        if (w) {
+          clearTimeout(w.timer);
+          w.resolve(frame);
+        } else {
+          this.unclaimed.push(frame);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof FrameSizeError)) throw e;
+      // No response can have that size: the waiters fail with it.
+      this.closedBy = e;
+      this.socket.destroy();
+    }
+  }
+
+  /** Writes bytes as they are: a whole request, part of one, or garbage. */
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next frame (after its size prefix) not claimed by a request; rejects on close or after `timeoutMs`. */
+  nextFrame(timeoutMs = RESPONSE_TIMEOUT_MS, what = 'a frame'): Promise<Buffer> {
+    const early = this.unclaimed.shift();
+    if (early) return Promise.resolve(early);
+    if (this.closedBy) return Promise.reject(this.closedBy);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new Error(`${what}: no answer within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Sends a request that gets no answer (Produce with acks=0); returns its correlation id. */
+  send<A extends ApiSpec>(api: A, version: number, body: RequestBody<RequestOf<A>>): number {
+    const correlationId = this.nextCorrelationId++;
+    this.write(encodeRequest(api, version, correlationId, CLIENT_ID, body as Record<string, unknown>));
+    return correlationId;
+  }
+
+  /** Sends one request and resolves with the decoded response body. */
+  async request<A extends ApiSpec>(api: A, version: number, body: RequestBody<RequestOf<A>>, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<ResponseOf<A>> {
+    // Claim the answer's place in line before writing, so pipelined requests keep their order.
+    const answer = this.nextFrame(timeoutMs, `${api.name} v${version}`);
+    const correlationId = this.send(api, version, body);
+    const decoded = decodeResponse(api, version, await answer);
+    if (decoded.correlationId !== correlationId) throw new Error(`${api.name} v${version}: correlation id ${decoded.correlationId}, expected ${correlationId}`);
+    return decoded.body as ResponseOf<A>;
+  }
+
+  /** Whether the connection closes within `timeoutMs` (true) or is still open then (false). */
+  async waitForClose(timeoutMs = RESPONSE_TIMEOUT_MS): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const open = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const result = await Promise.race([this.closed.then(() => true), open]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Runs `fn` with a fresh connection to `bootstrap` and closes it afterwards. */
+export async function withRawClient<T>(bootstrap: string, fn: (client: RawClient) => Promise<T>): Promise<T> {
+  const client = await RawClient.connect(bootstrap);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
