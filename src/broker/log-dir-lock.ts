@@ -41,8 +41,13 @@
  * Two live containers given one host name and one volume cannot see each other's processes, so
  * the check looks at the wrong process: each broker needs log dirs of its own, as in Kafka.
  *
+ * A directory that takes no writes (full, read-only, failing) cannot hold a new lock file. The
+ * broker still starts there, so that it serves what it can read: a live lock of another process
+ * is refused as ever, and otherwise the directory is used without a lock, with a warning
+ * (`LogDirLock.warning`); a second broker could not write there either.
+ *
  * Released by the broker's close(): the file is removed when it still holds this process's
- * record. A broker that is killed (SIGKILL, a crash, power loss) leaves the file behind, and the
+ * record (an I/O error removing it leaves a stale lock for the next start to take over). A broker that is killed (SIGKILL, a crash, power loss) leaves the file behind, and the
  * next broker takes it over as stale.
  *
  * Races: two brokers starting at once on a directory with a stale lock both reach step 3; one
@@ -57,6 +62,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { storageErrorOf } from '../core/fs.js';
 
 export const LOCK_FILE = '.lock';
 const LOCK_VERSION = 1;
@@ -137,6 +143,9 @@ export function parseLockRecord(text: string): LockRecord | null {
 
 type Verdict = { live: true; message: string } | { live: false };
 
+/** The lock files this process's brokers hold now. */
+const heldHere = new Set<string>();
+
 /** Whether the process a record names still runs, as the file header explains. */
 export function judgeLockRecord(r: LockRecord, dir: string, file: string): Verdict {
   const self = ownRecord();
@@ -145,6 +154,9 @@ export function judgeLockRecord(r: LockRecord, dir: string, file: string): Verdi
     return { live: true, message: `log directory ${dir} is locked by ${who}, which cannot be checked from ${self.host}; if that broker has stopped, remove ${file}` };
   }
   if (r.bootId !== '' && self.bootId !== '' && r.bootId !== self.bootId) return { live: false };
+  // This very process: live only while one of its brokers holds it (an embedded broker whose
+  // release failed, on a directory that refused the unlink, left it behind).
+  if (r.pid === process.pid && r.startTime === self.startTime && !heldHere.has(file)) return { live: false };
   try {
     process.kill(r.pid, 0);
   } catch (e) {
@@ -166,6 +178,8 @@ export class LogDirLock {
     readonly dir: string,
     readonly file: string,
     private readonly text: string,
+    /** Set when the directory took no lock file (it refused writes): why, for the log. */
+    readonly warning?: string,
   ) {}
 
   /** Takes the lock of `dir` (which must exist), or throws LogDirLockedError. */
@@ -174,17 +188,28 @@ export class LogDirLock {
     const text = formatLockRecord(ownRecord());
     const unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
     const tmp = join(dir, `${LOCK_FILE}.${unique}.tmp`);
-    const fd = openSync(tmp, 'wx');
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'wx');
+      try {
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      if (!storageErrorOf(e)) throw e;
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created, or the directory refuses that too
+      }
+      return LogDirLock.unwritten(dir, file, text, e as NodeJS.ErrnoException);
     }
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         try {
           createLink(tmp, file, text);
+          heldHere.add(file);
           return new LogDirLock(dir, file, text);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -232,11 +257,33 @@ export class LogDirLock {
     }
   }
 
-  /** Removes the file if it still holds this lock's record. Idempotent. */
+  /**
+   * A directory refusing writes: a live lock of another process still refuses the start;
+   * otherwise it is used without a lock file, and the warning says so.
+   */
+  private static unwritten(dir: string, file: string, text: string, cause: NodeJS.ErrnoException): LogDirLock {
+    const found = readIfExists(file);
+    const holder = found === null ? null : parseLockRecord(found);
+    if (found !== null && !holder) {
+      throw new LogDirLockedError(`log directory ${dir} has a lock file ${file} that Spindle did not write; if no broker uses the directory, remove it`, dir, null);
+    }
+    if (holder) {
+      const verdict = judgeLockRecord(holder, dir, file);
+      if (verdict.live) throw new LogDirLockedError(verdict.message, dir, holder);
+    }
+    return new LogDirLock(dir, file, text, `log directory ${dir} takes no writes (${cause.code}): it is used without a .lock file, so another broker started on it would not be refused`);
+  }
+
+  /** Removes the file if it still holds this lock's record. Idempotent; an I/O error leaves a stale lock behind. */
   release(): void {
     if (this.released) return;
     this.released = true;
-    if (readIfExists(this.file) === this.text) unlinkSync(this.file);
+    heldHere.delete(this.file);
+    try {
+      if (readIfExists(this.file) === this.text) unlinkSync(this.file);
+    } catch (e) {
+      if (!storageErrorOf(e)) throw e;
+    }
   }
 }
 

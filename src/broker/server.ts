@@ -157,6 +157,8 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   // One broker per data directory: taken before anything in them is read or written.
   for (const dir of config.derived.logDirs) mkdirSync(dir, { recursive: true });
   s.locks = lockLogDirs(config.derived.logDirs);
+  const logger = options.logger ?? stderrLogger(options.log === true);
+  for (const lock of s.locks) if (lock.warning) logger.warn(lock.warning);
 
   const v = config.values;
   const hostOptions = {
@@ -168,7 +170,7 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   };
   const workers = config.derived.numIoThreads;
   const host: PartitionHost = (s.host = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS));
-  const broker = (s.broker = new Broker(config, host, options.logger ?? stderrLogger(options.log === true)));
+  const broker = (s.broker = new Broker(config, host, logger));
   await broker.openAll();
   // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
   await startGroupCoordinator(broker, { log });
