@@ -27,6 +27,7 @@ import { withDynamicBrokerConfigs } from './config/dynamic.js';
 import { ConfigError } from './config/errors.js';
 import { type Logger, stderrLogger, withStack } from '../core/logger.js';
 import { SegmentFiles } from './fetch-stream.js';
+import { Intake } from './intake.js';
 import { LogDirs } from './log-dirs.js';
 import { BrokerMetrics, FaultCounter } from './metrics.js';
 import type { PartitionHandle, PartitionHost, PartitionSummary } from './partitions/host.js';
@@ -98,6 +99,7 @@ export class Broker {
   constructor(config: BrokerConfig, host: PartitionHost, logger: Logger = stderrLogger()) {
     this.logger = logger;
     this.config = withDynamicBrokerConfigs(config);
+    this.intake = new Intake(this.config.values['queued.max.request.bytes'] as number);
     this.nodeId = config.derived.nodeId;
     this.host = host;
     this.logDirs = new LogDirs(config.derived.logDirs, {
@@ -118,7 +120,7 @@ export class Broker {
         if (p) p.uncleanable = reason;
       },
       reopened: (summaries) => this.noteReopened(summaries),
-      backlogChanged: (backlogged) => this.onBacklogChanged?.(backlogged),
+      backlogChanged: (backlogged) => this.intake.setBacklogged(backlogged),
       internalError: (context, e) => this.internalError(context, e),
       workerRestarted: (worker, cause) => {
         this.metrics.fault(FaultCounter.workerRestarts);
@@ -131,8 +133,8 @@ export class Broker {
     this.clusterId = this.loadClusterId();
   }
 
-  /** Set by the server: the host's command rings filled up (true) or drained (false). */
-  onBacklogChanged: ((backlogged: boolean) => void) | undefined;
+  /** What clients may make the broker hold, and the gate that stops reading sockets (intake.ts). */
+  readonly intake: Intake;
 
   /** Offsets of partitions whose logs were reopened (a restarted worker, a recovered directory). */
   private noteReopened(summaries: PartitionSummary[]): void {

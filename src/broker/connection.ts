@@ -2,9 +2,9 @@
  * Connection: one client socket — framing, the request pipeline, ordered responses,
  * backpressure and idleness.
  *
- *   bytes ──► frames (4-byte size + body; a slice of the received chunk when it fits in one)
- *         ──► router.prepare (header + body decoded; a bad frame closes the connection)
- *         ──► handler (async) ──► response parts, queued in request order
+ *   bytes ──► FrameReader (protocol/frame.ts: 4-byte size + body, a slice of the chunk when it
+ *             fits in one) ──► router.prepare (header + body decoded; a bad frame closes the
+ *             connection) ──► handler (async) ──► response parts, queued in request order
  *         ──► socket (encoded parts written, file slices streamed: fetch-stream.ts)
  *
  * Kafka answers a connection's requests in the order they came. Spindle runs most requests of a
@@ -12,22 +12,37 @@
  * are started at once (their appends stay in order through the partition's ring), so a
  * producer that pipelines is not held to one round trip per request.
  *
- * Limits, each with its reason:
+ * Frames are pulled from the reader one at a time, and only while the connection may take
+ * more (`mayRead`): when it may not, the socket is paused and whatever part of the last chunk is
+ * left stays in the reader, so no frame runs past a pause. Limits, each with its reason:
  *   socket.request.max.bytes   a larger (or negative) frame size closes the connection before
  *                              anything is allocated for it;
- *   queued.max.requests        reading pauses while this many requests wait for their turn
- *                              to be answered, so a client that never reads cannot make the
- *                              broker hold unbounded responses;
- *   WRITE_HIGH_WATER (4 MiB)   reading also pauses while the socket holds this much unsent;
+ *   queued.max.requests        reading stops while this many requests of the connection are
+ *                              read and not answered;
+ *   WRITE_HIGH_WATER (256 KiB) reading stops, and the next request of the connection does not
+ *                              start, while this much of its answers is unsent: a client that
+ *                              never reads holds one answer beyond it, not one per request;
+ *   the broker's Intake        queued.max.request.bytes across connections (intake.ts), and a
+ *                              full command ring, stop reading too;
  *   connections.max.idle.ms    an idle connection is closed.
+ * A connection that closes drops the requests it had queued and not started, and wakes (via
+ * `signal`) the ones parked in a long poll, so nothing keeps running for a client that has gone.
  *
  * Main thread.
  */
 import type { Socket } from 'node:net';
+import { ProtocolError } from '../protocol/codec/errors.js';
 import { ExternalBytes } from '../protocol/codec/writer.js';
+import { FRAME_SIZE_BYTES, FrameReader, MIN_REQUEST_FRAME_BYTES } from '../protocol/frame.js';
 import type { FileSlice, SegmentFiles } from './fetch-stream.js';
+import type { Intake, IntakeClient } from './intake.js';
 
-export const WRITE_HIGH_WATER = 4 * 1024 * 1024;
+/**
+ * Unsent answer bytes past which a connection stops reading and starting requests. 256 KiB is
+ * four full Produce responses of a thousand partitions, or hundreds of ordinary ones; fetched
+ * records are streamed past it chunk by chunk (fetch-stream.ts), so it does not limit a fetch.
+ */
+export const WRITE_HIGH_WATER = 256 * 1024;
 
 export type ResponseParts = (Buffer | ExternalBytes)[];
 
@@ -43,10 +58,11 @@ export interface ConnectionOptions {
   maxQueuedRequests: number;
   idleMs: number;
   files: SegmentFiles;
-  /** Decodes a frame; throws to close the connection (bad frame, unknown API). */
+  intake: Intake;
+  /** Decodes a frame; throws ProtocolError to close the connection (bad frame, unknown API). */
   prepare(connection: Connection, frame: Buffer): PreparedRequest;
   onClose(connection: Connection): void;
-  /** A request's handler or encoder threw: a programmer error, to be logged with its stack and counted. */
+  /** A request's preparation, handler or encoder threw (not a ProtocolError): a programmer error, to be logged with its stack and counted. */
   onInternalError(connection: Connection, e: unknown): void;
   log(message: string): void;
 }
@@ -54,26 +70,30 @@ export interface ConnectionOptions {
 interface Pending {
   parts: ResponseParts | null | undefined;
   ready: boolean;
+  /** Bytes of the encoded answer (file slices not included), held until written. */
+  responseBytes: number;
 }
 
 let nextConnectionId = 1;
 
-export class Connection {
+export class Connection implements IntakeClient {
   readonly id = nextConnectionId++;
   readonly socket: Socket;
   readonly remote: string;
   private readonly options: ConnectionOptions;
-  // Framing state.
-  private partial: Buffer | null = null;
-  private partialFilled = 0;
-  private readonly sizeBytes = Buffer.alloc(4);
-  private sizeFilled = 0;
+  private readonly reader: FrameReader;
+  private readonly aborted = new AbortController();
   // Pipeline state.
   private readonly queue: Pending[] = [];
   private barrier: Promise<void> = Promise.resolve();
   private runningSerial = 0;
+  /** Requests read whose handler has not finished. */
+  private unanswered = 0;
   private writing = false;
   private paused = false;
+  private closeWhenIdle = false;
+  /** Bytes charged to the intake: received and unanswered, encoded and unsent. */
+  heldBytes = 0;
   closed = false;
   requestsHandled = 0;
 
@@ -81,128 +101,180 @@ export class Connection {
     this.socket = socket;
     this.options = options;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.reader = new FrameReader({ minBytes: MIN_REQUEST_FRAME_BYTES, maxBytes: Math.max(MIN_REQUEST_FRAME_BYTES, options.maxRequestBytes) });
     socket.setNoDelay(true);
     if (options.idleMs > 0) socket.setTimeout(options.idleMs, () => this.close('idle'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.maybeResume());
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      this.closed = true;
-      options.onClose(this);
+    socket.on('drain', () => {
+      this.pump();
+      this.readFrames();
     });
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClosed());
   }
 
-  private closeWhenIdle = false;
+  /** Aborted when the connection closes: long polls and parked requests end early. */
+  get signal(): AbortSignal {
+    return this.aborted.signal;
+  }
 
   /** Stops reading new requests and closes once every request read so far is answered. */
   drainAndClose(): void {
     this.closeWhenIdle = true;
-    this.socket.pause();
+    this.pause();
     if (this.queue.length === 0 && !this.writing) this.close('shutdown');
   }
 
   close(why: string): void {
     if (this.closed) return;
-    this.closed = true;
     if (why !== 'idle' && why !== 'shutdown') this.options.log(`closing connection ${this.remote}: ${why}`);
     this.socket.destroy();
+    this.onClosed();
+  }
+
+  private onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.aborted.abort();
+    // Whatever is held is given back: unanswered requests and unsent answers are dropped.
+    this.queue.length = 0;
+    this.charge(-this.heldBytes);
+    this.options.intake.forget(this);
+    this.options.onClose(this);
+  }
+
+  private charge(bytes: number): void {
+    if (bytes === 0) return;
+    this.heldBytes += bytes;
+    if (bytes > 0) this.options.intake.charge(this, bytes);
+    else this.options.intake.release(this, -bytes);
   }
 
   private onData(chunk: Buffer): void {
-    let at = 0;
-    try {
-      while (at < chunk.length && !this.closed) {
-        if (this.partial) {
-          const take = Math.min(this.partial.length - this.partialFilled, chunk.length - at);
-          chunk.copy(this.partial, this.partialFilled, at, at + take);
-          this.partialFilled += take;
-          at += take;
-          if (this.partialFilled === this.partial.length) {
-            const frame = this.partial;
-            this.partial = null;
-            this.onFrame(frame);
-          }
-          continue;
-        }
-        if (this.sizeFilled > 0 || chunk.length - at < 4) {
-          const take = Math.min(4 - this.sizeFilled, chunk.length - at);
-          chunk.copy(this.sizeBytes, this.sizeFilled, at, at + take);
-          this.sizeFilled += take;
-          at += take;
-          if (this.sizeFilled < 4) return;
-          this.sizeFilled = 0;
-          const size = this.sizeBytes.readInt32BE(0);
-          if (!this.sizeOk(size)) return;
-          this.partial = Buffer.allocUnsafe(size);
-          this.partialFilled = 0;
-          continue;
-        }
-        const size = chunk.readInt32BE(at);
-        if (!this.sizeOk(size)) return;
-        if (chunk.length - at - 4 >= size) {
-          const frame = chunk.subarray(at + 4, at + 4 + size);
-          at += 4 + size;
-          this.onFrame(frame);
-        } else {
-          this.partial = Buffer.allocUnsafe(size);
-          this.partialFilled = chunk.length - at - 4;
-          chunk.copy(this.partial, 0, at + 4);
-          at = chunk.length;
-        }
-      }
-    } catch (e) {
-      this.close(`bad request: ${(e as Error).message}`);
-    }
+    if (this.closed) return;
+    this.charge(chunk.length);
+    this.reader.push(chunk);
+    this.readFrames();
   }
 
-  private sizeOk(size: number): boolean {
-    if (size < 8 || size > this.options.maxRequestBytes) {
-      this.close(`frame size ${size} outside [8, socket.request.max.bytes=${this.options.maxRequestBytes}]`);
-      return false;
+  /** Whether another frame may be read now (each limit of the header). */
+  private mayRead(): boolean {
+    return (
+      !this.closed &&
+      !this.closeWhenIdle &&
+      this.unanswered < this.options.maxQueuedRequests &&
+      this.socket.writableLength <= WRITE_HIGH_WATER &&
+      this.options.intake.mayRead(this)
+    );
+  }
+
+  /** Pulls and starts frames while the connection may take them; pauses the socket when it may not. */
+  private readFrames(): void {
+    for (;;) {
+      if (!this.mayRead()) {
+        if (!this.closed && !this.closeWhenIdle) this.pause();
+        return;
+      }
+      let frame: Buffer | null;
+      try {
+        frame = this.reader.next();
+      } catch (e) {
+        this.close(`bad request: ${(e as Error).message}`);
+        return;
+      }
+      if (frame === null) break;
+      this.onFrame(frame);
     }
-    return true;
+    this.resume();
+  }
+
+  /** The gate opened again (intake.ts). */
+  resumeReading(): void {
+    if (!this.closed) this.readFrames();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private resume(): void {
+    if (!this.paused || this.closeWhenIdle || this.closed) return;
+    this.paused = false;
+    this.socket.resume();
   }
 
   private onFrame(frame: Buffer): void {
-    const prepared = this.options.prepare(this, frame);
-    const slot: Pending = { parts: undefined, ready: false };
+    let prepared: PreparedRequest;
+    try {
+      prepared = this.options.prepare(this, frame);
+    } catch (e) {
+      // An undecodable frame closes the connection, as in Kafka; anything else thrown while
+      // preparing a request is a bug, counted as one before the connection goes.
+      if (e instanceof ProtocolError) this.close(`bad request: ${e.message}`);
+      else {
+        this.options.onInternalError(this, e);
+        this.close('internal error');
+      }
+      return;
+    }
+    const frameBytes = frame.length + FRAME_SIZE_BYTES;
+    const slot: Pending = { parts: undefined, ready: false, responseBytes: 0 };
     this.queue.push(slot);
-    const run = (): Promise<void> =>
-      prepared.run().then(
+    this.unanswered++;
+    const answered = (): void => {
+      this.unanswered--;
+      this.charge(-frameBytes);
+    };
+    const run = (): Promise<void> => {
+      // The client went away while this waited its turn: nothing runs for it.
+      if (this.closed) return Promise.resolve();
+      return prepared.run().then(
         (parts) => {
+          answered();
+          if (this.closed) return;
           slot.parts = parts;
           slot.ready = true;
+          if (parts) for (const p of parts) if (!(p instanceof ExternalBytes)) slot.responseBytes += p.length;
+          this.charge(slot.responseBytes);
           this.requestsHandled++;
           this.pump();
+          this.readFrames();
         },
         (e: unknown) => {
+          answered();
           this.options.onInternalError(this, e);
           this.close('internal error');
         },
       );
+    };
     let handled: Promise<void>;
     if (prepared.pipelined && this.runningSerial === 0) {
       handled = run();
     } else {
       this.runningSerial++;
-      handled = this.barrier.then(run).finally(() => this.runningSerial--);
+      // A serial request starts once the one before it is answered and its answer mostly sent.
+      handled = this.barrier
+        .then(() => this.writable())
+        .then(run)
+        .finally(() => this.runningSerial--);
     }
     this.barrier = Promise.all([this.barrier, handled]).then(() => undefined);
-    this.maybePause();
   }
 
-  private maybePause(): void {
-    if (!this.paused && (this.queue.length >= this.options.maxQueuedRequests || this.socket.writableLength > WRITE_HIGH_WATER)) {
-      this.paused = true;
-      this.socket.pause();
-    }
-  }
-
-  private maybeResume(): void {
-    if (this.paused && this.queue.length < this.options.maxQueuedRequests / 2 && this.socket.writableLength <= WRITE_HIGH_WATER / 2) {
-      this.paused = false;
-      this.socket.resume();
-    }
+  /** Resolves once at most WRITE_HIGH_WATER of answers is unsent (or the connection closed). */
+  private writable(): Promise<void> {
+    if (this.closed || this.socket.writableLength <= WRITE_HIGH_WATER) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   /** Writes ready responses in request order; file slices are streamed one at a time. */
@@ -211,29 +283,34 @@ export class Connection {
     this.socket.cork();
     try {
       while (this.queue.length > 0 && this.queue[0]!.ready) {
-        const { parts } = this.queue.shift()!;
+        const slot = this.queue.shift()!;
+        const { parts } = slot;
         if (!parts) continue;
         const streamFrom = parts.findIndex((p) => p instanceof ExternalBytes);
         if (streamFrom < 0) {
-          for (const p of parts) this.socket.write(p as Buffer);
+          // Held until the kernel has taken the last part.
+          const held = slot.responseBytes;
+          parts.forEach((p, i) => this.socket.write(p as Buffer, i === parts.length - 1 ? () => this.writtenOut(held) : undefined));
+          if (parts.length === 0) this.writtenOut(held);
           continue;
         }
         for (let i = 0; i < streamFrom; i++) this.socket.write(parts[i] as Buffer);
         this.writing = true;
-        void this.streamRest(parts.slice(streamFrom));
+        void this.streamRest(parts.slice(streamFrom), slot);
         return;
       }
     } finally {
       process.nextTick(() => this.socket.uncork());
     }
-    if (this.closeWhenIdle) {
-      if (this.queue.length === 0) this.socket.end(() => this.close('shutdown'));
-      return;
-    }
-    this.maybeResume();
+    if (this.closeWhenIdle && this.queue.length === 0) this.socket.end(() => this.close('shutdown'));
   }
 
-  private async streamRest(parts: ResponseParts): Promise<void> {
+  /** An answer's bytes left for the kernel: given back (a closed connection gave everything back already). */
+  private writtenOut(bytes: number): void {
+    if (!this.closed) this.charge(-bytes);
+  }
+
+  private async streamRest(parts: ResponseParts, slot: Pending): Promise<void> {
     try {
       for (const p of parts) {
         if (p instanceof ExternalBytes) await this.options.files.streamSlice(this.socket, p.source as FileSlice);
@@ -243,7 +320,10 @@ export class Connection {
       this.close(`fetch stream failed: ${(e as Error).message}`);
       return;
     }
+    // What this answer held beyond its streamed records: written by now.
+    this.writtenOut(slot.responseBytes);
     this.writing = false;
     this.pump();
+    this.readFrames();
   }
 }

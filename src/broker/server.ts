@@ -187,6 +187,7 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
       maxQueuedRequests: v['queued.max.requests'] as number,
       idleMs: v['connections.max.idle.ms'] as number,
       files,
+      intake: broker.intake,
       prepare: (c, frame) => router.prepare(c, frame),
       onClose: (c) => {
         connections.delete(c);

@@ -15,7 +15,9 @@
  *
  * Where Spindle's default differs from Kafka's, `default` is Spindle's and `kafkaDefault` says
  * what Kafka would use: listeners (loopback instead of every interface), log.dir (./data instead
- * of /tmp/kafka-logs) and num.io.threads (one partition worker per core but one, instead of 8).
+ * of /tmp/kafka-logs), num.io.threads (one partition worker per core but one, instead of 8) and
+ * queued.max.request.bytes (64 MiB instead of no limit, so that memory stays bounded whatever
+ * clients do).
  *
  * Numbers: int is 32-bit and long 64-bit as in Kafka, both held as JavaScript numbers. Kafka's
  * Long.MAX_VALUE (2^63 - 1, "no limit" for flush and timestamp keys) is stored as LONG_MAX, the
@@ -208,7 +210,10 @@ export const CONFIG_KEYS = [
   long('connections.max.idle.ms', 600000, H, 'A connection with no request for this long is closed.'),
   int('connection.failed.authentication.delay.ms', 100, X, 'Delay before closing a connection that failed authentication.', { min: 0 }),
   int('queued.max.requests', 500, H, "Requests one connection has read and not yet answered before Spindle stops reading it: per connection, where Kafka's bound is shared by all.", { min: 1 }),
-  long('queued.max.request.bytes', -1, X, 'Bytes of queued requests before sockets stop being read; -1 for no byte limit.'),
+  long('queued.max.request.bytes', 67108864, H, "Bytes of requests read and not answered, and of answers not yet sent, across all connections, before sockets stop being read (the connections holding most stop first); -1 for no byte limit, Kafka's default.", {
+    min: -1,
+    kafkaDefault: '-1',
+  }),
   int('num.network.threads', 3, X, 'Network threads of a JVM broker; Spindle does its socket I/O on the main thread.', { min: 1 }),
   int('num.io.threads', null, H, "Partition workers (Kafka's request handler threads): unset means one per core but one (at least 1); 0 runs the logs on the main thread; more than the cores runs one per core, with a warning.", {
     min: 0,

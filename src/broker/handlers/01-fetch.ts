@@ -85,22 +85,24 @@ async function readPass(broker: Broker, wanted: Wanted[], maxBytes: number): Pro
   return { data, bytes, anyError };
 }
 
-/** Resolves when any of the partitions grows, or after `ms`. */
-function waitForGrowth(states: PartitionState[], ms: number): Promise<void> {
+/** Resolves when any of the partitions grows, after `ms`, or when the client's connection closes. */
+function waitForGrowth(states: PartitionState[], ms: number, closed: AbortSignal): Promise<void> {
   return new Promise((done) => {
     const wake = (): void => {
       clearTimeout(timer);
+      closed.removeEventListener('abort', wake);
       for (const s of states) s.waiters.delete(wake);
       done();
     };
     const timer = setTimeout(wake, ms);
+    closed.addEventListener('abort', wake);
     for (const s of states) s.waiters.add(wake);
   });
 }
 
 export default defineHandler({
   api: Fetch,
-  async handle({ broker, version }, request) {
+  async handle({ broker, version, connection }, request) {
     const byId = version >= 13;
     const maxBytes = Math.max(0, Math.min(request.maxBytes, broker.config.values['fetch.max.bytes'] as number));
     // Each field reads as -1 in the versions that lack it.
@@ -150,10 +152,10 @@ export default defineHandler({
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);
     let pass = await readPass(broker, wanted, maxBytes);
     const states = wanted.map((w) => w.state).filter((s): s is PartitionState => s !== undefined);
-    while (pass.bytes < Math.max(1, request.minBytes) && !pass.anyError && states.length > 0 && request.maxWaitMs > 0) {
+    while (pass.bytes < Math.max(1, request.minBytes) && !pass.anyError && states.length > 0 && request.maxWaitMs > 0 && !connection.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      await waitForGrowth(states, left);
+      await waitForGrowth(states, left, connection.signal);
       pass = await readPass(broker, wanted, maxBytes);
     }
 
