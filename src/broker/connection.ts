@@ -24,6 +24,7 @@
  * Main thread.
  */
 import type { Socket } from 'node:net';
+import { ProtocolError } from '../protocol/codec/errors.js';
 import { ExternalBytes } from '../protocol/codec/writer.js';
 import type { FileSlice, SegmentFiles } from './fetch-stream.js';
 
@@ -42,10 +43,10 @@ export interface ConnectionOptions {
   maxRequestBytes: number;
   idleMs: number;
   files: SegmentFiles;
-  /** Decodes a frame; throws to close the connection (bad frame, unknown API). */
+  /** Decodes a frame; throws ProtocolError to close the connection (bad frame, unknown API). */
   prepare(connection: Connection, frame: Buffer): PreparedRequest;
   onClose(connection: Connection): void;
-  /** A request's handler or encoder threw: a programmer error, to be logged with its stack and counted. */
+  /** A request's preparation, handler or encoder threw (not a ProtocolError): a programmer error, to be logged with its stack and counted. */
   onInternalError(connection: Connection, e: unknown): void;
   log(message: string): void;
 }
@@ -150,7 +151,14 @@ export class Connection {
         }
       }
     } catch (e) {
-      this.close(`bad request: ${(e as Error).message}`);
+      // An undecodable frame closes the connection, as in Kafka; anything else thrown while
+      // preparing a request is a bug, counted as one before the connection goes.
+      if (e instanceof ProtocolError) {
+        this.close(`bad request: ${e.message}`);
+      } else {
+        this.options.onInternalError(this, e);
+        this.close('internal error');
+      }
     }
   }
 
