@@ -12,12 +12,14 @@
  * Segment files are opened once and kept in an fd cache (LRU, MAX_OPEN_FILES). A segment
  * deleted by retention or compaction is first renamed `.deleted` and removed only after
  * file.delete.delay.ms; an open descriptor keeps reading it, and a path that has just been
- * renamed is found under its new name.
+ * renamed is found under its new name. A deleted topic's descriptors are dropped
+ * (forgetDirectory), since a topic created again under its name reuses its paths.
  *
  * Main thread.
  */
 import { close, open, read } from 'node:fs';
 import type { Socket } from 'node:net';
+import { sep } from 'node:path';
 
 /** 256 KiB: large enough that one read's fixed cost (a thread-pool hop, ~20–50 µs) is small next to its copy. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -42,6 +44,8 @@ interface OpenFile {
   fd: number;
   users: number;
   lastUsed: number;
+  /** Dropped from the cache while still being read (forgetDirectory): closed by its last user. */
+  forgotten: boolean;
 }
 
 function openFile(path: string): Promise<number> {
@@ -63,12 +67,12 @@ export class SegmentFiles {
   private readonly files = new Map<string, OpenFile>();
   private readonly opening = new Map<string, Promise<number>>();
 
-  private async acquire(path: string): Promise<number> {
+  private async acquire(path: string): Promise<OpenFile> {
     const known = this.files.get(path);
     if (known) {
       known.users++;
       known.lastUsed = Date.now();
-      return known.fd;
+      return known;
     }
     let pending = this.opening.get(path);
     if (!pending) {
@@ -81,19 +85,20 @@ export class SegmentFiles {
       if (entry) {
         entry.users++;
         if (entry.fd !== fd) close(fd, () => {});
-        return entry.fd;
+        return entry;
       }
-      this.files.set(path, { fd, users: 1, lastUsed: Date.now() });
+      const opened: OpenFile = { fd, users: 1, lastUsed: Date.now(), forgotten: false };
+      this.files.set(path, opened);
       this.evict();
-      return fd;
+      return opened;
     } finally {
       this.opening.delete(path);
     }
   }
 
-  private release(path: string): void {
-    const f = this.files.get(path);
-    if (f) f.users--;
+  private release(f: OpenFile): void {
+    f.users--;
+    if (f.forgotten && f.users === 0) close(f.fd, () => {});
   }
 
   private evict(): void {
@@ -114,6 +119,21 @@ export class SegmentFiles {
     }
   }
 
+  /**
+   * Drops every descriptor of files under `dir`, a deleted partition's directory: a topic
+   * created again under the same name has new files at the same paths, which must not be read
+   * through the old descriptors. Descriptors being read are closed by their last reader.
+   */
+  forgetDirectory(dir: string): void {
+    const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+    for (const [path, f] of this.files) {
+      if (!path.startsWith(prefix)) continue;
+      this.files.delete(path);
+      f.forgotten = true;
+      if (f.users === 0) close(f.fd, () => {});
+    }
+  }
+
   closeAll(): void {
     for (const f of this.files.values()) close(f.fd, () => {});
     this.files.clear();
@@ -131,7 +151,8 @@ export class SegmentFiles {
    */
   async streamSlice(socket: Socket, slice: FileSlice): Promise<void> {
     if (slice.length === 0) return;
-    const fd = await this.acquire(slice.path);
+    const file = await this.acquire(slice.path);
+    const fd = file.fd;
     try {
       let done = 0;
       while (done < slice.length) {
@@ -154,7 +175,7 @@ export class SegmentFiles {
         if (!flushed && done < slice.length) await waitForDrain(socket);
       }
     } finally {
-      this.release(slice.path);
+      this.release(file);
     }
   }
 }

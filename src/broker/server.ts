@@ -19,7 +19,6 @@ import { Broker } from './broker.js';
 import { stderrLogger } from '../core/logger.js';
 import { type BrokerConfig, type LoadConfigOptions, describeConfig, loadConfig } from './config/load.js';
 import { Connection } from './connection.js';
-import { SegmentFiles } from './fetch-stream.js';
 import { HANDLERS } from './handlers/index.js';
 import { InlineHost } from './partitions/inline-host.js';
 import type { PartitionHost } from './partitions/host.js';
@@ -108,7 +107,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
   await startGroupCoordinator(broker, { log });
   const router = new Router(broker, HANDLERS);
-  const files = new SegmentFiles();
+  const files = broker.files;
   const connections = new Set<Connection>();
 
   const listener = config.derived.listeners[0];

@@ -121,7 +121,7 @@ export type ControlReply =
   | ({ type: 'producers'; id: number } & DescribeProducersReply)
   | { type: 'stats'; id: number; logs: LogStats[] }
   | { type: 'done'; id: number }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'error'; id: number; message: string; /** The errno name (EMFILE, ENOSPC, …) of an operating-system error. */ code?: string };
 
 export interface WorkerData {
   /** Commands, main → worker. */

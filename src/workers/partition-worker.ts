@@ -183,7 +183,8 @@ port.on('message', (m: ControlMessage) => {
         return;
     }
   } catch (e) {
-    answer = { type: 'error', id: m.id, message: (e as Error).message };
+    const code = (e as NodeJS.ErrnoException).code;
+    answer = { type: 'error', id: m.id, message: (e as Error).message, ...(typeof code === 'string' ? { code } : {}) };
   }
   port.postMessage(answer);
 });

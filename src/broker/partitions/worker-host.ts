@@ -171,7 +171,7 @@ export class WorkerHost implements PartitionHost {
     const slot = this.nextSlot++;
     const handle = { slot, topic: request.topic, partition: request.partition };
     const r = await this.workerOf(handle).controlCall({ type: 'open', partition: { slot, ...request } } as ControlMessage);
-    if (r.type === 'error') throw new Error(`opening ${request.topic}-${request.partition}: ${r.message}`);
+    if (r.type === 'error') throw Object.assign(new Error(`opening ${request.topic}-${request.partition}: ${r.message}`), r.code === undefined ? {} : { code: r.code });
     if (r.type !== 'opened') throw new Error(`unexpected answer ${r.type} to open`);
     this.workerOf(handle).partitions++;
     return { handle, summary: r.summary };
