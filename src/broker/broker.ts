@@ -255,8 +255,7 @@ export class Broker {
    * thrown on after the rollback so that it is counted as one.
    */
   private storageProblem(what: string, e: unknown): TopicProblem {
-    const code = (e as NodeJS.ErrnoException | null)?.code;
-    if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) throw e;
+    if (errnoOf(e) === undefined) throw e;
     const message = `${what}: ${(e as Error).message}`;
     this.logger.error(message);
     return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: message };
@@ -294,7 +293,9 @@ export class Broker {
   /**
    * Deletes a topic, in the name's lock: gone from `topics` first (requests stop finding it),
    * logs closed and removed with the main thread's descriptors of their files, then forgotten by
-   * the TopicStore, all before a creation of the same name can start. `topicId`, when given, is the topic the caller resolved: a topic of that
+   * the TopicStore, all before a creation of the same name can start. A log that fails to close
+   * does not stop the deletion: an operating-system error is logged, anything else thrown once
+   * the topic is gone. `topicId`, when given, is the topic the caller resolved: a topic of that
    * name with another id (deleted and created again meanwhile) is not deleted (UNKNOWN_TOPIC_ID).
    */
   async deleteTopic(name: string, topicId?: string): Promise<TopicProblem | undefined> {
@@ -309,13 +310,20 @@ export class Broker {
         return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled (delete.topic.enable=false).' };
       }
       this.topics.delete(name);
+      let bug: unknown;
       for (const p of state.partitions) {
         for (const wake of [...p.waiters]) wake();
-        await this.host.close(p.handle, true);
+        try {
+          await this.host.close(p.handle, true);
+        } catch (e) {
+          if (errnoOf(e) === undefined) bug ??= e;
+          else this.logger.error(withStack(`closing ${name}-${p.partition} of a deleted topic`, e));
+        }
         this.files.forgetDirectory(join(this.store.logDirFor(name, p.partition), partitionDirName(name, p.partition)));
       }
       this.store.delete(name);
       this.metrics.releaseTopic(name);
+      if (bug !== undefined) throw bug;
       return undefined;
     });
     return run ? run : this.busy(name);
@@ -384,6 +392,12 @@ export class Broker {
     for (const t of this.topics.values()) for (const p of t.partitions) for (const wake of [...p.waiters]) wake();
     await this.host.shutdown();
   }
+}
+
+/** The errno name (EMFILE, ENOSPC, EIO, …) of an operating-system error; undefined for anything else. */
+function errnoOf(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 }
 
 /** CreatePartitions' checks on the new count, with Kafka's messages (ReplicationControlManager.createPartitions). */

@@ -34,6 +34,8 @@ class FaultyHost implements PartitionHost {
   readonly inner: PartitionHost;
   /** An error for the partitions that must fail to open; undefined for the others. */
   failOpen: (r: OpenRequest) => Error | undefined = () => undefined;
+  /** An error for the partitions that must fail to close; undefined for the others. */
+  failClose: (h: PartitionHandle) => Error | undefined = () => undefined;
   /** Milliseconds each open waits first, so that other work can run while a topic is being opened. */
   openDelayMs = 0;
   /** Partitions open now, by "topic-partition". */
@@ -58,7 +60,9 @@ class FaultyHost implements PartitionHost {
 
   async close(h: PartitionHandle, remove: boolean) {
     this.open_.delete(`${h.topic}-${h.partition}`);
-    return this.inner.close(h, remove);
+    await this.inner.close(h, remove);
+    const e = this.failClose(h);
+    if (e) throw e;
   }
 
   setConfig(h: PartitionHandle, c: LogConfig) {
@@ -177,6 +181,19 @@ test('a failure that is not an operating-system error is undone too, and thrown 
   assert.is(s.broker.topics.has('buggy'), false);
   assert.is(s.broker.store.get('buggy'), undefined);
   assert.equal(partitionDirs(s.dir, 'buggy'), []);
+  await stop(s);
+});
+
+test('a log that fails to close (EIO) does not stop its topic from being deleted', async () => {
+  const s = await start();
+  assert.ok('meta' in (await s.broker.createTopic('doomed', 3, {})));
+  s.host.failClose = (h) => (h.partition === 1 ? errno('EIO', 'i/o error, fdatasync') : undefined);
+  assert.is(await s.broker.deleteTopic('doomed'), undefined);
+  assert.is(s.broker.topics.has('doomed'), false);
+  assert.is(s.broker.store.get('doomed'), undefined);
+  assert.equal(partitionDirs(s.dir, 'doomed'), []);
+  s.host.failClose = () => undefined;
+  assert.ok('meta' in (await s.broker.createTopic('doomed', 1, {})), 'the name can be used again');
   await stop(s);
 });
 
