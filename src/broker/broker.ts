@@ -32,6 +32,8 @@ import { LogDirs } from './log-dirs.js';
 import { BrokerMetrics, FaultCounter } from './metrics.js';
 import type { PartitionHandle, PartitionHost, PartitionSummary } from './partitions/host.js';
 import { logConfigFor } from './topic-log-config.js';
+import { MAX_OPERATIONS_PER_TOPIC, TopicLocks } from './topic-locks.js';
+import { partitionDirName } from '../core/partition-log.js';
 
 export interface PartitionState {
   readonly topic: string;
@@ -72,7 +74,7 @@ export interface Endpoint {
 
 export interface TopicProblem {
   errorCode: number;
-  errorMessage: string;
+  errorMessage: string | null;
 }
 
 export class Broker {
@@ -91,7 +93,9 @@ export class Broker {
   readonly logger: Logger;
   /** Every open partition by its host slot, for the host's events. */
   private readonly bySlot = new Map<number, PartitionState>();
-  /** The fetch path's segment descriptors (fetch-stream.ts). */
+  /** Serializes the lifecycle operations of each topic name (topic-locks.ts). */
+  readonly locks = new TopicLocks();
+  /** Descriptors of segment files that fetches stream from (fetch-stream.ts); a deleted topic's and removed segments' are dropped. */
   readonly files = new SegmentFiles();
   /** Each log directory's health and the offline/recovery policy. */
   readonly logDirs: LogDirs;
@@ -162,15 +166,41 @@ export class Broker {
 
   /** Opens every partition of every stored topic (start-up). */
   async openAll(): Promise<void> {
-    await Promise.all(this.store.list().map((meta) => this.openTopic(meta)));
+    await Promise.all(this.store.list().map((meta) => this.openTopic(meta, false)));
   }
 
-  private async openTopic(meta: TopicMeta): Promise<TopicState> {
+  /**
+   * Opens every partition of a topic and only then makes it visible in `topics`, so no request
+   * ever sees a topic with fewer partitions than it has. When any partition fails to open, the
+   * others are closed again (their directories removed with `remove`, for a creation being
+   * undone) and the error is thrown.
+   */
+  private async openTopic(meta: TopicMeta, remove: boolean): Promise<TopicState> {
     const config = resolveTopicConfig(this.config, meta.configs);
     const state: TopicState = { meta, config, logConfig: logConfigFor(config.values), partitions: [], metricsSlot: this.metrics.topicSlot(meta.name) };
+    const opened = await this.openPartitions(state, 0, meta.partitions, remove);
+    if (!Array.isArray(opened)) {
+      this.metrics.releaseTopic(meta.name);
+      throw opened.error;
+    }
+    state.partitions = opened;
     this.topics.set(meta.name, state);
-    state.partitions = await Promise.all(Array.from({ length: meta.partitions }, (_, p) => this.openPartition(state, p)));
     return state;
+  }
+
+  /**
+   * Opens partitions [from, to) of a topic, all at once; when one fails, closes those that
+   * opened and answers the first failure.
+   */
+  private async openPartitions(state: TopicState, from: number, to: number, remove: boolean): Promise<PartitionState[] | { error: unknown }> {
+    const settled = await Promise.allSettled(Array.from({ length: to - from }, (_, i) => this.openPartition(state, from + i)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const opened = settled.filter((r): r is PromiseFulfilledResult<PartitionState> => r.status === 'fulfilled').map((r) => r.value);
+    if (!failed) return opened;
+    for (const p of opened) this.bySlot.delete(p.handle.slot);
+    const closed = await Promise.allSettled(opened.map((p) => this.host.close(p.handle, remove)));
+    for (const r of closed) if (r.status === 'rejected') this.logger.error(withStack(`closing a partition of ${state.meta.name} after a failed open`, r.reason));
+    return { error: failed.reason };
   }
 
   private async openPartition(state: TopicState, partition: number): Promise<PartitionState> {
@@ -245,64 +275,181 @@ export class Broker {
     return undefined;
   }
 
-  /** Creates a topic after checkNewTopic said yes. */
-  async createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicState> {
-    const meta = this.store.create(name, partitions, configs);
-    return this.openTopic(meta);
+  /**
+   * Creates a topic after the caller's checks said yes (CreateTopics' plan, checkNewTopic).
+   * Runs in the name's lock (topic-locks.ts), where the topic's absence is checked again: a
+   * creation or deletion of the same name that was under way when the caller checked has
+   * finished by then. Atomic: the topic is stored, every partition opened, and only then made
+   * visible; when a partition cannot be opened (EMFILE, ENOSPC, any I/O error) the partitions
+   * opened are closed and their directories removed, the TopicStore forgets the topic, and the
+   * answer is KAFKA_STORAGE_ERROR naming the cause. `orExisting` (auto-creation) answers a topic
+   * that another request created meanwhile instead of TOPIC_ALREADY_EXISTS.
+   */
+  async createTopic(name: string, partitions: number, configs: Record<string, string>, orExisting = false): Promise<TopicState | TopicProblem> {
+    const run = this.locks.run(name, async (): Promise<TopicState | TopicProblem> => {
+      const existing = this.topics.get(name);
+      if (existing && orExisting) return existing;
+      if (existing || this.store.get(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
+      const colliding = this.store.collidingWith(name);
+      if (colliding) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic '${name}' collides with existing topic: ${colliding.name}` };
+      try {
+        return await this.openTopic(this.store.create(name, partitions, configs), true);
+      } catch (e) {
+        this.forgetFailedTopic(name);
+        return this.storageProblem(`Error while creating log for ${name} (${partitions} partitions)`, e);
+      }
+    });
+    return run ? run : this.busy(name);
   }
 
-  /** Auto-creation on Metadata or Produce, when auto.create.topics.enable allows it. */
+  /** Undoes the stored half of a creation that failed; a failure here is logged, the original cause stays the answer. */
+  private forgetFailedTopic(name: string): void {
+    if (!this.store.get(name)) return;
+    try {
+      this.store.delete(name);
+    } catch (e) {
+      this.logger.error(withStack(`undoing the creation of topic ${name}`, e));
+    }
+  }
+
+  /**
+   * What a failed creation answers: KAFKA_STORAGE_ERROR with the cause when it is an
+   * operating-system error (an errno such as EMFILE, ENOSPC, EIO); anything else is a bug,
+   * thrown on after the rollback so that it is counted as one.
+   */
+  private storageProblem(what: string, e: unknown): TopicProblem {
+    if (errnoOf(e) === undefined) throw e;
+    const message = `${what}: ${(e as Error).message}`;
+    this.logger.error(message);
+    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: message };
+  }
+
+  /** The answer when a name's lock already has MAX_OPERATIONS_PER_TOPIC operations: retriable. */
+  private busy(name: string): TopicProblem {
+    return {
+      errorCode: ErrorCode.REQUEST_TIMED_OUT,
+      errorMessage: `${MAX_OPERATIONS_PER_TOPIC} operations are already waiting on topic '${name}'; try again.`,
+    };
+  }
+
+  /**
+   * Auto-creation on Metadata, when auto.create.topics.enable allows it. Waits behind any
+   * operation on the name; a topic created meanwhile is answered as it is. A name with too many
+   * operations waiting answers UNKNOWN_TOPIC_OR_PARTITION, Kafka's answer for a topic whose
+   * auto-creation is already in flight, so the client asks again.
+   */
   async autoCreate(name: string): Promise<TopicState | TopicProblem> {
     const existing = this.topics.get(name);
     if (existing) return existing;
     const partitions = this.config.values['num.partitions'] as number;
     const problem = this.checkNewTopic(name, partitions, -1, {});
     if (problem) return problem;
-    return this.createTopic(name, partitions, {});
+    const created = await this.createTopic(name, partitions, {}, true);
+    if ('meta' in created || created.errorCode !== ErrorCode.REQUEST_TIMED_OUT) return created;
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: created.errorMessage };
   }
 
   get autoCreateEnabled(): boolean {
     return this.config.values['auto.create.topics.enable'] as boolean;
   }
 
-  async deleteTopic(name: string): Promise<TopicProblem | undefined> {
-    const state = this.topics.get(name);
-    if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
-    if (INTERNAL_TOPICS.has(name)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Internal topic '${name}' cannot be deleted.` };
-    if (!(this.config.values['delete.topic.enable'] as boolean)) {
-      return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled (delete.topic.enable=false).' };
-    }
-    this.topics.delete(name);
-    for (const p of state.partitions) {
-      for (const wake of [...p.waiters]) wake();
-      this.bySlot.delete(p.handle.slot);
-      await this.host.close(p.handle, true);
-      this.files.forgetUnder(join(p.logDir, `${p.topic}-${p.partition}`));
-    }
-    this.store.delete(name);
-    this.metrics.releaseTopic(name);
-    return undefined;
+  /**
+   * Deletes a topic, in the name's lock: gone from `topics` first (requests stop finding it),
+   * logs closed and removed with the main thread's descriptors of their files, then forgotten by
+   * the TopicStore, all before a creation of the same name can start. A log that fails to close
+   * does not stop the deletion: an operating-system error is logged, anything else thrown once
+   * the topic is gone. `topicId`, when given, is the topic the caller resolved: a topic of that
+   * name with another id (deleted and created again meanwhile) is not deleted (UNKNOWN_TOPIC_ID).
+   */
+  async deleteTopic(name: string, topicId?: string): Promise<TopicProblem | undefined> {
+    const run = this.locks.run(name, async (): Promise<TopicProblem | undefined> => {
+      const state = this.topics.get(name);
+      if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
+      if (topicId !== undefined && state.meta.topicId !== topicId) {
+        return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: `Topic '${name}' no longer has id ${topicId}.` };
+      }
+      if (INTERNAL_TOPICS.has(name)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Internal topic '${name}' cannot be deleted.` };
+      if (!(this.config.values['delete.topic.enable'] as boolean)) {
+        return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled (delete.topic.enable=false).' };
+      }
+      this.topics.delete(name);
+      let bug: unknown;
+      for (const p of state.partitions) {
+        for (const wake of [...p.waiters]) wake();
+        this.bySlot.delete(p.handle.slot);
+        try {
+          await this.host.close(p.handle, true);
+        } catch (e) {
+          if (errnoOf(e) === undefined) bug ??= e;
+          else this.logger.error(withStack(`closing ${name}-${p.partition} of a deleted topic`, e));
+        }
+        this.files.forgetUnder(join(p.logDir, partitionDirName(name, p.partition)));
+      }
+      this.store.delete(name);
+      this.metrics.releaseTopic(name);
+      if (bug !== undefined) throw bug;
+      return undefined;
+    });
+    return run ? run : this.busy(name);
   }
 
+  /**
+   * Raises a topic's partition count to `count`, in the name's lock, where the topic and its
+   * count are checked again (partitionCountProblem). Atomic like createTopic: the new partitions
+   * become visible together once all are open; when one fails, those opened are closed and
+   * removed and the TopicStore goes back to the old count (KAFKA_STORAGE_ERROR naming the cause).
+   */
   async addPartitions(name: string, count: number): Promise<TopicProblem | undefined> {
-    const state = this.topics.get(name);
-    if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
-    if (count <= state.meta.partitions) {
-      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${state.meta.partitions} partitions, which is higher than the requested ${count}.` };
-    }
-    const from = state.meta.partitions;
-    this.store.addPartitions(name, count);
-    for (let p = from; p < count; p++) state.partitions.push(await this.openPartition(state, p));
-    return undefined;
+    const run = this.locks.run(name, async (): Promise<TopicProblem | undefined> => {
+      const state = this.topics.get(name);
+      if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+      const from = state.meta.partitions;
+      const problem = partitionCountProblem(name, from, count);
+      if (problem) return problem;
+      let opened: PartitionState[] | { error: unknown };
+      try {
+        this.store.addPartitions(name, count);
+        opened = await this.openPartitions(state, from, count, true);
+      } catch (e) {
+        opened = { error: e };
+      }
+      if (!Array.isArray(opened)) {
+        try {
+          this.store.forgetPartitions(name, from);
+        } catch (e) {
+          this.logger.error(withStack(`undoing the new partitions of topic ${name}`, e));
+        }
+        return this.storageProblem(`Error while creating logs for partitions ${from}-${count - 1} of ${name}`, opened.error);
+      }
+      state.partitions.push(...opened);
+      return undefined;
+    });
+    return run ? run : this.busy(name);
   }
 
-  /** Replaces a topic's config overrides (validated by the caller with resolveTopicConfig). */
-  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
-    const state = this.topics.get(name)!;
-    this.store.setConfigs(name, configs);
-    state.config = resolveTopicConfig(this.config, configs);
-    state.logConfig = logConfigFor(state.config.values);
-    await Promise.all(state.partitions.map((p) => this.host.setConfig(p.handle, state.logConfig)));
+  /**
+   * Replaces a topic's config overrides, in the name's lock: the topic may have been deleted,
+   * or the broker's configs changed, since the caller checked them (UNKNOWN_TOPIC_OR_PARTITION,
+   * INVALID_CONFIG).
+   */
+  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<TopicProblem | undefined> {
+    const run = this.locks.run(name, async (): Promise<TopicProblem | undefined> => {
+      const state = this.topics.get(name);
+      if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+      let config: ResolvedTopicConfig;
+      try {
+        config = resolveTopicConfig(this.config, configs);
+      } catch (e) {
+        if (e instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: e.message };
+        throw e;
+      }
+      this.store.setConfigs(name, configs);
+      state.config = config;
+      state.logConfig = logConfigFor(state.config.values);
+      await Promise.all(state.partitions.map((p) => this.host.setConfig(p.handle, state.logConfig)));
+      return undefined;
+    });
+    return run ? run : this.busy(name);
   }
 
   async shutdown(): Promise<void> {
@@ -311,4 +458,19 @@ export class Broker {
     await this.host.shutdown();
     this.files.closeAll();
   }
+}
+
+/** The errno name (EMFILE, ENOSPC, EIO, …) of an operating-system error; undefined for anything else. */
+function errnoOf(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** CreatePartitions' checks on the new count, with Kafka's messages (ReplicationControlManager.createPartitions). */
+export function partitionCountProblem(name: string, current: number, count: number): TopicProblem | undefined {
+  if (count === current) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${current} partition(s).` };
+  if (count < current) {
+    return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `The topic ${name} currently has ${current} partition(s); ${count} would not be an increase.` };
+  }
+  return undefined;
 }

@@ -20,6 +20,21 @@ import type { Broker } from './broker.js';
 import type { Connection, PreparedRequest, ResponseParts } from './connection.js';
 import { API_KEY_SLOTS } from './metrics.js';
 
+/**
+ * A handler, or the encoding of its answer, threw: a programmer error. Carries the request it
+ * failed on; its stack is the cause's, under that heading.
+ */
+export class RequestFailed extends Error {
+  override readonly name = 'RequestFailed';
+
+  constructor(request: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`${request} failed: ${why}`, { cause });
+    const stack = cause instanceof Error ? cause.stack : undefined;
+    if (stack) this.stack = `${this.name}: ${this.message}\n${stack}`;
+  }
+}
+
 export interface RequestContext {
   broker: Broker;
   connection: Connection;
@@ -89,10 +104,17 @@ export class Router {
     return {
       pipelined: handler.pipelined === true,
       run: async (): Promise<ResponseParts | null> => {
-        const body = await handler.handle(ctx, request as never);
-        metrics.requestDone(key, performance.now() - startedMs, body);
-        if (body === null) return null;
-        return encodeResponseParts(handler.api, version, header.correlationId, body as Record<string, unknown>);
+        // The handler and the encoding of its answer are one step: either throwing is a bug
+        // (a handler must answer every decodable request with error codes, and build only
+        // answers that encode), reported with the request it failed on.
+        try {
+          const body = await handler.handle(ctx, request as never);
+          metrics.requestDone(key, performance.now() - startedMs, body);
+          if (body === null) return null;
+          return encodeResponseParts(handler.api, version, header.correlationId, body as Record<string, unknown>);
+        } catch (e) {
+          throw new RequestFailed(`${handler.api.name} v${version} (correlation id ${header.correlationId})`, e);
+        }
       },
     };
   }

@@ -207,6 +207,9 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
       resolve();
     });
   });
+  // After listening, an error is an accept that failed (EMFILE, ENFILE): logged, and the
+  // listener goes on; the kernel keeps the connection queued until a descriptor frees.
+  server.on('error', (e) => logger.error(`accepting a connection on ${bindHost}:${listener.port}: ${(e as Error).message}`));
   const address = server.address() as AddressInfo;
   const advertised = config.derived.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
   broker.advertised = {

@@ -161,6 +161,24 @@ export class TopicStore {
     return meta;
   }
 
+  /**
+   * Undoes addPartitions when the new partitions could not all be opened: the topic back to
+   * `count` partitions, the directories of the others removed. The caller closes their logs first.
+   */
+  forgetPartitions(name: string, count: number): TopicMeta {
+    const meta = this.mustGet(name);
+    const added = meta.partitions;
+    meta.partitions = count;
+    this.save();
+    for (let p = count; p < added; p++) {
+      const dirName = partitionDirName(name, p);
+      const logDir = this.placement.get(dirName);
+      this.placement.delete(dirName);
+      if (logDir) fsio.rmSync(join(logDir, dirName), { recursive: true, force: true });
+    }
+    return meta;
+  }
+
   setConfigs(name: string, configs: Record<string, string>): TopicMeta {
     const meta = this.mustGet(name);
     meta.configs = { ...configs };
@@ -170,7 +188,7 @@ export class TopicStore {
 
   /**
    * Forgets the topic and removes its partition directories. The caller closes the partition
-   * logs first.
+   * logs first. Also undoes a create whose partitions could not all be opened.
    */
   delete(name: string): TopicMeta {
     const meta = this.mustGet(name);
@@ -214,8 +232,9 @@ export class TopicStore {
     const meta = this.mustGet(topic);
     const dir = join(best, dirName);
     fsio.mkdirSync(dir, { recursive: true });
-    this.writePartitionMetadata(dir, meta);
+    // Placed before anything can fail inside it, so that undoing the topic removes the directory.
     this.placement.set(dirName, best);
+    this.writePartitionMetadata(dir, meta);
     return best;
   }
 

@@ -449,8 +449,13 @@ export class ClassicGroup {
     return true;
   }
 
+  /**
+   * Counts each protocol name once per member, even when its JoinGroup listed the name twice:
+   * counted twice, it would never equal the member count, and selectProtocol would find no
+   * candidate for a group whose members all passed supportsProtocols.
+   */
   private countProtocols(member: Member, delta: 1 | -1): void {
-    for (const p of member.protocols) this.supportedProtocols.set(p.name, (this.supportedProtocols.get(p.name) ?? 0) + delta);
+    for (const name of new Set(member.protocols.map((p) => p.name))) this.supportedProtocols.set(name, (this.supportedProtocols.get(name) ?? 0) + delta);
   }
 }
 

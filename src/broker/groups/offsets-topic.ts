@@ -20,7 +20,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { encodeBatch } from '../../protocol/records/batch.js';
-import type { Broker, TopicState } from '../broker.js';
+import type { Broker, TopicProblem, TopicState } from '../broker.js';
 import { GroupCoordinator, groupConfigFrom, type LogRecord, type OffsetsLog } from './coordinator.js';
 import type { Scheduler } from './deadline-queue.js';
 import { type LoadStats, loadTopic } from './loader.js';
@@ -38,7 +38,7 @@ class TopicOffsetsLog implements OffsetsLog {
   readonly numPartitions: number;
   private readonly broker: Broker;
   /** The topic, created on the first write when the broker started without it (as Kafka does). */
-  private topic: Promise<TopicState> | undefined;
+  private topic: Promise<TopicState | TopicProblem> | undefined;
 
   constructor(broker: Broker, topic: TopicState | undefined) {
     this.broker = broker;
@@ -49,7 +49,13 @@ class TopicOffsetsLog implements OffsetsLog {
 
   async append(partition: number, records: LogRecord[]): Promise<number> {
     this.topic ??= ensureOffsetsTopic(this.broker);
-    const p = (await this.topic).partitions[partition];
+    const topic = await this.topic;
+    if (!('meta' in topic)) {
+      // Not created (a storage error, or too many operations on the name): the next write tries again.
+      this.topic = undefined;
+      return topic.errorCode;
+    }
+    const p = topic.partitions[partition];
     if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const batch = encodeBatch(records.map((r) => ({ key: r.key, value: r.value })));
     const reply = await this.broker.host.append(p.handle, batch);
@@ -58,16 +64,13 @@ class TopicOffsetsLog implements OffsetsLog {
   }
 }
 
-/** Creates __consumer_offsets through the Broker API when it does not exist yet. */
-export async function ensureOffsetsTopic(broker: Broker): Promise<TopicState> {
+/** Creates __consumer_offsets through the Broker API when it does not exist yet; the problem when it cannot. */
+export async function ensureOffsetsTopic(broker: Broker): Promise<TopicState | TopicProblem> {
   const existing = broker.topics.get(OFFSETS_TOPIC);
   if (existing) return existing;
   const v = broker.config.values;
-  return broker.createTopic(OFFSETS_TOPIC, v['offsets.topic.num.partitions'] as number, {
-    'cleanup.policy': 'compact',
-    'segment.bytes': String(v['offsets.topic.segment.bytes']),
-    'compression.type': 'producer',
-  });
+  const configs = { 'cleanup.policy': 'compact', 'segment.bytes': String(v['offsets.topic.segment.bytes']), 'compression.type': 'producer' };
+  return broker.createTopic(OFFSETS_TOPIC, v['offsets.topic.num.partitions'] as number, configs, true);
 }
 
 const EMPTY_LOAD: LoadStats = Object.freeze({ partitions: 0, batches: 0, records: 0, bytes: 0, skippedBatches: 0, failedPartitions: [] });

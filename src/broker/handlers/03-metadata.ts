@@ -3,15 +3,18 @@
  *
  * One broker, which is also the controller (kafkajs sends admin requests to the controller it
  * finds here). Every partition is led by this node, with this node as its only replica and ISR.
- * Topics are named or (v10+) identified by ID; in v0 an empty list means every topic, from v1
- * on null does. An unknown topic is created when both the request (allowAutoTopicCreation,
- * implied before v4) and auto.create.topics.enable allow it; it is answered ready at once,
- * since creation completes before the answer.
+ * Topics are named, or from v12 identified by ID (an entry with an ID is looked up by it, its
+ * name aside); in v0 an empty list means every topic, from v1 on null does. v10 and v11 carry an
+ * ID and a nullable name, but as in Kafka a null name or a non-zero ID there refuses the whole
+ * request: every topic answers INVALID_REQUEST, a null name as "". An illegal name ("" among
+ * them) is INVALID_TOPIC_EXCEPTION. An unknown topic is created when both the request
+ * (allowAutoTopicCreation, implied before v4) and auto.create.topics.enable allow it; it is
+ * answered ready at once, since creation completes (all its partitions open) before the answer.
  */
-import { INTERNAL_TOPICS } from '../../core/topic-name.js';
+import { INTERNAL_TOPICS, topicNameProblem } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Metadata } from '../../protocol/messages/index.js';
-import type { ResponseOf } from '../../protocol/schema.js';
+import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { Broker, TopicState } from '../broker.js';
 import { defineHandler } from '../router.js';
 
@@ -45,6 +48,22 @@ function missing(name: string | null, topicId: string, errorCode: number): Metad
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS };
 }
 
+/**
+ * Kafka's answer to a request it refuses as a whole (MetadataRequest.getErrorResponse): every
+ * topic asked for, with the error, its name ("" for a null one, which the response cannot
+ * carry before v12) and id, and nothing else.
+ */
+function refused(request: RequestOf<typeof Metadata>, errorCode: number): ResponseOf<typeof Metadata> {
+  return {
+    throttleTimeMs: 0,
+    brokers: [],
+    clusterId: null,
+    controllerId: -1,
+    topics: (request.topics ?? []).map((t) => missing(t.name ?? '', t.topicId, errorCode)),
+    clusterAuthorizedOperations: NO_OPERATIONS,
+  };
+}
+
 export default defineHandler({
   api: Metadata,
   async handle({ broker, version }, request) {
@@ -54,16 +73,22 @@ export default defineHandler({
     if (all) {
       for (const state of broker.topics.values()) topics.push(describeTopic(broker, state, includeOperations));
     } else {
+      // Before v12 every topic is named, and none by id (KafkaApis.handleTopicMetadataRequest):
+      // v10 and v11 carry both fields, but Kafka refuses the request when either is used.
+      if (version < 12 && request.topics!.some((t) => t.name === null || t.topicId !== ZERO_UUID)) return refused(request, ErrorCode.INVALID_REQUEST);
       const mayCreate = (version < 4 || request.allowAutoTopicCreation) && broker.autoCreateEnabled;
       for (const t of request.topics!) {
-        if (t.name === null || t.name === '') {
-          const byId = broker.topicById(t.topicId);
+        if (t.topicId !== ZERO_UUID || t.name === null) {
+          // v12: by id, the name (if any) aside, as Kafka does when an id is given.
+          const byId = t.topicId === ZERO_UUID ? undefined : broker.topicById(t.topicId);
           topics.push(byId ? describeTopic(broker, byId, includeOperations) : missing(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         const state = broker.topics.get(t.name);
         if (state) {
           topics.push(describeTopic(broker, state, includeOperations));
+        } else if (topicNameProblem(t.name) !== undefined) {
+          topics.push(missing(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
         } else if (mayCreate && !INTERNAL_TOPICS.has(t.name)) {
           const created = await broker.autoCreate(t.name);
           topics.push('meta' in created ? describeTopic(broker, created, includeOperations) : missing(t.name, ZERO_UUID, created.errorCode));

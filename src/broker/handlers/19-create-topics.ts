@@ -19,6 +19,11 @@
  * ConfigSource code, sorted by name (config/dynamic.ts describeTopicConfigs); v7 the topic id.
  * As in Kafka, a validate-only answer carries a fresh random id that no topic will have.
  *
+ * Creation (Broker.createTopic) runs in the name's lock and checks again there: a topic that
+ * another request created after these checks answers TOPIC_ALREADY_EXISTS. It is atomic: a
+ * partition that cannot be opened (too many open files, a full disk) undoes the whole topic
+ * and answers KAFKA_STORAGE_ERROR with the cause.
+ *
  * Limit: at most MAX_PARTITIONS_PER_REQUEST new partitions per request, Kafka's bound on the
  * records of one controller operation (10,000); a topic past it gets POLICY_VIOLATION.
  *
@@ -193,8 +198,8 @@ export default defineHandler({
         topics.push(succeeded(broker, t.name, newTopicId(), p));
         continue;
       }
-      const state = await broker.createTopic(t.name, p.partitions, p.overrides);
-      topics.push(succeeded(broker, t.name, state.meta.topicId, p));
+      const created = await broker.createTopic(t.name, p.partitions, p.overrides);
+      topics.push('meta' in created ? succeeded(broker, t.name, created.meta.topicId, p) : failed(t.name, created.errorCode, created.errorMessage));
     }
     for (const [name, n] of copies) if (n > 1) topics.push(failed(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
     if (copies.get(CLUSTER_METADATA_TOPIC) === 1) {

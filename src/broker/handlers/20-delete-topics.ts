@@ -7,8 +7,10 @@
  * name or id given twice is refused for every copy ("Duplicate topic name." / "Duplicate topic
  * id."), as is a name whose topic's id was also given. Unknown names answer
  * UNKNOWN_TOPIC_OR_PARTITION, unknown ids UNKNOWN_TOPIC_ID (with a null name). The rest are
- * deleted (Broker.deleteTopic: logs closed, directories removed, the topic gone from the
- * TopicStore before the answer), and answered with their name and id.
+ * deleted (Broker.deleteTopic, in the name's lock: logs closed, directories removed, the topic
+ * gone from the TopicStore before the answer), and answered with their name and id; one that a
+ * concurrent request deleted first answers UNKNOWN_TOPIC_OR_PARTITION, or UNKNOWN_TOPIC_ID when
+ * its name was given to a new topic meanwhile.
  *
  * With delete.topic.enable=false every entry answers TOPIC_DELETION_DISABLED, or
  * INVALID_REQUEST before v3, as Kafka does.
@@ -91,7 +93,7 @@ export default defineHandler({
       toDelete.set(id, name);
     }
     for (const [id, name] of toDelete) {
-      const problem = await broker.deleteTopic(name);
+      const problem = await broker.deleteTopic(name, id);
       answer(name, id, problem?.errorCode ?? 0, problem?.errorMessage ?? null);
     }
     return { throttleTimeMs: 0, responses };

@@ -9,7 +9,9 @@
  * registered"). A topic named twice in one request is refused for every copy ("Duplicate topic
  * name.", INVALID_REQUEST), answered first as in Kafka's ControllerApis. validateOnly checks
  * and creates nothing. New partitions are open, empty and led by this node when the answer goes
- * out (Broker.addPartitions), so timeoutMs is not needed.
+ * out (Broker.addPartitions), so timeoutMs is not needed. The topic and count are checked again
+ * in the name's lock, so concurrent requests for one topic get the answers sequential ones
+ * would; a partition that cannot be opened undoes all the new ones (KAFKA_STORAGE_ERROR).
  *
  * Limit: at most MAX_PARTITIONS_PER_REQUEST new partitions per request (Kafka's bound on one
  * controller operation); a topic past it gets POLICY_VIOLATION.
@@ -21,7 +23,7 @@ import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CreatePartitions } from '../../protocol/messages/index.js';
 import type { RequestOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
+import { type Broker, partitionCountProblem } from '../broker.js';
 import { defineHandler } from '../router.js';
 import { EXCESSIVE_BATCH_MESSAGE, manualAssignmentProblem, MAX_PARTITIONS_PER_REQUEST } from './19-create-topics.js';
 import type { Problem } from './config-resources.js';
@@ -36,10 +38,8 @@ function plan(broker: Broker, t: PartitionsTopic): number | Problem {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Partitions cannot be added to internal topic ${t.name}: groups are placed by its partition count.` };
   }
   const current = state.meta.partitions;
-  if (t.count === current) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${current} partition(s).` };
-  if (t.count < current) {
-    return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `The topic ${t.name} currently has ${current} partition(s); ${t.count} would not be an increase.` };
-  }
+  const wrongCount = partitionCountProblem(t.name, current, t.count);
+  if (wrongCount) return wrongCount;
   const additional = t.count - current;
   if (t.assignments !== null) {
     if (t.assignments.length !== additional) {

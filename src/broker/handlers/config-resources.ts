@@ -176,8 +176,7 @@ export async function alterTopicConfigs(broker: Broker, name: string, next: Reco
     if (e instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: e.message };
     throw e;
   }
-  if (!validateOnly) await broker.setTopicConfigs(name, next);
-  return undefined;
+  return validateOnly ? undefined : broker.setTopicConfigs(name, next);
 }
 
 /**

@@ -2,16 +2,17 @@
  * Reader: a cursor over one Buffer holding a Kafka message.
  *
  * Every read checks its bounds; a read past the end, a negative length other than the null
- * marker, or a varint longer than its type allows sets the sticky `bad` flag and returns a zero
- * value, so a decoder runs to its end with no branch per field and is checked once
- * (`ensureGood`). No length read from the wire is ever used to allocate before it has been
- * checked against the bytes that remain, so a hostile length costs nothing.
+ * marker, a string that is not UTF-8, or a varint longer than its type allows sets the sticky
+ * `bad` flag and returns a zero value, so a decoder runs to its end with no branch per field
+ * and is checked once (`ensureGood`). No length read from the wire is ever used to allocate
+ * before it has been checked against the bytes that remain, so a hostile length costs nothing.
  *
  * int64 values are read as JavaScript numbers: exact for |value| < 2^53, which covers every
  * offset, timestamp and id the broker deals in (see docs/ARCHITECTURE.md, "non-obvious").
  *
  * Any thread may use a Reader; it owns no shared state.
  */
+import { isUtf8 } from 'node:buffer';
 import { ProtocolError } from './errors.js';
 
 const TWO_32 = 4294967296;
@@ -167,12 +168,21 @@ export class Reader {
     return s;
   }
 
+  /**
+   * A string of n bytes, which must be UTF-8 (the protocol's STRING). Bytes that are not would
+   * decode to replacement characters of up to three times their size, so a name echoed in a
+   * response could outgrow its int16 length: they are refused here instead.
+   */
   utf8(n: number): string {
     if (n < 0) {
       this.fail(`negative length ${n}`);
       return '';
     }
     if (!this.need(n)) return '';
+    if (!isUtf8(this.buf.subarray(this.pos, this.pos + n))) {
+      this.fail(`string of ${n} bytes is not UTF-8`);
+      return '';
+    }
     const s = this.buf.toString('utf8', this.pos, this.pos + n);
     this.pos += n;
     return s;

@@ -332,6 +332,22 @@ test('protocol selection: only protocols every member supports, chosen by the vo
   assert.is(joins[0]!.value.members[0]!.metadata.toString(), 'range');
 });
 
+test('a member that lists one protocol name twice still completes the rebalance with it (regression: a timer threw)', async () => {
+  const { c, clock } = setup({ initialRebalanceDelayMs: 0 });
+  const twice = [
+    { name: 'range', metadata: Buffer.from('first') },
+    { name: 'range', metadata: Buffer.from('second') },
+  ];
+  const first = rejoin(c, 'g', await memberId(c, 'g', { protocols: twice }), { protocols: twice });
+  const second = rejoin(c, 'g', await memberId(c, 'g'), {});
+  clock.advance(0);
+  await flush();
+  assert.is(first.value.errorCode, 0);
+  assert.is(first.value.protocolName, 'range', 'counted once per member, range is supported by both');
+  assert.is(second.value.protocolName, 'range');
+  assert.is(first.value.members.find((m) => m.memberId === first.value.memberId)!.metadata.toString(), 'first', "the member's first entry is its metadata");
+});
+
 test('a member whose protocols the group cannot use gets INCONSISTENT_GROUP_PROTOCOL', async () => {
   const h = setup({ initialRebalanceDelayMs: 0 });
   await stableGroup(h, 'g', 1);

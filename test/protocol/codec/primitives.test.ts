@@ -93,6 +93,20 @@ test('an array count larger than the bytes left is refused before allocation', (
   assert.is(new Reader(Buffer.alloc(10)).count(-3), 0);
 });
 
+test('a string whose bytes are not UTF-8 is refused, so no echoed name can outgrow its int16 length', () => {
+  const r = new Reader(Buffer.from([0xff, 0xfe, 0x61]));
+  assert.is(r.utf8(3), '');
+  assert.ok(r.bad);
+  assert.match(r.why, 'not UTF-8');
+  // 12,000 such bytes would decode to 36,000 bytes of replacement characters: more than an int16 string holds.
+  const long = new Reader(Buffer.alloc(12_000, 0xff));
+  long.utf8(12_000);
+  assert.ok(long.bad);
+  const good = new Reader(Buffer.from('grüße 日本語'));
+  assert.is(good.utf8(good.remaining), 'grüße 日本語');
+  assert.not.ok(good.bad);
+});
+
 test('uuids round-trip as dashed lower-case hex', () => {
   roundTrip((w, v) => w.uuid(v), (r) => r.uuid(), ['00000000-0000-0000-0000-000000000000', '0123abcd-4567-89ef-0123-456789abcdef']);
 });
