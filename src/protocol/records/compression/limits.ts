@@ -1,9 +1,40 @@
 /**
  * The limits every decompressor holds to, whatever the compressed data claims.
+ *
+ * Two kinds of decompression share them. The whole-buffer `decompress` of each codec returns
+ * the original bytes in one Buffer, for the paths that need them all (compaction, the client):
+ * its output is bounded by MAX_DECOMPRESSED_BYTES. The streaming decoders behind record
+ * validation (validate.ts) hand their output to a consumer piece by piece through an
+ * OutputWindow (window.ts) and forget it: their memory is bounded by the window constants
+ * below, not by what a batch inflates to.
+ *
+ * Memory of one streaming decompression, at most (each codec takes only what its format needs:
+ * gzip keeps its 32 KiB of history inside zlib and uses the span alone, LZ4 adds 64 KiB,
+ * snappy and zstd the history their block or frame can actually reach, capped here):
+ *
+ *   MAX_HISTORY_BYTES          8 MiB    back-references (zstd window, snappy block)
+ *   STREAM_SPAN_BYTES        256 KiB    new output between two hand-offs to the consumer
+ *   zstd literals, Huffman
+ *   and FSE tables           ~140 KiB    (zstd-stream.ts)
+ *   zlib inflate state        ~45 KiB    (gzip.ts; outside the JavaScript heap)
+ *                            ---------
+ *   STREAM_MEMORY_PER_THREAD_BYTES  8.5 MiB
+ *
+ * Every decoding runs synchronously to its end on the thread that called it, and each thread
+ * keeps one set of these buffers (grown on demand up to the figures above, then reused), so a
+ * thread never holds more than one decompression's worth. The threads that validate are the
+ * partition workers (`num.io.threads`; the main thread instead when it is 0) and the piscina
+ * pool (workers/pool.ts, DEFAULT_POOL_THREADS = 1), so all decompressions in flight together stay
+ * under (num.io.threads + pool threads) × STREAM_MEMORY_PER_THREAD_BYTES: 17 MiB on the two-core
+ * default (one worker, one pool thread), 68 MiB with eight partition workers. The bound is per
+ * thread rather than one shared counter because the validating threads share no memory with
+ * each other, and a thread's decoding never waits for another's.
  */
+import { StreamError } from './errors.js';
 
 /**
- * The most bytes one decompression may produce: 256 MiB.
+ * The most bytes one decompression may produce, and the most one batch's records may inflate
+ * to at validation: 256 MiB.
  *
  * Compressed formats can claim any size in a few bytes (a varint, a frame header), and some
  * really do expand a thousandfold (a zstd RLE block, a snappy copy chain). A broker must not let
@@ -12,10 +43,37 @@
  * batch is bounded by `message.max.bytes` (1 MiB by default, rarely configured past 100 MiB),
  * and real record data seldom compresses better than 10:1, while a Node Buffer of this size is
  * still cheap to hold for the moment a batch is being read.
+ *
+ * Validation uses the same figure on purpose: a batch it accepts must be one every whole-buffer
+ * decompressor of the broker (compaction, recompression, Spindle's own consumer) can read back,
+ * and a smaller figure would refuse batches those read without trouble. What it costs is time,
+ * not memory: the worst batch makes a worker inflate 256 MiB, about half a second to two
+ * seconds depending on the codec, before it is refused (the figures are in validate.ts).
  */
 export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
+/**
+ * The most history a streaming decoder keeps for back-references: 8 MiB, the window zstd uses
+ * at its levels 1-19 (window log 23 at levels 16-19, less below) and the largest window the
+ * common Go encoder (klauspost/compress) writes by default. LZ4 needs only 64 KiB (its offsets
+ * are 16 bits); snappy blocks reach back at most their own length, which snappy's C++ encoder,
+ * snappy-java and snappyjs keep to 64 KiB and Go's s2 to 4 MiB. A frame whose matches reach
+ * further back than this is refused, which can only happen past 8 MiB of inflated data and with
+ * the ultra levels 20-22 of zstd, which no Kafka client uses by default.
+ */
+export const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * New output a streaming decoder produces between two hand-offs to its consumer: 256 KiB, at
+ * least a zstd block (128 KiB) so a block always decodes in one piece, and enough that the
+ * consumer's per-piece cost (a record cut in two at the edge) does not show.
+ */
+export const STREAM_SPAN_BYTES = 256 * 1024;
+
+/** What one thread holds at most for streaming decompression (the table in the header). */
+export const STREAM_MEMORY_PER_THREAD_BYTES = MAX_HISTORY_BYTES + STREAM_SPAN_BYTES + 140 * 1024 + 45 * 1024;
+
 /** Throws the error every codec uses for a claim or result over MAX_DECOMPRESSED_BYTES. */
 export function tooLarge(codec: string, size: number): never {
-  throw new Error(`${codec}: decompressed size ${size} exceeds the limit of ${MAX_DECOMPRESSED_BYTES} bytes`);
+  throw new StreamError(`${codec}: decompressed size ${size} exceeds the limit of ${MAX_DECOMPRESSED_BYTES} bytes`);
 }

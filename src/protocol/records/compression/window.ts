@@ -1,0 +1,125 @@
+/**
+ * The output side of the streaming decoders: a window of recent output that a decoder writes
+ * into and hands to its consumer (a ByteSink) piece by piece, keeping behind the write position
+ * only the history its format can refer back to.
+ *
+ *   buf  [ history kept ........ | handed to the sink | pending          | room       ]
+ *        0                            ...            mark               pos          buf.length
+ *
+ * `room(n)` guarantees n writable bytes at `pos`: when the buffer is full it hands the pending
+ * bytes to the sink, then either grows the buffer (up to history + STREAM_SPAN_BYTES) or slides
+ * the last `history` bytes to the front. Pending bytes are also handed over once STREAM_SPAN_BYTES
+ * of them have gathered, so a consumer that refuses the data stops a decoder early. `flush()`
+ * hands over what is pending; the decoders call it at the end of each frame.
+ *
+ * Every byte handed over counts against the stream's limit (MAX_DECOMPRESSED_BYTES for a batch):
+ * the decoder is stopped with a StreamError as soon as it is passed. The sink may throw to stop
+ * the decoder too; whatever it throws passes through the decoder unchanged.
+ *
+ * One window per thread (`threadWindow()`), reused by every decompression on that thread: its
+ * buffer grows to what the largest stream needed and stays, within MAX_HISTORY_BYTES +
+ * STREAM_SPAN_BYTES (limits.ts). Decoding is synchronous and never re-entered, so one is enough.
+ */
+import { streamFail } from './errors.js';
+import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, STREAM_SPAN_BYTES } from './limits.js';
+
+export { StreamError, streamFail } from './errors.js';
+
+/** Takes decompressed bytes buf[start, end), in stream order. The bytes are only valid during the call. */
+export interface ByteSink {
+  take(buf: Uint8Array, start: number, end: number): void;
+}
+
+const MAX_CAPACITY = MAX_HISTORY_BYTES + STREAM_SPAN_BYTES;
+const NO_SINK: ByteSink = { take: () => {} };
+
+export class OutputWindow {
+  buf: Uint8Array = Buffer.alloc(0);
+  /** Where the next byte goes. */
+  pos = 0;
+  /** Start of the bytes not yet handed to the sink. */
+  mark = 0;
+  /** Bytes handed to the sink since `open`. */
+  total = 0;
+  /** Bytes behind `pos` that must stay in the buffer when it slides. */
+  private history = 0;
+  private limit = MAX_DECOMPRESSED_BYTES;
+  private sink: ByteSink = NO_SINK;
+  private codec = '';
+  /** Called with each piece just before the sink: content checksums. */
+  hash: ((buf: Uint8Array, start: number, end: number) => void) | undefined;
+
+  /** Starts a stream: nothing pending, no history, `limit` bytes at most for `sink`. */
+  open(codec: string, sink: ByteSink, limit = MAX_DECOMPRESSED_BYTES): void {
+    this.codec = codec;
+    this.sink = sink;
+    this.limit = limit;
+    this.pos = 0;
+    this.mark = 0;
+    this.total = 0;
+    this.history = 0;
+    this.hash = undefined;
+  }
+
+  /** Ends the stream, dropping the sink (the window outlives it). */
+  close(): void {
+    this.sink = NO_SINK;
+    this.hash = undefined;
+  }
+
+  /**
+   * How many bytes behind the write position the decoder may refer to from now on, at most
+   * MAX_HISTORY_BYTES; bytes already further back may be dropped at the next slide.
+   */
+  setHistory(bytes: number): void {
+    if (!(bytes >= 0 && bytes <= MAX_HISTORY_BYTES)) throw new RangeError(`history of ${bytes} bytes`);
+    this.history = bytes;
+  }
+
+  /** Makes `n` bytes (at most STREAM_SPAN_BYTES) writable at `pos`. `buf` and `pos` may change. */
+  room(n: number): void {
+    if (this.pos - this.mark >= STREAM_SPAN_BYTES) this.flush();
+    if (this.buf.length - this.pos >= n) return;
+    if (!(n >= 0 && n <= STREAM_SPAN_BYTES)) throw new RangeError(`room for ${n} bytes`);
+    this.flush();
+    const capacity = this.history + STREAM_SPAN_BYTES;
+    if (this.pos + n <= capacity) {
+      // Still within what this stream may keep: grow, keeping everything.
+      this.grow(Math.min(capacity, Math.max(2 * this.buf.length, this.pos + n, 64 * 1024)));
+      return;
+    }
+    const keep = Math.min(this.history, this.pos);
+    this.buf.copyWithin(0, this.pos - keep, this.pos);
+    this.pos = keep;
+    this.mark = keep;
+    if (this.buf.length - this.pos < n) this.grow(Math.min(MAX_CAPACITY, Math.max(this.pos + n, capacity)));
+  }
+
+  /** Hands the pending bytes to the sink. */
+  flush(): void {
+    const start = this.mark;
+    const end = this.pos;
+    if (end === start) return;
+    this.total += end - start;
+    if (this.total > this.limit) streamFail(this.codec, `decompresses to more than the limit of ${this.limit} bytes`);
+    this.mark = end;
+    this.hash?.(this.buf, start, end);
+    this.sink.take(this.buf, start, end);
+  }
+
+  private grow(size: number): void {
+    if (size <= this.buf.length) return;
+    // Not zero-filled: pages are only committed where output is written.
+    const next = Buffer.allocUnsafeSlow(size);
+    next.set(this.buf.subarray(0, this.pos), 0);
+    this.buf = next;
+  }
+}
+
+let window: OutputWindow | undefined;
+
+/** This thread's window. */
+export function threadWindow(): OutputWindow {
+  window ??= new OutputWindow();
+  return window;
+}
