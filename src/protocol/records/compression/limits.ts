@@ -12,21 +12,23 @@
  * gzip keeps its 32 KiB of history inside zlib and uses the span alone, LZ4 adds 64 KiB,
  * snappy and zstd the history their block or frame can actually reach, capped here):
  *
- *   MAX_HISTORY_BYTES          8 MiB    back-references (zstd window, snappy block)
- *   STREAM_SPAN_BYTES        256 KiB    new output between two hand-offs to the consumer
+ *   MAX_WINDOW_BYTES          10 MiB    the OutputWindow: MAX_HISTORY_BYTES of back-references
+ *                                       (zstd window, snappy block) and a quarter more to write
+ *                                       into before it slides (window.ts)
  *   zstd literals, Huffman
- *   and FSE tables           ~140 KiB    (zstd-stream.ts)
- *   zlib inflate state        ~45 KiB    (gzip.ts; outside the JavaScript heap)
+ *   and FSE tables           ~140 KiB   (zstd-stream.ts)
+ *   zlib inflate state        ~45 KiB   (gzip.ts; outside the JavaScript heap)
  *                            ---------
- *   STREAM_MEMORY_PER_THREAD_BYTES  8.5 MiB
+ *   STREAM_MEMORY_PER_THREAD_BYTES  10.2 MiB
  *
  * Every decoding runs synchronously to its end on the thread that called it, and each thread
  * keeps one set of these buffers (grown on demand up to the figures above, then reused), so a
  * thread never holds more than one decompression's worth. The threads that validate are the
  * partition workers (`num.io.threads`; the main thread instead when it is 0) and the piscina
  * pool (workers/pool.ts, DEFAULT_POOL_THREADS = 1), so all decompressions in flight together stay
- * under (num.io.threads + pool threads) × STREAM_MEMORY_PER_THREAD_BYTES: 17 MiB on the two-core
- * default (one worker, one pool thread), 68 MiB with eight partition workers. The bound is per
+ * under (num.io.threads + pool threads) × STREAM_MEMORY_PER_THREAD_BYTES: 20.4 MiB on the
+ * two-core default (one worker, one pool thread), 92 MiB with eight partition workers and the
+ * pool thread. The bound is per
  * thread rather than one shared counter because the validating threads share no memory with
  * each other, and a thread's decoding never waits for another's.
  */
@@ -70,8 +72,14 @@ export const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
  */
 export const STREAM_SPAN_BYTES = 256 * 1024;
 
+/**
+ * The most an OutputWindow's buffer holds: the history and a quarter of it to write into, so a
+ * slide moves at most four bytes per byte produced (window.ts).
+ */
+export const MAX_WINDOW_BYTES = MAX_HISTORY_BYTES + MAX_HISTORY_BYTES / 4;
+
 /** What one thread holds at most for streaming decompression (the table in the header). */
-export const STREAM_MEMORY_PER_THREAD_BYTES = MAX_HISTORY_BYTES + STREAM_SPAN_BYTES + 140 * 1024 + 45 * 1024;
+export const STREAM_MEMORY_PER_THREAD_BYTES = MAX_WINDOW_BYTES + 140 * 1024 + 45 * 1024;
 
 /** Throws the error every codec uses for a claim or result over MAX_DECOMPRESSED_BYTES. */
 export function tooLarge(codec: string, size: number): never {

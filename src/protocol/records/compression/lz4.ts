@@ -34,7 +34,7 @@
 import { streamFail } from './errors.js';
 import { readU32, skipSkippableFrame } from './frames.js';
 import { MAX_DECOMPRESSED_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
-import type { OutputWindow } from './window.js';
+import { copyMatch, type OutputWindow } from './window.js';
 import { Xxhash32Stream, xxhash32 } from './xxhash32.js';
 
 const MAGIC = 0x184d2204;
@@ -469,6 +469,7 @@ function decodeFrameInto(data: Uint8Array, pos: number, end: number, w: OutputWi
       if (end - p - size < 4) fail('truncated block checksum');
       if (xxhash32(data, p, p + size) !== readU32(data, p + size)) fail('block checksum mismatch');
     }
+    w.room(0);
     if (word & STORED) copyInto(data, p, p + size, w);
     produced += word & STORED ? size : decodeBlockInto(data, p, p + size, w, f.blockMax, f.independent ? 0 : produced);
     if (f.contentSize >= 0 && produced > f.contentSize) fail(`frame decodes to more than the ${f.contentSize} bytes it declares`);
@@ -561,14 +562,7 @@ function decodeBlockInto(src: Uint8Array, sp: number, send: number, w: OutputWin
         dp = w.pos;
       }
       const n = Math.min(len, buf.length - dp);
-      let from = dp - offset;
-      if (offset >= n && n > 32) {
-        buf.copyWithin(dp, from, from + n);
-        dp += n;
-      } else {
-        const stop = dp + n;
-        while (dp < stop) buf[dp++] = buf[from++]!;
-      }
+      dp = copyMatch(buf, dp, offset, n);
       len -= n;
     }
   }

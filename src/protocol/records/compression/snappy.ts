@@ -22,7 +22,7 @@
 import { createRequire } from 'node:module';
 import { streamFail } from './errors.js';
 import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
-import type { OutputWindow } from './window.js';
+import { copyMatch, type OutputWindow } from './window.js';
 
 interface SnappyJs {
   compress(input: Uint8Array): Uint8Array;
@@ -303,10 +303,8 @@ function decodeRawInto(data: Uint8Array, start: number, end: number, w: OutputWi
       buf = w.buf;
       dp = w.pos;
     }
-    if (offset > dp) fail(`copy reaches ${offset} bytes back, more than the ${MAX_HISTORY_BYTES} bytes kept`);
-    let from = dp - offset;
-    const stop = dp + len;
-    while (dp < stop) buf[dp++] = buf[from++]!;
+    if (offset > MAX_HISTORY_BYTES || offset > dp) fail(`copy reaches ${offset} bytes back, more than the ${MAX_HISTORY_BYTES} bytes kept`);
+    dp = copyMatch(buf, dp, offset, len);
   }
   w.pos = dp;
   if (out !== declared) fail(`block decodes to ${out} bytes but declares ${declared}`);

@@ -7,21 +7,25 @@
  *        0                            ...            mark               pos          buf.length
  *
  * `room(n)` guarantees n writable bytes at `pos`: when the buffer is full it hands the pending
- * bytes to the sink, then either grows the buffer (up to history + STREAM_SPAN_BYTES) or slides
- * the last `history` bytes to the front. Pending bytes are also handed over once STREAM_SPAN_BYTES
- * of them have gathered, so a consumer that refuses the data stops a decoder early. `flush()`
- * hands over what is pending; the decoders call it at the end of each frame.
+ * bytes to the sink, then either grows the buffer (up to history + slack) or slides the last
+ * `history` bytes to the front. The slack, the room beyond the history, is STREAM_SPAN_BYTES or
+ * a quarter of the history, whichever is more, so a slide moves at most four bytes per byte
+ * produced (an 8 MiB history sliding every 256 KiB would move 32). Pending bytes are handed over
+ * when the buffer is full, and at any `room` call once STREAM_SPAN_BYTES of them have gathered
+ * (the decoders call it at least once a block), so a consumer that refuses the data stops a
+ * decoder early. `flush()` hands over what is pending; the decoders call it at the end of each
+ * frame.
  *
  * Every byte handed over counts against the stream's limit (MAX_DECOMPRESSED_BYTES for a batch):
  * the decoder is stopped with a StreamError as soon as it is passed. The sink may throw to stop
  * the decoder too; whatever it throws passes through the decoder unchanged.
  *
  * One window per thread (`threadWindow()`), reused by every decompression on that thread: its
- * buffer grows to what the largest stream needed and stays, within MAX_HISTORY_BYTES +
- * STREAM_SPAN_BYTES (limits.ts). Decoding is synchronous and never re-entered, so one is enough.
+ * buffer grows to what the largest stream needed and stays, within MAX_WINDOW_BYTES (limits.ts).
+ * Decoding is synchronous and never re-entered, so one is enough.
  */
 import { streamFail } from './errors.js';
-import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, STREAM_SPAN_BYTES } from './limits.js';
+import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, MAX_WINDOW_BYTES, STREAM_SPAN_BYTES } from './limits.js';
 
 export { StreamError, streamFail } from './errors.js';
 
@@ -30,7 +34,6 @@ export interface ByteSink {
   take(buf: Uint8Array, start: number, end: number): void;
 }
 
-const MAX_CAPACITY = MAX_HISTORY_BYTES + STREAM_SPAN_BYTES;
 const NO_SINK: ByteSink = { take: () => {} };
 
 export class OutputWindow {
@@ -43,6 +46,8 @@ export class OutputWindow {
   total = 0;
   /** Bytes behind `pos` that must stay in the buffer when it slides. */
   private history = 0;
+  /** The most the buffer holds for this stream: history + slack. */
+  private capacity = STREAM_SPAN_BYTES;
   private limit = MAX_DECOMPRESSED_BYTES;
   private sink: ByteSink = NO_SINK;
   private codec = '';
@@ -58,6 +63,7 @@ export class OutputWindow {
     this.mark = 0;
     this.total = 0;
     this.history = 0;
+    this.capacity = STREAM_SPAN_BYTES;
     this.hash = undefined;
   }
 
@@ -74,15 +80,19 @@ export class OutputWindow {
   setHistory(bytes: number): void {
     if (!(bytes >= 0 && bytes <= MAX_HISTORY_BYTES)) throw new RangeError(`history of ${bytes} bytes`);
     this.history = bytes;
+    this.capacity = bytes + Math.max(STREAM_SPAN_BYTES, bytes >>> 2);
   }
 
-  /** Makes `n` bytes (at most STREAM_SPAN_BYTES) writable at `pos`. `buf` and `pos` may change. */
+  /**
+   * Makes `n` bytes (at most STREAM_SPAN_BYTES) writable at `pos`, handing over the pending bytes
+   * first when there are STREAM_SPAN_BYTES of them. `buf` and `pos` may change.
+   */
   room(n: number): void {
     if (this.pos - this.mark >= STREAM_SPAN_BYTES) this.flush();
     if (this.buf.length - this.pos >= n) return;
     if (!(n >= 0 && n <= STREAM_SPAN_BYTES)) throw new RangeError(`room for ${n} bytes`);
     this.flush();
-    const capacity = this.history + STREAM_SPAN_BYTES;
+    const capacity = this.capacity;
     if (this.pos + n <= capacity) {
       // Still within what this stream may keep: grow, keeping everything.
       this.grow(Math.min(capacity, Math.max(2 * this.buf.length, this.pos + n, 64 * 1024)));
@@ -92,7 +102,7 @@ export class OutputWindow {
     this.buf.copyWithin(0, this.pos - keep, this.pos);
     this.pos = keep;
     this.mark = keep;
-    if (this.buf.length - this.pos < n) this.grow(Math.min(MAX_CAPACITY, Math.max(this.pos + n, capacity)));
+    if (this.buf.length - this.pos < n) this.grow(Math.min(MAX_WINDOW_BYTES, Math.max(this.pos + n, capacity)));
   }
 
   /** Hands the pending bytes to the sink. */
@@ -114,6 +124,38 @@ export class OutputWindow {
     next.set(this.buf.subarray(0, this.pos), 0);
     this.buf = next;
   }
+}
+
+/**
+ * Copies the match of n bytes from `offset` back to buf[dp] and returns the new end. A match
+ * longer than its offset repeats its first `offset` bytes: it is copied in runs, each a whole
+ * number of periods long and about twice the last, from that many bytes back, so each run is a
+ * plain copy of bytes already written.
+ */
+export function copyMatch(buf: Uint8Array, dp: number, offset: number, n: number): number {
+  const from = dp - offset;
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) buf[dp + i] = buf[from + i]!;
+    return dp + n;
+  }
+  if (offset >= n) {
+    buf.copyWithin(dp, from, from + n);
+    return dp + n;
+  }
+  const stop = dp + n;
+  if (offset < 8) {
+    // Tiny periods: byte by byte until the run is long enough to double.
+    for (let i = 0; i < 16; i++) buf[dp + i] = buf[from + i]!;
+    dp += 16;
+  }
+  while (dp < stop) {
+    // The last whole number of periods before dp: the bytes dp must repeat, in phase.
+    const span = dp - from - ((dp - from) % offset);
+    const k = Math.min(span, stop - dp);
+    buf.copyWithin(dp, dp - span, dp - span + k);
+    dp += k;
+  }
+  return stop;
 }
 
 let window: OutputWindow | undefined;

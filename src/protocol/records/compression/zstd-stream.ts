@@ -27,7 +27,7 @@
 import { streamFail } from './errors.js';
 import { readU32, skipSkippableFrame } from './frames.js';
 import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, tooLarge } from './limits.js';
-import type { OutputWindow } from './window.js';
+import { copyMatch, type OutputWindow } from './window.js';
 import { Xxhash64Stream } from './xxhash64.js';
 import {
   bitsAt,
@@ -374,14 +374,12 @@ function decodeCompressedBlock(src: Uint8Array, start: number, end: number, st: 
       for (let k = 0; k < literalLength; k++) buf[dp++] = lit[litPos++]!;
     }
     if (offset === 0 || offset > dp - outStart + reachable || offset > windowSize) fail('match offset reaches before the start of the frame');
-    if (offset > dp) fail(`match offset ${offset} reaches further back than the ${MAX_HISTORY_BYTES} bytes kept`);
-    let from = dp - offset;
-    if (offset >= matchLength && matchLength > 32) {
-      buf.copyWithin(dp, from, from + matchLength);
-      dp += matchLength;
+    if (offset > MAX_HISTORY_BYTES || offset > dp) fail(`match offset ${offset} reaches further back than the ${MAX_HISTORY_BYTES} bytes kept`);
+    if (matchLength <= 16) {
+      let from = dp - offset;
+      for (let k = 0; k < matchLength; k++) buf[dp++] = buf[from++]!;
     } else {
-      const stop = dp + matchLength;
-      while (dp < stop) buf[dp++] = buf[from++]!;
+      dp = copyMatch(buf, dp, offset, matchLength);
     }
     if (i + 1 < nSeq) {
       let nb = llBits[llState]!;

@@ -4,10 +4,10 @@ import * as assert from 'uvu/assert';
 import { codecFor, CompressionType } from '../../../../src/protocol/records/compression/index.js';
 import { StreamError } from '../../../../src/protocol/records/compression/errors.js';
 import { gunzipInto, pakoGunzipInto, usesNativeInflate } from '../../../../src/protocol/records/compression/gzip.js';
-import { MAX_HISTORY_BYTES, STREAM_SPAN_BYTES } from '../../../../src/protocol/records/compression/limits.js';
+import { MAX_HISTORY_BYTES, MAX_WINDOW_BYTES, STREAM_SPAN_BYTES } from '../../../../src/protocol/records/compression/limits.js';
 import { lz4DecompressInto } from '../../../../src/protocol/records/compression/lz4.js';
 import { snappyCompressRaw, snappyDecompressInto } from '../../../../src/protocol/records/compression/snappy.js';
-import { OutputWindow, threadWindow } from '../../../../src/protocol/records/compression/window.js';
+import { copyMatch, OutputWindow, threadWindow } from '../../../../src/protocol/records/compression/window.js';
 import { Xxhash32Stream, xxhash32 } from '../../../../src/protocol/records/compression/xxhash32.js';
 import { Xxhash64Stream, xxhash64Low32 } from '../../../../src/protocol/records/compression/xxhash64.js';
 import { zstdDecompressInto } from '../../../../src/protocol/records/compression/zstd-stream.js';
@@ -115,15 +115,15 @@ for (const [type, name, into] of STREAMING) {
   });
 }
 
-test('decompressed output reaches the consumer in pieces of at most history + span, in order', () => {
+test('decompressed output reaches the consumer in pieces no larger than the window, in order', () => {
   const data = mixed(5 * 1024 * 1024, 4);
   for (const [type, name, into] of STREAMING) {
     const { out, largest, pieces } = inflate(into, codecFor(type)!.compress(data));
     assert.ok(out.equals(data), name);
-    assert.ok(largest <= MAX_HISTORY_BYTES + STREAM_SPAN_BYTES, `${name}: a piece of ${largest}`);
+    assert.ok(largest <= MAX_WINDOW_BYTES, `${name}: a piece of ${largest}`);
     assert.ok(pieces > 1, `${name}: ${pieces} pieces`);
   }
-  assert.ok(threadWindow().buf.length <= MAX_HISTORY_BYTES + STREAM_SPAN_BYTES);
+  assert.ok(threadWindow().buf.length <= MAX_WINDOW_BYTES);
 });
 
 const zstdCli = hasProgram('zstd');
@@ -154,7 +154,7 @@ test('a zstd match further back than MAX_HISTORY_BYTES is refused, naming the hi
 
 test('a snappy copy further back than MAX_HISTORY_BYTES is refused, and one just within it decodes', () => {
   // Long enough that the window has slid before the copy: only the last 8 MiB are kept.
-  const far = MAX_HISTORY_BYTES + 2 * STREAM_SPAN_BYTES;
+  const far = MAX_WINDOW_BYTES + STREAM_SPAN_BYTES;
   const lit = randomBytes(far, 2);
   // A literal of `far` bytes, then a 4-byte-offset copy of 8 bytes from `reach` bytes back.
   const block = (reach: number) => {
@@ -226,6 +226,17 @@ test('the window keeps the history asked for when it slides', () => {
   }
   w.flush();
   assert.ok(w.buf.length <= 1000 + STREAM_SPAN_BYTES);
+});
+
+test('a match longer than its offset repeats its period, for every offset and length', () => {
+  const buf = new Uint8Array(4096);
+  for (let offset = 1; offset <= 70; offset++) {
+    for (const n of [1, 5, 16, 17, 31, 32, 33, 64, 100, 777, 2000]) {
+      for (let i = 0; i < offset; i++) buf[1000 - offset + i] = (i * 37 + offset) & 0xff;
+      assert.is(copyMatch(buf, 1000, offset, n), 1000 + n);
+      for (let i = 0; i < n; i++) assert.is(buf[1000 + i], buf[1000 + i - offset], `offset ${offset}, length ${n}, byte ${i}`);
+    }
+  }
 });
 
 test('xxHash32 and xxHash64 over pieces equal the hashes of the whole', () => {
