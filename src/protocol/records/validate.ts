@@ -630,6 +630,19 @@ const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 let walker: RecordWalker | undefined;
 
+/** Hands each piece to the walker, then, once the walker has found nothing wrong in it, to `also`. */
+class Tee implements ByteSink {
+  constructor(
+    private readonly first: ByteSink,
+    private readonly also: ByteSink,
+  ) {}
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    this.first.take(buf, start, end);
+    this.also.take(buf, start, end);
+  }
+}
+
 /**
  * Validates the records of the batch buf[at, at + size), which checkWireBatch has accepted, by
  * reading them (inflating them first when compressed) against `checks`. Never modifies the
@@ -637,6 +650,15 @@ let walker: RecordWalker | undefined;
  * per-record errors, Kafka's message and the record errors.
  */
 export function validateBatchRecords(buf: Buffer, at: number, size: number, checks: RecordChecks): BatchValidation {
+  return validateBatchRecordsInto(buf, at, size, checks, undefined);
+}
+
+/**
+ * validateBatchRecords that also hands the batch's records section, decompressed, to `also`,
+ * piece by piece, each piece after the records in it were found well formed (recompress.ts
+ * compresses them again as they come). Whatever `also` throws passes through unchanged.
+ */
+export function validateBatchRecordsInto(buf: Buffer, at: number, size: number, checks: RecordChecks, also: ByteSink | undefined): BatchValidation {
   const w = (walker ??= new RecordWalker());
   const codec = compressionOf(buf.readInt16BE(at + BATCH_OFFSETS.attributes));
   const start = at + BATCH_HEADER_BYTES;
@@ -644,12 +666,13 @@ export function validateBatchRecords(buf: Buffer, at: number, size: number, chec
   const inflate = INFLATE[codec];
   if (codec !== 0 && !inflate) throw new RangeError(`compression ${codec}: checkWireBatch lets only known codecs through`);
   w.reset(buf, at, checks, codec !== 0);
+  const sink: ByteSink = also ? new Tee(w, also) : w;
   let window: OutputWindow | undefined;
   try {
-    if (!inflate) w.take(buf, start, end);
+    if (!inflate) sink.take(buf, start, end);
     else {
       window = threadWindow();
-      window.open(CODEC_NAMES[codec]!, w);
+      window.open(CODEC_NAMES[codec]!, sink);
       inflate(buf, start, end, window);
       window.flush();
     }
@@ -661,10 +684,4 @@ export function validateBatchRecords(buf: Buffer, at: number, size: number, chec
   } finally {
     window?.close();
   }
-}
-
-/** The streaming decoder of a compression id, for the recompression path (recompress.ts). */
-export function streamingDecoder(codec: number): { name: string; inflate: Inflate } | undefined {
-  const inflate = INFLATE[codec];
-  return inflate ? { name: CODEC_NAMES[codec]!, inflate } : undefined;
 }

@@ -21,12 +21,15 @@
  * GZIPInputStream, which ignores anything after the last member, bytes after it are refused:
  * a batch holds the compressed records and nothing else, as for the other codecs.
  *
- * One inflater per thread, reset before each stream. Synchronous; any thread.
+ * GzipEncoder is the other direction, for recompression: deflate (level 1, as the codec's
+ * compress) through the same kind of handle, fed in pieces.
+ *
+ * One inflater and one deflater per thread, reset before each stream. Synchronous; any thread.
  */
 import { createRequire } from 'node:module';
-import { constants, Gunzip } from 'node:zlib';
+import { constants, Gunzip, Gzip } from 'node:zlib';
 import { STREAM_SPAN_BYTES } from './limits.js';
-import { type OutputWindow, streamFail } from './window.js';
+import { type OutputWindow, type StreamEncoder, streamFail } from './window.js';
 
 interface ZlibHandle {
   writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number, output: Uint8Array, outOffset: number, outLength: number): void;
@@ -43,15 +46,14 @@ interface Inflater {
 }
 
 let inflater: Inflater | null | undefined;
+let deflater: Inflater | null | undefined;
 
-/** This thread's native inflater, or null when this Node does not expose the handle. */
-function nativeInflater(): Inflater | null {
-  if (inflater !== undefined) return inflater;
-  const g = new Gunzip() as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
+/** The native handle of a zlib stream object, or null when this Node does not expose it. */
+function nativeHandle(stream: object): Inflater | null {
+  const g = stream as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
   const handle = g._handle;
   const state = g._writeState;
   if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
-    inflater = null;
     return null;
   }
   const it: Inflater = { handle: handle as ZlibHandle, state, error: undefined };
@@ -59,8 +61,13 @@ function nativeInflater(): Inflater | null {
   it.handle.onerror = (message, _errno, code) => {
     it.error = code ? `${message} (${code})` : message;
   };
-  inflater = it;
   return it;
+}
+
+/** This thread's native inflater, or null when this Node does not expose the handle. */
+function nativeInflater(): Inflater | null {
+  if (inflater === undefined) inflater = nativeHandle(new Gunzip());
+  return inflater;
 }
 
 /** Whether gunzipInto uses node:zlib (true on every Node this project supports) rather than pako. */
@@ -121,4 +128,69 @@ export function pakoGunzipInto(data: Uint8Array, start: number, end: number, w: 
   if (!inf.ended) streamFail('gzip', 'unexpected end of file');
   w.flush();
   if (inf.strm.avail_in > 0) streamFail('gzip', `${inf.strm.avail_in} bytes after the end of the gzip stream`);
+}
+
+/** Output bytes a GzipEncoder takes from zlib per call. */
+const DEFLATE_OUT_BYTES = 64 * 1024;
+const NO_INPUT = new Uint8Array(0);
+
+/** gzip (level 1, as the codec's compress) over input given in pieces. */
+export class GzipEncoder implements StreamEncoder {
+  size = 0;
+  private readonly parts: Buffer[] = [];
+  private readonly z: Inflater | null;
+  private readonly out: Buffer | undefined;
+  private readonly pako: PakoDeflate | undefined;
+
+  constructor() {
+    if (deflater === undefined) deflater = nativeHandle(new Gzip({ level: 1 }));
+    this.z = deflater;
+    if (this.z) {
+      this.z.handle.reset();
+      this.z.error = undefined;
+      this.out = Buffer.allocUnsafe(DEFLATE_OUT_BYTES);
+    } else {
+      const pako = createRequire(import.meta.url)('pako') as { Deflate: new (options: object) => PakoDeflate };
+      this.pako = new pako.Deflate({ level: 1, gzip: true });
+      this.pako.onData = (chunk) => this.push(Buffer.from(chunk));
+    }
+  }
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    if (this.pako) this.pako.push(buf.subarray(start, end), false);
+    else this.deflate(constants.Z_NO_FLUSH, buf, start, end - start);
+  }
+
+  finish(): Buffer[] {
+    if (this.pako) this.pako.push(NO_INPUT, true);
+    else this.deflate(constants.Z_FINISH, NO_INPUT, 0, 0);
+    return this.parts;
+  }
+
+  private deflate(flush: number, input: Uint8Array, offset: number, length: number): void {
+    const z = this.z!;
+    const out = this.out!;
+    for (;;) {
+      z.handle.writeSync(flush, input, offset, length, out, 0, out.length);
+      // Deflating takes any input: an error here is a bug, not bad data.
+      if (z.error !== undefined) throw new Error(`gzip: deflate failed: ${z.error}`);
+      const free = z.state[0]!;
+      const left = z.state[1]!;
+      if (free < out.length) this.push(Buffer.from(out.subarray(0, out.length - free)));
+      offset += length - left;
+      length = left;
+      // Output left free: all input taken (and, finishing, the stream ended).
+      if (free !== 0) return;
+    }
+  }
+
+  private push(b: Buffer): void {
+    this.parts.push(b);
+    this.size += b.length;
+  }
+}
+
+interface PakoDeflate {
+  onData: (chunk: Uint8Array) => void;
+  push(data: Uint8Array, final: boolean): boolean;
 }

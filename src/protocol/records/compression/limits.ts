@@ -28,9 +28,12 @@
  * pool (workers/pool.ts, DEFAULT_POOL_THREADS = 1), so all decompressions in flight together stay
  * under (num.io.threads + pool threads) × STREAM_MEMORY_PER_THREAD_BYTES: 20.4 MiB on the
  * two-core default (one worker, one pool thread), 92 MiB with eight partition workers and the
- * pool thread. The bound is per
- * thread rather than one shared counter because the validating threads share no memory with
- * each other, and a thread's decoding never waits for another's.
+ * pool thread. The bound is per thread rather than one shared counter because the validating
+ * threads share no memory with each other, and a thread's decoding never waits for another's.
+ *
+ * Recompression (recompress.ts, on the pool) decompresses through the same window and adds its
+ * encoder's input block (32 KiB snappy, 64 KiB LZ4, 1 MiB zstd, zlib's deflate state of ~270 KiB
+ * for gzip) and the rewritten batch, which stops at the topic's max.message.bytes.
  */
 import { StreamError } from './errors.js';
 
@@ -47,10 +50,12 @@ import { StreamError } from './errors.js';
  * still cheap to hold for the moment a batch is being read.
  *
  * Validation uses the same figure on purpose: a batch it accepts must be one every whole-buffer
- * decompressor of the broker (compaction, recompression, Spindle's own consumer) can read back,
- * and a smaller figure would refuse batches those read without trouble. What it costs is time,
- * not memory: the worst batch makes a worker inflate 256 MiB, about half a second to two
- * seconds depending on the codec, before it is refused (the figures are in validate.ts).
+ * decompressor of the broker (compaction, Spindle's own consumer) can read back, and a smaller
+ * figure would refuse batches those read without trouble. What it costs is time, not memory:
+ * the worst batch, a record whose value inflates to just under the limit, makes a worker
+ * inflate 255 MiB before it is accepted or refused. Measured (Node 20, one core, a record of
+ * zeros): under 0.1 s for gzip, LZ4 and zstd, about 0.65 s for snappy, whose copies are 64
+ * bytes at most.
  */
 export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 

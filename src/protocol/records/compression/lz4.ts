@@ -34,7 +34,7 @@
 import { streamFail } from './errors.js';
 import { readU32, skipSkippableFrame } from './frames.js';
 import { MAX_DECOMPRESSED_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
-import { copyMatch, type OutputWindow } from './window.js';
+import { copyMatch, type OutputWindow, type StreamEncoder } from './window.js';
 import { Xxhash32Stream, xxhash32 } from './xxhash32.js';
 
 const MAGIC = 0x184d2204;
@@ -263,6 +263,58 @@ export function lz4Compress(data: Uint8Array): Buffer {
   writeU32(out, dp, 0);
   dp += 4;
   return out.subarray(0, dp);
+}
+
+/**
+ * lz4Compress over input given in pieces: the same frame, byte for byte (independent 64 KiB
+ * blocks), holding one block of input and one of output.
+ */
+export class Lz4FrameEncoder implements StreamEncoder {
+  size = 0;
+  private readonly parts: Buffer[] = [];
+  private readonly block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private fill = 0;
+  private readonly out = Buffer.allocUnsafe(4 + blockBound(BLOCK_BYTES));
+
+  constructor() {
+    this.push(Buffer.from(HEADER));
+  }
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    while (start < end) {
+      const n = Math.min(end - start, BLOCK_BYTES - this.fill);
+      this.block.set(buf.subarray(start, start + n), this.fill);
+      this.fill += n;
+      start += n;
+      if (this.fill === BLOCK_BYTES) this.emit();
+    }
+  }
+
+  finish(): Buffer[] {
+    if (this.fill > 0) this.emit();
+    this.push(Buffer.alloc(4));
+    return this.parts;
+  }
+
+  private emit(): void {
+    const n = this.fill;
+    const size = compressBlock(this.block, 0, n, this.out, 4) - 4;
+    if (size < n) {
+      writeU32(this.out, 0, size);
+      this.push(Buffer.from(this.out.subarray(0, 4 + size)));
+    } else {
+      const stored = Buffer.allocUnsafe(4 + n);
+      writeU32(stored, 0, (STORED | n) >>> 0);
+      stored.set(this.block.subarray(0, n), 4);
+      this.push(stored);
+    }
+    this.fill = 0;
+  }
+
+  private push(b: Buffer): void {
+    this.parts.push(b);
+    this.size += b.length;
+  }
 }
 
 interface FrameHeader {

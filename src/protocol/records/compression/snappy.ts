@@ -22,7 +22,7 @@
 import { createRequire } from 'node:module';
 import { streamFail } from './errors.js';
 import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
-import { copyMatch, type OutputWindow } from './window.js';
+import { copyMatch, type OutputWindow, type StreamEncoder } from './window.js';
 
 interface SnappyJs {
   compress(input: Uint8Array): Uint8Array;
@@ -169,6 +169,53 @@ export function snappyDecompress(data: Uint8Array): Buffer {
 /** One raw snappy block, as librdkafka writes it. */
 export function snappyCompressRaw(data: Uint8Array): Buffer {
   return asBuffer(snappyjs.compress(data));
+}
+
+/**
+ * snappyCompress over input given in pieces: the same xerial stream, byte for byte, holding
+ * one 32 KiB chunk of input.
+ */
+export class XerialEncoder implements StreamEncoder {
+  size = XERIAL_HEADER_BYTES;
+  private readonly parts: Buffer[] = [];
+  private readonly chunk = Buffer.allocUnsafe(XERIAL_CHUNK_BYTES);
+  private fill = 0;
+  private chunks = 0;
+
+  constructor() {
+    const header = Buffer.alloc(XERIAL_HEADER_BYTES);
+    for (let i = 0; i < 8; i++) header[i] = XERIAL_MAGIC[i]!;
+    header.writeInt32BE(1, 8);
+    header.writeInt32BE(1, 12);
+    this.parts.push(header);
+  }
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    while (start < end) {
+      const n = Math.min(end - start, XERIAL_CHUNK_BYTES - this.fill);
+      this.chunk.set(buf.subarray(start, start + n), this.fill);
+      this.fill += n;
+      start += n;
+      if (this.fill === XERIAL_CHUNK_BYTES) this.emit();
+    }
+  }
+
+  finish(): Buffer[] {
+    // An empty input still gets one (empty) chunk, as snappyCompress writes it.
+    if (this.fill > 0 || this.chunks === 0) this.emit();
+    return this.parts;
+  }
+
+  private emit(): void {
+    const c = snappyjs.compress(this.chunk.subarray(0, this.fill));
+    const b = Buffer.allocUnsafe(4 + c.length);
+    b.writeInt32BE(c.length, 0);
+    b.set(c, 4);
+    this.parts.push(b);
+    this.size += b.length;
+    this.fill = 0;
+    this.chunks++;
+  }
 }
 
 /** A xerial stream with chunks of at most 32 KiB of input, as the Java client writes it. */

@@ -34,6 +34,32 @@ export interface ByteSink {
   take(buf: Uint8Array, start: number, end: number): void;
 }
 
+/**
+ * The compressing counterpart, for recompression (recompress.ts): takes the original bytes in
+ * pieces and gathers the compressed stream, holding at most one block of input besides it.
+ */
+export interface StreamEncoder extends ByteSink {
+  /** Compressed bytes gathered so far. */
+  readonly size: number;
+  /** Ends the stream and returns all of it, in order. */
+  finish(): Buffer[];
+}
+
+/** The identity encoder: the bytes themselves, copied (the window reuses its buffer). */
+export class CopyEncoder implements StreamEncoder {
+  size = 0;
+  private readonly parts: Buffer[] = [];
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    this.parts.push(Buffer.from(buf.subarray(start, end)));
+    this.size += end - start;
+  }
+
+  finish(): Buffer[] {
+    return this.parts;
+  }
+}
+
 const NO_SINK: ByteSink = { take: () => {} };
 
 export class OutputWindow {
