@@ -521,9 +521,23 @@ function decodeFrameInto(data: Uint8Array, pos: number, end: number, w: OutputWi
       if (end - p - size < 4) fail('truncated block checksum');
       if (xxhash32(data, p, p + size) !== readU32(data, p + size)) fail('block checksum mismatch');
     }
-    w.room(0);
-    if (word & STORED) copyInto(data, p, p + size, w);
-    produced += word & STORED ? size : decodeBlockInto(data, p, p + size, w, f.blockMax, f.independent ? 0 : produced);
+    if (word & STORED) {
+      w.room(0);
+      copyInto(data, p, p + size, w);
+      produced += size;
+    } else if (f.blockMax <= STREAM_SPAN_BYTES) {
+      // Blocks of 64 or 256 KiB (what clients write) decode whole into room made for them, with
+      // the whole-buffer decoder: its matches reach no lower than the frame's kept bytes allow.
+      w.room(f.blockMax);
+      const low = f.independent ? w.pos : w.pos - Math.min(produced, w.pos);
+      const next = decompressBlock(data, p, p + size, w.buf, w.pos, w.pos + f.blockMax, low);
+      if (next < 0) fail(`block decodes to more than the frame's maximum of ${f.blockMax}`);
+      produced += next - w.pos;
+      w.pos = next;
+    } else {
+      w.room(0);
+      produced += decodeBlockInto(data, p, p + size, w, f.blockMax, f.independent ? 0 : produced);
+    }
     if (f.contentSize >= 0 && produced > f.contentSize) fail(`frame decodes to more than the ${f.contentSize} bytes it declares`);
     p += size + (f.blockChecksum ? 4 : 0);
   }
