@@ -64,9 +64,11 @@ export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
  * at its levels 1-19 (window log 23 at levels 16-19, less below) and the largest window the
  * common Go encoder (klauspost/compress) writes by default. LZ4 needs only 64 KiB (its offsets
  * are 16 bits); snappy blocks reach back at most their own length, which snappy's C++ encoder,
- * snappy-java and snappyjs keep to 64 KiB and Go's s2 to 4 MiB. A frame whose matches reach
- * further back than this is refused, which can only happen past 8 MiB of inflated data and with
- * the ultra levels 20-22 of zstd, which no Kafka client uses by default.
+ * snappy-java and snappyjs keep to 64 KiB (an encoder writing one raw block for a whole batch,
+ * as Go's s2.EncodeSnappy does, may reach as far back as the batch is long). A stream whose
+ * matches reach further back than this is refused, which can only happen past 8 MiB of
+ * inflated data: with zstd's ultra levels 20-22 or its long-distance mode, which no Kafka
+ * client uses by default, or a single snappy block of more than 8 MiB.
  */
 export const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
 
