@@ -356,13 +356,16 @@ class RecordWalker implements ByteSink {
     return e;
   }
 
-  /** Reads buf[p, end) into the record cut by a piece's end; returns where it stopped. */
+  /**
+   * Reads buf[p, end) field by field into the record cut by a piece's end; returns where it
+   * stopped: at the end of the piece, or where that record ends, for the fast path to go on.
+   */
   private slow(buf: Uint8Array, p: number, end: number): number {
     while (p < end) {
       switch (this.state) {
         case S_LENGTH: {
           if (this.vBytes === 0 && this.index === this.count) invalid(RECORDS_REMAINING);
-          if (!this.varintByte(buf[p++]!)) continue;
+          if (!this.varintByte(buf[p++]!)) break;
           const length = this.vRaw;
           if (length < 0) invalid(`Invalid record size: expected to read ${length} bytes in record payload`);
           if (length === 0) invalid(STRUCTURE);
@@ -370,65 +373,65 @@ class RecordWalker implements ByteSink {
           this.length = length;
           this.left = length;
           this.state = S_ATTRIBUTES;
-          continue;
+          break;
         }
         case S_ATTRIBUTES:
           this.body();
           p++;
           this.state = S_TIMESTAMP;
-          continue;
+          break;
         case S_TIMESTAMP:
           this.body();
-          if (!this.varlongByte(buf[p++]!)) continue;
+          if (!this.varlongByte(buf[p++]!)) break;
           this.timestampDelta = this.vRaw;
           this.state = S_OFFSET;
-          continue;
+          break;
         case S_OFFSET:
           this.body();
-          if (!this.varintByte(buf[p++]!)) continue;
+          if (!this.varintByte(buf[p++]!)) break;
           this.offsetDelta = this.vRaw;
           this.state = S_KEY_LENGTH;
-          continue;
+          break;
         case S_KEY_LENGTH: {
           this.body();
-          if (!this.varintByte(buf[p++]!)) continue;
+          if (!this.varintByte(buf[p++]!)) break;
           const n = this.vRaw;
           if (n < -1) invalid(`Invalid negative key size ${n}`);
           this.keyLength = n;
           this.skipping(n, S_KEY, S_VALUE_LENGTH);
-          continue;
+          break;
         }
         case S_VALUE_LENGTH: {
           this.body();
-          if (!this.varintByte(buf[p++]!)) continue;
+          if (!this.varintByte(buf[p++]!)) break;
           const n = this.vRaw;
           if (n < -1) invalid(`Invalid negative value size ${n}`);
           this.valueLength = n;
           this.skipping(n, S_VALUE, S_HEADER_COUNT);
-          continue;
+          break;
         }
         case S_HEADER_COUNT: {
           this.body();
-          if (!this.varintByte(buf[p++]!)) continue;
+          if (!this.varintByte(buf[p++]!)) break;
           const n = this.vRaw;
           if (n < 0) invalid(`Found invalid number of record headers ${n}`);
           if (n > this.left) invalid(`Found invalid number of record headers. ${n} is larger than the remaining size of the buffer`);
           this.headersLeft = n;
           if (n === 0) this.endRecord();
           else this.state = S_HEADER_KEY_LENGTH;
-          continue;
+          break;
         }
         case S_HEADER_KEY_LENGTH: {
           this.body();
-          if (!this.varintByte(buf[p++]!)) continue;
+          if (!this.varintByte(buf[p++]!)) break;
           const n = this.vRaw;
           if (n < 0) invalid(`Invalid negative header key size ${n}`);
           this.skipping(n, S_HEADER_KEY, S_HEADER_VALUE_LENGTH);
-          continue;
+          break;
         }
         case S_HEADER_VALUE_LENGTH: {
           this.body();
-          if (!this.varintByte(buf[p++]!)) continue;
+          if (!this.varintByte(buf[p++]!)) break;
           const n = this.vRaw;
           if (n < -1) invalid(`Invalid negative header value size ${n}`);
           if (n > this.left) invalid(STRUCTURE);
@@ -438,14 +441,14 @@ class RecordWalker implements ByteSink {
           } else {
             this.nextHeader();
           }
-          continue;
+          break;
         }
         case S_UNREAD: {
           const n = Math.min(this.skip, end - p);
           p += n;
           this.skip -= n;
           if (this.skip === 0) this.unread();
-          continue;
+          break;
         }
         default: {
           // S_KEY, S_VALUE, S_HEADER_KEY, S_HEADER_VALUE: bytes to pass over.
@@ -453,14 +456,16 @@ class RecordWalker implements ByteSink {
           p += n;
           this.skip -= n;
           this.left -= n;
-          if (this.skip > 0) continue;
+          if (this.skip > 0) break;
           if (this.state === S_KEY) this.state = S_VALUE_LENGTH;
           else if (this.state === S_VALUE) this.state = S_HEADER_COUNT;
           else if (this.state === S_HEADER_KEY) this.state = S_HEADER_VALUE_LENGTH;
           else this.nextHeader();
-          continue;
+          break;
         }
       }
+      // The record is complete: the next one may lie whole in the piece.
+      if (this.state === S_LENGTH && this.vBytes === 0) return p;
     }
     return p;
   }
