@@ -11,8 +11,9 @@
  * the frame's output, its window and the history kept, every bitstream consumed exactly, the
  * content size and checksum matched, and it holds at most:
  *
- *   history    min(window, content size, MAX_HISTORY_BYTES)   in the OutputWindow
- *   span       STREAM_SPAN_BYTES                              in the OutputWindow
+ *   history    min(window, content size, MAX_HISTORY_BYTES)   in the OutputWindow, with room
+ *                                                             to write a quarter as much again
+ *                                                             (at least STREAM_SPAN_BYTES)
  *   literals   128 KiB   one block's literals
  *   tables     ~12 KiB   Huffman table (2 × 2 KiB), FSE tables of the current block
  *
