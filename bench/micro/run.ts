@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import type { MicroCase } from './case.js';
 
-const modules = ['./crc32c.js', './batch.js', './codec.js', './compression.js', './ring.js'];
+const modules = ['./crc32c.js', './batch.js', './codec.js', './compression.js', './validate.js', './ring.js'];
 
 async function main(): Promise<void> {
   const filter = process.argv[2] ?? '';

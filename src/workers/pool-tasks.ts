@@ -7,14 +7,19 @@
  */
 import { type CompactionPlan, type CompactionResult, runCompaction } from '../core/compaction.js';
 import { codecFor } from '../protocol/records/compression/index.js';
-import { recompressRecordSet } from '../protocol/records/recompress.js';
+import { RecompressError, type RecompressOptions, type RecompressRefusal, recompressRecordSet } from '../protocol/records/recompress.js';
 
 export type PoolTask =
   | { kind: 'compact'; plan: CompactionPlan }
   | { kind: 'recompress'; from: number; to: number; data: Uint8Array }
-  | { kind: 'recompress-records'; to: number; records: Uint8Array };
+  | { kind: 'recompress-records'; to: number; records: Uint8Array; options: RecompressOptions };
 
-export default function run(task: PoolTask): CompactionResult | Uint8Array {
+/** A record set the recompression refused: returned, not thrown, so its fields cross the thread. */
+export interface RecompressRefused {
+  refused: RecompressRefusal;
+}
+
+export default function run(task: PoolTask): CompactionResult | Uint8Array | RecompressRefused {
   switch (task.kind) {
     case 'compact':
       return runCompaction(task.plan);
@@ -25,6 +30,12 @@ export default function run(task: PoolTask): CompactionResult | Uint8Array {
       return to.compress(from.decompress(task.data));
     }
     case 'recompress-records':
-      return recompressRecordSet(task.records, task.to);
+      try {
+        return recompressRecordSet(task.records, task.to, task.options);
+      } catch (e) {
+        // A thrown error reaches the caller with its message only; the answer travels as data.
+        if (e instanceof RecompressError) return { refused: e.refusal };
+        throw e;
+      }
   }
 }

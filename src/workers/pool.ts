@@ -7,6 +7,8 @@
 import { Piscina } from 'piscina';
 import type { CompactionPlan, CompactionResult } from '../core/compaction.js';
 import type { PartitionLog } from '../core/partition-log.js';
+import { RecompressError, type RecompressOptions } from '../protocol/records/recompress.js';
+import type { RecompressRefused } from './pool-tasks.js';
 
 /** One thread by default: compaction is background work and must not starve the partition workers. */
 export const DEFAULT_POOL_THREADS = 1;
@@ -44,8 +46,13 @@ export async function compactLogOnPool(log: PartitionLog, now = Date.now()): Pro
   return (await log.applyCompaction(result)) ? result : undefined;
 }
 
-/** A produce request's record set recompressed to a topic's codec, on the pool. */
-export async function recompressOnPool(records: Buffer, to: number): Promise<Buffer> {
-  const out = (await cpuPool().run({ kind: 'recompress-records', to, records })) as Uint8Array;
+/**
+ * A produce request's record set recompressed to a topic's codec, on the pool, its records
+ * validated on the way. A batch refused rejects with a RecompressError carrying the log's
+ * answer for it (error code, Kafka's error message and record errors, the reason).
+ */
+export async function recompressOnPool(records: Buffer, to: number, options: RecompressOptions): Promise<Buffer> {
+  const out = (await cpuPool().run({ kind: 'recompress-records', to, records, options })) as Uint8Array | RecompressRefused;
+  if (!(out instanceof Uint8Array)) throw new RecompressError(out.refused);
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -2,8 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { logConfig } from '../../src/core/log-config.js';
 import { PartitionLog } from '../../src/core/partition-log.js';
-import { encodeBatch } from '../../src/protocol/records/batch.js';
-import { closePool, compactLogOnPool, cpuPool } from '../../src/workers/pool.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
+import { RecompressError } from '../../src/protocol/records/recompress.js';
+import { closePool, compactLogOnPool, cpuPool, recompressOnPool } from '../../src/workers/pool.js';
+import { checks } from '../protocol/records/validate-samples.js';
 import { readSlice, recordsIn, tempDir } from '../core/helpers.js';
 
 test('a compaction pass runs on the pool while the log keeps taking appends, then swaps in', async () => {
@@ -25,6 +28,27 @@ test('a compaction pass runs on the pool while the log keeps taking appends, the
   for (let k = 0; k < 10; k++) assert.is(latest.get(`k${k}`), `v${400 + k}`);
   await log.close();
   t.remove();
+});
+
+test('a record set recompressed on the pool comes back rewritten', async () => {
+  const batch = encodeBatch([{ key: 'k', value: 'v'.repeat(500) }], { compression: 1 });
+  const out = await recompressOnPool(batch, 3, { checks: checks({ nowMs: Date.now() }) });
+  assert.is(out.readInt16BE(21) & 7, 3);
+  assert.equal(decodeBatchDecompressing(out).records, decodeBatchDecompressing(batch).records);
+});
+
+test('a batch the pool refuses rejects with a RecompressError carrying the code, message and record errors', async () => {
+  const batch = encodeBatch([{ key: null, value: 'a' }, { key: 'k', value: 'b' }], { compression: 1 });
+  try {
+    await recompressOnPool(batch, 3, { checks: checks({ compacted: true, nowMs: Date.now() }) });
+    assert.unreachable('refused');
+  } catch (e) {
+    assert.instance(e, RecompressError);
+    const r = (e as RecompressError).refusal;
+    assert.is(r.errorCode, ErrorCode.INVALID_RECORD);
+    assert.equal(r.recordErrors, [{ batchIndex: 0, message: 'Compacted topic cannot accept message without key in topic partition orders-0' }]);
+    assert.match(r.errorMessage!, /^One or more records have been rejected due to 1 record errors/);
+  }
 });
 
 test('recompression runs on the pool', async () => {

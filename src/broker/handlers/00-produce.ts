@@ -7,7 +7,9 @@
  *
  * Each partition's record data is handed to its log as the slice of the request frame it is —
  * nothing is decoded here. When the topic's compression.type names a codec, batches in another
- * codec are recompressed first, on the piscina pool. Partitions are appended in parallel and
+ * codec are recompressed first, on the piscina pool, their records validated on the way with the
+ * topic's checks: a batch refused there gets the answer the log would give it (the error code,
+ * Kafka's error message and record errors). Partitions are appended in parallel and
  * one bad partition never fails the others. acks=0 gets no response at all; acks=1 and acks=-1
  * are the same on a single node (the leader is the whole ISR). Produce requests are pipelined
  * on their connection (router/connection.ts): their appends reach each partition's ring in
@@ -26,6 +28,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
 import { codecNamed } from '../../protocol/records/compression/index.js';
 import { compressionOf } from '../../protocol/records/batch.js';
+import { RecompressError } from '../../protocol/records/recompress.js';
+import type { RecordChecks, RecordError } from '../../protocol/records/validate.js';
 import type { ResponseOf } from '../../protocol/schema.js';
 import { recompressOnPool } from '../../workers/pool.js';
 import type { Broker, TopicState } from '../broker.js';
@@ -33,16 +37,29 @@ import { defineHandler } from '../router.js';
 
 type PartitionResponse = ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number];
 
-const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse => ({
+const failed = (index: number, errorCode: number, errorMessage: string | null = null, recordErrors: readonly RecordError[] = []): PartitionResponse => ({
   index,
   errorCode,
   baseOffset: -1,
   logAppendTimeMs: -1,
   logStartOffset: -1,
-  recordErrors: [],
+  recordErrors: recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
   errorMessage,
   currentLeader: { leaderId: -1, leaderEpoch: -1 },
 });
+
+/** The record checks of a partition of the topic, from its config, as the log applies them. */
+function recordChecks(topic: TopicState, index: number): RecordChecks {
+  const v = topic.config.values;
+  return {
+    compacted: (v['cleanup.policy'] as readonly string[]).includes('compact'),
+    timestampType: v['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
+    nowMs: Date.now(),
+    timestampBeforeMaxMs: v['message.timestamp.before.max.ms'] as number,
+    timestampAfterMaxMs: v['message.timestamp.after.max.ms'] as number,
+    topicPartition: `${topic.meta.name}-${index}`,
+  };
+}
 
 /** Whether any batch of the set uses a codec other than `to`. */
 function needsRecompression(records: Buffer, to: number): boolean {
@@ -69,10 +86,11 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
     const codec = codecNamed(wanted === 'uncompressed' ? 'none' : wanted);
     if (codec && needsRecompression(data, codec.type)) {
       try {
-        data = await recompressOnPool(data, codec.type);
+        data = await recompressOnPool(data, codec.type, { checks: recordChecks(topic, index), maxBatchBytes: topic.logConfig.maxMessageBytes });
       } catch (e) {
         await previous;
         dispatched();
+        if (e instanceof RecompressError) return failed(index, e.errorCode, e.refusal.errorMessage ?? null, e.refusal.recordErrors);
         return failed(index, ErrorCode.CORRUPT_MESSAGE, (e as Error).message);
       }
     }

@@ -3,6 +3,7 @@
  * 0x184D2A50–0x184D2A5F, a 4-byte length, that many bytes to ignore), which both formats allow
  * between their own frames.
  */
+import { streamFail } from './errors.js';
 
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
@@ -13,11 +14,12 @@ export function readU32(d: Uint8Array, i: number): number {
 
 /**
  * Where the data continues after a skippable frame at `pos`, or -1 when there is none there.
- * Throws with `codec` named when the frame's length runs past the data. Needs 8 bytes at `pos`.
+ * Throws a StreamError with `codec` named when the frame's length runs past `end`. Needs 8
+ * bytes at `pos`.
  */
-export function skipSkippableFrame(codec: string, data: Uint8Array, pos: number): number {
+export function skipSkippableFrame(codec: string, data: Uint8Array, pos: number, end = data.length): number {
   if (((readU32(data, pos) & SKIPPABLE_MASK) >>> 0) !== SKIPPABLE_MAGIC) return -1;
   const size = readU32(data, pos + 4);
-  if (size > data.length - pos - 8) throw new Error(`${codec}: skippable frame runs past the end of the data`);
+  if (size > end - pos - 8) streamFail(codec, 'skippable frame runs past the end of the data');
   return pos + 8 + size;
 }

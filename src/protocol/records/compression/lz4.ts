@@ -31,9 +31,11 @@
  * Only lz4js's unchecked inner loop is ahead, by about 10%; this file does the bounds checks
  * and checksums the format asks for.
  */
+import { streamFail } from './errors.js';
 import { readU32, skipSkippableFrame } from './frames.js';
-import { MAX_DECOMPRESSED_BYTES, tooLarge } from './limits.js';
-import { xxhash32 } from './xxhash32.js';
+import { MAX_DECOMPRESSED_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
+import { copyMatch, type OutputWindow, type StreamEncoder } from './window.js';
+import { Xxhash32Stream, xxhash32 } from './xxhash32.js';
 
 const MAGIC = 0x184d2204;
 
@@ -58,7 +60,7 @@ const HASH_LOG = 13;
 const SKIP_TRIGGER = 6;
 
 function fail(why: string): never {
-  throw new Error(`lz4: ${why}`);
+  streamFail('lz4', why);
 }
 
 function read32(d: Uint8Array, i: number): number {
@@ -263,24 +265,79 @@ export function lz4Compress(data: Uint8Array): Buffer {
   return out.subarray(0, dp);
 }
 
-interface Frame {
+/**
+ * lz4Compress over input given in pieces: the same frame, byte for byte (independent 64 KiB
+ * blocks), holding one block of input and one of output.
+ */
+export class Lz4FrameEncoder implements StreamEncoder {
+  size = 0;
+  private readonly parts: Buffer[] = [];
+  private readonly block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private fill = 0;
+  private readonly out = Buffer.allocUnsafe(4 + blockBound(BLOCK_BYTES));
+
+  constructor() {
+    this.push(Buffer.from(HEADER));
+  }
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    while (start < end) {
+      const n = Math.min(end - start, BLOCK_BYTES - this.fill);
+      this.block.set(buf.subarray(start, start + n), this.fill);
+      this.fill += n;
+      start += n;
+      if (this.fill === BLOCK_BYTES) this.emit();
+    }
+  }
+
+  finish(): Buffer[] {
+    if (this.fill > 0) this.emit();
+    this.push(Buffer.alloc(4));
+    return this.parts;
+  }
+
+  private emit(): void {
+    const n = this.fill;
+    const size = compressBlock(this.block, 0, n, this.out, 4) - 4;
+    if (size < n) {
+      writeU32(this.out, 0, size);
+      this.push(Buffer.from(this.out.subarray(0, 4 + size)));
+    } else {
+      const stored = Buffer.allocUnsafe(4 + n);
+      writeU32(stored, 0, (STORED | n) >>> 0);
+      stored.set(this.block.subarray(0, n), 4);
+      this.push(stored);
+    }
+    this.fill = 0;
+  }
+
+  private push(b: Buffer): void {
+    this.parts.push(b);
+    this.size += b.length;
+  }
+}
+
+interface FrameHeader {
   /** Where the first block header is. */
   blocks: number;
-  /** Just past the frame. */
-  end: number;
   blockMax: number;
   independent: boolean;
   blockChecksum: boolean;
   contentChecksum: boolean;
   /** -1 when the frame does not say. */
   contentSize: number;
+}
+
+interface Frame extends FrameHeader {
+  /** Just past the frame. */
+  end: number;
   /** Most bytes the frame's blocks can decode to. */
   bound: number;
 }
 
-/** Parses and checks a frame's header and the framing of all its blocks, starting at pos. */
-function scanFrame(src: Uint8Array, pos: number): Frame {
-  if (src.length - pos < 7) fail('truncated frame header');
+/** Parses and checks the header of the frame at src[pos], which ends by `end`. */
+function readFrameHeader(src: Uint8Array, pos: number, end: number): FrameHeader {
+  if (end - pos < 7) fail('truncated frame header');
   const flg = src[pos + 4]!;
   const bd = src[pos + 5]!;
   if ((flg & FLG_VERSION_MASK) !== FLG_VERSION) fail(`unsupported frame version ${(flg & FLG_VERSION_MASK) >>> 6}`);
@@ -292,15 +349,28 @@ function scanFrame(src: Uint8Array, pos: number): Frame {
   let p = pos + 6;
   let contentSize = -1;
   if (flg & FLG_CONTENT_SIZE) {
-    if (src.length - p < 9) fail('truncated frame header');
+    if (end - p < 9) fail('truncated frame header');
     contentSize = readU32(src, p) + readU32(src, p + 4) * 0x100000000;
     if (contentSize > MAX_DECOMPRESSED_BYTES) tooLarge('lz4', contentSize);
     p += 8;
   }
   if (((xxhash32(src, pos + 4, p) >>> 8) & 0xff) !== src[p]) fail('frame header checksum mismatch');
   p++;
-  const blocks = p;
-  const blockChecksum = (flg & FLG_BLOCK_CHECKSUM) !== 0;
+  return {
+    blocks: p,
+    blockMax,
+    independent: (flg & FLG_INDEPENDENT) !== 0,
+    blockChecksum: (flg & FLG_BLOCK_CHECKSUM) !== 0,
+    contentChecksum: (flg & FLG_CONTENT_CHECKSUM) !== 0,
+    contentSize,
+  };
+}
+
+/** Parses and checks a frame's header and the framing of all its blocks, starting at pos. */
+function scanFrame(src: Uint8Array, pos: number): Frame {
+  const h = readFrameHeader(src, pos, src.length);
+  const { blockMax, blockChecksum, contentSize } = h;
+  let p = h.blocks;
   let bound = 0;
   for (;;) {
     if (src.length - p < 4) fail('truncated block header');
@@ -317,13 +387,12 @@ function scanFrame(src: Uint8Array, pos: number): Frame {
     bound += word & STORED ? size : Math.min(blockMax, size * 255 + 32);
     p += size + (blockChecksum ? 4 : 0);
   }
-  const contentChecksum = (flg & FLG_CONTENT_CHECKSUM) !== 0;
-  if (contentChecksum) {
+  if (h.contentChecksum) {
     if (src.length - p < 4) fail('truncated content checksum');
     p += 4;
   }
   if (contentSize > bound) fail(`frame declares ${contentSize} bytes but its blocks hold at most ${bound}`);
-  return { blocks, end: p, blockMax, independent: (flg & FLG_INDEPENDENT) !== 0, blockChecksum, contentChecksum, contentSize, bound };
+  return { ...h, end: p, bound };
 }
 
 /** Decodes every frame in data (skipping skippable frames) and returns the concatenation. */
@@ -395,4 +464,172 @@ function grow(buf: Buffer, used: number, size: number): Buffer {
   const next = Buffer.allocUnsafe(size);
   next.set(buf.subarray(0, used), 0);
   return next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming decoding, for record validation: the same frames as lz4Decompress, decoded into an
+// OutputWindow that keeps the 64 KiB a match can reach back, so memory is the window's span plus
+// 64 KiB whatever the frames declare. Accepts exactly what lz4Decompress accepts.
+
+/** LZ4 offsets are 16 bits: a match reaches back at most 65,535 bytes. */
+const LZ4_HISTORY_BYTES = 64 * 1024;
+
+let contentHash: Xxhash32Stream | undefined;
+
+/** Decodes every frame of data[start, end) (skipping skippable frames) into `w`. */
+export function lz4DecompressInto(data: Uint8Array, start: number, end: number, w: OutputWindow): void {
+  if (end - start < 4) fail('truncated frame');
+  w.setHistory(LZ4_HISTORY_BYTES);
+  let pos = start;
+  let frames = 0;
+  while (pos < end) {
+    if (end - pos < 8) fail('truncated frame');
+    const skipped = skipSkippableFrame('lz4', data, pos, end);
+    if (skipped >= 0) {
+      pos = skipped;
+      continue;
+    }
+    if (readU32(data, pos) !== MAGIC) fail(frames === 0 ? 'not an LZ4 frame' : 'garbage after the last frame');
+    pos = decodeFrameInto(data, pos, end, w);
+    frames++;
+  }
+  if (frames === 0) fail('no LZ4 frame in the data');
+}
+
+/** Decodes the frame at data[pos] into `w`; returns where the frame ends. */
+function decodeFrameInto(data: Uint8Array, pos: number, end: number, w: OutputWindow): number {
+  const f = readFrameHeader(data, pos, end);
+  // The previous frame's bytes are handed over before this frame's checksum starts.
+  w.flush();
+  let hash: Xxhash32Stream | undefined;
+  if (f.contentChecksum) {
+    hash = contentHash ??= new Xxhash32Stream();
+    hash.reset();
+    w.hash = (b, s, e) => hash!.update(b, s, e);
+  }
+  let produced = 0;
+  let p = f.blocks;
+  for (;;) {
+    if (end - p < 4) fail('truncated block header');
+    const word = readU32(data, p);
+    p += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    if (size > f.blockMax) fail(`block of ${size} bytes exceeds the frame's maximum of ${f.blockMax}`);
+    if (size > end - p) fail('block runs past the end of the data');
+    if (f.blockChecksum) {
+      if (end - p - size < 4) fail('truncated block checksum');
+      if (xxhash32(data, p, p + size) !== readU32(data, p + size)) fail('block checksum mismatch');
+    }
+    if (word & STORED) {
+      w.room(0);
+      copyInto(data, p, p + size, w);
+      produced += size;
+    } else if (f.blockMax <= STREAM_SPAN_BYTES) {
+      // Blocks of 64 or 256 KiB (what clients write) decode whole into room made for them, with
+      // the whole-buffer decoder: its matches reach no lower than the frame's kept bytes allow.
+      w.room(f.blockMax);
+      const low = f.independent ? w.pos : w.pos - Math.min(produced, w.pos);
+      const next = decompressBlock(data, p, p + size, w.buf, w.pos, w.pos + f.blockMax, low);
+      if (next < 0) fail(`block decodes to more than the frame's maximum of ${f.blockMax}`);
+      produced += next - w.pos;
+      w.pos = next;
+    } else {
+      w.room(0);
+      produced += decodeBlockInto(data, p, p + size, w, f.blockMax, f.independent ? 0 : produced);
+    }
+    if (f.contentSize >= 0 && produced > f.contentSize) fail(`frame decodes to more than the ${f.contentSize} bytes it declares`);
+    p += size + (f.blockChecksum ? 4 : 0);
+  }
+  if (f.contentSize >= 0 && produced !== f.contentSize) fail(`frame declares ${f.contentSize} bytes but decodes to ${produced}`);
+  if (f.contentChecksum) {
+    if (end - p < 4) fail('truncated content checksum');
+    w.flush();
+    w.hash = undefined;
+    if (hash!.digest() !== readU32(data, p)) fail('content checksum mismatch');
+    p += 4;
+  }
+  return p;
+}
+
+/** Copies src[from, to) into the window, in pieces as room allows. */
+function copyInto(src: Uint8Array, from: number, to: number, w: OutputWindow): void {
+  while (from < to) {
+    w.room(Math.min(to - from, STREAM_SPAN_BYTES));
+    const n = Math.min(to - from, w.buf.length - w.pos);
+    w.buf.set(src.subarray(from, from + n), w.pos);
+    w.pos += n;
+    from += n;
+  }
+}
+
+/**
+ * Decodes the block src[sp, send) into the window, its matches reaching back over at most
+ * `reach` bytes produced before the block (0 for independent blocks) besides its own; returns
+ * how many bytes it produced, at most `blockMax`.
+ */
+function decodeBlockInto(src: Uint8Array, sp: number, send: number, w: OutputWindow, blockMax: number, reach: number): number {
+  let buf = w.buf;
+  let dp = w.pos;
+  let out = 0;
+  for (;;) {
+    if (sp >= send) fail('block ends inside a sequence');
+    const token = src[sp++]!;
+    let lit = token >>> 4;
+    if (lit === 15) {
+      let b: number;
+      do {
+        if (sp >= send) fail('truncated literal length');
+        b = src[sp++]!;
+        lit += b;
+      } while (b === 255);
+    }
+    if (lit > send - sp) fail('literals run past the end of the block');
+    out += lit;
+    if (out > blockMax) fail(`block decodes to more than the frame's maximum of ${blockMax}`);
+    if (lit > buf.length - dp) {
+      w.pos = dp;
+      copyInto(src, sp, sp + lit, w);
+      sp += lit;
+      buf = w.buf;
+      dp = w.pos;
+    } else if (lit > 16) {
+      buf.set(src.subarray(sp, sp + lit), dp);
+      sp += lit;
+      dp += lit;
+    } else {
+      for (let i = 0; i < lit; i++) buf[dp++] = src[sp++]!;
+    }
+    if (sp === send) {
+      w.pos = dp;
+      return out;
+    }
+    if (send - sp < 2) fail('truncated match offset');
+    const offset = src[sp]! | (src[sp + 1]! << 8);
+    sp += 2;
+    if (offset === 0 || offset > out + reach || offset > dp) fail('match offset outside the output');
+    let len = token & 15;
+    if (len === 15) {
+      let b: number;
+      do {
+        if (sp >= send) fail('truncated match length');
+        b = src[sp++]!;
+        len += b;
+      } while (b === 255);
+    }
+    len += MIN_MATCH;
+    out += len;
+    if (out > blockMax) fail(`block decodes to more than the frame's maximum of ${blockMax}`);
+    while (len > 0) {
+      if (dp === buf.length) {
+        w.pos = dp;
+        w.room(Math.min(len, STREAM_SPAN_BYTES));
+        buf = w.buf;
+        dp = w.pos;
+      }
+      const n = Math.min(len, buf.length - dp);
+      dp = copyMatch(buf, dp, offset, n);
+      len -= n;
+    }
+  }
 }

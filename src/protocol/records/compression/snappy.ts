@@ -20,7 +20,9 @@
  * this codec compresses at ~300 MB/s and decompresses at ~475 MB/s.
  */
 import { createRequire } from 'node:module';
-import { MAX_DECOMPRESSED_BYTES, tooLarge } from './limits.js';
+import { streamFail } from './errors.js';
+import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
+import { copyMatch, type OutputWindow, type StreamEncoder } from './window.js';
 
 interface SnappyJs {
   compress(input: Uint8Array): Uint8Array;
@@ -36,12 +38,13 @@ const XERIAL_HEADER_BYTES = 16;
 export const XERIAL_CHUNK_BYTES = 32 * 1024;
 
 function fail(why: string): never {
-  throw new Error(`snappy: ${why}`);
+  streamFail('snappy', why);
 }
 
-export function isXerial(data: Uint8Array): boolean {
-  if (data.length < XERIAL_HEADER_BYTES) return false;
-  for (let i = 0; i < 8; i++) if (data[i] !== XERIAL_MAGIC[i]) return false;
+/** Whether data[start, end) begins with the xerial header. */
+export function isXerial(data: Uint8Array, start = 0, end = data.length): boolean {
+  if (end - start < XERIAL_HEADER_BYTES) return false;
+  for (let i = 0; i < 8; i++) if (data[start + i] !== XERIAL_MAGIC[i]) return false;
   return true;
 }
 
@@ -168,6 +171,53 @@ export function snappyCompressRaw(data: Uint8Array): Buffer {
   return asBuffer(snappyjs.compress(data));
 }
 
+/**
+ * snappyCompress over input given in pieces: the same xerial stream, byte for byte, holding
+ * one 32 KiB chunk of input.
+ */
+export class XerialEncoder implements StreamEncoder {
+  size = XERIAL_HEADER_BYTES;
+  private readonly parts: Buffer[] = [];
+  private readonly chunk = Buffer.allocUnsafe(XERIAL_CHUNK_BYTES);
+  private fill = 0;
+  private chunks = 0;
+
+  constructor() {
+    const header = Buffer.alloc(XERIAL_HEADER_BYTES);
+    for (let i = 0; i < 8; i++) header[i] = XERIAL_MAGIC[i]!;
+    header.writeInt32BE(1, 8);
+    header.writeInt32BE(1, 12);
+    this.parts.push(header);
+  }
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    while (start < end) {
+      const n = Math.min(end - start, XERIAL_CHUNK_BYTES - this.fill);
+      this.chunk.set(buf.subarray(start, start + n), this.fill);
+      this.fill += n;
+      start += n;
+      if (this.fill === XERIAL_CHUNK_BYTES) this.emit();
+    }
+  }
+
+  finish(): Buffer[] {
+    // An empty input still gets one (empty) chunk, as snappyCompress writes it.
+    if (this.fill > 0 || this.chunks === 0) this.emit();
+    return this.parts;
+  }
+
+  private emit(): void {
+    const c = snappyjs.compress(this.chunk.subarray(0, this.fill));
+    const b = Buffer.allocUnsafe(4 + c.length);
+    b.writeInt32BE(c.length, 0);
+    b.set(c, 4);
+    this.parts.push(b);
+    this.size += b.length;
+    this.fill = 0;
+    this.chunks++;
+  }
+}
+
 /** A xerial stream with chunks of at most 32 KiB of input, as the Java client writes it. */
 export function snappyCompress(data: Uint8Array): Buffer {
   const chunks: Uint8Array[] = [];
@@ -189,4 +239,120 @@ export function snappyCompress(data: Uint8Array): Buffer {
     pos += 4 + chunk.length;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming decoding, for record validation: the same raw blocks and xerial streams as
+// snappyDecompress, decoded element by element into an OutputWindow. A block's copies may reach
+// back to its start, so the window keeps the block's declared length or MAX_HISTORY_BYTES,
+// whichever is less; a copy reaching further back than that is refused (no known encoder writes
+// one: see limits.ts). Otherwise accepts exactly what snappyDecompress accepts.
+
+/** Decodes the raw block or xerial stream data[start, end) into `w`. */
+export function snappyDecompressInto(data: Uint8Array, start: number, end: number, w: OutputWindow): void {
+  if (end === start) fail('empty input');
+  if (!isXerial(data, start, end)) {
+    decodeRawInto(data, start, end, w);
+    return;
+  }
+  let pos = start + XERIAL_HEADER_BYTES;
+  while (pos < end) {
+    if (end - pos < 4) fail('truncated xerial chunk length');
+    const len = readInt32BE(data, pos);
+    pos += 4;
+    if (len > end - pos) fail('xerial chunk runs past the end of the data');
+    decodeRawInto(data, pos, pos + len, w);
+    pos += len;
+  }
+}
+
+/** Decodes one raw block, data[start, end), into `w`. */
+function decodeRawInto(data: Uint8Array, start: number, end: number, w: OutputWindow): void {
+  let pos = start;
+  let declared = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (pos >= end) fail('truncated length');
+    if (shift > 28) fail('length varint too long');
+    const b = data[pos++]!;
+    declared += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+  }
+  if (declared > MAX_DECOMPRESSED_BYTES) tooLarge('snappy', declared);
+  w.setHistory(Math.min(declared, MAX_HISTORY_BYTES));
+  let buf = w.buf;
+  let dp = w.pos;
+  let out = 0;
+  while (pos < end) {
+    const tag = data[pos++]!;
+    let len: number;
+    let offset: number;
+    switch (tag & 3) {
+      case 0: {
+        len = (tag >>> 2) + 1;
+        if (len > 60) {
+          const n = len - 60;
+          if (end - pos < n) fail('truncated literal length');
+          len = 0;
+          for (let i = n - 1; i >= 0; i--) len = len * 256 + data[pos + i]!;
+          len += 1;
+          pos += n;
+        }
+        if (len > end - pos) fail('literal runs past the end of the block');
+        out += len;
+        if (out > declared) fail('block decodes to more than its declared length');
+        if (len > buf.length - dp) {
+          // Longer than the room left: in pieces, each as large as the window allows.
+          let from = pos;
+          const to = pos + len;
+          while (from < to) {
+            w.pos = dp;
+            w.room(Math.min(to - from, STREAM_SPAN_BYTES));
+            buf = w.buf;
+            dp = w.pos;
+            const k = Math.min(to - from, buf.length - dp);
+            buf.set(data.subarray(from, from + k), dp);
+            dp += k;
+            from += k;
+          }
+        } else if (len > 16) {
+          buf.set(data.subarray(pos, pos + len), dp);
+          dp += len;
+        } else {
+          for (let i = 0; i < len; i++) buf[dp + i] = data[pos + i]!;
+          dp += len;
+        }
+        pos += len;
+        continue;
+      }
+      case 1:
+        if (pos >= end) fail('truncated copy');
+        len = ((tag >>> 2) & 7) + 4;
+        offset = ((tag >>> 5) << 8) | data[pos++]!;
+        break;
+      case 2:
+        if (end - pos < 2) fail('truncated copy');
+        len = (tag >>> 2) + 1;
+        offset = data[pos]! | (data[pos + 1]! << 8);
+        pos += 2;
+        break;
+      default:
+        if (end - pos < 4) fail('truncated copy');
+        len = (tag >>> 2) + 1;
+        offset = (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16)) + data[pos + 3]! * 0x1000000;
+        pos += 4;
+    }
+    if (offset === 0 || offset > out) fail('copy from before the start of the output');
+    out += len;
+    if (out > declared) fail('block decodes to more than its declared length');
+    if (len > buf.length - dp) {
+      w.pos = dp;
+      w.room(len);
+      buf = w.buf;
+      dp = w.pos;
+    }
+    if (offset > MAX_HISTORY_BYTES || offset > dp) fail(`copy reaches ${offset} bytes back, more than the ${MAX_HISTORY_BYTES} bytes kept`);
+    dp = copyMatch(buf, dp, offset, len);
+  }
+  w.pos = dp;
+  if (out !== declared) fail(`block decodes to ${out} bytes but declares ${declared}`);
 }

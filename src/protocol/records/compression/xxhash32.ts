@@ -53,3 +53,91 @@ export function xxhash32(data: Uint8Array, start = 0, end = data.length, seed = 
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/**
+ * xxHash32 over data given in pieces, for content checksums of streams decoded piece by piece:
+ * `update` with each piece in order, then `digest`. Equal to xxhash32 of the concatenation.
+ */
+export class Xxhash32Stream {
+  private v1 = 0;
+  private v2 = 0;
+  private v3 = 0;
+  private v4 = 0;
+  private length = 0;
+  /** Bytes of an incomplete 16-byte stripe. */
+  private readonly tail = new Uint8Array(16);
+  private tailLength = 0;
+  private seed = 0;
+
+  constructor(seed = 0) {
+    this.reset(seed);
+  }
+
+  reset(seed = 0): void {
+    this.seed = seed | 0;
+    this.v1 = (seed + P1 + P2) | 0;
+    this.v2 = (seed + P2) | 0;
+    this.v3 = seed | 0;
+    this.v4 = (seed - P1) | 0;
+    this.length = 0;
+    this.tailLength = 0;
+  }
+
+  update(data: Uint8Array, start = 0, end = data.length): void {
+    this.length += end - start;
+    let i = start;
+    if (this.tailLength > 0) {
+      const n = Math.min(16 - this.tailLength, end - i);
+      this.tail.set(data.subarray(i, i + n), this.tailLength);
+      this.tailLength += n;
+      i += n;
+      if (this.tailLength < 16) return;
+      this.stripes(this.tail, 0, 16);
+      this.tailLength = 0;
+    }
+    const whole = i + ((end - i) & ~15);
+    if (whole > i) this.stripes(data, i, whole);
+    if (whole < end) {
+      this.tail.set(data.subarray(whole, end), 0);
+      this.tailLength = end - whole;
+    }
+  }
+
+  digest(): number {
+    let h: number;
+    if (this.length >= 16) h = (rotl(this.v1, 1) + rotl(this.v2, 7) + rotl(this.v3, 12) + rotl(this.v4, 18)) | 0;
+    else h = (this.seed + P5) | 0;
+    h = (h + this.length) | 0;
+    const d = this.tail;
+    const end = this.tailLength;
+    let i = 0;
+    while (i + 4 <= end) {
+      h = Math.imul(rotl((h + Math.imul(u32(d, i), P3)) | 0, 17), P4);
+      i += 4;
+    }
+    while (i < end) {
+      h = Math.imul(rotl((h + Math.imul(d[i]!, P5)) | 0, 11), P1);
+      i++;
+    }
+    h ^= h >>> 15;
+    h = Math.imul(h, P2);
+    h ^= h >>> 13;
+    h = Math.imul(h, P3);
+    h ^= h >>> 16;
+    return h >>> 0;
+  }
+
+  private stripes(data: Uint8Array, start: number, end: number): void {
+    let v1 = this.v1, v2 = this.v2, v3 = this.v3, v4 = this.v4;
+    for (let i = start; i < end; i += 16) {
+      v1 = Math.imul(rotl((v1 + Math.imul(u32(data, i), P2)) | 0, 13), P1);
+      v2 = Math.imul(rotl((v2 + Math.imul(u32(data, i + 4), P2)) | 0, 13), P1);
+      v3 = Math.imul(rotl((v3 + Math.imul(u32(data, i + 8), P2)) | 0, 13), P1);
+      v4 = Math.imul(rotl((v4 + Math.imul(u32(data, i + 12), P2)) | 0, 13), P1);
+    }
+    this.v1 = v1;
+    this.v2 = v2;
+    this.v3 = v3;
+    this.v4 = v4;
+  }
+}

@@ -41,6 +41,7 @@ import {
   OF_TABLE,
   type FseTable,
 } from './zstd-tables.js';
+import type { StreamEncoder } from './window.js';
 
 const MAGIC = 0xfd2fb528;
 const BLOCK_MAX = 128 * 1024;
@@ -673,6 +674,50 @@ function compressBlock(src: Uint8Array, start: number, end: number, table: Int32
   }
   const p = writeLiterals(literals, nLit, scratch, 0);
   return writeSequences(nSeq, scratch, p);
+}
+
+/**
+ * The most input one frame of ZstdFramesEncoder holds: 1 MiB. A longer stream becomes several
+ * frames one after another, which every zstd decoder reads as one stream (the format allows it;
+ * the Java client's, librdkafka's and Go's decoders read on to the next frame), at the cost of
+ * matches not reaching across frames; almost all batches inflate to less.
+ */
+export const ZSTD_FRAME_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * zstdCompress over input given in pieces, a frame per ZSTD_FRAME_INPUT_BYTES: the same bytes
+ * as zstdCompress for an input up to that size.
+ */
+export class ZstdFramesEncoder implements StreamEncoder {
+  size = 0;
+  private readonly parts: Buffer[] = [];
+  private readonly input = Buffer.allocUnsafe(ZSTD_FRAME_INPUT_BYTES);
+  private fill = 0;
+  private frames = 0;
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    while (start < end) {
+      const n = Math.min(end - start, ZSTD_FRAME_INPUT_BYTES - this.fill);
+      this.input.set(buf.subarray(start, start + n), this.fill);
+      this.fill += n;
+      start += n;
+      if (this.fill === ZSTD_FRAME_INPUT_BYTES) this.emit();
+    }
+  }
+
+  finish(): Buffer[] {
+    if (this.fill > 0 || this.frames === 0) this.emit();
+    return this.parts;
+  }
+
+  private emit(): void {
+    // Copied out: zstdCompress's result is a view of a buffer sized for its input.
+    const frame = Buffer.from(zstdCompress(this.input.subarray(0, this.fill)));
+    this.parts.push(frame);
+    this.size += frame.length;
+    this.fill = 0;
+    this.frames++;
+  }
 }
 
 export function zstdCompress(src: Uint8Array): Buffer {

@@ -1,7 +1,13 @@
 /**
- * The fixed tables of the zstd format (RFC 8878) and the FSE table construction, shared by
- * the encoder (zstd-compress.ts) and the frame checks in front of fzstd (zstd.ts).
+ * The fixed tables of the zstd format (RFC 8878), the FSE table construction and the reading
+ * of FSE table descriptions, shared by the encoder (zstd-compress.ts), the frame checks in front
+ * of fzstd (zstd.ts) and the streaming decoder (zstd-stream.ts).
  */
+import { streamFail } from './errors.js';
+
+function fail(why: string): never {
+  streamFail('zstd', why);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Length codes (RFC 8878 3.1.1.3.2.1): each code is a baseline plus that many extra bits.
@@ -104,3 +110,61 @@ export const LL_TABLE = fseTable(LL_DIST, 6);
 export const ML_TABLE = fseTable(ML_DIST, 6);
 export const OF_TABLE = fseTable(OF_DIST, 5);
 export const PREDEFINED = { literalLengths: LL_TABLE, matchLengths: ML_TABLE, offsets: OF_TABLE };
+
+// ---------------------------------------------------------------------------------------------
+// Reading FSE table descriptions (RFC 8878 4.1.1).
+
+/** Up to 24 bits of src starting at bit position pos, little-endian. */
+export function bitsAt(src: Uint8Array, pos: number, n: number): number {
+  const i = pos >>> 3;
+  const word = (src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24)) >>> (pos & 7);
+  return word & ((1 << n) - 1);
+}
+
+/** An FSE table description at src[p]; returns the table and where the description ends. */
+export function readFseTable(src: Uint8Array, p: number, end: number, maxLog: number, maxSymbol: number): [FseTable, number] {
+  if (p >= end) fail('truncated FSE table description');
+  const log = (src[p]! & 15) + 5;
+  if (log > maxLog) fail(`FSE accuracy log ${log} above ${maxLog}`);
+  let bit = p * 8 + 4;
+  let remaining = 1 << log;
+  const dist: number[] = [];
+  while (remaining > 0) {
+    if (dist.length > maxSymbol) fail('FSE table description has too many symbols');
+    const max = remaining + 1;
+    const nb = highBit(max) + 1;
+    const threshold = (1 << nb) - 1 - max;
+    const v = bitsAt(src, bit, nb);
+    const low = v & ((1 << (nb - 1)) - 1);
+    let value: number;
+    if (low < threshold) {
+      value = low;
+      bit += nb - 1;
+    } else {
+      value = v >= 1 << (nb - 1) ? v - threshold : v;
+      bit += nb;
+    }
+    const prob = value - 1;
+    dist.push(prob);
+    remaining -= prob === -1 ? 1 : prob;
+    if (remaining < 0) fail('FSE table description overfills its table');
+    if (prob === 0) {
+      for (;;) {
+        const repeat = bitsAt(src, bit, 2);
+        bit += 2;
+        for (let i = 0; i < repeat; i++) dist.push(0);
+        if (dist.length > maxSymbol + 1) fail('FSE table description has too many symbols');
+        if (repeat !== 3) break;
+      }
+    }
+  }
+  const next = (bit + 7) >>> 3;
+  if (next > end) fail('truncated FSE table description');
+  return [fseTable(dist, log, false), next];
+}
+
+export function rleTable(symbol: number): FseTable {
+  const dist = new Array<number>(symbol + 1).fill(0);
+  dist[symbol] = 1;
+  return fseTable(dist, 0, false);
+}

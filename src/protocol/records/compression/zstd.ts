@@ -19,10 +19,25 @@
  * Compression is zstd-compress.ts.
  */
 import { decompress as fzstdDecompress } from 'fzstd';
+import { streamFail } from './errors.js';
 import { readU32, skipSkippableFrame } from './frames.js';
 import { MAX_DECOMPRESSED_BYTES, tooLarge } from './limits.js';
 import { xxhash64Low32 } from './xxhash64.js';
-import { fseTable, highBit, LL_BASE, LL_BITS, LL_TABLE, MAX_OFFSET_CODE, ML_BASE, ML_BITS, ML_TABLE, OF_TABLE, type FseTable } from './zstd-tables.js';
+import {
+  bitsAt,
+  highBit,
+  LL_BASE,
+  LL_BITS,
+  LL_TABLE,
+  MAX_OFFSET_CODE,
+  ML_BASE,
+  ML_BITS,
+  ML_TABLE,
+  OF_TABLE,
+  readFseTable,
+  rleTable,
+  type FseTable,
+} from './zstd-tables.js';
 
 export { zstdCompress } from './zstd-compress.js';
 
@@ -30,7 +45,7 @@ const MAGIC = 0xfd2fb528;
 const BLOCK_MAX = 128 * 1024;
 
 function fail(why: string): never {
-  throw new Error(`zstd: ${why}`);
+  streamFail('zstd', why);
 }
 
 interface Frame {
@@ -58,13 +73,6 @@ interface FrameState {
   huffman: boolean;
 }
 
-/** Up to 24 bits of src starting at bit position pos, little-endian. */
-function bitsAt(src: Uint8Array, pos: number, n: number): number {
-  const i = pos >>> 3;
-  const word = (src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24)) >>> (pos & 7);
-  return word & ((1 << n) - 1);
-}
-
 // The backward bit reader of a sequence bitstream: the stream, the position of the next bit
 // to be read from the top down, and where the stream starts.
 let rs: Uint8Array = new Uint8Array(0);
@@ -80,54 +88,6 @@ function read(n: number): number {
   const word = (rs[i]! | (rs[i + 1]! << 8) | (rs[i + 2]! << 16) | (rs[i + 3]! << 24)) >>> (rPos & 7);
   if (n <= 24) return word & ((1 << n) - 1);
   return bitsAt(rs, rPos, 16) + bitsAt(rs, rPos + 16, n - 16) * 0x10000;
-}
-
-/** An FSE table description at src[p]; returns the table and where the description ends. */
-function readFseTable(src: Uint8Array, p: number, end: number, maxLog: number, maxSymbol: number): [FseTable, number] {
-  if (p >= end) fail('truncated FSE table description');
-  const log = (src[p]! & 15) + 5;
-  if (log > maxLog) fail(`FSE accuracy log ${log} above ${maxLog}`);
-  let bit = p * 8 + 4;
-  let remaining = 1 << log;
-  const dist: number[] = [];
-  while (remaining > 0) {
-    if (dist.length > maxSymbol) fail('FSE table description has too many symbols');
-    const max = remaining + 1;
-    const nb = highBit(max) + 1;
-    const threshold = (1 << nb) - 1 - max;
-    const v = bitsAt(src, bit, nb);
-    const low = v & ((1 << (nb - 1)) - 1);
-    let value: number;
-    if (low < threshold) {
-      value = low;
-      bit += nb - 1;
-    } else {
-      value = v >= 1 << (nb - 1) ? v - threshold : v;
-      bit += nb;
-    }
-    const prob = value - 1;
-    dist.push(prob);
-    remaining -= prob === -1 ? 1 : prob;
-    if (remaining < 0) fail('FSE table description overfills its table');
-    if (prob === 0) {
-      for (;;) {
-        const repeat = bitsAt(src, bit, 2);
-        bit += 2;
-        for (let i = 0; i < repeat; i++) dist.push(0);
-        if (dist.length > maxSymbol + 1) fail('FSE table description has too many symbols');
-        if (repeat !== 3) break;
-      }
-    }
-  }
-  const next = (bit + 7) >>> 3;
-  if (next > end) fail('truncated FSE table description');
-  return [fseTable(dist, log, false), next];
-}
-
-function rleTable(symbol: number): FseTable {
-  const dist = new Array<number>(symbol + 1).fill(0);
-  dist[symbol] = 1;
-  return fseTable(dist, 0, false);
 }
 
 /**
