@@ -14,7 +14,9 @@
  * hosted by different worker threads, and per-partition files need no coordination between
  * them. The file formats are Kafka's (checkpoint.ts).
  *
- * append() checks each batch by its header and CRC only (never record by record), assigns
+ * append() checks each batch by its header and CRC, then its records as Kafka's LogValidator
+ * does (protocol/records/validate.ts: counts, lengths, keys on compacted topics, timestamps;
+ * compressed batches inflated in a bounded streaming pass, read and never rewritten), assigns
  * offsets by rewriting each batch's baseOffset in place, and writes all batches of a request in
  * one positioned write. read() answers with a file position and length, not bytes. Retention,
  * deleteRecords, flushing and recovery are here too; nothing here starts a timer or a thread:
@@ -55,6 +57,7 @@ import {
   setPartitionLeaderEpoch,
 } from '../protocol/records/batch.js';
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, checkpointBytes, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type RecordChecks, type RecordError, validateBatchRecords } from '../protocol/records/validate.js';
 import { CLEANED_SUFFIX, type CompactionPlan, type CompactionResult, DEFAULT_MAX_MAP_ENTRIES, SWAP_SUFFIX, runCompaction } from './compaction.js';
 import { type DescriptorPool, threadDescriptorPool } from './descriptors.js';
 import { fsio, syncDirectoryAsync, syncDirectorySync, writeFilesDurably } from './fs.js';
@@ -79,10 +82,7 @@ export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
 /** A record a batch was refused for (KIP-467): its index in the batch and why. */
-export interface RecordError {
-  batchIndex: number;
-  message: string | null;
-}
+export type { RecordError };
 
 /**
  * What an append answers; also what crosses the worker boundary (workers/messages.ts) and what
@@ -268,6 +268,7 @@ export class PartitionLog {
     this.pool = options.pool ?? threadDescriptorPool();
     this.logger = options.logger ?? SILENT_LOGGER;
     this.onBackgroundFault = options.onBackgroundFault;
+    this.checks = { compacted: false, timestampType: 'CreateTime', nowMs: 0, timestampBeforeMaxMs: Infinity, timestampAfterMaxMs: Infinity, topicPartition: `${topic}-${partition}` };
     this.lastFlushMs = this.now();
     fsio.mkdirSync(this.dir, { recursive: true });
     const marker = join(this.dir, CLEAN_SHUTDOWN_MARKER);
@@ -293,6 +294,19 @@ export class PartitionLog {
   private segmentConfig() {
     return { indexIntervalBytes: this.config.indexIntervalBytes, segmentIndexBytes: this.config.segmentIndexBytes };
   }
+
+  /** What the records of an append are checked against: the config as it is now (one object, reused). */
+  private recordChecks(now: number): RecordChecks {
+    const c = this.checks;
+    c.compacted = this.config.cleanupPolicy.includes('compact');
+    c.timestampType = this.config.messageTimestampType;
+    c.nowMs = now;
+    c.timestampBeforeMaxMs = this.config.messageTimestampBeforeMaxMs;
+    c.timestampAfterMaxMs = this.config.messageTimestampAfterMaxMs;
+    return c;
+  }
+
+  private readonly checks: RecordChecks;
 
   private newSegment(baseOffset: number): LogSegment {
     return new LogSegment(this.dir, baseOffset, this.segmentConfig(), this.pool);
@@ -439,6 +453,13 @@ export class PartitionLog {
       }
       const attributes = records.readInt16BE(at + 21);
       if (attributes & Attr.control) return fail(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+      const checks = this.recordChecks(now);
+      const validation = validateBatchRecords(records, at, check.size, checks);
+      if (validation.errorCode !== ErrorCode.NONE) {
+        const refused = fail(validation.errorCode, validation.errorMessage ?? validation.detail ?? 'invalid records');
+        if (validation.recordErrors) refused.recordErrors = validation.recordErrors;
+        return refused;
+      }
       const count = records.readInt32BE(at + 57);
       // Idempotence, from the header only: producerId ≥ 0 exactly when its high word is.
       if (records.readInt32BE(at + BATCH_OFFSETS.producerId) >= 0) {

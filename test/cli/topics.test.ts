@@ -31,7 +31,8 @@ test('--create prints "Created topic T." and --list then shows it', async () => 
 test('--describe prints the topic line and one line per partition, with log offsets and non-default configs', async () => {
   const c = await spindle(['topics', '--create', '--topic', 'described', '--partitions', '3', '--replication-factor', '1', '--config', 'retention.ms=3600000', '--config', 'cleanup.policy=compact', ...b.flag]);
   assert.is(c.code, 0, c.stderr);
-  const p = await spindle(['produce', '--topic', 'described', '--partition', '1', ...b.flag], { input: 'a\nb\nc\n' });
+  // A compacted topic takes keyed records only (Kafka answers INVALID_RECORD otherwise).
+  const p = await spindle(['produce', '--topic', 'described', '--partition', '1', '--property', 'parse.key=true', '--property', 'key.separator=:', ...b.flag], { input: 'k1:a\nk2:b\nk3:c\n' });
   assert.is(p.code, 0, p.stderr);
   const d = await spindle(['topics', '--describe', '--topic', 'described', ...b.flag]);
   assert.is(d.code, 0, d.stderr);

@@ -99,7 +99,7 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
   const pending = broker.host.append(p.handle, data);
   dispatched();
   const r = await pending;
-  if (r.errorCode !== 0) return failed(index, r.errorCode, null);
+  if (r.errorCode !== 0) return failed(index, r.errorCode, r.errorMessage ?? null, r.recordErrors);
   broker.noteOffsets(p, r.logStartOffset, r.logEndOffset);
   // Metrics: records from the batch headers (one read per batch), bytes as received.
   broker.metrics.produced(p.metricsSlot, data, records.length);

@@ -173,6 +173,21 @@ export class Reader {
    * decode to replacement characters of up to three times their size, so a name echoed in a
    * response could outgrow its int16 length: they are refused here instead.
    */
+  /**
+   * n bytes as UTF-8 whatever they hold, bytes that are not decoding to replacement characters:
+   * what Kafka's Utils.utf8 does for a record header key, which no one checks on produce.
+   */
+  utf8Lenient(n: number): string {
+    if (n < 0) {
+      this.fail(`negative length ${n}`);
+      return '';
+    }
+    if (!this.need(n)) return '';
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
   utf8(n: number): string {
     if (n < 0) {
       this.fail(`negative length ${n}`);

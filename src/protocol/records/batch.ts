@@ -266,7 +266,7 @@ export function decodeBatchDecompressing(buf: Buffer, at = 0, verifyCrc = true):
     const headers: RecordHeader[] = new Array(headerCount);
     for (let h = 0; h < headerCount; h++) {
       const keyLength = r.varint();
-      const hk = r.utf8(keyLength);
+      const hk = r.utf8Lenient(keyLength);
       headers[h] = { key: hk, value: nullableVarBytes(r) };
     }
     if (r.pos - startPos !== length) r.fail(`record ${n} length ${length} disagrees with its fields`);
