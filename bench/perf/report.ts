@@ -299,7 +299,7 @@ export function soakSections(soak: SoakResult): Section[] {
   const ms = (n: number): string => (Number.isFinite(n) ? f(n, n < 100 ? 1 : 0) : '-');
   return [
     {
-      title: `Soak summary (${st.seconds} s, ${load}${st.readAlong ? ', a consumer reading along' : ''}; ${config}; the first ${s.warmUpWindows} window left out of the p99 groups as warm-up)`,
+      title: `Soak summary (${st.seconds} s, ${load}${st.readAlong ? ', a consumer reading along' : ''}; ${config}; the first ${s.warmUpWindows} window${s.warmUpWindows === 1 ? '' : 's'} (${f(s.warmUpWindows * s.windowSeconds, 0)} s) left out of the p99 groups as warm-up)`,
       header: ['figure', 'value', 'detail'],
       rows,
       rightFrom: 99,

@@ -19,7 +19,8 @@
  *                  is the fallback). A segment lives at least as long as retention keeps it,
  *                  many listings, so none is missed.
  *   summary        the p99 of windows with a roll against the window right after one and the
- *                  windows with no roll in them or just before; deleted-but-open bytes, most
+ *                  windows with no roll in them or just before (the first 10 s left out as
+ *                  warm-up); deleted-but-open bytes, most
  *                  and last; RSS at the start, peak (VmHWM) and at the end
  *
  *   load worker ──{type:'window', …}──▶ main     one message per closed window (messages.ts),
@@ -358,7 +359,7 @@ export interface P99Group {
 export interface SoakSummary {
   windows: number;
   windowSeconds: number;
-  /** Windows left out of the groups below: the first, while the JIT and the page cache warm up. */
+  /** Windows left out of the groups below: those of the first WARM_UP_SECONDS (warmUpWindows). */
   warmUpWindows: number;
   rolls: number;
   segmentDeletes: number;
@@ -401,8 +402,20 @@ export function groupByRolls(windows: SoakWindow[], warmUp: number, pick: (w: So
   return { withRoll: p99Group(withRoll), afterRoll: p99Group(afterRoll), withoutRoll: p99Group(withoutRoll) };
 }
 
+/**
+ * Seconds at the start left out of the p99 groups: the JIT compiling the hot paths and an open
+ * loop working off the backlog those first slow answers built up (1-2 s of latency in the first
+ * 6 s on a busy two-core machine) say nothing about rolls.
+ */
+export const WARM_UP_SECONDS = 10;
+
+/** Windows left out as warm-up: those of the first WARM_UP_SECONDS, but never more than a third of the run. */
+export function warmUpWindows(windowCount: number, windowMs: number): number {
+  return Math.min(Math.ceil((WARM_UP_SECONDS * 1000) / windowMs), Math.floor(windowCount / 3));
+}
+
 export function summarizeSoak(windows: SoakWindow[], windowMs: number, samples: SoakSample[], peakRssBytes: number, hasEndToEnd: boolean): SoakSummary {
-  const warmUp = windows.length > 2 ? 1 : 0;
+  const warmUp = warmUpWindows(windows.length, windowMs);
   const finite = (xs: number[]): number[] => xs.filter(Number.isFinite);
   const maxOf = (xs: number[]): number => (finite(xs).length ? Math.max(...finite(xs)) : NaN);
   let ackMaxMs = NaN;

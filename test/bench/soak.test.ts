@@ -24,6 +24,7 @@ import {
   WindowMerger,
   Windows,
   windowOfTime,
+  warmUpWindows,
 } from '../../bench/perf/soak.js';
 
 const seg = (partition: number, base: number, deleted = false, sizeBytes = 100): SegmentFile => ({ partition, name: `${String(base).padStart(20, '0')}.log${deleted ? '.deleted' : ''}`, sizeBytes });
@@ -142,6 +143,12 @@ test('windows split into those with a roll, the one right after, and the rest; t
   assert.equal(g.withRoll, { windows: 2, medianMs: 50, minMs: 40, maxMs: 60 });
   assert.equal(g.afterRoll, { windows: 2, medianMs: 14.5, minMs: 9, maxMs: 20 });
   assert.equal(g.withoutRoll, { windows: 2, medianMs: 9, minMs: 8, maxMs: 10 });
+});
+
+test('the first 10 s are warm-up, but never more than a third of the windows', () => {
+  assert.is(warmUpWindows(300, 2000), 5);
+  assert.is(warmUpWindows(3, 1000), 1);
+  assert.is(warmUpWindows(2, 1000), 0);
 });
 
 test('p99 groups skip windows without acknowledgements', () => {
