@@ -53,7 +53,7 @@ export interface PerfOptions {
   only?: string[];
   /** Where the results files go (default bench/results). */
   outDir?: string;
-  /** Base name of the results files (default <date>-<host>, plus -quick for the quick preset). */
+  /** Base name of the results files (default <date>-<host>, plus -quick for the quick preset or -soak for the soak row alone). */
   name?: string;
   /** Parent directory of the brokers' data directories: the disk under test (default the OS temp dir). */
   dataRoot?: string;
@@ -585,7 +585,9 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
   const cores = cpus().length;
   const date = new Date();
   const host = hostname();
-  const name = options.name ?? `${date.toISOString().slice(0, 10)}-${host}${options.preset === 'quick' ? '-quick' : ''}`;
+  // `--only soak --soak N` runs the soak row alone: its files say so rather than "quick".
+  const soakOnly = (options.soakSeconds ?? 0) > 0 && !!options.only?.length && options.only.every((o) => o === 'soak');
+  const name = options.name ?? `${date.toISOString().slice(0, 10)}-${host}${soakOnly ? '-soak' : options.preset === 'quick' ? '-quick' : ''}`;
   const outDir = options.outDir ?? DEFAULT_RESULTS_DIR;
   const dataRoot = options.dataRoot ?? process.env.SPINDLE_BENCH_DIR ?? tmpdir();
   mkdirSync(outDir, { recursive: true });

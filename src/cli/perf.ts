@@ -41,7 +41,8 @@ Options:
   --partition-fetch-max-bytes N    the consumer's max.partition.fetch.bytes (default 1048576)
   --override key=value             a broker configuration key for every row (repeatable)
   --out DIR                        where the results go (default bench/results)
-  --name NAME                      base name of the results files (default <date>-<host>)
+  --name NAME                      base name of the results files (default <date>-<host>,
+                                   with -quick or, for --only soak, -soak)
   --data-dir DIR                   parent of the brokers' data directories: the disk under test
                                    (default SPINDLE_BENCH_DIR or the OS temp directory)
   --broker-bin PATH                the spindle command the brokers run (default this checkout's
