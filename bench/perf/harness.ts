@@ -696,7 +696,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
       markdown: `${name}.md`,
       svg: `${name}.svg`,
       profiles: profileRoot ? `profiles/${name}` : null,
-      ...(rows.some((r) => r.soak) ? { soakSvg: `${name}-soak.svg` } : {}),
+      ...(rows.some((r) => r.soak) ? { soakSvg: `${name}-timeline.svg` } : {}),
     },
   };
   for (const line of renderTables(report)) print(line);

@@ -374,6 +374,7 @@ export function renderMarkdown(report: PerfReport): string {
     ...mdTable(['target', 'figure', 'met'], checkTargets(report).map((t) => [t.target, t.figure, t.met === null ? '–' : t.met ? 'yes' : '**no**'])),
   ];
   for (const sec of sections(report)) lines.push('', `## ${sec.title.split(' (')[0]}`, '', sec.title.includes(' (') ? `${sec.title.slice(sec.title.indexOf(' (') + 2, -1)}.` : '', '', ...mdTable(sec.header, sec.rows));
+  if (report.files.soakSvg) lines.push('', `![soak timeline](${report.files.soakSvg})`);
   lines.push('', '## Rows', '', ...report.rows.map((r) => `- **${r.id}**: ${r.description}${r.note ? ` — ${r.note}` : ''}`));
   const prof = profileLines(report, true);
   if (prof.length) lines.push('', '## Where the broker\'s time goes', '', 'Self time per function from `--cpu-prof`, per thread of the broker.', ...prof);

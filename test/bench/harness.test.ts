@@ -127,7 +127,7 @@ test('the JSON, Markdown and SVG files are written to the chosen directory', () 
   const svg = readFileSync(join(out, 'tiny.svg'), 'utf8');
   assert.ok(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>'));
   assert.ok(md.includes('## Soak timeline'));
-  const soakSvg = readFileSync(join(out, 'tiny-soak.svg'), 'utf8');
+  const soakSvg = readFileSync(join(out, 'tiny-timeline.svg'), 'utf8');
   assert.ok(soakSvg.startsWith('<svg') && soakSvg.trimEnd().endsWith('</svg>'));
   assert.not.ok(existsSync(join(out, 'profiles')));
 });
