@@ -269,6 +269,7 @@ function sections(report: PerfReport): Section[] {
   return out;
 }
 
+const windows = (n: number): string => `${n} window${n === 1 ? '' : 's'}`;
 const group = (g: P99Group): string => (g.windows ? `${f(g.medianMs, 1)} (${f(g.minMs, 1)}–${f(g.maxMs, 1)})` : 'n/a');
 
 /** The soak row's summary and its timeline, one line per window. */
@@ -279,15 +280,15 @@ export function soakSections(soak: SoakResult): Section[] {
   const load = st.rateMBps === 'max' ? 'closed loop (the base row)' : `open loop at ${st.rateMBps} MB/s of ${st.recordBytes} B records, ${st.recordsPerBatch} per batch`;
   const rows: string[][] = [
     ['segments rolled, deleted by retention, removed', `${s.rolls}, ${s.segmentDeletes}, ${s.segmentRemovals}`, `${s.windows} windows of ${s.windowSeconds} s`],
-    ['ack p99 ms, windows with a roll', group(s.ackP99.withRoll), `median (range) over ${s.ackP99.withRoll.windows} windows`],
-    ['ack p99 ms, the window after a roll', group(s.ackP99.afterRoll), `${s.ackP99.afterRoll.windows} windows`],
-    ['ack p99 ms, windows without a roll', group(s.ackP99.withoutRoll), `${s.ackP99.withoutRoll.windows} windows, none just after a roll`],
+    ['ack p99 ms, windows with a roll', group(s.ackP99.withRoll), `median (range) over ${windows(s.ackP99.withRoll.windows)}`],
+    ['ack p99 ms, the window after a roll', group(s.ackP99.afterRoll), windows(s.ackP99.afterRoll.windows)],
+    ['ack p99 ms, windows without a roll', group(s.ackP99.withoutRoll), `${windows(s.ackP99.withoutRoll.windows)}, none just after a roll`],
   ];
   if (s.endToEndP99) {
     rows.push(
-      ['end-to-end p99 ms, windows with a roll', group(s.endToEndP99.withRoll), `${s.endToEndP99.withRoll.windows} windows`],
-      ['end-to-end p99 ms, the window after a roll', group(s.endToEndP99.afterRoll), `${s.endToEndP99.afterRoll.windows} windows`],
-      ['end-to-end p99 ms, windows without a roll', group(s.endToEndP99.withoutRoll), `${s.endToEndP99.withoutRoll.windows} windows`],
+      ['end-to-end p99 ms, windows with a roll', group(s.endToEndP99.withRoll), windows(s.endToEndP99.withRoll.windows)],
+      ['end-to-end p99 ms, the window after a roll', group(s.endToEndP99.afterRoll), windows(s.endToEndP99.afterRoll.windows)],
+      ['end-to-end p99 ms, windows without a roll', group(s.endToEndP99.withoutRoll), windows(s.endToEndP99.withoutRoll.windows)],
     );
   }
   rows.push(
@@ -305,7 +306,7 @@ export function soakSections(soak: SoakResult): Section[] {
       rightFrom: 99,
     },
     {
-      title: `Soak timeline (per ${s.windowSeconds} s window ending at t; latency in ms; ack from each request's intended send time; deleted-open: the most deleted files the broker held open in the window; rolls, deleted, removed: segments in the window; segments and log MiB: on disk at its end)`,
+      title: `Soak timeline (per ${s.windowSeconds} s window ending at t; latency in ms; ack from each request's ${st.rateMBps === 'max' ? 'send' : 'intended send time'}; deleted-open: the most deleted files the broker held open in the window; rolls, deleted, removed: segments in the window; segments and log MiB: on disk at its end)`,
       header: ['t s', 'acks', 'ack p50', 'ack p99', 'ack max', 'e2e p99', 'RSS MiB', 'deleted-open', 'deleted-open MiB', 'fds', 'rolls', 'deleted', 'removed', 'segments', 'log MiB'],
       rows: soak.timeline.map((w) => [
         f(w.endSec, w.endSec % 1 ? 1 : 0),
