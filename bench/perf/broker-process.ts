@@ -19,7 +19,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const bin = new URL('../../../bin/spindle.js', import.meta.url).pathname;
+/** This checkout's command; `bin` in the options runs another build's (an older commit's, to measure before a fix). */
+export const SPINDLE_BIN = new URL('../../../bin/spindle.js', import.meta.url).pathname;
+/** The end of the broker's stderr kept for a report (why it exited), in characters. */
+const STDERR_TAIL_CHARS = 4096;
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux architecture Node runs on). */
 const CLOCK_TICKS_PER_SEC = 100;
 /** How long a stopping broker gets to flush and close before SIGKILL. */
@@ -80,6 +83,10 @@ export interface BrokerProcess {
   cpuSeconds(): number;
   /** Stops the broker; resolves with its last memory reading (taken just before the signal). */
   stop(): Promise<ProcSample>;
+  /** Null while it runs; how it ended once it has (by itself, or killed). */
+  exitStatus(): { code: number | null; signal: string | null } | null;
+  /** The last few KiB the broker wrote to stderr. */
+  stderrTail(): string;
 }
 
 export interface BrokerProcessOptions {
@@ -90,6 +97,8 @@ export interface BrokerProcessOptions {
   /** Write CPU profiles of every broker thread into this directory. */
   profileDir?: string;
   sampleMs?: number;
+  /** The `spindle` command to run (default SPINDLE_BIN, this checkout's). */
+  bin?: string;
 }
 
 export function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
@@ -101,7 +110,7 @@ export function startBrokerProcess(options: BrokerProcessOptions): Promise<Broke
   }
   const overrides = Object.entries({ listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, 'console.listener': 'none', ...options.config }).flatMap(([k, v]) => ['--override', `${k}=${v}`]);
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, bin, 'broker', ...overrides], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, options.bin ?? SPINDLE_BIN, 'broker', ...overrides], { stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid!;
   const rssTimeline: [number, number][] = [];
   const sampleMs = options.sampleMs ?? 100;
@@ -110,9 +119,11 @@ export function startBrokerProcess(options: BrokerProcessOptions): Promise<Broke
     if (Number.isFinite(m.rssBytes)) rssTimeline.push([Math.round(performance.now() - started), m.rssBytes]);
   }, sampleMs);
   let exited = false;
+  let status: { code: number | null; signal: string | null } | null = null;
   const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       exited = true;
+      status = { code, signal };
       clearInterval(sampler);
       resolve();
     }),
@@ -129,8 +140,12 @@ export function startBrokerProcess(options: BrokerProcessOptions): Promise<Broke
       const m = /listening on ([\d.]+):(\d+)/.exec(err);
       if (!m) return;
       child.stderr!.off('data', onData);
-      // Keep draining stderr so that a chatty broker never blocks on a full pipe.
-      child.stderr!.on('data', () => {});
+      // Keep draining stderr so that a chatty broker never blocks on a full pipe, keeping its end.
+      let tail = err.slice(-STDERR_TAIL_CHARS);
+      child.stderr!.on('data', (d: Buffer) => {
+        tail = (tail + d.toString()).slice(-STDERR_TAIL_CHARS);
+      });
+      const stderrTail = (): string => tail;
       clearTimeout(timer);
       resolve({
         bootstrap: `${m[1]}:${m[2]}`,
@@ -140,6 +155,8 @@ export function startBrokerProcess(options: BrokerProcessOptions): Promise<Broke
         rssTimeline,
         memory: () => readMemory(pid),
         cpuSeconds: () => readCpuSeconds(pid),
+        exitStatus: () => status,
+        stderrTail,
         stop: async () => {
           const last = readMemory(pid);
           if (!exited) {

@@ -10,7 +10,10 @@
  *     rows        per row: broker process → topic → produce phase (producer threads, closed or
  *                 open loop; an end-to-end consumer thread for open-loop rows) → consume phase
  *                 (one consumer thread from offset 0) → stop; /proc read throughout
- *     soak        the base row for --soak seconds, retention on, RSS sampled (when asked)
+ *     soak        for --soak seconds: an open loop at --soak-rate MB/s (or the base row's closed
+ *                 loop) with retention on and small segments, a consumer reading along, and a
+ *                 timeline per window of ack and end-to-end latency, RSS, deleted-but-open
+ *                 files and segment rolls (soak.ts; when asked)
  *     peers       kcat driving Spindle; redis-benchmark XADD against Redis Streams (peers.ts)
  *     report      table on stdout, <name>.json, <name>.md and <name>.svg in the output directory
  *
@@ -31,10 +34,11 @@ import { type BrokerProcess, readMachineBusySeconds, startBrokerProcess } from '
 import { HdrHistogram, type LatencySummaryMs } from './hdr-histogram.js';
 import { type Limits, measureCrc32c, measureDisk, measureLoopback, measureStartBroker } from './limits.js';
 import { describeRow, FULL_ROWS, QUICK_ROWS, type RowSpec, soakRow } from './matrix.js';
-import type { ConsumeResult, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker } from './messages.js';
+import type { ConsumeResult, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker, WindowPlan } from './messages.js';
 import { installed, type KcatFigures, kcatWorkload, type RedisFigures, redisXadd, startRedis } from './peers.js';
 import { summarizeProfiles, type ThreadProfile } from './profile.js';
-import { renderMarkdown, renderSvg, renderTables } from './report.js';
+import { renderMarkdown, renderSoakSvg, renderSvg, renderTables } from './report.js';
+import { buildTimeline, type EndToEndWindow, type ProduceWindow, type SoakResult, SoakSampler, summarizeSoak, WindowMerger } from './soak.js';
 import { encodeProduce, ensureTopic, recordsPerBatch } from './wire.js';
 
 export type Preset = 'quick' | 'full';
@@ -49,7 +53,7 @@ export interface PerfOptions {
   only?: string[];
   /** Where the results files go (default bench/results). */
   outDir?: string;
-  /** Base name of the results files (default <date>-<host>, plus -quick for the quick preset). */
+  /** Base name of the results files (default <date>-<host>, plus -quick for the quick preset or -soak for the soak row alone). */
   name?: string;
   /** Parent directory of the brokers' data directories: the disk under test (default the OS temp dir). */
   dataRoot?: string;
@@ -58,6 +62,12 @@ export interface PerfOptions {
   limits?: boolean;
   /** Seconds of the soak row (0: none). */
   soakSeconds?: number;
+  /** The soak row's load: MB (2^20 bytes of record values) per second, open loop; 'max': closed loop (default 20). */
+  soakRateMBps?: number | 'max';
+  /** The soak row's timeline window in seconds (default 2). */
+  soakWindowSeconds?: number;
+  /** The `spindle` command the brokers run (default this checkout's bin/spindle.js): another build, to measure before a fix. */
+  brokerBin?: string;
   /** Connections per producer thread, and requests in flight on each. */
   connections?: number;
   inflight?: number;
@@ -140,6 +150,8 @@ export interface RowResult {
   resources?: Resources;
   /** RSS samples [ms since start, bytes], kept for the soak row only. */
   rssTimeline?: [number, number][];
+  /** The soak row's timeline and summary. */
+  soak?: SoakResult;
   profile?: ThreadProfile[];
 }
 
@@ -165,6 +177,8 @@ export interface PerfReport {
     bootstrapServer: string | null;
     overrides: Record<string, string>;
     profile: boolean;
+    /** The `spindle` command the brokers ran, when not this checkout's. */
+    brokerBin?: string | null;
   };
   /** os.loadavg() (1, 5, 15 minutes) when the run started and ended: other load on the machine. */
   loadAverage: { start: number[]; end: number[] };
@@ -173,7 +187,7 @@ export interface PerfReport {
   peers: PeerResults;
   notes: string[];
   /** The files written, relative to the output directory. */
-  files: { json: string; markdown: string; svg: string; profiles: string | null };
+  files: { json: string; markdown: string; svg: string; profiles: string | null; soakSvg?: string };
 }
 
 const MiB = 2 ** 20;
@@ -200,8 +214,13 @@ function settingsFor(o: PerfOptions): Settings {
   return { secondsPerRow: o.secondsPerRow ?? 8, limitSeconds: 3, diskCapBytes: 8192 * MiB, kcatRecords: [2_000_000, 500_000], redisRequests: [2_000_000, 500_000], peerTimeoutMs: 120_000, startupRuns: 9 };
 }
 
-/** Runs one load worker; resolves once it is ready, with a handle to start it and await its result. */
-async function spawnLoad(task: LoadTask): Promise<{ go(startAtEpochMs: number): void; stop(): void; result: Promise<LoadResult> }> {
+type WindowMessage = Extract<FromWorker, { type: 'window' }>;
+
+/**
+ * Runs one load worker; resolves once it is ready, with a handle to start it and await its
+ * result. Timeline windows (tasks with `windows`) go to `onWindow` as they arrive.
+ */
+async function spawnLoad(task: LoadTask, onWindow?: (m: WindowMessage) => void): Promise<{ go(startAtEpochMs: number): void; stop(): void; result: Promise<LoadResult> }> {
   const worker = new Worker(loadWorkerUrl, { workerData: task });
   let ready!: () => void;
   let failed!: (e: Error) => void;
@@ -212,6 +231,7 @@ async function spawnLoad(task: LoadTask): Promise<{ go(startAtEpochMs: number): 
   const result = new Promise<LoadResult>((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'ready') ready();
+      else if (m.type === 'window') onWindow?.(m);
       else if (m.type === 'done') resolve(m.result);
       else {
         const e = new Error(m.message);
@@ -280,8 +300,9 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
   const seconds = spec.seconds ?? ctx.settings.secondsPerRow;
   const profileDir = ctx.profileRoot ? join(ctx.profileRoot, spec.id) : undefined;
   let broker: BrokerProcess | null = null;
+  let soak: ReturnType<typeof startSoak> | null = null;
   try {
-    broker = external ? null : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: brokerConfig, profileDir });
+    broker = external ? null : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: brokerConfig, profileDir, bin: ctx.options.brokerBin });
     const bootstrap = external ?? broker!.bootstrap;
     const topic = external ? `perf-${spec.id}-${Date.now()}` : `perf-${spec.id}`;
     const have = await ensureTopic(bootstrap, topic, spec.partitions, spec.flushMessages ? { 'flush.messages': String(spec.flushMessages) } : {});
@@ -291,6 +312,7 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
     const perBatch = open ? (spec.openBatchRecords ?? 1) : recordsPerBatch(spec.recordBytes, spec.batchBytes);
     const request = encodeProduce(topic, partitions, perBatch, spec.recordBytes, spec.acks, spec.codec, open);
     const requestsPerSec = open ? spec.recordsPerSec! / (perBatch * spec.partitions) / spec.producers : undefined;
+    soak = spec.soak && broker ? startSoak(spec, ctx, broker, topic, seconds) : null;
 
     const producers = await Promise.all(
       Array.from({ length: spec.producers }, () =>
@@ -306,10 +328,14 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
           inflight: ctx.inflight,
           seconds,
           ...(requestsPerSec !== undefined ? { requestsPerSec } : {}),
-        }),
+          ...(soak ? { windows: soak.plan } : {}),
+        }, soak?.onWindow),
       ),
     );
-    const e2e = open ? await spawnLoad({ role: 'e2e', bootstrap, topic, partitions: spec.partitions, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes }) : null;
+    const e2e = open
+      ? await spawnLoad({ role: 'e2e', bootstrap, topic, partitions: spec.partitions, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes, ...(soak ? { windows: soak.plan } : {}) }, soak?.onWindow)
+      : null;
+    soak?.sampler.baseline();
 
     const cpu0 = broker ? broker.cpuSeconds() : NaN;
     const machine0 = readMachineBusySeconds();
@@ -317,6 +343,7 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
     const startAt = performance.timeOrigin + performance.now() + 50;
     for (const p of producers) p.go(startAt);
     e2e?.go(startAt);
+    soak?.sampler.start(startAt);
     const produced = (await Promise.all(producers.map((p) => p.result))) as ProduceResult[];
     const harnessCpu = process.cpuUsage(harnessCpu0);
     const cpu1 = broker ? broker.cpuSeconds() : NaN;
@@ -328,6 +355,8 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
       e2e.stop();
       endToEnd = (await e2e.result) as EndToEndResult;
     }
+    // The soak's last sample: what the broker still holds once the load has stopped.
+    soak?.sampler.stop();
 
     const latency = new HdrHistogram();
     const sendLag = new HdrHistogram();
@@ -420,14 +449,75 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
     if (open && backlogMax > 0) result.note = `${result.note ? `${result.note}; ` : ''}open loop fell behind its rate: up to ${backlogMax} sends waited for one of the ${ctx.connections * ctx.inflight} in-flight slots`;
     if (consume && !consume.caughtUp) result.note = `${result.note ? `${result.note}; ` : ''}the consumer read ${((consume.records / records) * 100).toFixed(0)}% of what was produced in its ${seconds} s`;
     if (spec.id === 'soak' && broker) result.rssTimeline = broker.rssTimeline;
+    if (soak) result.soak = soak.finish(memory.peakRssBytes, brokerConfig, open);
     if (profileDir) result.profile = summarizeProfiles(profileDir);
     broker = null;
     return result;
   } catch (e) {
     return { ...base, status: 'failed', note: (e as Error).message.split('\n')[0] };
   } finally {
+    soak?.sampler.stop();
     if (broker) await broker.stop();
   }
+}
+
+/**
+ * The soak row's side of a run: the windows the load workers are asked for, the merger their
+ * windows go to, the /proc and directory sampler, and a progress line about every 30 s.
+ */
+function startSoak(spec: RowSpec, ctx: RowContext, broker: BrokerProcess, topic: string, seconds: number) {
+  const windowMs = spec.soak!.windowMs;
+  const plan: WindowPlan = { windowMs, windowCount: Math.max(1, Math.ceil((seconds * 1000) / windowMs - 1e-9)) };
+  const merger = new WindowMerger(spec.producers);
+  const sampler = new SoakSampler(broker.pid, broker.dataDir, topic, spec.partitions, windowMs);
+  const every = Math.max(1, Math.round(30_000 / windowMs));
+  const mib = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : (n / 2 ** 20).toFixed(0));
+  const onWindow = (m: WindowMessage): void => {
+    if (m.role === 'e2e') {
+      merger.addEndToEnd(m.window as EndToEndWindow);
+      return;
+    }
+    const w = m.window as ProduceWindow;
+    merger.addProduce(w);
+    const done = merger.produce[w.index];
+    if (!done || (w.index + 1) % every !== 0) return;
+    const last = sampler.samples[sampler.samples.length - 1];
+    ctx.log(
+      `  ${(((w.index + 1) * windowMs) / 1000).toFixed(0)} s: ack p99 ${done.ack.p99Ms.toFixed(1)} ms, max ${done.ack.maxMs.toFixed(1)} ms; RSS ${mib(last?.rssBytes)} MiB; deleted-open ${last?.deleted.deletedFiles ?? 'n/a'} files, ${mib(last?.deleted.deletedBytes)} MiB; ${sampler.tracker.rolls.length} rolls, ${sampler.tracker.removals.length} segments removed so far`,
+    );
+  };
+  return {
+    plan,
+    sampler,
+    onWindow,
+    finish(peakRssBytes: number, brokerConfig: Record<string, string | number>, readAlong: boolean): SoakResult {
+      merger.finish();
+      const timeline = buildTimeline({
+        windowMs,
+        windowCount: plan.windowCount,
+        produce: merger.produce,
+        endToEnd: readAlong ? merger.endToEnd : null,
+        samples: sampler.samples,
+        rolls: sampler.tracker.rolls,
+        deletes: sampler.tracker.deletes,
+        removals: sampler.tracker.removals,
+      });
+      const keys = ['log.segment.bytes', 'log.retention.bytes', 'log.retention.check.interval.ms', 'log.segment.delete.delay.ms'];
+      return {
+        settings: {
+          seconds,
+          windowSeconds: windowMs / 1000,
+          rateMBps: spec.soak!.rateMBps,
+          recordBytes: spec.recordBytes,
+          recordsPerBatch: spec.recordsPerSec !== undefined ? (spec.openBatchRecords ?? 1) : recordsPerBatch(spec.recordBytes, spec.batchBytes),
+          brokerConfig: Object.fromEntries(keys.filter((k) => brokerConfig[k] !== undefined).map((k) => [k, brokerConfig[k]!])),
+          readAlong,
+        },
+        summary: summarizeSoak(timeline, windowMs, sampler.samples, peakRssBytes, readAlong),
+        timeline,
+      };
+    },
+  };
 }
 
 /** Other programs' load below which the machine counts as quiet, in cores. */
@@ -452,7 +542,7 @@ async function runPeers(ctx: RowContext, sizes: [number, number]): Promise<PeerR
     for (const [i, recordBytes] of sizes.entries()) {
       const count = ctx.settings.kcatRecords[i]!;
       const external = ctx.options.bootstrapServer;
-      const broker = external ? null : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: { 'num.partitions': 1, ...(ctx.options.overrides ?? {}) } });
+      const broker = external ? null : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: { 'num.partitions': 1, ...(ctx.options.overrides ?? {}) }, bin: ctx.options.brokerBin });
       try {
         const bootstrap = external ?? broker!.bootstrap;
         const topic = `perf-kcat-${recordBytes}${external ? `-${Date.now()}` : ''}`;
@@ -495,7 +585,9 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
   const cores = cpus().length;
   const date = new Date();
   const host = hostname();
-  const name = options.name ?? `${date.toISOString().slice(0, 10)}-${host}${options.preset === 'quick' ? '-quick' : ''}`;
+  // `--only soak --soak N` runs the soak row alone: its files say so rather than "quick".
+  const soakOnly = (options.soakSeconds ?? 0) > 0 && !!options.only?.length && options.only.every((o) => o === 'soak');
+  const name = options.name ?? `${date.toISOString().slice(0, 10)}-${host}${soakOnly ? '-soak' : options.preset === 'quick' ? '-quick' : ''}`;
   const outDir = options.outDir ?? DEFAULT_RESULTS_DIR;
   const dataRoot = options.dataRoot ?? process.env.SPINDLE_BENCH_DIR ?? tmpdir();
   mkdirSync(outDir, { recursive: true });
@@ -537,7 +629,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     specs = all.filter((s) => options.only!.some((o) => s.id === o || (!all.some((x) => x.id === o) && s.id.includes(o))));
   }
   const soak = options.soakSeconds ?? 0;
-  if (soak > 0) specs = [...specs, soakRow(soak)];
+  if (soak > 0) specs = [...specs, soakRow(soak, { rateMBps: options.soakRateMBps, windowSeconds: options.soakWindowSeconds, tiny: options.tiny })];
   const rows: RowResult[] = [];
   for (const [i, spec] of specs.entries()) {
     if (options.waitQuietSeconds) {
@@ -592,18 +684,27 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
       bootstrapServer: options.bootstrapServer ?? null,
       overrides: options.overrides ?? {},
       profile: !!profileRoot,
+      brokerBin: options.brokerBin ?? null,
     },
     loadAverage: { start: loadStart, end: loadavg() },
     limits: ctx.limits,
     rows,
     peers,
     notes,
-    files: { json: `${name}.json`, markdown: `${name}.md`, svg: `${name}.svg`, profiles: profileRoot ? `profiles/${name}` : null },
+    files: {
+      json: `${name}.json`,
+      markdown: `${name}.md`,
+      svg: `${name}.svg`,
+      profiles: profileRoot ? `profiles/${name}` : null,
+      ...(rows.some((r) => r.soak) ? { soakSvg: `${name}-timeline.svg` } : {}),
+    },
   };
   for (const line of renderTables(report)) print(line);
   writeFileSync(join(outDir, report.files.json), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(outDir, report.files.markdown), renderMarkdown(report));
   writeFileSync(join(outDir, report.files.svg), renderSvg(report));
-  log(`written to ${outDir}: ${report.files.json}, ${report.files.markdown}, ${report.files.svg}${profileRoot ? `; CPU profiles in ${report.files.profiles}/` : ''}`);
+  const soakRowResult = rows.find((r) => r.soak);
+  if (report.files.soakSvg && soakRowResult) writeFileSync(join(outDir, report.files.soakSvg), renderSoakSvg(report, soakRowResult));
+  log(`written to ${outDir}: ${report.files.json}, ${report.files.markdown}, ${report.files.svg}${report.files.soakSvg ? `, ${report.files.soakSvg}` : ''}${profileRoot ? `; CPU profiles in ${report.files.profiles}/` : ''}`);
   return report;
 }

@@ -11,14 +11,19 @@
  *            time is up; counts come from batch
  *            headers alone, so the worker never decodes a record
  *   e2e      long-polls every partition and times each batch from the stamp in its first
- *            record to the arrival of the fetch response, counting it once per record
+ *            record to the arrival of the fetch response, counting it once per record; after
+ *            retention it goes on from the log start, as the consume task does
+ *
+ * With `windows` in the task (the soak row) produce and e2e also post each window of the
+ * timeline as it closes (soak.ts): a histogram of that window's latencies and its counts.
  *
  * Runs in a worker thread of the harness process; owns its connections.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HdrHistogram } from './hdr-histogram.js';
-import type { ConsumeResult, ConsumeTask, EndToEndResult, EndToEndTask, FromWorker, LoadTask, ProduceResult, ProduceTask, ToWorker } from './messages.js';
-import { decodeFetch, encodeFetch, OFFSET_OUT_OF_RANGE, produceErrorCode, stampProduce, WireConnection } from './wire.js';
+import type { ConsumeResult, ConsumeTask, EndToEndResult, EndToEndTask, FromWorker, LoadTask, ProduceResult, ProduceTask, ToWorker, WindowPlan } from './messages.js';
+import { Windows } from './soak.js';
+import { decodeFetch, encodeFetch, OFFSET_OUT_OF_RANGE, produceAnswer, stampProduce, WireConnection } from './wire.js';
 
 const port = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
@@ -33,13 +38,32 @@ port.on('message', (m: ToWorker) => {
 });
 const waitForGo = (): Promise<{ startAtEpochMs: number }> => new Promise((r) => goWaiters.push(r));
 
-/** Posts ready, waits for go, then sleeps until the common start time. */
-async function startTogether(): Promise<void> {
+/** Posts ready, waits for go, then sleeps until the common start time; answers that time. */
+async function startTogether(): Promise<number> {
   const go = waitForGo();
   post({ type: 'ready' });
   const { startAtEpochMs } = await go;
   const wait = startAtEpochMs - epochNow();
   if (wait > 0) await sleep(wait);
+  return startAtEpochMs;
+}
+
+/**
+ * The task's timeline windows, if it has any: `make` gives a window's fresh state, `post` sends
+ * a closed one. A timer closes windows on time even while no answer arrives (a stalled
+ * broker), so the main thread sees them as they end; `stop` closes the rest.
+ */
+function timeline<T>(plan: WindowPlan | undefined, startAtEpochMs: number, make: () => T, send: (index: number, state: T) => void): { at: () => T | null; stop: () => void } {
+  if (!plan) return { at: () => null, stop: () => {} };
+  const windows = new Windows(startAtEpochMs, plan.windowMs, plan.windowCount, make, send);
+  const timer = setInterval(() => windows.at(epochNow()), Math.max(10, plan.windowMs / 4));
+  return {
+    at: () => windows.at(epochNow()),
+    stop: () => {
+      clearInterval(timer);
+      windows.finish();
+    },
+  };
 }
 
 async function produce(task: ProduceTask): Promise<ProduceResult> {
@@ -55,21 +79,38 @@ async function produce(task: ProduceTask): Promise<ProduceResult> {
   let backlogMax = 0;
   const perSecond: number[] = [];
   let start = 0;
+  let windows: ReturnType<typeof timeline<{ latency: HdrHistogram; requests: number; errors: number; maxBaseOffsets: number[] }>> | null = null;
   const answered = (frame: Buffer, sentAt: number): void => {
     const now = performance.now();
     latency.record((now - sentAt) * 1000);
-    const code = produceErrorCode(frame);
+    const { errorCode: code, baseOffsets } = produceAnswer(frame);
+    const w = windows?.at() ?? null;
+    w?.latency.record((now - sentAt) * 1000);
     if (code === 0) {
       requests++;
       const second = Math.floor((now - start) / 1000);
       perSecond[second] = (perSecond[second] ?? 0) + task.records;
+      if (w) {
+        w.requests++;
+        baseOffsets.forEach((o, p) => (w.maxBaseOffsets[p] = Math.max(w.maxBaseOffsets[p] ?? -1, o)));
+      }
     }
     else {
       errors++;
+      if (w) w.errors++;
       if (!firstErrorCode) firstErrorCode = code;
     }
   };
-  await startTogether();
+  const startAtEpochMs = await startTogether();
+  windows = timeline(
+    task.windows,
+    startAtEpochMs,
+    () => ({ latency: new HdrHistogram(), requests: 0, errors: 0, maxBaseOffsets: [] as number[] }),
+    (index, w) => {
+      const snap = w.latency.snapshot();
+      post({ type: 'window', role: 'produce', window: { index, latency: snap, requests: w.requests, records: w.requests * task.records, errors: w.errors, maxBaseOffsets: w.maxBaseOffsets } }, [snap.counts.buffer as ArrayBuffer]);
+    },
+  );
   start = performance.now();
   const deadline = start + task.seconds * 1000;
 
@@ -143,6 +184,7 @@ async function produce(task: ProduceTask): Promise<ProduceResult> {
     });
   }
   const elapsedSec = (performance.now() - start) / 1000;
+  windows.stop();
   for (const c of conns) c.close();
   return {
     role: 'produce',
@@ -267,12 +309,27 @@ async function endToEnd(task: EndToEndTask): Promise<EndToEndResult> {
   const offsets = new Array<number>(task.partitions).fill(0);
   const latency = new HdrHistogram();
   let records = 0;
-  await startTogether();
+  const startAtEpochMs = await startTogether();
+  const windows = timeline(
+    task.windows,
+    startAtEpochMs,
+    () => ({ latency: new HdrHistogram(), records: 0 }),
+    (index, w) => {
+      const snap = w.latency.snapshot();
+      post({ type: 'window', role: 'e2e', window: { index, latency: snap, records: w.records } }, [snap.counts.buffer as ArrayBuffer]);
+    },
+  );
   while (!stopRequested) {
     // Short long-polls (200 ms) so that a stop is seen quickly once the producers are done.
     const frame = await c.send(encodeFetch(task.topic, offsets, 200, task.maxBytes, task.partitionMaxBytes));
     const arrived = epochNow();
+    const w = windows.at();
     for (const p of decodeFetch(frame)) {
+      if (p.errorCode === OFFSET_OUT_OF_RANGE && p.logStartOffset > offsets[p.partition]!) {
+        // Fell behind retention (a long soak on a busy machine): go on from the log start.
+        offsets[p.partition] = p.logStartOffset;
+        continue;
+      }
       if (p.errorCode !== 0 || !p.records) continue;
       const buf = p.records;
       offsets[p.partition] = eachBatch(buf, offsets[p.partition]!, (at, _size, count) => {
@@ -280,10 +337,15 @@ async function endToEnd(task: EndToEndTask): Promise<EndToEndResult> {
         if (Number.isFinite(sentAt)) {
           latency.record((arrived - sentAt) * 1000, count);
           records += count;
+          if (w) {
+            w.latency.record((arrived - sentAt) * 1000, count);
+            w.records += count;
+          }
         }
       });
     }
   }
+  windows.stop();
   c.close();
   return { role: 'e2e', records, latency: latency.snapshot() };
 }

@@ -12,9 +12,9 @@
  * four producers, and two open-loop latency rows. The quick preset is a handful of those rows
  * sized for CI.
  *
- * Pure data; any thread.
+ * Pure data (and the arithmetic of the soak row's batches); any thread.
  */
-import type { CodecName } from './wire.js';
+import { type CodecName, recordsPerBatch } from './wire.js';
 
 /** Partition workers: a number, 'N' (one per core, at least 2), or 'default' (the broker's own default). */
 export type WorkerCount = number | 'N' | 'default';
@@ -40,6 +40,8 @@ export interface RowSpec {
   brokerConfig?: Record<string, string | number>;
   /** Produce seconds for this row, instead of the run's per-row duration. */
   seconds?: number;
+  /** The soak row: a timeline of windows (soakRow). */
+  soak?: SoakSpec;
 }
 
 const KiB = 1024;
@@ -94,16 +96,82 @@ export const QUICK_ROWS: RowSpec[] = [
   row('e2e-10k', { recordsPerSec: 10_000, openBatchRecords: 10 }),
 ];
 
+/** What makes a row the soak row: its timeline windows and the load it was given. */
+export interface SoakSpec {
+  windowMs: number;
+  /** MB (2^20 bytes of record values) per second, open loop; 'max': the closed loop of the base row. */
+  rateMBps: number | 'max';
+}
+
+/** A Kafka producer's defaults since 4.0 (KIP-1030), which decide the soak row's batches. */
+export const KAFKA_BATCH_SIZE = 16384;
+export const KAFKA_LINGER_MS = 5;
+
 /**
- * The soak row: the base workload for a long run, with retention keeping the disk bounded
- * (256 MiB segments, 1 GiB per partition, checked every 5 s), so that the RSS timeline shows
- * whether memory stays flat while segments roll and are deleted.
+ * Records per batch of a Kafka producer with its default batch.size and linger.ms sending
+ * `recordsPerSec` records of `recordBytes`: a batch leaves when full or when it has waited
+ * linger.ms, whichever comes first. At 20 MB/s of 1 KiB records, 5 ms gathers 102 records but
+ * 16 KiB holds 15, so batch.size decides (1,365 requests a second); below about 3 MB/s
+ * linger.ms does.
  */
-export function soakRow(seconds: number): RowSpec {
-  return row('soak', {
-    seconds,
-    brokerConfig: { 'log.segment.bytes': 256 * 1024 * 1024, 'log.retention.bytes': 1024 * 1024 * 1024, 'log.retention.check.interval.ms': 5000 },
-  });
+export function lingerBatchRecords(recordsPerSec: number, recordBytes: number): number {
+  const bySize = recordsPerBatch(recordBytes, KAFKA_BATCH_SIZE);
+  const byLinger = Math.ceil((recordsPerSec * KAFKA_LINGER_MS) / 1000);
+  return Math.max(1, Math.min(bySize, byLinger));
+}
+
+export interface SoakOptions {
+  rateMBps?: number | 'max';
+  windowSeconds?: number;
+  /** Segments of a mebibyte (for the test suite's few seconds): rolls, retention and removal in a short run. */
+  tiny?: boolean;
+}
+
+/** The soak row's defaults: 20 MB/s, 2 s windows. */
+export const SOAK_RATE_MBPS = 20;
+export const SOAK_WINDOW_SECONDS = 2;
+
+/**
+ * The soak row: a long run with retention on and segments small enough to roll many times, to
+ * show per time window whether a roll stalls acknowledgements, whether deleted segments stay
+ * open (and keep their disk space), and whether memory stays flat (soak.ts).
+ *
+ * Open loop (the default, 20 MB/s of 1 KiB records in a Kafka producer's batches, with the
+ * end-to-end consumer reading along the tail, so the fetch path opens every segment):
+ *   log.segment.bytes 128 MiB      a roll every ~6.5 s at 20 MB/s: ~90 in 10 minutes, and
+ *                                  with 2 s windows a third of the windows hold one, so
+ *                                  windows with and without a roll alternate
+ *   log.retention.bytes 384 MiB    three segments (plus the active one): every roll soon
+ *                                  makes retention delete the oldest
+ *   check interval 5 s             Kafka's 5 minutes would let 6 GB pile up between checks;
+ *                                  5 s is less than a segment's worth (100 MB)
+ *   file.delete.delay.ms 10 s      Kafka's 60 s would keep ~9 renamed segments waiting;
+ *                                  10 s is ages for a read in flight (milliseconds) and
+ *                                  removes nearly every deleted segment within the run, so
+ *                                  what stays open after the removal shows as deleted-open
+ * Disk in use when nothing is pinned: about 4 + 2 segments (~800 MiB); each segment pinned
+ * adds 128 MiB (a 10-minute run that pins all of them needs ~12 GB free).
+ *
+ * 'max': the earlier soak row, kept as it was: the base row's closed loop (no reading-along
+ * consumer; the consume phase after it reads from the log start), 256 MiB segments, 1 GiB of
+ * retention checked every 5 s, Kafka's file.delete.delay.ms.
+ *
+ * tiny: 1 MiB segments, 3 MiB retention checked every 200 ms, removal after 500 ms, so that a
+ * run of a few seconds at a few MB/s rolls, deletes and removes.
+ */
+export function soakRow(seconds: number, options: SoakOptions = {}): RowSpec {
+  const rateMBps = options.rateMBps ?? SOAK_RATE_MBPS;
+  const windowMs = Math.round((options.windowSeconds ?? SOAK_WINDOW_SECONDS) * 1000);
+  const MiB = 1024 * 1024;
+  const retention: Record<string, number> = options.tiny
+    ? { 'log.segment.bytes': 1 * MiB, 'log.retention.bytes': 3 * MiB, 'log.retention.check.interval.ms': 200, 'log.segment.delete.delay.ms': 500 }
+    : rateMBps === 'max'
+      ? { 'log.segment.bytes': 256 * MiB, 'log.retention.bytes': 1024 * MiB, 'log.retention.check.interval.ms': 5000 }
+      : { 'log.segment.bytes': 128 * MiB, 'log.retention.bytes': 384 * MiB, 'log.retention.check.interval.ms': 5000, 'log.segment.delete.delay.ms': 10_000 };
+  const soak: SoakSpec = { windowMs, rateMBps };
+  if (rateMBps === 'max') return row('soak', { seconds, brokerConfig: retention, soak });
+  const recordsPerSec = Math.round((rateMBps * MiB) / BASE.recordBytes);
+  return row('soak', { seconds, recordsPerSec, openBatchRecords: lingerBatchRecords(recordsPerSec, BASE.recordBytes), brokerConfig: retention, soak });
 }
 
 export function describeRow(r: RowSpec, resolvedWorkers: number): string {
@@ -119,5 +187,10 @@ export function describeRow(r: RowSpec, resolvedWorkers: number): string {
   ];
   if (r.flushMessages) parts.push(`flush.messages=${r.flushMessages}`);
   if (r.recordsPerSec) parts.push(`open loop ${r.recordsPerSec.toLocaleString('en-US')} records/s`);
+  if (r.soak) {
+    const c = r.brokerConfig ?? {};
+    const mib = (k: string): string => (c[k] === undefined ? 'default' : `${Number(c[k]) / 1024 / 1024} MiB`);
+    parts.push(`${r.seconds} s soak in ${r.soak.windowMs / 1000} s windows, segments ${mib('log.segment.bytes')}, retention ${mib('log.retention.bytes')}`);
+  }
   return parts.join(', ');
 }

@@ -5,12 +5,15 @@
  *   worker ──{type:'ready'}──────▶ main          connected, request encoded, waiting for go
  *   main ──{type:'go', startAtEpochMs}──▶ worker  start the timed phase (all workers together)
  *   main ──{type:'stop'}─────────▶ worker        end an open-ended task (the e2e consumer)
+ *   worker ──{type:'window', …}──▶ main          with `windowMs` (the soak row): each window as it
+ *                                                closes, its histogram counts transferred (soak.ts)
  *   worker ──{type:'done', result}─▶ main        results, histogram counts transferred
  *   worker ──{type:'failed', message}─▶ main     the task could not run; the row is marked failed
  *
  * Workers never talk to each other. Each owns its connections.
  */
 import type { HistogramSnapshot } from './hdr-histogram.js';
+import type { EndToEndWindow, ProduceWindow } from './soak.js';
 
 export interface ProduceTask {
   role: 'produce';
@@ -28,6 +31,8 @@ export interface ProduceTask {
   seconds: number;
   /** Open loop: requests per second this worker sends whatever the answers; absent: closed loop. */
   requestsPerSec?: number;
+  /** Post a 'window' message per window of the soak row's timeline; absent: none. */
+  windows?: WindowPlan;
 }
 
 export interface ConsumeTask {
@@ -49,6 +54,17 @@ export interface EndToEndTask {
   partitions: number;
   maxBytes: number;
   partitionMaxBytes: number;
+  /** Post a 'window' message per window of the soak row's timeline; absent: none. */
+  windows?: WindowPlan;
+}
+
+/**
+ * The soak row's windows: `windowCount` windows of `windowMs` from the agreed start; anything
+ * later (answers to the last requests in flight) counts in the last one.
+ */
+export interface WindowPlan {
+  windowMs: number;
+  windowCount: number;
 }
 
 export type LoadTask = ProduceTask | ConsumeTask | EndToEndTask;
@@ -97,4 +113,9 @@ export interface EndToEndResult {
 export type LoadResult = ProduceResult | ConsumeResult | EndToEndResult;
 
 export type ToWorker = { type: 'go'; startAtEpochMs: number } | { type: 'stop' };
-export type FromWorker = { type: 'ready' } | { type: 'done'; result: LoadResult } | { type: 'failed'; message: string };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'window'; role: 'produce'; window: ProduceWindow }
+  | { type: 'window'; role: 'e2e'; window: EndToEndWindow }
+  | { type: 'done'; result: LoadResult }
+  | { type: 'failed'; message: string };

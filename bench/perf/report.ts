@@ -10,11 +10,15 @@
  *                    rebalance.time.ms; start and end times are in the JSON's date)
  *   latency table    end-to-end, from each record's send time to its arrival at a consumer
  *   resources        peak RSS, CPU seconds per GiB, cores used by the broker and the generator
+ *   soak             the soak row's summary (p99 of windows with and without a roll,
+ *                    deleted-but-open bytes, RSS) and its timeline, one line per window; and
+ *                    a chart of the timeline (renderSoakSvg)
  *
  * Pure functions of the report; any thread.
  */
 import type { PerfReport, RowResult } from './harness.js';
 import type { KcatFigures, RedisFigures } from './peers.js';
+import type { P99Group, SoakResult } from './soak.js';
 
 const MiB = 2 ** 20;
 
@@ -128,6 +132,26 @@ export function checkTargets(report: PerfReport): TargetCheck[] {
     figure: soak ? `${f(soak.earlyBytes / MiB, 0)} MiB at 20-30% → ${f(soak.endBytes / MiB, 0)} MiB at the end (${soakRow?.spec.seconds} s)` : 'no soak row (--soak SECONDS)',
     met: soak ? soak.growth < 0.1 : null,
   });
+  const soakTimeline = row('soak')?.soak;
+  const rollGroups = soakTimeline?.summary.ackP99;
+  const rollsMeasured = !!rollGroups && rollGroups.withRoll.windows > 0 && rollGroups.withoutRoll.windows > 0;
+  out.push({
+    target: `Segment rolls do not stall acknowledgements (soak row: median ack p99 of windows with a roll ≤ ${ROLL_P99_RATIO_TARGET}× that of windows without)`,
+    figure: rollsMeasured
+      ? `${f(rollGroups.withRoll.medianMs, 1)} ms with a roll (${rollGroups.withRoll.windows} windows) vs ${f(rollGroups.withoutRoll.medianMs, 1)} ms without (${rollGroups.withoutRoll.windows}) = ${f(rollGroups.withRoll.medianMs / rollGroups.withoutRoll.medianMs, 2)}×`
+      : soakTimeline
+        ? 'no windows both with and without a roll'
+        : 'no soak row (--soak SECONDS)',
+    met: rollsMeasured ? rollGroups.withRoll.medianMs <= ROLL_P99_RATIO_TARGET * rollGroups.withoutRoll.medianMs : null,
+  });
+  const del = soakTimeline?.summary;
+  const delMeasured = !!del && Number.isFinite(del.deletedOpenBytesFinal);
+  const segmentBytes = Number(soakTimeline?.settings.brokerConfig['log.segment.bytes'] ?? NaN);
+  out.push({
+    target: 'Deleted segments keep no disk space (soak row: no deleted file open at the end, never more than one segment\'s worth)',
+    figure: delMeasured ? `at the end ${del.deletedOpenFilesFinal} files, ${f(del.deletedOpenBytesFinal / MiB, 0)} MiB; at most ${del.deletedOpenFilesMax} files, ${f(del.deletedOpenBytesMax / MiB, 0)} MiB` : soakTimeline ? 'not measured (no /proc)' : 'no soak row (--soak SECONDS)',
+    met: delMeasured ? del.deletedOpenBytesFinal === 0 && !(del.deletedOpenBytesMax > segmentBytes) : null,
+  });
   out.push({
     target: 'CRC32C ≥ 1 GB/s',
     figure: report.limits ? `${f(report.limits.crc32c.bytesPerSec / 1e9, 2)} GB/s` : 'not run',
@@ -140,6 +164,9 @@ export function checkTargets(report: PerfReport): TargetCheck[] {
   });
   return out;
 }
+
+/** The roll target: a window with a roll may have a p99 this many times that of a window without. */
+export const ROLL_P99_RATIO_TARGET = 2;
 
 function table(header: string[], rows: string[][], rightFrom = 1): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -202,6 +229,7 @@ function sections(report: PerfReport): Section[] {
       return [r.id, f(x.peakRssBytes / MiB, 0), f(x.cpuSecondsPerGiBProduce, 2), f(x.cpuSecondsPerGiBConsume, 2), f(x.brokerCoresProduce, 2), f(x.generatorCoresProduce, 2), f(x.otherCoresProduce, 2), f(x.spawnToListenMs, 0)];
     }),
   });
+  for (const r of done.filter((x) => x.soak)) out.push(...soakSections(r.soak!));
   const notRun = report.rows.filter((r) => r.status !== 'ok');
   if (notRun.length) out.push({ title: 'Rows not measured', header: ['row', 'status', 'why'], rows: notRun.map((r) => [r.id, r.status, r.note ?? '']), rightFrom: 99 });
   if (report.limits) {
@@ -239,6 +267,66 @@ function sections(report: PerfReport): Section[] {
   for (const s of skipped) peerRows.push([`skipped: ${s}`, '', '', '']);
   out.push({ title: 'Peers (same machine, same run; ratios are Spindle over the peer)', header: ['peer workload', 'records/sec', 'MB/sec', 'Spindle / peer'], rows: peerRows });
   return out;
+}
+
+const windows = (n: number): string => `${n} window${n === 1 ? '' : 's'}`;
+const group = (g: P99Group): string => (g.windows ? `${f(g.medianMs, 1)} (${f(g.minMs, 1)}–${f(g.maxMs, 1)})` : 'n/a');
+
+/** The soak row's summary and its timeline, one line per window. */
+export function soakSections(soak: SoakResult): Section[] {
+  const s = soak.summary;
+  const st = soak.settings;
+  const config = Object.entries(st.brokerConfig).map(([k, v]) => `${k}=${v}`).join(', ');
+  const load = st.rateMBps === 'max' ? 'closed loop (the base row)' : `open loop at ${st.rateMBps} MB/s of ${st.recordBytes} B records, ${st.recordsPerBatch} per batch`;
+  const rows: string[][] = [
+    ['segments rolled, deleted by retention, removed', `${s.rolls}, ${s.segmentDeletes}, ${s.segmentRemovals}`, `${s.windows} windows of ${s.windowSeconds} s`],
+    ['ack p99 ms, windows with a roll', group(s.ackP99.withRoll), `median (range) over ${windows(s.ackP99.withRoll.windows)}`],
+    ['ack p99 ms, the window after a roll', group(s.ackP99.afterRoll), windows(s.ackP99.afterRoll.windows)],
+    ['ack p99 ms, windows without a roll', group(s.ackP99.withoutRoll), `${windows(s.ackP99.withoutRoll.windows)}, none just after a roll`],
+  ];
+  if (s.endToEndP99) {
+    rows.push(
+      ['end-to-end p99 ms, windows with a roll', group(s.endToEndP99.withRoll), windows(s.endToEndP99.withRoll.windows)],
+      ['end-to-end p99 ms, the window after a roll', group(s.endToEndP99.afterRoll), windows(s.endToEndP99.afterRoll.windows)],
+      ['end-to-end p99 ms, windows without a roll', group(s.endToEndP99.withoutRoll), windows(s.endToEndP99.withoutRoll.windows)],
+    );
+  }
+  rows.push(
+    ['ack max ms', f(s.ackMaxMs, 1), s.ackMaxWindow >= 0 ? `in the window ending at ${f(soak.timeline[s.ackMaxWindow]?.endSec, 0)} s` : ''],
+    ['deleted-but-open, most at once', `${int(s.deletedOpenFilesMax)} files, ${f(s.deletedOpenBytesMax / MiB, 0)} MiB`, 'held by the broker process (/proc/<pid>/fd)'],
+    ['deleted-but-open, at the end', `${int(s.deletedOpenFilesFinal)} files, ${f(s.deletedOpenBytesFinal / MiB, 0)} MiB`, s.deletedOpenPathsFinal.slice(0, 3).join(', ')],
+    ['RSS MiB start / peak / end', `${f(s.rss.startBytes / MiB, 0)} / ${f(s.rss.peakBytes / MiB, 0)} / ${f(s.rss.endBytes / MiB, 0)}`, 'peak: VmHWM'],
+  );
+  const ms = (n: number): string => (Number.isFinite(n) ? f(n, n < 100 ? 1 : 0) : '-');
+  return [
+    {
+      title: `Soak summary (${st.seconds} s, ${load}${st.readAlong ? ', a consumer reading along' : ''}; ${config}; the first ${s.warmUpWindows} window${s.warmUpWindows === 1 ? '' : 's'} (${f(s.warmUpWindows * s.windowSeconds, 0)} s) left out of the p99 groups as warm-up)`,
+      header: ['figure', 'value', 'detail'],
+      rows,
+      rightFrom: 99,
+    },
+    {
+      title: `Soak timeline (per ${s.windowSeconds} s window ending at t; latency in ms; ack from each request's ${st.rateMBps === 'max' ? 'send' : 'intended send time'}; deleted-open: the most deleted files the broker held open in the window; rolls, deleted, removed: segments in the window; segments and log MiB: on disk at its end)`,
+      header: ['t s', 'acks', 'ack p50', 'ack p99', 'ack max', 'e2e p99', 'RSS MiB', 'deleted-open', 'deleted-open MiB', 'fds', 'rolls', 'deleted', 'removed', 'segments', 'log MiB'],
+      rows: soak.timeline.map((w) => [
+        f(w.endSec, w.endSec % 1 ? 1 : 0),
+        int(w.requests),
+        ms(w.ack.p50Ms),
+        ms(w.ack.p99Ms),
+        ms(w.ack.maxMs),
+        ms(w.endToEnd.p99Ms),
+        f(w.rssBytes / MiB, 0),
+        int(w.deletedOpenFiles),
+        f(w.deletedOpenBytes / MiB, 0),
+        int(w.openFds),
+        w.rolls ? String(w.rolls) : '',
+        w.segmentDeletes ? String(w.segmentDeletes) : '',
+        w.segmentRemovals ? String(w.segmentRemovals) : '',
+        int(w.segments),
+        f(w.logBytes / MiB, 0),
+      ]),
+    },
+  ];
 }
 
 function profileLines(report: PerfReport, markdown: boolean): string[] {
@@ -287,6 +375,7 @@ export function renderMarkdown(report: PerfReport): string {
     ...mdTable(['target', 'figure', 'met'], checkTargets(report).map((t) => [t.target, t.figure, t.met === null ? '–' : t.met ? 'yes' : '**no**'])),
   ];
   for (const sec of sections(report)) lines.push('', `## ${sec.title.split(' (')[0]}`, '', sec.title.includes(' (') ? `${sec.title.slice(sec.title.indexOf(' (') + 2, -1)}.` : '', '', ...mdTable(sec.header, sec.rows));
+  if (report.files.soakSvg) lines.push('', `![soak timeline](${report.files.soakSvg})`);
   lines.push('', '## Rows', '', ...report.rows.map((r) => `- **${r.id}**: ${r.description}${r.note ? ` — ${r.note}` : ''}`));
   const prof = profileLines(report, true);
   if (prof.length) lines.push('', '## Where the broker\'s time goes', '', 'Self time per function from `--cpu-prof`, per thread of the broker.', ...prof);
@@ -365,6 +454,88 @@ export function renderSvg(report: PerfReport): string {
     out.push(`<text x="${lx + 22}" y="${legendY}">${escapeXml(text)}</text>`);
     lx += 34 + text.length * 6.5;
   }
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * The soak row's timeline as a chart: three panels over the same time axis, with a light red
+ * line at every window that holds a roll.
+ *
+ *   latency     ack p99 and max, end-to-end p99 (ms, log scale: a 5 ms p99 and a 200 ms
+ *               stall are both readable)
+ *   disk        deleted-but-open MiB held by the broker, and the topic's log MiB on disk
+ *   memory      broker RSS MiB
+ */
+export function renderSoakSvg(report: PerfReport, row: RowResult): string {
+  const soak = row.soak!;
+  const t = soak.timeline;
+  const left = 70;
+  const plotW = 820;
+  const panelH = 150;
+  const gap = 46;
+  const top = 84;
+  const width = left + plotW + 130;
+  const height = top + 3 * (panelH + gap) + 10;
+  const endSec = Math.max(1, ...t.map((w) => w.endSec));
+  const x = (sec: number): number => left + (sec / endSec) * plotW;
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  const st = soak.settings;
+  out.push(`<text x="10" y="20" font-size="15" font-weight="bold">${escapeXml(`Spindle soak: ${st.seconds} s, ${st.rateMBps === 'max' ? 'closed loop' : `${st.rateMBps} MB/s open loop`}, ${st.windowSeconds} s windows`)}</text>`);
+  out.push(`<text x="10" y="38" fill="#555">${escapeXml(`${report.date.slice(0, 10)}, ${report.host}; ${Object.entries(st.brokerConfig).map(([k, v]) => `${k}=${v}`).join(', ')}`)}</text>`);
+  out.push(`<text x="10" y="54" fill="#555">${escapeXml('Each point is one window, drawn at its middle; light red lines: windows in which a segment rolled.')}</text>`);
+
+  interface Series {
+    name: string;
+    color: string;
+    values: number[];
+    dashed?: boolean;
+  }
+  const panel = (index: number, title: string, series: Series[], logScale: boolean): void => {
+    const y0 = top + index * (panelH + gap);
+    const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && (!logScale || v > 0));
+    const maxV = Math.max(logScale ? 1 : 1, ...all);
+    const minV = logScale ? Math.max(0.01, Math.min(maxV / 10, ...all)) : 0;
+    const lo = logScale ? Math.floor(Math.log10(minV)) : 0;
+    const linearStep = niceStep(maxV * 1.05, 4);
+    const hi = logScale ? Math.ceil(Math.log10(maxV)) : linearStep * Math.ceil((maxV * 1.05) / linearStep);
+    const y = (v: number): number => {
+      const frac = logScale ? (Math.log10(Math.max(v, 10 ** lo)) - lo) / Math.max(1, hi - lo) : v / hi;
+      return y0 + panelH - frac * panelH;
+    };
+    out.push(`<text x="${left}" y="${y0 - 8}" font-weight="bold">${escapeXml(title)}</text>`);
+    out.push(`<rect x="${left}" y="${y0}" width="${plotW}" height="${panelH}" fill="none" stroke="#ccc"/>`);
+    for (const w of t) if (w.rolls > 0) out.push(`<line x1="${x((w.startSec + w.endSec) / 2).toFixed(1)}" y1="${y0}" x2="${x((w.startSec + w.endSec) / 2).toFixed(1)}" y2="${y0 + panelH}" stroke="#f5b7b1"/>`);
+    const ticks = logScale ? Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i)) : Array.from({ length: Math.round(hi / linearStep) + 1 }, (_, i) => i * linearStep);
+    for (const v of ticks) {
+      out.push(`<line x1="${left - 4}" y1="${y(v).toFixed(1)}" x2="${left + plotW}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
+      out.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" fill="#555">${v >= 1 ? Math.round(v) : v}</text>`);
+    }
+    for (const s of series) {
+      const pts = t.map((w, i) => [x((w.startSec + w.endSec) / 2), s.values[i]!] as const).filter(([, v]) => Number.isFinite(v) && (!logScale || v > 0));
+      if (!pts.length) continue;
+      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.4"${s.dashed ? ' stroke-dasharray="4,3"' : ''} points="${pts.map(([px, v]) => `${px.toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`);
+    }
+    series.forEach((s, i) => {
+      const ly = y0 + 14 + i * 16;
+      out.push(`<line x1="${left + plotW + 10}" y1="${ly - 4}" x2="${left + plotW + 26}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4,3"' : ''}/>`);
+      out.push(`<text x="${left + plotW + 30}" y="${ly}">${escapeXml(s.name)}</text>`);
+    });
+    const step = niceStep(endSec, 10);
+    for (let v = 0; v <= endSec + 1e-9; v += step) out.push(`<text x="${x(v).toFixed(1)}" y="${y0 + panelH + 14}" text-anchor="middle" fill="#555">${Math.round(v)}</text>`);
+  };
+  panel(0, 'latency, ms (log scale)', [
+    { name: 'ack p99', color: '#2e86de', values: t.map((w) => w.ack.p99Ms) },
+    { name: 'ack max', color: '#a9cce3', values: t.map((w) => w.ack.maxMs), dashed: true },
+    { name: 'end-to-end p99', color: '#27ae60', values: t.map((w) => w.endToEnd.p99Ms) },
+  ], true);
+  panel(1, 'disk, MiB', [
+    { name: 'deleted-open', color: '#c0392b', values: t.map((w) => w.deletedOpenBytes / MiB) },
+    { name: 'log on disk', color: '#7f8c8d', values: t.map((w) => w.logBytes / MiB), dashed: true },
+  ], false);
+  panel(2, 'broker RSS, MiB (time in seconds below)', [{ name: 'RSS', color: '#8e44ad', values: t.map((w) => w.rssBytes / MiB) }], false);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

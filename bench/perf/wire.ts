@@ -200,11 +200,24 @@ export function stampProduce(bytes: Buffer, stamps: EncodedProduce['stamps'], ep
 
 /** The first error code in a produce response, or 0. */
 export function produceErrorCode(frame: Buffer): number {
+  return produceAnswer(frame).errorCode;
+}
+
+/**
+ * A produce response: its first error code (0 for none) and, per partition index of the first
+ * topic, the base offset given to its batch (-1 where it failed).
+ */
+export function produceAnswer(frame: Buffer): { errorCode: number; baseOffsets: number[] } {
   const { body } = decodeResponse(Produce, PRODUCE_VERSION, frame);
-  for (const t of body.responses as { partitionResponses: { errorCode: number }[] }[]) {
-    for (const p of t.partitionResponses) if (p.errorCode !== 0) return p.errorCode;
+  let errorCode = 0;
+  const baseOffsets: number[] = [];
+  for (const [i, t] of (body.responses as { partitionResponses: { index: number; errorCode: number; baseOffset: number }[] }[]).entries()) {
+    for (const p of t.partitionResponses) {
+      if (p.errorCode !== 0 && errorCode === 0) errorCode = p.errorCode;
+      if (i === 0) baseOffsets[p.index] = p.errorCode === 0 ? Number(p.baseOffset) : -1;
+    }
   }
-  return 0;
+  return { errorCode, baseOffsets };
 }
 
 export interface FetchPartitionResult {

@@ -21,7 +21,14 @@ Options:
   --seconds N                      seconds of producing per row (quick 2, full 8); the consume
                                    phase gets at most as long
   --only ID[,ID...]                only the rows whose id contains one of these (base, rec100, p8, ...)
-  --soak SECONDS                   add the base row for SECONDS with retention on, to watch RSS
+  --soak SECONDS                   add the soak row: SECONDS of load with retention on and
+                                   128 MiB segments, a consumer reading along, and a timeline per
+                                   window (ack and end-to-end p99, RSS, deleted-but-open files,
+                                   segment rolls); --only soak runs it alone
+  --soak-rate MBPS|max             the soak row's open-loop rate in MB/s of 1 KiB records
+                                   (default 20); max: the base row's closed loop, 256 MiB segments,
+                                   as the soak row was before
+  --soak-window SECONDS            the soak timeline's window (default 2)
   --profile                        CPU profile of the broker (node --cpu-prof) for every row; prints
                                    the functions with the most self time
   --wait-quiet SECONDS             before each row, wait up to SECONDS for other programs to
@@ -34,16 +41,20 @@ Options:
   --partition-fetch-max-bytes N    the consumer's max.partition.fetch.bytes (default 1048576)
   --override key=value             a broker configuration key for every row (repeatable)
   --out DIR                        where the results go (default bench/results)
-  --name NAME                      base name of the results files (default <date>-<host>)
+  --name NAME                      base name of the results files (default <date>-<host>,
+                                   with -quick or, for --only soak, -soak)
   --data-dir DIR                   parent of the brokers' data directories: the disk under test
                                    (default SPINDLE_BENCH_DIR or the OS temp directory)
+  --broker-bin PATH                the spindle command the brokers run (default this checkout's
+                                   bin/spindle.js): another build's, to measure before a fix
   -h, --help                       this help
 
 Examples:
   spindle perf
   spindle perf --preset full
   spindle perf --only base,p8 --profile
-  spindle perf --bootstrap-server 127.0.0.1:9092 --no-limits`;
+  spindle perf --bootstrap-server 127.0.0.1:9092 --no-limits
+  spindle perf --only soak --soak 600 --no-peers --no-limits`;
 
 function usageError(message: string): number {
   console.error(`spindle perf: ${message}\n\n${PERF_USAGE}`);
@@ -107,6 +118,30 @@ export async function runPerfCommand(argv: string[]): Promise<number> {
         const n = num(1);
         if (n === undefined) return 2;
         options.soakSeconds = n;
+        break;
+      }
+      case '--soak-rate': {
+        const v = value ?? argv[i + 1];
+        if (v === 'max') {
+          if (value === undefined) i++;
+          options.soakRateMBps = 'max';
+          break;
+        }
+        const n = num(0.001);
+        if (n === undefined) return 2;
+        options.soakRateMBps = n;
+        break;
+      }
+      case '--soak-window': {
+        const n = num(0.1);
+        if (n === undefined) return 2;
+        options.soakWindowSeconds = n;
+        break;
+      }
+      case '--broker-bin': {
+        const b = next();
+        if (!b) return usageError('--broker-bin needs the path of a bin/spindle.js');
+        options.brokerBin = b;
         break;
       }
       case '--wait-quiet': {

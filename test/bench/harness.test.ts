@@ -1,8 +1,9 @@
 /**
  * The benchmark harness keeps working: the quick preset, run once with tiny sizes (a quarter
- * second per phase, limits measured for a tenth of a second, no peers), produces every figure
- * and writes its files into a temporary directory. How large the figures are is never checked:
- * benchmarks report, tests check behaviour.
+ * second per phase, limits measured for a tenth of a second, no peers), plus a soak row of
+ * three seconds at 4 MB/s with 1 MiB segments, produces every figure and writes its files into
+ * a temporary directory. How large the figures are is never checked: benchmarks report, tests
+ * check behaviour.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { QUICK_ROWS } from '../../bench/perf/matrix.js';
 import { checkTargets } from '../../bench/perf/report.js';
 
 const out = mkdtempSync(join(tmpdir(), 'spindle-perf-test-'));
+const SOAK_SECONDS = 3;
 const printed: string[] = [];
 let report: PerfReport;
 
@@ -22,7 +24,19 @@ const finitePositive = (n: number | undefined, what: string): void => {
 };
 
 test.before(async () => {
-  report = await runPerf({ preset: 'quick', tiny: true, peers: false, outDir: out, dataRoot: out, name: 'tiny', log: () => {}, print: (l) => printed.push(l) });
+  report = await runPerf({
+    preset: 'quick',
+    tiny: true,
+    peers: false,
+    soakSeconds: SOAK_SECONDS,
+    soakRateMBps: 4,
+    soakWindowSeconds: 1,
+    outDir: out,
+    dataRoot: out,
+    name: 'tiny',
+    log: () => {},
+    print: (l) => printed.push(l),
+  });
 });
 
 test.after(() => {
@@ -32,7 +46,7 @@ test.after(() => {
 test('the quick preset measures every row it lists', () => {
   assert.equal(
     report.rows.map((r) => r.id),
-    QUICK_ROWS.map((r) => r.id),
+    [...QUICK_ROWS.map((r) => r.id), 'soak'],
   );
   for (const r of report.rows) assert.is(r.status, 'ok', `${r.id}: ${r.note}`);
 });
@@ -85,6 +99,26 @@ test('the report names each target, and peers that did not run say so', () => {
   for (const column of ['records sent', 'records/sec', 'MB/sec', '99.9th', 'data.consumed.in.MB', 'nMsg.sec', 'peak RSS MiB', 'skipped']) assert.ok(text.includes(column), `the table shows '${column}'`);
 });
 
+test('the soak row has a timeline window per second with ack latency, RSS, deleted-open files and segment rolls', () => {
+  const soak = report.rows.find((r) => r.id === 'soak')!.soak!;
+  assert.is(soak.timeline.length, SOAK_SECONDS);
+  assert.is(soak.settings.readAlong, true);
+  for (const w of soak.timeline) finitePositive(w.ack.p99Ms, `window ${w.index} ack p99`);
+  assert.ok(soak.timeline.some((w) => w.endToEnd.count > 0), 'the reading-along consumer timed records');
+  // 12 MiB through 1 MiB segments in three seconds: rolls, and retention deletes some of them.
+  assert.ok(soak.summary.rolls > 0, 'segments rolled');
+  assert.ok(soak.summary.segmentDeletes > 0, 'retention deleted segments');
+  if (process.platform !== 'linux') return;
+  for (const w of soak.timeline) {
+    finitePositive(w.rssBytes, `window ${w.index} RSS`);
+    assert.ok(w.deletedOpenBytes >= 0 && w.deletedOpenFiles >= 0, `window ${w.index} deleted-open figures`);
+  }
+  assert.ok(soak.summary.deletedOpenBytesFinal >= 0);
+  finitePositive(soak.summary.rss.peakBytes, 'soak peak RSS');
+  const text = printed.join('\n');
+  for (const heading of ['Soak summary', 'Soak timeline', 'windows with a roll', 'deleted-open MiB']) assert.ok(text.includes(heading), `the report shows '${heading}'`);
+});
+
 test('the JSON, Markdown and SVG files are written to the chosen directory', () => {
   const json = JSON.parse(readFileSync(join(out, 'tiny.json'), 'utf8')) as PerfReport;
   assert.is(json.rows.length, report.rows.length);
@@ -92,6 +126,9 @@ test('the JSON, Markdown and SVG files are written to the chosen directory', () 
   assert.ok(md.includes('## Targets') && md.includes('## Producer'));
   const svg = readFileSync(join(out, 'tiny.svg'), 'utf8');
   assert.ok(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>'));
+  assert.ok(md.includes('## Soak timeline'));
+  const soakSvg = readFileSync(join(out, 'tiny-timeline.svg'), 'utf8');
+  assert.ok(soakSvg.startsWith('<svg') && soakSvg.trimEnd().endsWith('</svg>'));
   assert.not.ok(existsSync(join(out, 'profiles')));
 });
 
