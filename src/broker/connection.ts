@@ -87,6 +87,10 @@ export class Connection implements IntakeClient {
   private readonly queue: Pending[] = [];
   private barrier: Promise<void> = Promise.resolve();
   private runningSerial = 0;
+  /** Requests read that wait for their turn, not started yet (at most one: reading stops behind it). */
+  private waitingToStart = 0;
+  /** A request waiting for its turn to start (`turn`), re-checked as answers go out. */
+  private turnWaiter: (() => void) | undefined;
   /** Requests read whose handler has not finished. */
   private unanswered = 0;
   private writing = false;
@@ -135,6 +139,7 @@ export class Connection implements IntakeClient {
   private onClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.turnWaiter?.();
     this.aborted.abort();
     // Whatever is held is given back: unanswered requests and unsent answers are dropped.
     this.queue.length = 0;
@@ -163,6 +168,9 @@ export class Connection implements IntakeClient {
       !this.closed &&
       !this.closeWhenIdle &&
       this.unanswered < this.options.maxQueuedRequests &&
+      // Behind a request waiting its turn nothing could start anyway: reading further would
+      // only hold decoded requests in memory.
+      this.waitingToStart === 0 &&
       this.socket.writableLength <= WRITE_HIGH_WATER &&
       this.options.intake.mayRead(this)
     );
@@ -190,6 +198,7 @@ export class Connection implements IntakeClient {
 
   /** The gate opened again (intake.ts). */
   resumeReading(): void {
+    this.turnWaiter?.();
     if (!this.closed) this.readFrames();
   }
 
@@ -238,6 +247,7 @@ export class Connection implements IntakeClient {
           slot.ready = true;
           if (parts) for (const p of parts) if (!(p instanceof ExternalBytes)) slot.responseBytes += p.length;
           this.charge(slot.responseBytes);
+          this.options.intake.served(this, slot.responseBytes);
           this.requestsHandled++;
           this.pump();
           this.readFrames();
@@ -254,26 +264,55 @@ export class Connection implements IntakeClient {
       handled = run();
     } else {
       this.runningSerial++;
-      // A serial request starts once the one before it is answered and its answer mostly sent.
+      this.waitingToStart++;
+      // A serial request starts once every answer before it is out (Kafka's one request at a
+      // time per connection): a client that does not read holds one answer, never a queue.
       handled = this.barrier
-        .then(() => this.writable())
-        .then(run)
-        .finally(() => this.runningSerial--);
+        .then(() => this.startInTurn(slot, run))
+        .finally(() => {
+          this.runningSerial--;
+          this.readFrames();
+        });
     }
     this.barrier = Promise.all([this.barrier, handled]).then(() => undefined);
   }
 
-  /** Resolves once at most WRITE_HIGH_WATER of answers is unsent (or the connection closed). */
-  private writable(): Promise<void> {
-    if (this.closed || this.socket.writableLength <= WRITE_HIGH_WATER) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
+  /**
+   * Starts `slot`'s request (`run`) once it may: every answer before it handed to the socket
+   * (none queued, none streaming), at most WRITE_HIGH_WATER of them unsent, and the intake
+   * letting this connection take more. It is then started by the intake's scheduler (least
+   * served connection first, from the check phase), inside the scheduler's own call, so that
+   * the scheduler's time slice counts the handler's work: never straight on in the same
+   * microtask run, which would let a client that pipelines keep the microtask queue busy and
+   * starve every other socket of the poll phase. Resolves when the request is done (or the
+   * connection closed).
+   */
+  private startInTurn(slot: Pending, run: () => Promise<void>): Promise<void> {
+    return new Promise((done) => {
+      const ready = (): boolean =>
+        this.closed || (this.queue[0] === slot && !this.writing && this.socket.writableLength <= WRITE_HIGH_WATER && this.options.intake.mayRead(this));
+      const go = (): void => {
+        this.waitingToStart--;
+        if (this.closed) return done();
+        void run().then(done, done);
+        // Nothing waits its turn any more: what comes next may be read (a long poll runs now).
+        this.readFrames();
       };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
+      const schedule = (): void => {
+        if (this.closed) go();
+        else this.options.intake.requestStart(this, go);
+      };
+      if (ready()) return schedule();
+      const check = (): void => {
+        if (!ready()) return;
+        this.turnWaiter = undefined;
+        this.socket.off('drain', check);
+        this.socket.off('close', check);
+        schedule();
+      };
+      this.turnWaiter = check;
+      this.socket.on('drain', check);
+      this.socket.on('close', check);
     });
   }
 
@@ -302,6 +341,7 @@ export class Connection implements IntakeClient {
     } finally {
       process.nextTick(() => this.socket.uncork());
     }
+    this.turnWaiter?.();
     if (this.closeWhenIdle && this.queue.length === 0) this.socket.end(() => this.close('shutdown'));
   }
 
