@@ -684,7 +684,8 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
       bootstrapServer: options.bootstrapServer ?? null,
       overrides: options.overrides ?? {},
       profile: !!profileRoot,
-      brokerBin: options.brokerBin ?? null,
+      // Where another build's command lives says nothing about it: only that one was used.
+      brokerBin: options.brokerBin ? 'another build (--broker-bin)' : null,
     },
     loadAverage: { start: loadStart, end: loadavg() },
     limits: ctx.limits,

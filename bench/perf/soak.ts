@@ -444,7 +444,8 @@ export function summarizeSoak(windows: SoakWindow[], windowMs: number, samples: 
     deletedOpenFilesMax: maxOf(samples.filter((s) => s.deleted.available).map((s) => s.deleted.deletedFiles)),
     deletedOpenBytesFinal: lastDeleted ? lastDeleted.deletedBytes : NaN,
     deletedOpenFilesFinal: lastDeleted ? lastDeleted.deletedFiles : NaN,
-    deletedOpenPathsFinal: lastDeleted ? lastDeleted.paths : [],
+    // Names within the broker's data directory, not the machine's temporary paths.
+    deletedOpenPathsFinal: lastDeleted ? lastDeleted.paths.map((p) => p.split('/').slice(-2).join('/')) : [],
     rss: { startBytes: first?.rssBytes ?? NaN, peakBytes: peakRssBytes, endBytes: last?.rssBytes ?? NaN },
   };
 }

@@ -324,6 +324,9 @@ export class Connection implements IntakeClient {
       while (this.queue.length > 0 && this.queue[0]!.ready) {
         const slot = this.queue.shift()!;
         const { parts } = slot;
+        // The socket holds what it still has to write; the slot (still referenced by its
+        // request's closure until that settles) must not keep the answer alive.
+        slot.parts = null;
         if (!parts) continue;
         const streamFrom = parts.findIndex((p) => p instanceof ExternalBytes);
         if (streamFrom < 0) {

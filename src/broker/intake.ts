@@ -21,14 +21,19 @@
  *
  * Starting requests: a connection's next request (all but pipelined Produce, which start as they
  * are read) does not start at once but asks (`requestStart`); the requests waiting start from
- * the event loop's check phase, least served connection first, for at most START_SLICE_MS per
- * turn of the loop, so that the poll phase (every other socket) always comes round. A
- * connection's service is the main thread's time its requests took: the synchronous part of
- * each start, timed here, plus the encoding of its answers, estimated from their size
- * (ENCODE_MS_PER_BYTE), halved every SERVICE_HALF_LIFE_MS. A flood of heavy requests
- * (DescribeConfigs of every topic, again and again) piles up service and waits behind a client
- * whose requests are cheap, which is served next whatever the flood: fair queuing by time, so
- * a client asking often but for little is not taken for a flood.
+ * the event loop's check phase, for at most START_SLICE_MS per turn of the loop, so that the
+ * poll phase (every other socket) always comes round. Which one starts next is fair queuing by
+ * main-thread time (start-time fair queuing): each connection has a virtual finish tag, the
+ * sum of what its requests cost the main thread (the synchronous part of each start, timed
+ * here, plus the encoding of its answer, estimated from its size at ENCODE_MS_PER_BYTE); a
+ * request is tagged on arrival with the later of its connection's finish tag and the virtual
+ * time (the tag of the request started last), and the lowest tag starts first; among equal
+ * tags, the connection whose requests have cost least (a moving average; DEFAULT_COST_MS before
+ * it has any). So every connection gets an equal share of the main thread whatever it asks: a
+ * flood of heavy requests (DescribeConfigs of every topic, again and again, from two hundred
+ * connections at once) runs one request per connection per round, and a client asking for
+ * little is started within a round's first requests, never behind the whole flood. No one
+ * starves, and idle time is not banked.
  *
  * Main thread.
  */
@@ -43,15 +48,17 @@ export interface IntakeClient {
 
 /** Longest a turn of the event loop spends starting requests before it lets sockets be read again. */
 export const START_SLICE_MS = 5;
-/** How fast a connection's past service is forgotten: halved every second. */
-export const SERVICE_HALF_LIFE_MS = 1000;
-/** Main-thread time an answer's encoding takes per byte (about 100 MB/s), added to its connection's service. */
+/** Main-thread time an answer's encoding takes per byte (about 100 MB/s), part of its request's cost. */
 export const ENCODE_MS_PER_BYTE = 1e-5;
+/** What a connection's request is expected to cost before any of its requests was measured. */
+export const DEFAULT_COST_MS = 1;
+/** Weight of the newest request in a connection's moving average of cost. */
+const COST_WEIGHT = 0.3;
 
-interface Service {
-  /** Milliseconds of service, as of `atMs`. */
-  ms: number;
-  atMs: number;
+interface Queued {
+  start: () => void;
+  /** Its start tag (virtual milliseconds). */
+  tag: number;
 }
 
 /** Spindle's default for queued.max.request.bytes: room for a full 1 MiB producer batch from sixty connections at once. */
@@ -73,9 +80,15 @@ export class Intake {
   /** Connections that stopped at the gate. */
   private readonly waiting = new Set<IntakeClient>();
   private resuming = false;
-  /** Requests waiting to start, and each connection's recent service. */
-  private readonly starts = new Map<IntakeClient, (() => void)[]>();
-  private readonly service = new WeakMap<IntakeClient, Service>();
+  /** Requests waiting to start, per connection, oldest first. */
+  private readonly starts = new Map<IntakeClient, Queued[]>();
+  /** Starts of connections the gate stopped when their turn came: queued again when it opens. */
+  private readonly parked = new Map<IntakeClient, Queued[]>();
+  /** Each connection's moving average of what a request costs the main thread, in ms. */
+  private readonly cost = new WeakMap<IntakeClient, number>();
+  /** Each connection's virtual finish tag, and the virtual time (the tag last started). */
+  private readonly finish = new WeakMap<IntakeClient, number>();
+  private virtualMs = 0;
   private dispatching = false;
 
   /** `limitBytes` < 0 (Kafka's -1): no byte budget, only the ring backlog gates. */
@@ -120,73 +133,70 @@ export class Intake {
   forget(c: IntakeClient): void {
     this.waiting.delete(c);
     this.holders.delete(c);
+    const queued = [...(this.starts.get(c) ?? []), ...(this.parked.get(c) ?? [])];
     this.starts.delete(c);
+    this.parked.delete(c);
+    // Whoever waits to start learns the connection is gone (the start sees it closed).
+    for (const q of queued) q.start();
   }
 
-  /** Queues `start` to be called from the check phase, least served connection first. */
+  /** Queues `start` (a request of `frameBytes`) to be called from the check phase, cheapest expected first. */
   requestStart(c: IntakeClient, start: () => void): void {
-    if (!this.service.has(c)) {
-      // A newcomer joins at the service of the least served waiting, not ahead of all of them:
-      // two hundred connections arriving at once do not all go before a client already here.
-      const now = performance.now();
-      let least = 0;
-      let first = true;
-      for (const w of this.starts.keys()) {
-        const s = this.service.get(w);
-        const ms = s ? this.decayed(s, now) : 0;
-        if (first || ms < least) least = ms;
-        first = false;
-      }
-      this.service.set(c, { ms: least, atMs: now });
-    }
+    this.queueStart(c, { start, tag: Math.max(this.finish.get(c) ?? 0, this.virtualMs) });
+  }
+
+  private queueStart(c: IntakeClient, q: Queued): void {
     const queued = this.starts.get(c);
-    if (queued) queued.push(start);
-    else this.starts.set(c, [start]);
+    if (queued) queued.push(q);
+    else this.starts.set(c, [q]);
     if (!this.dispatching) {
       this.dispatching = true;
       setImmediate(() => this.dispatch());
     }
   }
 
-  /** A connection was given an answer of `bytes`: its service grows by the encoding's estimated time. */
+  /** A connection was given an answer of `bytes`: its encoding is part of what its requests cost. */
   served(c: IntakeClient, bytes: number): void {
-    this.addService(c, bytes * ENCODE_MS_PER_BYTE, performance.now());
+    const encodeMs = bytes * ENCODE_MS_PER_BYTE;
+    this.finish.set(c, (this.finish.get(c) ?? this.virtualMs) + encodeMs);
+    this.cost.set(c, (this.cost.get(c) ?? DEFAULT_COST_MS) + COST_WEIGHT * encodeMs);
   }
 
-  private addService(c: IntakeClient, ms: number, now: number): void {
-    const s = this.service.get(c);
-    if (!s) this.service.set(c, { ms, atMs: now });
-    else {
-      s.ms = this.decayed(s, now) + ms;
-      s.atMs = now;
-    }
-  }
-
-  private decayed(s: Service, now: number): number {
-    return s.ms * 0.5 ** ((now - s.atMs) / SERVICE_HALF_LIFE_MS);
+  private noteCost(c: IntakeClient, tag: number, ms: number): void {
+    this.finish.set(c, Math.max(this.finish.get(c) ?? 0, tag + ms));
+    const known = this.cost.get(c);
+    this.cost.set(c, known === undefined ? ms : known + COST_WEIGHT * (ms - known));
   }
 
   private dispatch(): void {
     const began = performance.now();
     while (this.starts.size > 0 && performance.now() - began < START_SLICE_MS) {
       let best: IntakeClient | undefined;
-      let least = Infinity;
-      const now = performance.now();
-      for (const c of this.starts.keys()) {
-        const s = this.service.get(c);
-        const ms = s ? this.decayed(s, now) : 0;
-        if (ms < least) {
-          least = ms;
+      let lowestTag = Infinity;
+      let lowestCost = Infinity;
+      for (const [c, queued] of this.starts) {
+        const tag = queued[0]!.tag;
+        const cost = this.cost.get(c) ?? DEFAULT_COST_MS;
+        if (tag < lowestTag || (tag === lowestTag && cost < lowestCost)) {
+          lowestTag = tag;
+          lowestCost = cost;
           best = c;
         }
       }
       const queued = this.starts.get(best!)!;
-      const start = queued.shift()!;
+      // The budget may have filled since the request queued: the gate is asked again, and a
+      // connection it stops waits, with its starts, until bytes come back.
+      if (!this.mayRead(best!)) {
+        this.starts.delete(best!);
+        this.parked.set(best!, [...(this.parked.get(best!) ?? []), ...queued]);
+        continue;
+      }
+      const q = queued.shift()!;
       if (queued.length === 0) this.starts.delete(best!);
+      this.virtualMs = Math.max(this.virtualMs, q.tag);
       const startedMs = performance.now();
-      start();
-      const endedMs = performance.now();
-      this.addService(best!, endedMs - startedMs, endedMs);
+      q.start();
+      this.noteCost(best!, q.tag, performance.now() - startedMs);
     }
     if (this.starts.size > 0) setImmediate(() => this.dispatch());
     else this.dispatching = false;
@@ -205,6 +215,10 @@ export class Intake {
     try {
       const waiting = [...this.waiting];
       this.waiting.clear();
+      for (const [c, queued] of this.parked) {
+        this.parked.delete(c);
+        for (const q of queued) this.queueStart(c, q);
+      }
       for (const c of waiting) c.resumeReading();
     } finally {
       this.resuming = false;

@@ -105,27 +105,45 @@ export function decodeRequest(api: ApiSpec, version: number, frame: Buffer, body
 }
 
 /**
+ * Responses are encoded into one Writer reused by every call (encoding is synchronous), then
+ * copied out into a buffer of their exact size: no chain of doubling buffers per answer for the
+ * collector, and an answer held until a slow client reads it keeps only its own bytes alive. A
+ * scratch buffer grown past SCRATCH_BYTES_KEPT by a large answer is let go afterwards.
+ */
+export const SCRATCH_BYTES_KEPT = 1024 * 1024;
+let scratch = new Writer(64 * 1024);
+
+/**
  * Encodes a response whose records fields may be ExternalBytes: the result alternates encoded
  * byte ranges and the external ranges to send between them, and the size prefix counts both.
  */
-export function encodeResponseParts(api: ApiSpec, version: number, correlationId: number, body: Obj, w = new Writer(256)): (Buffer | ExternalBytes)[] {
+export function encodeResponseParts(api: ApiSpec, version: number, correlationId: number, body: Obj): (Buffer | ExternalBytes)[] {
+  const w = scratch;
+  w.pos = 0;
   w.externals = [];
-  const start = w.reserve(4);
-  responseHeaderCodec(responseHeaderVersion(api, version)).encode(w, { correlationId });
-  compileStruct(api.response, version, isFlexible(api, version)).encode(w, body);
-  let external = 0;
-  for (const e of w.externals) external += e.bytes.length;
-  w.buf.writeInt32BE(w.pos - start - 4 + external, start);
-  const parts: (Buffer | ExternalBytes)[] = [];
-  let from = start;
-  for (const e of w.externals) {
-    if (e.at > from) parts.push(w.buf.subarray(from, e.at));
-    parts.push(e.bytes);
-    from = e.at;
+  try {
+    const start = w.reserve(4);
+    responseHeaderCodec(responseHeaderVersion(api, version)).encode(w, { correlationId });
+    compileStruct(api.response, version, isFlexible(api, version)).encode(w, body);
+    let external = 0;
+    for (const e of w.externals) external += e.bytes.length;
+    w.buf.writeInt32BE(w.pos - start - 4 + external, start);
+    const exact = Buffer.allocUnsafe(w.pos - start);
+    w.buf.copy(exact, 0, start, w.pos);
+    const parts: (Buffer | ExternalBytes)[] = [];
+    let from = 0;
+    for (const e of w.externals) {
+      const at = e.at - start;
+      if (at > from) parts.push(exact.subarray(from, at));
+      parts.push(e.bytes);
+      from = at;
+    }
+    if (exact.length > from) parts.push(exact.subarray(from));
+    return parts;
+  } finally {
+    w.externals = [];
+    if (w.buf.length > SCRATCH_BYTES_KEPT) scratch = new Writer(64 * 1024);
   }
-  if (w.pos > from) parts.push(w.buf.subarray(from, w.pos));
-  w.externals = [];
-  return parts;
 }
 
 // ---------------------------------------------------------------------------------------------
