@@ -48,7 +48,7 @@ const snappy: Codec = { type: CompressionType.Snappy, name: 'snappy', compress: 
 /** LZ4 frames, 64 KiB independent blocks out (lz4.ts). */
 const lz4: Codec = { type: CompressionType.Lz4, name: 'lz4', compress: lz4Compress, decompress: lz4Decompress };
 
-/** fzstd to decompress, our own encoder to compress (zstd.ts, zstd-compress.ts). */
+/** Our own streaming decoder and encoder (zstd.ts, zstd-stream.ts, zstd-compress.ts). */
 const zstd: Codec = { type: CompressionType.Zstd, name: 'zstd', compress: zstdCompress, decompress: zstdDecompress };
 
 const codecs: (Codec | undefined)[] = [none, gzip, snappy, lz4, zstd];

@@ -184,6 +184,44 @@ export function copyMatch(buf: Uint8Array, dp: number, offset: number, n: number
   return stop;
 }
 
+/** Gathers everything a decoder hands over into one growing Buffer. */
+class GatherSink implements ByteSink {
+  buf: Buffer = Buffer.alloc(0);
+  size = 0;
+
+  take(buf: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.size + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.size + n, 2 * this.buf.length, 64 * 1024));
+      next.set(this.buf.subarray(0, this.size), 0);
+      this.buf = next;
+    }
+    this.buf.set(buf.subarray(start, end), this.size);
+    this.size += n;
+  }
+}
+
+/**
+ * Whole-buffer decompression through a streaming decoder: all of `data` decoded by `into`
+ * through this thread's window, gathered into one Buffer of at most MAX_DECOMPRESSED_BYTES.
+ */
+export function decompressWhole(
+  codec: string,
+  into: (data: Uint8Array, start: number, end: number, w: OutputWindow) => void,
+  data: Uint8Array,
+): Buffer {
+  const sink = new GatherSink();
+  const w = threadWindow();
+  w.open(codec, sink);
+  try {
+    into(data, 0, data.length, w);
+    w.flush();
+  } finally {
+    w.close();
+  }
+  return sink.buf.subarray(0, sink.size);
+}
+
 let window: OutputWindow | undefined;
 
 /** This thread's window. */

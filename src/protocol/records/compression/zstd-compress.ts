@@ -23,7 +23,7 @@
  * Measured on the 64 KiB JSON batch of bench/micro/compression.ts: 4.36:1 where `zstd -1`
  * (reference library, level 1) reaches 4.45:1, at roughly 80-95 MB/s.
  *
- * Both fzstd and the reference zstd decoder are checked against this in the tests.
+ * Our decoder, fzstd and the reference zstd decoder are all checked against this in the tests.
  */
 
 import {

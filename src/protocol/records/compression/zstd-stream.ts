@@ -3,13 +3,11 @@
  * block by block into the thread's OutputWindow, which hands the output on and keeps only the
  * history the frame can refer back to.
  *
- * Why not fzstd, which the whole-buffer zstdDecompress uses: its streaming decoder allocates the
- * window the frame header declares (up to 2 GiB), moves the whole window on every block, and
- * runs sequences without bounds, so it could only run behind the separate check pass of zstd.ts,
- * paying for the sequences twice. This decoder does those checks as it decodes: every length
- * against the data, every literal and match within the block's maximum, every offset within
- * the frame's output, its window and the history kept, every bitstream consumed exactly, the
- * content size and checksum matched, and it holds at most:
+ * It is the broker's only zstd decoder: record validation reads its output piece by piece, and
+ * the whole-buffer zstdDecompress (zstd.ts) gathers it. It does every check as it decodes: every
+ * length against the data, every literal and match within the block's maximum, every offset
+ * within the frame's output, its window and the history kept, every bitstream consumed exactly,
+ * the content size and checksum matched, and it holds at most:
  *
  *   history    min(window, content size, MAX_HISTORY_BYTES)   in the OutputWindow, with room
  *                                                             to write a quarter as much again
@@ -17,10 +15,11 @@
  *   literals   128 KiB   one block's literals
  *   tables     ~12 KiB   Huffman table (2 × 2 KiB), FSE tables of the current block
  *
- * Accepts what zstdDecompress accepts, less two things the reference decoder refuses too but
- * the check pass of zstd.ts lets through: bytes after a block's sequence count when it is zero,
- * and Huffman weights that are not in canonical form (fewer than two symbols of weight one).
- * Dictionaries are refused, as there. Matches further back than MAX_HISTORY_BYTES are refused
+ * (fzstd, which the tests keep as a second decoder, would allocate the window a frame header
+ * declares, up to 2 GiB, and runs sequences without bounds.) Like the reference decoder, it
+ * refuses bytes after a block's sequence count when that count is zero, and Huffman weights
+ * that are not in canonical form (fewer than two symbols of weight one). Dictionaries are
+ * refused: no Kafka client uses them. Matches further back than MAX_HISTORY_BYTES are refused
  * (limits.ts says why that is enough).
  *
  * Synchronous; any thread; one set of buffers per thread.

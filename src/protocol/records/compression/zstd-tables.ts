@@ -1,7 +1,7 @@
 /**
  * The fixed tables of the zstd format (RFC 8878), the FSE table construction and the reading
- * of FSE table descriptions, shared by the encoder (zstd-compress.ts), the frame checks in front
- * of fzstd (zstd.ts) and the streaming decoder (zstd-stream.ts).
+ * of FSE table descriptions, shared by the encoder (zstd-compress.ts) and the decoder
+ * (zstd-stream.ts).
  */
 import { streamFail } from './errors.js';
 
