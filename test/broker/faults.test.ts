@@ -17,9 +17,9 @@ import { clearFaults } from '../../src/core/fs.js';
 import { hostStats, logDirFacts, partitionFacts } from '../../src/console/facts.js';
 import { WorkerHost } from '../../src/broker/partitions/worker-host.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CreateTopics, Fetch, Produce } from '../../src/protocol/messages/index.js';
-import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { CreateTopics, Produce } from '../../src/protocol/messages/index.js';
+import { encodeBatch } from '../../src/protocol/records/batch.js';
+import { RawClient, readValues } from '../helpers/raw-client.js';
 import { dataDir } from '../interop/helpers.js';
 
 async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -76,29 +76,8 @@ async function produce(c: RawClient, partition: number, values: string[]): Promi
   return { errorCode: p.errorCode, baseOffset: p.baseOffset, errorMessage: p.errorMessage };
 }
 
-async function fetchAll(c: RawClient, partition: number): Promise<{ errorCode: number; values: string[] }> {
-  const values: string[] = [];
-  let offset = 0;
-  for (;;) {
-    const r = await c.request(Fetch, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: 'f', topicId: '00000000-0000-0000-0000-000000000000', partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: '00000000-0000-0000-0000-000000000000' }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const p = r.responses[0]!.partitions[0]!;
-    if (p.errorCode !== 0) return { errorCode: p.errorCode, values };
-    const records = [...batchPositions(p.records as Buffer)].flatMap(({ at }) => decodeBatchDecompressing(p.records as Buffer, at).records).filter((x) => x.offset >= offset);
-    if (records.length === 0) return { errorCode: 0, values };
-    for (const x of records) values.push(x.value!.toString());
-    offset = records[records.length - 1]!.offset + 1;
-  }
+function fetchAll(c: RawClient, partition: number): Promise<{ errorCode: number; values: string[] }> {
+  return readValues(c, 'f', partition);
 }
 
 /** Which of the two partitions of 'f' lives in the first directory. */

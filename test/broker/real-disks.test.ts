@@ -10,11 +10,11 @@ import * as assert from 'uvu/assert';
 import { FaultCounter } from '../../src/broker/metrics.js';
 import { type RunningBroker, startBroker } from '../../src/broker/server.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CreateTopics, Fetch, Produce } from '../../src/protocol/messages/index.js';
-import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
+import { CreateTopics, Produce } from '../../src/protocol/messages/index.js';
+import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { fileSystemsUnavailable, mountExt4, mountTmpfs } from '../helpers/file-systems.js';
 import { dataDir } from '../interop/helpers.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, readValues } from '../helpers/raw-client.js';
 
 const unavailable = fileSystemsUnavailable();
 const maybe = unavailable ? test.skip : test;
@@ -40,34 +40,9 @@ async function produce(c: RawClient, topic: string, partition: number, values: s
 }
 
 async function fetchAll(c: RawClient, topic: string, partition: number): Promise<string[]> {
-  const values: string[] = [];
-  let offset = 0;
-  for (;;) {
-    const r = await c.request(Fetch, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 4 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic,
-          topicId: '00000000-0000-0000-0000-000000000000',
-          partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 4 << 20, replicaDirectoryId: '00000000-0000-0000-0000-000000000000' }],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const p = r.responses[0]!.partitions[0]!;
-    assert.is(p.errorCode, 0, `fetch ${topic}-${partition} at ${offset}`);
-    const records = [...batchPositions(p.records as Buffer)].flatMap(({ at }) => decodeBatchDecompressing(p.records as Buffer, at).records).filter((x) => x.offset >= offset);
-    if (records.length === 0) return values;
-    for (const x of records) values.push(x.value!.toString());
-    offset = records[records.length - 1]!.offset + 1;
-  }
+  const { errorCode, values } = await readValues(c, topic, partition, 0, 4 << 20);
+  assert.is(errorCode, 0, `fetch ${topic}-${partition} after ${values.length} records`);
+  return values;
 }
 
 async function createTopic(c: RawClient, name: string, configs: { name: string; value: string }[] = []): Promise<void> {

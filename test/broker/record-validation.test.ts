@@ -9,9 +9,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type RunningBroker, startBroker } from '../../src/broker/server.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CreateTopics, Fetch, Produce } from '../../src/protocol/messages/index.js';
-import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { CreateTopics, Produce } from '../../src/protocol/messages/index.js';
+import { encodeBatch } from '../../src/protocol/records/batch.js';
+import { RawClient, readValues } from '../helpers/raw-client.js';
 import { dataDir } from '../interop/helpers.js';
 import { batchAround, gzipZeros, rawRecords, zstdClaiming } from '../protocol/records/validate-samples.js';
 
@@ -28,20 +28,7 @@ async function produce(c: RawClient, topic: string, records: Buffer): Promise<An
 }
 
 async function values(c: RawClient, topic: string): Promise<string[]> {
-  const r = await c.request(Fetch, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, topicId: '00000000-0000-0000-0000-000000000000', partitions: [{ partition: 0, fetchOffset: 0, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: '00000000-0000-0000-0000-000000000000' }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-  const records = r.responses[0]!.partitions[0]!.records as Buffer;
-  return [...batchPositions(records)].flatMap(({ at }) => decodeBatchDecompressing(records, at).records.map((x) => x.value?.toString() ?? '<null>'));
+  return (await readValues(c, topic, 0)).values;
 }
 
 for (const workers of [1, 0]) {

@@ -20,6 +20,8 @@
 import { connect, type Socket } from 'node:net';
 import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
 import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
+import { Fetch } from '../../src/protocol/messages/index.js';
+import { batchPositions, decodeBatchDecompressing } from '../../src/protocol/records/batch.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../../src/protocol/schema.js';
 
 /** How long a test waits for one answer before failing, rather than hanging the suite. */
@@ -165,5 +167,38 @@ export async function withRawClient<T>(bootstrap: string, fn: (client: RawClient
     return await fn(client);
   } finally {
     client.close();
+  }
+}
+
+const NO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Every record value of one partition from `from` on, with Fetch v12 (answered at once,
+ * `maxBytes` a request), until a fetch brings nothing new; or the first error code a fetch
+ * answers, with the values read before it. A null value reads as '<null>'.
+ */
+export async function readValues(c: RawClient, topic: string, partition: number, from = 0, maxBytes = 1 << 20): Promise<{ errorCode: number; values: string[] }> {
+  const values: string[] = [];
+  let offset = from;
+  for (;;) {
+    const r = await c.request(Fetch, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      forgottenTopicsData: [],
+      rackId: '',
+      topics: [{ topic, topicId: NO_UUID, partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
+    });
+    const p = r.responses[0]!.partitions[0]!;
+    if (p.errorCode !== 0) return { errorCode: p.errorCode, values };
+    const records = p.records as Buffer;
+    const fresh = [...batchPositions(records)].flatMap(({ at }) => decodeBatchDecompressing(records, at).records).filter((x) => x.offset >= offset);
+    if (fresh.length === 0) return { errorCode: 0, values };
+    for (const x of fresh) values.push(x.value?.toString() ?? '<null>');
+    offset = fresh[fresh.length - 1]!.offset + 1;
   }
 }
