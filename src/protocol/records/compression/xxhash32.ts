@@ -37,7 +37,11 @@ export function xxhash32(data: Uint8Array, start = 0, end = data.length, seed = 
   } else {
     h = (seed + P5) | 0;
   }
-  h = (h + (end - start)) | 0;
+  return finish((h + (end - start)) | 0, data, i, end);
+}
+
+/** The last step of both forms: the bytes after the last stripe, data[i, end), mixed into h, then the avalanche. */
+function finish(h: number, data: Uint8Array, i: number, end: number): number {
   while (i + 4 <= end) {
     h = Math.imul(rotl((h + Math.imul(u32(data, i), P3)) | 0, 17), P4);
     i += 4;
@@ -107,24 +111,7 @@ export class Xxhash32Stream {
     let h: number;
     if (this.length >= 16) h = (rotl(this.v1, 1) + rotl(this.v2, 7) + rotl(this.v3, 12) + rotl(this.v4, 18)) | 0;
     else h = (this.seed + P5) | 0;
-    h = (h + this.length) | 0;
-    const d = this.tail;
-    const end = this.tailLength;
-    let i = 0;
-    while (i + 4 <= end) {
-      h = Math.imul(rotl((h + Math.imul(u32(d, i), P3)) | 0, 17), P4);
-      i += 4;
-    }
-    while (i < end) {
-      h = Math.imul(rotl((h + Math.imul(d[i]!, P5)) | 0, 11), P1);
-      i++;
-    }
-    h ^= h >>> 15;
-    h = Math.imul(h, P2);
-    h ^= h >>> 13;
-    h = Math.imul(h, P3);
-    h ^= h >>> 16;
-    return h >>> 0;
+    return finish((h + this.length) | 0, this.tail, 0, this.tailLength);
   }
 
   private stripes(data: Uint8Array, start: number, end: number): void {
