@@ -133,10 +133,20 @@ function send(out: Buffer[]): void {
   })();
 }
 
+/**
+ * The most work a turn of the serving loop does before its answers go out. Commands are taken
+ * one at a time until the ring is empty or this much time has passed; then the turn's appends
+ * are flushed as one group (flush.messages) and answered, and the next turn begins. Without the
+ * bound, a full ring of batches that are slow to append (compressed ones, inflated to validate
+ * their records) was drained whole before the first of them was answered: the producer's
+ * requests came back as one wave, and the worker sat idle while the next wave was sent.
+ */
+const SERVE_SLICE_MS = 1;
+
 async function serve(): Promise<void> {
   while (running) {
     const startedMs = performance.now();
-    commands.drain(handle);
+    while (commands.drain(handle, 1) === 1 && performance.now() - startedMs < SERVE_SLICE_MS);
     const flushes = host.flushDue();
     const group = appendsBySlot;
     appendsBySlot = new Map();
