@@ -1,12 +1,12 @@
 /**
  * The limits every decompressor holds to, whatever the compressed data claims.
  *
- * Two kinds of decompression share them. The whole-buffer `decompress` of each codec returns
- * the original bytes in one Buffer, for the paths that need them all (compaction, the client):
- * its output is bounded by MAX_DECOMPRESSED_BYTES. The streaming decoders behind record
- * validation (validate.ts) hand their output to a consumer piece by piece through an
- * OutputWindow (window.ts) and forget it: their memory is bounded by the window constants
- * below, not by what a batch inflates to.
+ * Two kinds of decompression share them. The streaming decoders hand their output to a
+ * consumer piece by piece through an OutputWindow (window.ts): record validation (validate.ts)
+ * reads it and forgets it, so its memory is bounded by the window constants below, not by what
+ * a batch inflates to. The whole-buffer `decompress` of each codec, for the paths that need
+ * all the bytes at once (compaction, the client), gathers the same decoders' output into one
+ * Buffer (node:zlib's gunzip for gzip), bounded by MAX_DECOMPRESSED_BYTES.
  *
  * Memory of one streaming decompression, at most (each codec takes only what its format needs:
  * gzip keeps its 32 KiB of history inside zlib and uses the span alone, LZ4 adds 64 KiB,

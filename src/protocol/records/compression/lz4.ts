@@ -20,21 +20,23 @@
  * field wrongly, and sizes its output from the block-size field alone (4 MiB per call for its
  * own frames); and it is slower through its API. Measured on the 64 KiB JSON batch of
  * bench/micro/compression.ts with `node dist/bench/micro/compression.js lz4` (Node 20, one
- * core, MB/s of uncompressed data):
+ * core, MB/s of uncompressed data, two runs):
  *
  *                                            compress   decompress
- *   this file                                ~405       ~590-670
- *   lz4js compress() / decompress()          ~285       ~75-125
+ *   this file                                ~375       311-471 (streamed and gathered; the
+ *                                                       separate whole-buffer decoder it
+ *                                                       replaced: 446-480 in the same runs)
+ *   lz4js compress() / decompress()          ~245       62-78
  *   lz4js decompressFrame(), buffer sized
- *   in advance, no checks at all                —       ~720
+ *   in advance, no checks at all                —       494-499
  *
- * Only lz4js's unchecked inner loop is ahead, by about 10%; this file does the bounds checks
- * and checksums the format asks for.
+ * One decoder serves both record validation (its output read piece by piece) and whole-buffer
+ * decompression (lz4Decompress gathers it): the bounds checks and checksums live in one place.
  */
 import { streamFail } from './errors.js';
 import { readU32, skipSkippableFrame } from './frames.js';
 import { MAX_DECOMPRESSED_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
-import { copyMatch, type OutputWindow, type StreamEncoder } from './window.js';
+import { copyMatch, decompressWhole, type OutputWindow, type StreamEncoder } from './window.js';
 import { Xxhash32Stream, xxhash32 } from './xxhash32.js';
 
 const MAGIC = 0x184d2204;
@@ -328,13 +330,6 @@ interface FrameHeader {
   contentSize: number;
 }
 
-interface Frame extends FrameHeader {
-  /** Just past the frame. */
-  end: number;
-  /** Most bytes the frame's blocks can decode to. */
-  bound: number;
-}
-
 /** Parses and checks the header of the frame at src[pos], which ends by `end`. */
 function readFrameHeader(src: Uint8Array, pos: number, end: number): FrameHeader {
   if (end - pos < 7) fail('truncated frame header');
@@ -366,110 +361,15 @@ function readFrameHeader(src: Uint8Array, pos: number, end: number): FrameHeader
   };
 }
 
-/** Parses and checks a frame's header and the framing of all its blocks, starting at pos. */
-function scanFrame(src: Uint8Array, pos: number): Frame {
-  const h = readFrameHeader(src, pos, src.length);
-  const { blockMax, blockChecksum, contentSize } = h;
-  let p = h.blocks;
-  let bound = 0;
-  for (;;) {
-    if (src.length - p < 4) fail('truncated block header');
-    const word = readU32(src, p);
-    p += 4;
-    if (word === 0) break;
-    const size = word & 0x7fffffff;
-    if (size > blockMax) fail(`block of ${size} bytes exceeds the frame's maximum of ${blockMax}`);
-    if (size > src.length - p) fail('block runs past the end of the data');
-    if (blockChecksum) {
-      if (src.length - p - size < 4) fail('truncated block checksum');
-      if (xxhash32(src, p, p + size) !== readU32(src, p + size)) fail('block checksum mismatch');
-    }
-    bound += word & STORED ? size : Math.min(blockMax, size * 255 + 32);
-    p += size + (blockChecksum ? 4 : 0);
-  }
-  if (h.contentChecksum) {
-    if (src.length - p < 4) fail('truncated content checksum');
-    p += 4;
-  }
-  if (contentSize > bound) fail(`frame declares ${contentSize} bytes but its blocks hold at most ${bound}`);
-  return { ...h, end: p, bound };
-}
-
 /** Decodes every frame in data (skipping skippable frames) and returns the concatenation. */
 export function lz4Decompress(data: Uint8Array): Buffer {
-  if (data.length < 4) fail('truncated frame');
-  let out: Buffer = Buffer.allocUnsafe(0);
-  let dp = 0;
-  let pos = 0;
-  let frames = 0;
-  while (pos < data.length) {
-    if (data.length - pos < 8) fail('truncated frame');
-    const skipped = skipSkippableFrame('lz4', data, pos);
-    if (skipped >= 0) {
-      pos = skipped;
-      continue;
-    }
-    const magic = readU32(data, pos);
-    if (magic !== MAGIC) fail(frames === 0 ? 'not an LZ4 frame' : 'garbage after the last frame');
-    const f = scanFrame(data, pos);
-    const frameStart = dp;
-    // Room for the whole frame: its declared size, else the most its blocks can hold.
-    const want = frameStart + (f.contentSize >= 0 ? f.contentSize : f.bound);
-    if (f.contentSize >= 0 && want > MAX_DECOMPRESSED_BYTES) tooLarge('lz4', want);
-    if (want > out.length) out = grow(out, dp, Math.min(want, MAX_DECOMPRESSED_BYTES));
-    let p = f.blocks;
-    for (;;) {
-      const word = readU32(data, p);
-      p += 4;
-      if (word === 0) break;
-      const size = word & 0x7fffffff;
-      if (word & STORED) {
-        if (size > out.length - dp) overrun(f, dp + size);
-        out.set(data.subarray(p, p + size), dp);
-        dp += size;
-      } else {
-        // The most this block may produce: the frame's block size, which also bounds the
-        // room reserved above; less only where the content size or the limit leaves less.
-        const most = dp + Math.min(f.blockMax, size * 255 + 32);
-        const dend = Math.min(out.length, most);
-        const next = decompressBlock(data, p, p + size, out, dp, dend, f.independent ? dp : frameStart);
-        if (next < 0) {
-          if (dend < most) overrun(f, dend + 1);
-          fail(`block decodes to more than the frame's maximum of ${f.blockMax}`);
-        }
-        dp = next;
-      }
-      p += size + (f.blockChecksum ? 4 : 0);
-    }
-    const produced = dp - frameStart;
-    if (f.contentSize >= 0 && produced !== f.contentSize) fail(`frame declares ${f.contentSize} bytes but decodes to ${produced}`);
-    if (f.contentChecksum && xxhash32(out, frameStart, dp) !== readU32(data, p)) fail('content checksum mismatch');
-    pos = f.end;
-    frames++;
-  }
-  if (frames === 0) fail('no LZ4 frame in the data');
-  // A loosely bounded output is trimmed to its size once it wastes more than a quarter.
-  if (out.length - dp > dp / 4 + 4096) return Buffer.from(out.subarray(0, dp));
-  return out.subarray(0, dp);
-}
-
-/** The output is full: past the declared content size, the size limit, or the blocks' bound. */
-function overrun(f: Frame, size: number): never {
-  if (size > MAX_DECOMPRESSED_BYTES) tooLarge('lz4', size);
-  if (f.contentSize >= 0) fail(`frame decodes to more than the ${f.contentSize} bytes it declares`);
-  fail(`frame decodes to more than its blocks can hold`);
-}
-
-function grow(buf: Buffer, used: number, size: number): Buffer {
-  const next = Buffer.allocUnsafe(size);
-  next.set(buf.subarray(0, used), 0);
-  return next;
+  return decompressWhole('lz4', lz4DecompressInto, data);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Streaming decoding, for record validation: the same frames as lz4Decompress, decoded into an
-// OutputWindow that keeps the 64 KiB a match can reach back, so memory is the window's span plus
-// 64 KiB whatever the frames declare. Accepts exactly what lz4Decompress accepts.
+// Decoding, streamed: frames decoded into an OutputWindow that keeps the 64 KiB a match can reach
+// back, so memory is the window's span plus 64 KiB whatever the frames declare. Record
+// validation reads the window's output piece by piece; lz4Decompress gathers it.
 
 /** LZ4 offsets are 16 bits: a match reaches back at most 65,535 bytes. */
 const LZ4_HISTORY_BYTES = 64 * 1024;

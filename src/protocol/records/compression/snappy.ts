@@ -11,22 +11,22 @@
  * do). Compression writes xerial framing with chunks of at most 32 KiB of input, as the Java
  * client does; librdkafka, the Java client and kafkajs all read it.
  *
- * The block coder itself is snappyjs. Its decoder trusts its input (a crafted literal length
- * can send it backwards into an endless loop, and a short stream leaves zeros behind), so
- * every block is walked once here first: every tag within the input, every copy within the
- * output produced so far, the total exactly the length the block declares, and that length
- * under MAX_DECOMPRESSED_BYTES before anything is allocated. The walk touches no output and
- * takes about 12% of decompression time. On the 64 KiB JSON batch of bench/micro/compression.ts
- * this codec compresses at ~300 MB/s and decompresses at ~475 MB/s.
+ * Compression is snappyjs's block coder. Decompression is this file's own decoder
+ * (snappyDecompressInto), which checks every tag against the input, every copy against the
+ * output produced so far, the total against the length the block declares and that length
+ * against MAX_DECOMPRESSED_BYTES before it writes anything: snappyjs's decoder trusts its input
+ * (a crafted literal length can send it backwards into an endless loop, and a short stream
+ * leaves zeros behind). On the 64 KiB JSON batch of bench/micro/compression.ts it decodes at
+ * 314-413 MB/s, where snappyjs behind the checking pass it needed did 274-377 (two interleaved
+ * rounds in one process, xerial and raw).
  */
 import { createRequire } from 'node:module';
 import { streamFail } from './errors.js';
 import { MAX_DECOMPRESSED_BYTES, MAX_HISTORY_BYTES, STREAM_SPAN_BYTES, tooLarge } from './limits.js';
-import { copyMatch, type OutputWindow, type StreamEncoder } from './window.js';
+import { copyMatch, decompressWhole, type OutputWindow, type StreamEncoder } from './window.js';
 
 interface SnappyJs {
   compress(input: Uint8Array): Uint8Array;
-  uncompress(input: Uint8Array, maxLength?: number): Uint8Array;
 }
 
 const snappyjs = createRequire(import.meta.url)('snappyjs') as SnappyJs;
@@ -48,122 +48,17 @@ export function isXerial(data: Uint8Array, start = 0, end = data.length): boolea
   return true;
 }
 
-/**
- * Walks one raw block in data[start, end) without producing output and returns the length it
- * decodes to, or throws if decoding it would read past its end, copy from before the start of
- * the output, or produce a length other than the one it declares.
- */
-export function checkBlock(data: Uint8Array, start: number, end: number): number {
-  let pos = start;
-  let declared = 0;
-  for (let shift = 0; ; shift += 7) {
-    if (pos >= end) fail('truncated length');
-    if (shift > 28) fail('length varint too long');
-    const b = data[pos++]!;
-    declared += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) break;
-  }
-  if (declared > MAX_DECOMPRESSED_BYTES) tooLarge('snappy', declared);
-  let out = 0;
-  while (pos < end) {
-    const tag = data[pos++]!;
-    let len: number;
-    let offset: number;
-    switch (tag & 3) {
-      case 0: {
-        len = (tag >>> 2) + 1;
-        if (len > 60) {
-          const n = len - 60;
-          if (end - pos < n) fail('truncated literal length');
-          len = 0;
-          for (let i = n - 1; i >= 0; i--) len = len * 256 + data[pos + i]!;
-          len += 1;
-          pos += n;
-        }
-        if (len > end - pos) fail('literal runs past the end of the block');
-        pos += len;
-        out += len;
-        if (out > declared) fail('block decodes to more than its declared length');
-        continue;
-      }
-      case 1:
-        if (pos >= end) fail('truncated copy');
-        len = ((tag >>> 2) & 7) + 4;
-        offset = ((tag >>> 5) << 8) | data[pos++]!;
-        break;
-      case 2:
-        if (end - pos < 2) fail('truncated copy');
-        len = (tag >>> 2) + 1;
-        offset = data[pos]! | (data[pos + 1]! << 8);
-        pos += 2;
-        break;
-      default:
-        if (end - pos < 4) fail('truncated copy');
-        len = (tag >>> 2) + 1;
-        offset = (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16)) + data[pos + 3]! * 0x1000000;
-        pos += 4;
-    }
-    if (offset === 0 || offset > out) fail('copy from before the start of the output');
-    out += len;
-    if (out > declared) fail('block decodes to more than its declared length');
-  }
-  if (out !== declared) fail(`block decodes to ${out} bytes but declares ${declared}`);
-  return declared;
-}
-
 function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-}
-
-/** Decodes a raw block that checkBlock has found to decode to n bytes. */
-function decodeChecked(block: Uint8Array, n: number): Buffer {
-  const out = snappyjs.uncompress(block, n);
-  if (out.length !== n) fail('block did not decode to its declared length');
-  return asBuffer(out);
-}
-
-function decodeRaw(block: Uint8Array): Buffer {
-  return decodeChecked(block, checkBlock(block, 0, block.length));
 }
 
 function readInt32BE(d: Uint8Array, at: number): number {
   return ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
 }
 
-function decodeXerial(data: Uint8Array): Buffer {
-  // First pass: chunk boundaries and sizes, all checked before the output is allocated.
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let total = 0;
-  let pos = XERIAL_HEADER_BYTES;
-  while (pos < data.length) {
-    if (data.length - pos < 4) fail('truncated xerial chunk length');
-    const len = readInt32BE(data, pos);
-    pos += 4;
-    if (len > data.length - pos) fail('xerial chunk runs past the end of the data');
-    const size = checkBlock(data, pos, pos + len);
-    total += size;
-    if (total > MAX_DECOMPRESSED_BYTES) tooLarge('snappy', total);
-    starts.push(pos);
-    ends.push(pos + len);
-    pos += len;
-  }
-  if (starts.length === 1) return decodeChecked(data.subarray(starts[0], ends[0]), total);
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < starts.length; i++) {
-    const part = snappyjs.uncompress(data.subarray(starts[i], ends[i]));
-    out.set(part, at);
-    at += part.length;
-  }
-  if (at !== total) fail('chunks did not decode to their declared lengths');
-  return out;
-}
-
 /** Raw block or xerial stream in, original bytes out; throws on anything malformed. */
 export function snappyDecompress(data: Uint8Array): Buffer {
-  if (data.length === 0) fail('empty input');
-  return isXerial(data) ? decodeXerial(data) : decodeRaw(data);
+  return decompressWhole('snappy', snappyDecompressInto, data);
 }
 
 /** One raw snappy block, as librdkafka writes it. */
@@ -242,11 +137,11 @@ export function snappyCompress(data: Uint8Array): Buffer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Streaming decoding, for record validation: the same raw blocks and xerial streams as
-// snappyDecompress, decoded element by element into an OutputWindow. A block's copies may reach
-// back to its start, so the window keeps the block's declared length or MAX_HISTORY_BYTES,
-// whichever is less; a copy reaching further back than that is refused (no known encoder writes
-// one: see limits.ts). Otherwise accepts exactly what snappyDecompress accepts.
+// Decoding, streamed: raw blocks and xerial streams decoded element by element into an
+// OutputWindow, which record validation reads piece by piece and snappyDecompress gathers. A
+// block's copies may reach back to its start, so the window keeps the block's declared length
+// or MAX_HISTORY_BYTES, whichever is less; a copy reaching further back than that is refused
+// (no known encoder writes one: see limits.ts).
 
 /** Decodes the raw block or xerial stream data[start, end) into `w`. */
 export function snappyDecompressInto(data: Uint8Array, start: number, end: number, w: OutputWindow): void {

@@ -4,7 +4,6 @@ import * as assert from 'uvu/assert';
 import { codecFor, CompressionType } from '../../../../src/protocol/records/compression/index.js';
 import { MAX_DECOMPRESSED_BYTES } from '../../../../src/protocol/records/compression/limits.js';
 import {
-  checkBlock,
   isXerial,
   snappyCompress,
   snappyCompressRaw,
@@ -59,7 +58,7 @@ test('compression writes xerial framing with chunks of at most 32 KiB of input',
   assert.is(out.readInt32BE(12), 1);
   const chunks = xerialChunks(out);
   assert.is(chunks.length, Math.ceil(data.length / XERIAL_CHUNK_BYTES));
-  for (const [at, len] of chunks) assert.ok(checkBlock(out, at, at + len) <= XERIAL_CHUNK_BYTES);
+  for (const [at, len] of chunks) assert.ok(snappyDecompress(out.subarray(at, at + len)).length <= XERIAL_CHUNK_BYTES);
   assert.ok(out.length < data.length / 2, 'JSON records compress to under half');
 });
 
@@ -160,7 +159,7 @@ test('a block that decodes to fewer bytes than it declares throws', () => {
   assert.throws(() => snappyDecompress(bad), /declares 5/);
 });
 
-test('a declared length above the limit throws before anything is allocated', () => {
+test('a declared length above the limit throws before anything is decoded, and output past the limit stops the decoder', () => {
   // varint 2^31
   const bomb = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x08, 0]);
   assert.throws(() => snappyDecompress(bomb), /exceeds the limit/);
@@ -173,7 +172,7 @@ test('a declared length above the limit throws before anything is allocated', ()
     framed.writeInt32BE(chunk.length, p);
     chunk.copy(framed, p + 4);
   }
-  assert.throws(() => snappyDecompress(framed), /exceeds the limit/);
+  assert.throws(() => snappyDecompress(framed), /more than the limit/);
 });
 
 test.run();
