@@ -98,6 +98,8 @@ export class Connection implements IntakeClient {
   private closeWhenIdle = false;
   /** Bytes charged to the intake: received and unanswered, encoded and unsent. */
   heldBytes = 0;
+  /** The part of heldBytes that is encoded answers not yet handed to the kernel. */
+  private unsentBytes = 0;
   closed = false;
   requestsHandled = 0;
 
@@ -234,7 +236,8 @@ export class Connection implements IntakeClient {
     this.unanswered++;
     const answered = (): void => {
       this.unanswered--;
-      this.charge(-frameBytes);
+      // A closed connection gave back everything it held when it closed.
+      if (!this.closed) this.charge(-frameBytes);
     };
     const run = (): Promise<void> => {
       // The client went away while this waited its turn: nothing runs for it.
@@ -247,6 +250,7 @@ export class Connection implements IntakeClient {
           slot.ready = true;
           if (parts) for (const p of parts) if (!(p instanceof ExternalBytes)) slot.responseBytes += p.length;
           this.charge(slot.responseBytes);
+          this.unsentBytes += slot.responseBytes;
           this.options.intake.served(this, slot.responseBytes);
           this.requestsHandled++;
           this.pump();
@@ -350,7 +354,23 @@ export class Connection implements IntakeClient {
 
   /** An answer's bytes left for the kernel: given back (a closed connection gave everything back already). */
   private writtenOut(bytes: number): void {
-    if (!this.closed) this.charge(-bytes);
+    if (this.closed) return;
+    this.charge(-bytes);
+    this.unsentBytes -= bytes;
+    // Nothing unsent may be what let it past the budget (holdsOnlyRequests).
+    if (this.paused && this.unsentBytes === 0) this.readFrames();
+  }
+
+  /**
+   * Whether all this connection holds is requests it received and has not started: none of its
+   * requests runs and none of its answers is unsent. The intake lets such a connection read and
+   * start its next request past the budget, as Kafka reads a request whose memory it has taken:
+   * what it holds is given back only by reading the rest of its frame and running it, so
+   * stopping it could leave the budget spent for good (one request larger than what is left of
+   * the budget). It goes one request at a time: the next waits for this one's answer to be out.
+   */
+  get holdsOnlyRequests(): boolean {
+    return this.unanswered === this.waitingToStart && this.unsentBytes === 0 && !this.writing;
   }
 
   private async streamRest(parts: ResponseParts, slot: Pending): Promise<void> {

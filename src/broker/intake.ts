@@ -11,10 +11,13 @@
  *   - below the budget, every connection reads;
  *   - at or past it, a connection reads (and starts its next request) only while it holds less
  *     than its fair share (the budget divided among the connections holding anything) and less
- *     than LIGHT_CLIENT_BYTES, so the clients that fill the budget (a flood of pipelined
- *     requests, readers that never read) stop first and the light ones (a consumer asking for
- *     metadata, a client with one small request out) are still served; the total stays under
- *     about twice the budget;
+ *     than LIGHT_CLIENT_BYTES, or holds nothing but requests it has not started (no request
+ *     running, no answer unsent: the rest of a large frame, one request at a time), so the
+ *     clients that fill the budget (a flood of pipelined requests, readers that never read)
+ *     stop first and the light ones (a consumer asking for metadata, a client with one small
+ *     request out) are still served; a request larger than what is left of the budget is still
+ *     read and run, so the budget can never stay spent; the total stays under about twice the
+ *     budget, plus a frame per connection at most;
  *   - while the partition host's command rings are full (PartitionHost.backlogged), nobody
  *     reads: the requests already read wait for room, and the sockets' own buffers push back.
  * Connections that stopped at the gate are resumed when it opens again.
@@ -42,6 +45,8 @@
 export interface IntakeClient {
   /** Bytes this connection holds (requests unanswered, responses unsent). */
   readonly heldBytes: number;
+  /** Whether it holds only requests it received and has not started (connection.ts): it may go on past the budget. */
+  readonly holdsOnlyRequests: boolean;
   /** Called when the gate may let it read again. */
   resumeReading(): void;
 }
@@ -107,7 +112,7 @@ export class Intake {
   /** Whether `c` may read its next frame now; if not, it is resumed when that may change. */
   mayRead(c: IntakeClient): boolean {
     if (this.hostBacklogged) return this.wait(c);
-    if (this.usedBytes < this.limitBytes) return true;
+    if (this.usedBytes < this.limitBytes || c.holdsOnlyRequests) return true;
     const fairShare = Math.min(LIGHT_CLIENT_BYTES, this.limitBytes / Math.max(1, this.holders.size));
     return c.heldBytes < fairShare || this.wait(c);
   }

@@ -12,7 +12,8 @@ import { WRITE_HIGH_WATER } from '../../src/broker/connection.js';
 import { HISTOGRAM_WIDTH } from '../../src/broker/metrics.js';
 import { type RunningBroker, startBroker } from '../../src/broker/server.js';
 import { encodeRequest } from '../../src/protocol/frame.js';
-import { CreateTopics, Fetch, Metadata } from '../../src/protocol/messages/index.js';
+import { ApiVersions, CreateTopics, Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
+import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { dataDir } from '../interop/helpers.js';
 
@@ -118,6 +119,44 @@ test("a connection that closes ends its parked long poll and drops the requests 
     await sleep(500);
     assert.is(fetchesDone() - before, 1, 'the parked fetch ended with its client, the queued ones never ran');
     assert.is(b.broker.metrics.requests[fetchKey], decoded);
+  });
+});
+
+test('connections that close with requests in flight give back what they held once, so the budget still counts', async () => {
+  await withBroker({ 'queued.max.request.bytes': 1024 * 1024 }, async (b) => {
+    const longPoll = { replicaId: -1, maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20, topics: [{ topic: 't0', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] };
+    for (let i = 0; i < 3; i++) {
+      const c = await RawClient.connect(b.bootstrap);
+      void c.request(Fetch, 12, longPoll, 60_000).catch(() => {});
+      await sleep(150);
+      c.close();
+    }
+    for (let i = 0; i < 4; i++) {
+      const c = await RawClient.connect(b.bootstrap);
+      const records = encodeBatch([{ value: Buffer.alloc(300 * 1024, i) }]);
+      void c.request(Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't1', partitionData: [{ index: 0, records }] }] }).catch(() => {});
+      await sleep(1);
+      c.close();
+    }
+    await sleep(500);
+    assert.is(b.broker.intake.heldBytes, 0, 'nothing held, and nothing given back twice');
+  });
+});
+
+test('a request larger than what is left of the budget is still read and answered, and others after it', async () => {
+  await withBroker({ 'queued.max.request.bytes': 1024 * 1024, 'message.max.bytes': 4 * 1024 * 1024 }, async (b) => {
+    const produce = (c: RawClient, bytes: number) =>
+      c.request(Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 't2', partitionData: [{ index: 0, records: encodeBatch([{ value: Buffer.alloc(bytes, 1) }]) }] }] }, 8_000);
+    const big = await RawClient.connect(b.bootstrap);
+    const other = await RawClient.connect(b.bootstrap);
+    const light = await RawClient.connect(b.bootstrap);
+    const answers = await Promise.all([produce(big, 1200 * 1024), produce(other, 100 * 1024), light.request(ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' })]);
+    assert.is(answers[0].responses[0]!.partitionResponses[0]!.errorCode, 0, 'the request past the budget');
+    assert.is(answers[1].responses[0]!.partitionResponses[0]!.errorCode, 0, 'another producer meanwhile');
+    assert.is(answers[2].errorCode, 0);
+    for (const c of [big, other, light]) c.close();
+    await sleep(200);
+    assert.is(b.broker.intake.heldBytes, 0);
   });
 });
 

@@ -4,6 +4,7 @@ import { Intake, type IntakeClient } from '../../src/broker/intake.js';
 
 class Client implements IntakeClient {
   heldBytes = 0;
+  holdsOnlyRequests = false;
   resumed = 0;
   constructor(private readonly intake: Intake) {}
   take(n: number): void {
@@ -64,6 +65,15 @@ test('a forgotten client is not resumed and no longer counts for the fair share'
   assert.is(a.resumed, 0);
   b.take(60);
   assert.ok(intake.mayRead(b), 'under the budget again');
+});
+
+test('past the budget a client holding only requests it has not started still reads: the rest of a large frame', () => {
+  const intake = new Intake(1000);
+  const big = new Client(intake);
+  big.take(1200);
+  assert.not.ok(intake.mayRead(big), 'a client with a request running or an answer unsent stops');
+  big.holdsOnlyRequests = true;
+  assert.ok(intake.mayRead(big), 'one whose bytes are only its unstarted request goes on, or the budget would stay spent');
 });
 
 test.run();
