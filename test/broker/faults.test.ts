@@ -226,6 +226,22 @@ test('a partition worker killed under load: requests in flight are answered at o
   }
 });
 
+test('a topic created while its partition worker restarts is opened once the worker is back, and its name is free again', async () => {
+  const s = await setup(1);
+  try {
+    const host = s.b.broker.host as WorkerHost;
+    await host.terminateWorker(0);
+    const create = (name: string) => s.c.request(CreateTopics, 7, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    // Sent during the restart's back-off, when the old thread is gone and the new one not started.
+    const r = await create('during-restart');
+    assert.is(r.topics[0]!.errorCode, 0, 'created, not left hanging');
+    assert.is(host.workerState(0), 'running');
+    assert.is((await create('during-restart')).topics[0]!.errorCode, ErrorCode.TOPIC_ALREADY_EXISTS, 'the name is not locked for good');
+  } finally {
+    await s.close();
+  }
+});
+
 function deletedDescriptorsUnder(dir: string): string[] {
   const out: string[] = [];
   for (const fd of readdirSync('/proc/self/fd')) {

@@ -128,6 +128,10 @@ class PartitionWorker {
   private readonly backlog: Backlogged[] = [];
   backlogBytes = 0;
   private pumping = false;
+  /** Whether the current thread runs: false from its exit until the next start(). */
+  private alive = false;
+  /** Called when a restart has reopened every partition (or the worker stopped). */
+  private restartWaiters: (() => void)[] = [];
   exited!: Promise<void>;
 
   constructor(index: number, owner: WorkerHost, options: WorkerOptions, tickIntervalMs: number) {
@@ -151,12 +155,14 @@ class PartitionWorker {
     this.replies = new RingConsumer(replies);
     this.startedMs = Date.now();
     this.lastError = undefined;
+    this.alive = true;
     this.worker.on('message', (m: ControlReply | WorkerEvent) => this.onMessage(m));
     this.worker.on('error', (e) => {
       this.lastError = e;
     });
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
+        if (generation === this.generation) this.alive = false;
         resolve();
         if (generation === this.generation && !this.stopping) void this.died(code);
       }),
@@ -267,6 +273,9 @@ class PartitionWorker {
       this.pumping = false;
       this.owner.backlogChanged();
     }
+    // This pump served a thread that died meanwhile: what the new one was sent while it was
+    // still waiting here needs a pump of its own.
+    if (generation !== this.generation && this.state === 'running' && this.backlog.length > 0) void this.pumpBacklog();
   }
 
   /** Bytes in the reply ring not yet drained, read from the ring's shared header (ring.ts: head − tail). */
@@ -276,6 +285,9 @@ class PartitionWorker {
 
   controlCall(m: Omit<ControlMessage, 'id'> & { type: ControlMessage['type'] }): Promise<ControlReply> {
     if (this.state === 'stopped') return Promise.reject(new Error(`partition worker ${this.index} is stopped`));
+    // Between its death and the next start() the thread is gone: a message posted to it is
+    // neither delivered nor refused, so its answer would never come.
+    if (!this.alive) return Promise.reject(new Error(`partition worker ${this.index} is restarting`));
     const id = this.nextControlId++;
     return new Promise((resolve, reject) => {
       this.control.set(id, { resolve, reject });
@@ -327,14 +339,28 @@ class PartitionWorker {
       }
       this.state = 'running';
       this.owner.events?.reopened(summaries);
+      this.wakeRestartWaiters();
+      // Commands queued while it restarted wait for room in the new ring.
+      if (this.backlog.length > 0) void this.pumpBacklog();
     } catch (e) {
       // It died again while reopening: its own exit handler restarts it (with a longer wait).
       this.owner.events?.log('ERROR', `restarting partition worker ${this.index}: ${(e as Error).message}`);
     }
   }
 
+  /** Resolves once the worker runs (at once when it does): a restart reopens its partitions first. */
+  untilRunning(): Promise<void> {
+    if (this.state !== 'restarting') return Promise.resolve();
+    return new Promise((resolve) => this.restartWaiters.push(resolve));
+  }
+
+  private wakeRestartWaiters(): void {
+    for (const wake of this.restartWaiters.splice(0)) wake();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
+    this.wakeRestartWaiters();
     if (this.state === 'running') {
       const done = this.controlCall({ type: 'shutdown' } as ControlMessage).catch(() => undefined);
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), WORKER_SHUTDOWN_TIMEOUT_MS).unref());
@@ -391,6 +417,8 @@ export class WorkerHost implements PartitionHost {
     const handle = { slot, topic: request.topic, partition: request.partition };
     const w = this.workerOf(handle);
     const partition: OpenPartition = { slot, ...request };
+    // Opened after a restart has reopened the others, never into the thread that died.
+    await w.untilRunning();
     const r = await w.controlCall({ type: 'open', partition } as ControlMessage);
     if (r.type === 'error') throw Object.assign(new Error(`opening ${request.topic}-${request.partition}: ${r.message}`), r.code ? { code: r.code, syscall: 'open' } : {});
     if (r.type !== 'opened') throw new Error(`unexpected answer ${r.type} to open`);
