@@ -60,6 +60,9 @@ export class LogDirs {
   private readonly options: LogDirsOptions;
   private readonly states = new Map<string, LogDirState>();
   private readonly probes = new Map<string, NodeJS.Timeout>();
+  /** Directories being recovered, and those among them that failed again meanwhile. */
+  private readonly recovering = new Set<string>();
+  private readonly failedWhileRecovering = new Map<string, string>();
   private stopped = false;
 
   constructor(paths: readonly string[], options: LogDirsOptions) {
@@ -85,7 +88,11 @@ export class LogDirs {
   failed(logDir: string, code: string, message: string, partition: string): void {
     let s = this.states.get(logDir);
     if (!s) this.states.set(logDir, (s = { path: logDir, online: true, failures: 0 }));
-    if (!s.online || this.stopped) return;
+    if (this.stopped) return;
+    // A thread that has already reopened its logs of the directory failed again while the
+    // others still recover: the probe must not call the directory online.
+    if (this.recovering.has(logDir)) this.failedWhileRecovering.set(logDir, `${code} (${message})`);
+    if (!s.online) return;
     s.online = false;
     s.offlineSinceMs = Date.now();
     s.code = code;
@@ -121,8 +128,21 @@ export class LogDirs {
     try {
       if ((s.code === 'ENOSPC' || s.code === 'EDQUOT') && !(await this.hasRoom(logDir))) throw new Error('not enough free space yet');
       await host.probeDir(logDir);
-      const summaries = await host.recoverDir(logDir);
+      this.recovering.add(logDir);
+      let summaries: PartitionSummary[];
+      try {
+        summaries = await host.recoverDir(logDir);
+      } finally {
+        this.recovering.delete(logDir);
+      }
       if (this.stopped) return;
+      const again = this.failedWhileRecovering.get(logDir);
+      if (again !== undefined) {
+        this.failedWhileRecovering.delete(logDir);
+        // Offline everywhere again (the threads that recovered take it back), and probed later.
+        void host.markDirOffline(logDir, again);
+        throw new Error(`failed again while recovering: ${again}`);
+      }
       s.online = true;
       const offlineMs = Date.now() - (s.offlineSinceMs ?? Date.now());
       delete s.offlineSinceMs;

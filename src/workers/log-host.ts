@@ -425,10 +425,13 @@ export class LogHost {
   async recoverDir(logDir: string): Promise<PartitionSummary[]> {
     const mine = [...this.hosted.entries()].filter(([, h]) => h.request.logDir === logDir);
     for (const [, h] of mine) {
-      if (!h.log) continue;
-      h.log.closeAbruptly();
-      await h.log.settled();
+      const log = h.log;
+      if (!log) continue;
+      // Let go of it first: a read served while its background work settles answers
+      // KAFKA_STORAGE_ERROR (retriable) rather than touching a closed log.
       h.log = undefined;
+      log.closeAbruptly();
+      await log.settled();
     }
     for (const [, h] of mine) h.log = this.openLog(h.request);
     this.offline.delete(logDir);
