@@ -76,20 +76,30 @@ test('a client cannot append to __consumer_offsets', async () => {
   }
 });
 
-test('a batch of undecodable records in __consumer_offsets is skipped at start-up; the other groups keep their offsets', async () => {
+/**
+ * A stopped broker's data in which two groups on different offsets partitions committed 7 and 9;
+ * `end`: the log end offset of the first group's partition.
+ */
+async function twoGroupsCommitted(): Promise<{ data: ReturnType<typeof dataDir>; a: string; other: string; end: number }> {
   const data = dataDir();
   const [a, other] = twoGroups();
-  let b = await startBroker({ port: 0, config: config(data.dir) });
-  let c = await RawClient.connect(b.bootstrap);
-  await createT(c);
-  assert.is(await commit(c, a, 7), 0);
-  assert.is(await commit(c, other, 9), 0);
-  const p = b.broker.partition(OFFSETS_TOPIC, partitionForGroup(a, PARTITIONS))!;
-  const end = p.logEndOffset;
-  c.close();
-  await b.close();
+  const b = await startBroker({ port: 0, config: config(data.dir) });
+  const c = await RawClient.connect(b.bootstrap);
+  try {
+    await createT(c);
+    assert.is(await commit(c, a, 7), 0);
+    assert.is(await commit(c, other, 9), 0);
+    return { data, a, other, end: b.broker.partition(OFFSETS_TOPIC, partitionForGroup(a, PARTITIONS))!.logEndOffset };
+  } finally {
+    c.close();
+    await b.close();
+  }
+}
+
+test('a batch of undecodable records in __consumer_offsets is skipped at start-up; the other groups keep their offsets', async () => {
+  const { data, a, other, end } = await twoGroupsCommitted();
   // A CRC-valid batch whose records are garbage, at the end of the group's partition.
-  const dir = join(data.dir, `${OFFSETS_TOPIC}-${p.partition}`);
+  const dir = join(data.dir, `${OFFSETS_TOPIC}-${partitionForGroup(a, PARTITIONS)}`);
   const batch = encodeBatch([{ key: 'x'.repeat(20), value: 'y'.repeat(40) }]);
   batch.fill(0xfe, 61);
   setBaseOffset(batch, 0, end);
@@ -98,8 +108,8 @@ test('a batch of undecodable records in __consumer_offsets is skipped at start-u
   appendFileSync(join(dir, segment), batch);
   rmSync(join(dir, CLEAN_SHUTDOWN_MARKER), { force: true });
   const lines: string[] = [];
-  b = await startBroker({ port: 0, config: config(data.dir), logger: { error: (m) => lines.push(m), warn: (m) => lines.push(m), info: () => {} } });
-  c = await RawClient.connect(b.bootstrap);
+  const b = await startBroker({ port: 0, config: config(data.dir), logger: { error: (m) => lines.push(m), warn: (m) => lines.push(m), info: () => {} } });
+  const c = await RawClient.connect(b.bootstrap);
   try {
     assert.equal(await fetched(c, a), { errorCode: 0, offset: 7 }, 'the commit before the garbage stays');
     assert.equal(await fetched(c, other), { errorCode: 0, offset: 9 });
@@ -112,19 +122,11 @@ test('a batch of undecodable records in __consumer_offsets is skipped at start-u
 });
 
 test('a __consumer_offsets partition that cannot be read at start-up makes its groups wait (COORDINATOR_LOAD_IN_PROGRESS), not forget', async () => {
-  const data = dataDir();
-  const [a, other] = twoGroups();
-  let b = await startBroker({ port: 0, config: config(data.dir) });
-  let c = await RawClient.connect(b.bootstrap);
-  await createT(c);
-  assert.is(await commit(c, a, 7), 0);
-  assert.is(await commit(c, other, 9), 0);
-  c.close();
-  await b.close();
+  const { data, a, other } = await twoGroupsCommitted();
   // The logs run on this thread (num.io.threads=0): the seam's faults apply to them.
   injectFaults([{ op: 'read', code: 'EIO', path: `${OFFSETS_TOPIC}-${partitionForGroup(a, PARTITIONS)}/` }]);
-  b = await startBroker({ port: 0, config: config(data.dir), logger: { error: () => {}, warn: () => {}, info: () => {} } });
-  c = await RawClient.connect(b.bootstrap);
+  const b = await startBroker({ port: 0, config: config(data.dir), logger: { error: () => {}, warn: () => {}, info: () => {} } });
+  const c = await RawClient.connect(b.bootstrap);
   try {
     assert.is((await fetched(c, a)).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'not an empty answer');
     assert.is(await commit(c, a, 8), ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
