@@ -55,12 +55,29 @@ export function decodeRequestHeader(frame: Buffer, lookup: (apiKey: number) => A
   return { header, bodyOffset: r.pos, api };
 }
 
-export function decodeBody(spec: StructSpec, api: ApiSpec, version: number, frame: Buffer, offset: number, what: string): Obj {
+/**
+ * Decodes a body. `trailing` says what bytes after its end mean: 'refuse' makes them a protocol
+ * error (responses: an answer longer than its declaration is a broken peer), 'ignore' leaves
+ * them unread, as Kafka's broker does with requests (RequestContext.parseRequest reads the
+ * declared fields from the buffer and never looks at what remains). librdkafka 2.x sends
+ * some requests so: its "all topics" Metadata v12 keeps 3 bytes of a 4-byte array-count slot
+ * after the 1-byte null count, so its body reads as topics=null, both flags false, no tags, and
+ * 3 stray bytes (test/fixtures/quirks/).
+ */
+export function decodeBody(
+  spec: StructSpec,
+  api: ApiSpec,
+  version: number,
+  frame: Buffer,
+  offset: number,
+  what: string,
+  trailing: 'refuse' | 'ignore' = 'refuse',
+): Obj {
   if (version < api.lowest || version > api.highest) throw new ProtocolError(`${api.name} v${version} is not supported`);
   const r = new Reader(frame, offset);
   const body = compileStruct(spec, version, isFlexible(api, version)).decode(r);
   r.ensureGood(`${api.name} v${version} ${what}`);
-  if (r.remaining !== 0) throw new ProtocolError(`${api.name} v${version} ${what} has ${r.remaining} bytes past its end`);
+  if (r.remaining !== 0 && trailing === 'refuse') throw new ProtocolError(`${api.name} v${version} ${what} has ${r.remaining} bytes past its end`);
   return body;
 }
 
@@ -100,8 +117,9 @@ export function decodeResponse(api: ApiSpec, version: number, frame: Buffer): { 
   return { correlationId, body: decodeBody(api.response, api, version, frame, r.pos, 'response') };
 }
 
+/** Decodes a request body; bytes after its declared end are left unread, as Kafka does (decodeBody). */
 export function decodeRequest(api: ApiSpec, version: number, frame: Buffer, bodyOffset: number): Obj {
-  return decodeBody(api.request, api, version, frame, bodyOffset, 'request');
+  return decodeBody(api.request, api, version, frame, bodyOffset, 'request', 'ignore');
 }
 
 /**

@@ -64,7 +64,7 @@ test('a version outside the declared range is refused', () => {
   assert.throws(() => decodeRequest(Produce, 12, frame, bodyOffset), isProtocolError);
 });
 
-test('malformed frames give protocol errors: truncated, negative lengths, lengths past the end, trailing bytes', () => {
+test('malformed frames give protocol errors: truncated, negative lengths, lengths past the end', () => {
   assert.throws(() => decodeRequestHeader(Buffer.from([0, 3]), apiByKey), isProtocolError);
   const good = encodeRequest(Metadata, 4, 1, 'c', { topics: [{ name: 'abc' }], allowAutoTopicCreation: false }).subarray(4);
   const { bodyOffset } = decodeRequestHeader(good, apiByKey);
@@ -78,8 +78,15 @@ test('malformed frames give protocol errors: truncated, negative lengths, length
   const longName = Buffer.from(good);
   longName.writeInt16BE(1000, bodyOffset + 4);
   assert.throws(() => decodeRequest(Metadata, 4, longName, bodyOffset), isProtocolError);
-  const trailing = Buffer.concat([good, Buffer.from([1])]);
-  assert.throws(() => decodeRequest(Metadata, 4, trailing, bodyOffset), /past its end/);
+});
+
+test('bytes past the end of a request body are left unread, as Kafka does; past the end of a response they are an error', () => {
+  const good = encodeRequest(Metadata, 4, 1, 'c', { topics: [{ name: 'abc' }], allowAutoTopicCreation: false }).subarray(4);
+  const { bodyOffset } = decodeRequestHeader(good, apiByKey);
+  const trailing = Buffer.concat([good, Buffer.from([1, 2, 3])]);
+  assert.equal(decodeRequest(Metadata, 4, trailing, bodyOffset), decodeRequest(Metadata, 4, good, bodyOffset));
+  const answer = encodeResponse(Metadata, 4, 9, { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: 0, topics: [] }).subarray(4);
+  assert.throws(() => decodeResponse(Metadata, 4, Buffer.concat([answer, Buffer.from([1])])), /1 bytes past its end/);
 });
 
 test('a flexible frame with an unknown tagged field decodes and keeps it', () => {
