@@ -742,13 +742,9 @@ export class PartitionLog {
     if (timestamp === EARLIEST_TIMESTAMP) return { offset: this.logStartOffset, timestamp: -1 };
     if (timestamp === LATEST_TIMESTAMP) return { offset: this.logEndOffset, timestamp: -1 };
     if (timestamp === MAX_TIMESTAMP) {
-      let best: { offset: number; timestamp: number } | undefined;
-      for (const s of this.segments) {
-        if (s.maxTimestampSoFar >= 0 && (!best || s.maxTimestampSoFar > best.timestamp)) {
-          best = { offset: s.offsetOfMaxTimestampSoFar, timestamp: s.maxTimestampSoFar };
-        }
-      }
-      return best ?? { offset: -1, timestamp: -1 };
+      let best: LogSegment | undefined;
+      for (const s of this.segments) if (s.maxTimestampSoFar >= 0 && (!best || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;
+      return best?.offsetOfMaxTimestamp() ?? { offset: -1, timestamp: -1 };
     }
     for (const s of this.segments) {
       if (s.nextOffset <= this.logStartOffset || s.largestTimestamp < timestamp) continue;

@@ -270,6 +270,22 @@ export class LogSegment {
   }
 
   /**
+   * ListOffsets MAX_TIMESTAMP (KIP-734): the largest timestamp here and the offset of the first
+   * record carrying it. The segment tracks that timestamp per batch (the last offset of the batch
+   * that raised it); the record itself is found as Kafka finds it (UnifiedLog, since KAFKA-16310):
+   * that batch is decoded and its records searched for the batch's max timestamp.
+   */
+  offsetOfMaxTimestamp(): { offset: number; timestamp: number } | undefined {
+    if (this.maxTimestampSoFar < 0) return undefined;
+    const found = { offset: this.offsetOfMaxTimestampSoFar, timestamp: this.maxTimestampSoFar };
+    const b = this.findBatch(this.offsetOfMaxTimestampSoFar);
+    if (!b || b.header.maxTimestamp !== this.maxTimestampSoFar) return found;
+    const { records } = decodeBatchDecompressing(this.readBytes(b.position, b.size), 0, false);
+    for (const r of records) if (r.timestamp === this.maxTimestampSoFar) return { offset: r.offset, timestamp: r.timestamp };
+    return found;
+  }
+
+  /**
    * Scans the whole file: checks each batch's length, magic and CRC, cuts the file at the
    * first that fails (a torn write or corruption), and rebuilds both indexes and the
    * in-memory state from what remains.

@@ -6,6 +6,7 @@ import { logConfig } from '../../src/core/log-config.js';
 import { CLEAN_SHUTDOWN_MARKER, PartitionLog } from '../../src/core/partition-log.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { computeBatchCrc, encodeBatch, readBatchHeader } from '../../src/protocol/records/batch.js';
+import { CompressionType } from '../../src/protocol/records/compression/index.js';
 import { makeBatch, readSlice, recordsIn, tempDir } from './helpers.js';
 
 /** Appends `batches` batches of `perBatch` records; returns the values in offset order. */
@@ -145,6 +146,24 @@ test('offsets by time: earliest, latest, max timestamp, and the first record at 
   assert.equal(log.offsetForTimestamp(1_017_002), { offset: 70, timestamp: 1_017_002 }, 'inside a batch');
   assert.equal(log.offsetForTimestamp(1_017_500), { offset: 72, timestamp: 1_018_000 }, 'between batches');
   assert.is(log.offsetForTimestamp(2_000_000), undefined, 'after everything');
+  await log.close();
+  t.remove();
+});
+
+test('max timestamp names the record carrying it inside its batch, in an older segment, also after a restart, as Kafka does', async () => {
+  const t = tempDir();
+  const cfg = logConfig({ segmentBytes: 1024, indexIntervalBytes: 100 });
+  let log = PartitionLog.open(t.dir, 't', 0, cfg);
+  // Offsets 0-9 in one gzip batch; the largest timestamp of the whole log sits at offset 3.
+  const stamps = [10, 11, 12, 99_000, 13, 14, 15, 16, 17, 18].map((d) => 1_000_000 + d);
+  assert.is(log.append(encodeBatch(stamps.map((timestamp, i) => ({ value: `m${i}`, timestamp })), { compression: CompressionType.Gzip })).errorCode, 0);
+  fill(log, 20, 3, 40, 1_010_000);
+  assert.ok(log.segmentCount > 2, 'the batch is in an older segment');
+  const want = { offset: 3, timestamp: 1_099_000 };
+  assert.equal(log.offsetForTimestamp(-3), want);
+  await log.close();
+  log = PartitionLog.open(t.dir, 't', 0, cfg);
+  assert.equal(log.offsetForTimestamp(-3), want, 'after a restart');
   await log.close();
   t.remove();
 });
