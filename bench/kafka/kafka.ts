@@ -5,7 +5,7 @@
  * benchmark's Kafka peer.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const KAFKA_DIR = new URL('../../../bench/kafka/', import.meta.url).pathname;
@@ -69,4 +69,22 @@ export function runKafkaTool(tool: KafkaTool, args: string[], input = '', timeou
     child.stdin.on('error', () => {});
     child.stdin.end(input);
   });
+}
+
+/** The Kafka version bench/kafka/pom.xml names. */
+export function kafkaVersion(): string {
+  return /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(join(KAFKA_DIR, 'pom.xml'), 'utf8'))?.[1] ?? 'unknown';
+}
+
+/** Copies Kafka's jars through Maven (setup.sh) when they are not there yet; throws why it could not. */
+export async function ensureKafkaJars(log: (line: string) => void): Promise<void> {
+  if (existsSync(join(KAFKA_LIB, '.complete'))) return;
+  if (spawnSync('java', ['-version']).status !== 0) throw new Error('Apache Kafka needs Java 17+, which is not installed');
+  log(`Apache Kafka ${kafkaVersion()}: copying its jars from Maven (bench/kafka/setup.sh)`);
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn('bash', [join(KAFKA_DIR, 'setup.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('close', resolve);
+    child.on('error', () => resolve(null));
+  });
+  if (code !== 0 || !existsSync(join(KAFKA_LIB, '.complete'))) throw new Error('bench/kafka/setup.sh could not copy Apache Kafka\'s jars (needs Maven and Maven Central)');
 }

@@ -37,9 +37,11 @@ import { describeRow, FULL_ROWS, QUICK_ROWS, type RowSpec, soakRow } from './mat
 import type { ConsumeResult, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker, WindowPlan } from './messages.js';
 import { installed, type KcatFigures, kcatWorkload, type RedisFigures, redisXadd, startRedis } from './peers.js';
 import { summarizeProfiles, type ThreadProfile } from './profile.js';
-import { renderMarkdown, renderSoakSvg, renderSvg, renderTables } from './report.js';
+import { renderKafkaSvg, renderMarkdown, renderSoakSvg, renderSvg, renderTables } from './report.js';
 import { buildTimeline, type EndToEndWindow, type ProduceWindow, type SoakResult, SoakSampler, summarizeSoak, WindowMerger } from './soak.js';
 import { encodeProduce, ensureTopic, recordsPerBatch } from './wire.js';
+import { KAFKA_HEAP_OPTS, startKafkaProcess } from '../kafka/broker.js';
+import { ensureKafkaJars, kafkaVersion } from '../kafka/kafka.js';
 
 export type Preset = 'quick' | 'full';
 
@@ -81,6 +83,17 @@ export interface PerfOptions {
    * using under a quarter of a core), so that a shared machine disturbs fewer rows (0: no wait).
    */
   waitQuietSeconds?: number;
+  /**
+   * 'kafka': every row also runs against Apache Kafka (bench/kafka), started the same way for
+   * the row, with the same load, and reported side by side with Spindle/Kafka ratios.
+   */
+  peer?: 'kafka';
+  /**
+   * Seconds of warm-up before each row is measured, on both brokers: the row's batches produced
+   * in a closed loop to a topic of their own, then read back, so that the JIT compilers of both
+   * (V8's and the JVM's) have seen the hot paths. Default 0; 5 with --peer kafka.
+   */
+  warmupSeconds?: number;
   /** Shrinks every limit measurement and peer workload to a fraction of a second (for tests). */
   tiny?: boolean;
   /** Progress lines (stderr by default). */
@@ -153,6 +166,15 @@ export interface RowResult {
   /** The soak row's timeline and summary. */
   soak?: SoakResult;
   profile?: ThreadProfile[];
+  /** With --peer kafka: the id of the Kafka row run with this row's load (rows that differ only in Spindle's workers share one). */
+  kafkaRow?: string;
+}
+
+/** Apache Kafka beside Spindle (--peer kafka): its version, how it ran, and its rows. */
+export interface KafkaPeerResults {
+  version: string;
+  jvm: string;
+  rows: RowResult[];
 }
 
 export interface PeerResults {
@@ -177,6 +199,8 @@ export interface PerfReport {
     bootstrapServer: string | null;
     overrides: Record<string, string>;
     profile: boolean;
+    /** Seconds of warm-up load before each row, on every broker. */
+    warmupSeconds?: number;
     /** The `spindle` command the brokers ran, when not this checkout's. */
     brokerBin?: string | null;
   };
@@ -185,9 +209,11 @@ export interface PerfReport {
   limits: Limits | null;
   rows: RowResult[];
   peers: PeerResults;
+  /** Apache Kafka's rows with --peer kafka; why not, otherwise. */
+  kafka: KafkaPeerResults | { skipped: string };
   notes: string[];
   /** The files written, relative to the output directory. */
-  files: { json: string; markdown: string; svg: string; profiles: string | null; soakSvg?: string };
+  files: { json: string; markdown: string; svg: string; profiles: string | null; soakSvg?: string; kafkaSvg?: string };
 }
 
 const MiB = 2 ** 20;
@@ -274,6 +300,7 @@ interface RowContext {
   inflight: number;
   fetchMaxBytes: number;
   partitionFetchMaxBytes: number;
+  warmupSeconds: number;
   log: (line: string) => void;
 }
 
@@ -283,10 +310,17 @@ function produceLimit(ctx: RowContext, spec: RowSpec): { name: string; bytesPerS
   return ctx.limits.loopback.bytesPerSec <= disk.bytesPerSec ? { name: 'loopback', bytesPerSec: ctx.limits.loopback.bytesPerSec } : disk;
 }
 
-async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
+/**
+ * One row against one broker: Spindle (a `spindle broker` process, or the outside broker), or
+ * with `peer` 'kafka' an Apache Kafka process given the row's broker keys that Kafka shares.
+ */
+async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' = 'spindle'): Promise<RowResult> {
   const workers = resolveWorkers(spec, ctx.cores);
-  const base: RowResult = { id: spec.id, description: describeRow(spec, workers), workers, spec, status: 'ok' };
-  const external = ctx.options.bootstrapServer;
+  const base: RowResult =
+    peer === 'kafka'
+      ? { id: kafkaRowId(spec), description: `Apache Kafka: ${describeRow(spec, workers).replace(/, \d+ workers?( \(default\))?/, '')}`, workers: 0, spec, status: 'ok' }
+      : { id: spec.id, description: describeRow(spec, workers), workers, spec, status: 'ok' };
+  const external = peer === 'kafka' ? undefined : ctx.options.bootstrapServer;
   const brokerConfig: Record<string, string | number> = {
     'num.partitions': spec.partitions,
     ...(spec.workers === 'default' ? {} : { 'num.io.threads': workers }),
@@ -298,11 +332,15 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
     return { ...base, status: 'skipped', note: 'needs its own broker configuration; not applied to an outside broker' };
   }
   const seconds = spec.seconds ?? ctx.settings.secondsPerRow;
-  const profileDir = ctx.profileRoot ? join(ctx.profileRoot, spec.id) : undefined;
+  const profileDir = ctx.profileRoot && peer === 'spindle' ? join(ctx.profileRoot, spec.id) : undefined;
   let broker: BrokerProcess | null = null;
   let soak: ReturnType<typeof startSoak> | null = null;
   try {
-    broker = external ? null : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: brokerConfig, profileDir, bin: ctx.options.brokerBin });
+    broker = external
+      ? null
+      : peer === 'kafka'
+        ? await startKafkaProcess({ dataRoot: ctx.dataRoot, config: brokerConfig })
+        : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: brokerConfig, profileDir, bin: ctx.options.brokerBin });
     const bootstrap = external ?? broker!.bootstrap;
     const topic = external ? `perf-${spec.id}-${Date.now()}` : `perf-${spec.id}`;
     const have = await ensureTopic(bootstrap, topic, spec.partitions, spec.flushMessages ? { 'flush.messages': String(spec.flushMessages) } : {});
@@ -312,6 +350,7 @@ async function runRow(spec: RowSpec, ctx: RowContext): Promise<RowResult> {
     const perBatch = open ? (spec.openBatchRecords ?? 1) : recordsPerBatch(spec.recordBytes, spec.batchBytes);
     const request = encodeProduce(topic, partitions, perBatch, spec.recordBytes, spec.acks, spec.codec, open);
     const requestsPerSec = open ? spec.recordsPerSec! / (perBatch * spec.partitions) / spec.producers : undefined;
+    if (ctx.warmupSeconds > 0 && !spec.soak) await warmUp(spec, ctx, bootstrap, `${topic}-warmup`);
     soak = spec.soak && broker ? startSoak(spec, ctx, broker, topic, seconds) : null;
 
     const producers = await Promise.all(
@@ -578,6 +617,63 @@ async function runPeers(ctx: RowContext, sizes: [number, number]): Promise<PeerR
   return out;
 }
 
+/** The warm-up of a row (PerfOptions.warmupSeconds): its batches produced closed-loop to `topic`, then read back. */
+async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: string): Promise<void> {
+  const seconds = ctx.warmupSeconds;
+  await ensureTopic(bootstrap, topic, spec.partitions);
+  const partitions = Array.from({ length: spec.partitions }, (_, i) => i);
+  const request = encodeProduce(topic, partitions, recordsPerBatch(spec.recordBytes, spec.batchBytes), spec.recordBytes, spec.acks, spec.codec);
+  const producer = await spawnLoad({
+    role: 'produce',
+    bootstrap,
+    request: request.bytes,
+    records: request.records,
+    recordBytes: request.recordBytes,
+    batchBytes: request.batchBytes,
+    stamps: request.stamps,
+    connections: ctx.connections,
+    inflight: ctx.inflight,
+    seconds,
+  });
+  producer.go(performance.timeOrigin + performance.now());
+  await producer.result;
+  const consumer = await spawnLoad({ role: 'consume', bootstrap, topic, partitions: spec.partitions, recordBytes: spec.recordBytes, seconds, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes });
+  consumer.go(performance.timeOrigin + performance.now());
+  await consumer.result;
+}
+
+function logRow(r: RowResult, log: (line: string) => void): void {
+  if (r.status !== 'ok') {
+    log(`  ${r.status}: ${r.note}`);
+    return;
+  }
+  const p = r.produce!;
+  const l = p.latencyMs;
+  log(
+    `  ${p.records} records sent, ${p.recordsPerSec.toFixed(1)} records/sec (${p.mbPerSec.toFixed(2)} MB/sec), ${l.avg.toFixed(2)} ms avg latency, ${l.max.toFixed(2)} ms max latency, ${l.p50.toFixed(2)} ms 50th, ${l.p95.toFixed(2)} ms 95th, ${l.p99.toFixed(2)} ms 99th, ${l.p999.toFixed(2)} ms 99.9th.`,
+  );
+  if (r.consume) log(`  consumed ${r.consume.records} records, ${r.consume.mbPerSec.toFixed(2)} MB/sec, ${r.consume.recordsPerSec.toFixed(1)} records/sec`);
+  if (r.endToEndMs) log(`  end-to-end p50 ${r.endToEndMs.p50.toFixed(2)} ms, p99 ${r.endToEndMs.p99.toFixed(2)} ms, p99.9 ${r.endToEndMs.p999.toFixed(2)} ms`);
+  if (r.note) log(`  note: ${r.note}`);
+}
+
+/**
+ * The Kafka row that a Spindle row is compared with: the same load and broker keys. Spindle's
+ * partition-worker count means nothing to Kafka, so rows differing only in it (p8-w0, p8-w1,
+ * p8-wN) share one Kafka row, named after the load ("kafka-p8").
+ */
+export function kafkaRowId(spec: RowSpec): string {
+  const stem = spec.workers === 'default' ? spec.id : spec.id.replace(/-w(\d+|N)$/, '');
+  return `kafka-${stem}`;
+}
+
+/** Apache Kafka's jars (copied through Maven when missing) and the figures of how it runs. */
+async function prepareKafka(options: PerfOptions, log: (line: string) => void): Promise<KafkaPeerResults> {
+  if (options.bootstrapServer) throw new Error('--peer kafka starts its own brokers; it cannot be used with --bootstrap-server');
+  await ensureKafkaJars(log);
+  return { version: kafkaVersion(), jvm: `kafka-server-start's JVM options (${KAFKA_HEAP_OPTS.join(' ')}, G1)`, rows: [] };
+}
+
 export async function runPerf(options: PerfOptions): Promise<PerfReport> {
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const print = options.print ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -606,6 +702,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     inflight: options.inflight ?? 16,
     fetchMaxBytes: options.fetchMaxBytes ?? 52_428_800,
     partitionFetchMaxBytes: options.partitionFetchMaxBytes ?? 1_048_576,
+    warmupSeconds: options.warmupSeconds ?? (options.peer === 'kafka' ? (options.tiny ? 0.25 : 5) : 0),
     log,
   };
   const notes: string[] = [];
@@ -630,6 +727,8 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
   }
   const soak = options.soakSeconds ?? 0;
   if (soak > 0) specs = [...specs, soakRow(soak, { rateMBps: options.soakRateMBps, windowSeconds: options.soakWindowSeconds, tiny: options.tiny })];
+  const kafka = options.peer === 'kafka' ? await prepareKafka(options, log) : null;
+  if (kafka) notes.push(`Apache Kafka ${kafka.version} ran each row in a process of its own: single-node KRaft (broker and controller), ${kafka.jvm}, the row's shared broker keys, on the same machine and disk; rows that differ only in Spindle's partition workers share one Kafka row. Ratios are Spindle over Kafka.`);
   const rows: RowResult[] = [];
   for (const [i, spec] of specs.entries()) {
     if (options.waitQuietSeconds) {
@@ -639,16 +738,17 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     log(`row ${i + 1}/${specs.length} ${spec.id}: ${describeRow(spec, resolveWorkers(spec, cores))}`);
     const r = await runRow(spec, ctx);
     rows.push(r);
-    if (r.status !== 'ok') log(`  ${r.status}: ${r.note}`);
-    else {
-      const p = r.produce!;
-      const l = p.latencyMs;
-      log(
-        `  ${p.records} records sent, ${p.recordsPerSec.toFixed(1)} records/sec (${p.mbPerSec.toFixed(2)} MB/sec), ${l.avg.toFixed(2)} ms avg latency, ${l.max.toFixed(2)} ms max latency, ${l.p50.toFixed(2)} ms 50th, ${l.p95.toFixed(2)} ms 95th, ${l.p99.toFixed(2)} ms 99th, ${l.p999.toFixed(2)} ms 99.9th.`,
-      );
-      if (r.consume) log(`  consumed ${r.consume.records} records, ${r.consume.mbPerSec.toFixed(2)} MB/sec, ${r.consume.recordsPerSec.toFixed(1)} records/sec`);
-      if (r.endToEndMs) log(`  end-to-end p50 ${r.endToEndMs.p50.toFixed(2)} ms, p99 ${r.endToEndMs.p99.toFixed(2)} ms, p99.9 ${r.endToEndMs.p999.toFixed(2)} ms`);
-      if (r.note) log(`  note: ${r.note}`);
+    logRow(r, log);
+    if (kafka && !spec.soak) {
+      const id = kafkaRowId(spec);
+      if (!kafka.rows.some((k) => k.id === id)) {
+        if (options.waitQuietSeconds) await waitQuiet(options.waitQuietSeconds);
+        log(`  Apache Kafka ${kafka.version}, same load:`);
+        const k = await runRow(spec, ctx, 'kafka');
+        kafka.rows.push(k);
+        logRow(k, log);
+      }
+      r.kafkaRow = id;
     }
   }
 
@@ -684,6 +784,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
       bootstrapServer: options.bootstrapServer ?? null,
       overrides: options.overrides ?? {},
       profile: !!profileRoot,
+      warmupSeconds: ctx.warmupSeconds,
       // Where another build's command lives says nothing about it: only that one was used.
       brokerBin: options.brokerBin ? 'another build (--broker-bin)' : null,
     },
@@ -691,11 +792,13 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     limits: ctx.limits,
     rows,
     peers,
+    kafka: kafka ?? { skipped: options.peer === 'kafka' ? 'Apache Kafka could not be prepared' : 'not run (no --peer kafka)' },
     notes,
     files: {
       json: `${name}.json`,
       markdown: `${name}.md`,
       svg: `${name}.svg`,
+      ...(kafka ? { kafkaSvg: `${name}-kafka.svg` } : {}),
       profiles: profileRoot ? `profiles/${name}` : null,
       ...(rows.some((r) => r.soak) ? { soakSvg: `${name}-timeline.svg` } : {}),
     },
@@ -704,6 +807,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
   writeFileSync(join(outDir, report.files.json), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(outDir, report.files.markdown), renderMarkdown(report));
   writeFileSync(join(outDir, report.files.svg), renderSvg(report));
+  if (report.files.kafkaSvg) writeFileSync(join(outDir, report.files.kafkaSvg), renderKafkaSvg(report));
   const soakRowResult = rows.find((r) => r.soak);
   if (report.files.soakSvg && soakRowResult) writeFileSync(join(outDir, report.files.soakSvg), renderSoakSvg(report, soakRowResult));
   log(`written to ${outDir}: ${report.files.json}, ${report.files.markdown}, ${report.files.svg}${report.files.soakSvg ? `, ${report.files.soakSvg}` : ''}${profileRoot ? `; CPU profiles in ${report.files.profiles}/` : ''}`);

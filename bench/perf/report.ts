@@ -229,6 +229,7 @@ function sections(report: PerfReport): Section[] {
       return [r.id, f(x.peakRssBytes / MiB, 0), f(x.cpuSecondsPerGiBProduce, 2), f(x.cpuSecondsPerGiBConsume, 2), f(x.brokerCoresProduce, 2), f(x.generatorCoresProduce, 2), f(x.otherCoresProduce, 2), f(x.spawnToListenMs, 0)];
     }),
   });
+  out.push(...kafkaSections(report));
   for (const r of done.filter((x) => x.soak)) out.push(...soakSections(r.soak!));
   const notRun = report.rows.filter((r) => r.status !== 'ok');
   if (notRun.length) out.push({ title: 'Rows not measured', header: ['row', 'status', 'why'], rows: notRun.map((r) => [r.id, r.status, r.note ?? '']), rightFrom: 99 });
@@ -267,6 +268,132 @@ function sections(report: PerfReport): Section[] {
   for (const s of skipped) peerRows.push([`skipped: ${s}`, '', '', '']);
   out.push({ title: 'Peers (same machine, same run; ratios are Spindle over the peer)', header: ['peer workload', 'records/sec', 'MB/sec', 'Spindle / peer'], rows: peerRows });
   return out;
+}
+
+/** Spindle's rows that have a Kafka row, each with it: [Spindle, Kafka]. */
+export function kafkaPairs(report: PerfReport): [RowResult & Required<Pick<RowResult, 'produce' | 'resources'>>, RowResult & Required<Pick<RowResult, 'produce' | 'resources'>>][] {
+  if (!('rows' in report.kafka)) return [];
+  const byId = new Map(report.kafka.rows.map((k) => [k.id, k]));
+  const out: ReturnType<typeof kafkaPairs> = [];
+  for (const r of report.rows) {
+    const k = r.kafkaRow ? byId.get(r.kafkaRow) : undefined;
+    if (ok(r) && ok(k)) out.push([r, k]);
+  }
+  return out;
+}
+
+const ratio = (spindle: number | undefined, kafka: number | undefined): string =>
+  spindle === undefined || kafka === undefined || !Number.isFinite(spindle) || !Number.isFinite(kafka) || kafka === 0 ? 'n/a' : `${f(spindle / kafka, 2)}×`;
+/** Spindle's figure, Kafka's, and Spindle over Kafka. */
+const trio = (spindle: number | undefined, kafka: number | undefined, d: number): string[] => [f(spindle, d), f(kafka, d), ratio(spindle, kafka)];
+
+/** The geometric mean of Spindle/Kafka over the pairs where both figures exist. */
+export function geomeanRatio(pairs: ReturnType<typeof kafkaPairs>, figure: (r: RowResult & Required<Pick<RowResult, 'produce' | 'resources'>>) => number | undefined): number {
+  const logs = pairs.map(([s, k]) => Math.log((figure(s) ?? NaN) / (figure(k) ?? NaN))).filter((x) => Number.isFinite(x));
+  return logs.length ? Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length) : NaN;
+}
+
+/** Spindle beside Apache Kafka, row by row (--peer kafka): throughput, latency, resources. */
+export function kafkaSections(report: PerfReport): Section[] {
+  if (!('rows' in report.kafka)) return [];
+  const pairs = kafkaPairs(report);
+  const version = report.kafka.version;
+  const out: Section[] = [];
+  const notRun = report.kafka.rows.filter((k) => k.status !== 'ok');
+  const rows = pairs.map(([s, k]) => [s.id, ...trio(s.produce.recordsPerSec, k.produce.recordsPerSec, 0), ...trio(s.produce.mbPerSec, k.produce.mbPerSec, 1), ...trio(s.consume?.mbPerSec, k.consume?.mbPerSec, 1)]);
+  rows.push([
+    'geometric mean',
+    '',
+    '',
+    ratio(geomeanRatio(pairs, (r) => r.produce.recordsPerSec), 1),
+    '',
+    '',
+    ratio(geomeanRatio(pairs, (r) => r.produce.mbPerSec), 1),
+    '',
+    '',
+    ratio(geomeanRatio(pairs, (r) => r.consume?.mbPerSec), 1),
+  ]);
+  out.push({
+    title: `Spindle beside Apache Kafka ${version}: throughput (same machine, same run, same load generator; × is Spindle over Kafka, above 1 Spindle is faster)`,
+    header: ['row', 'records/sec Spindle', 'Kafka', '×', 'MB/sec Spindle', 'Kafka', '×', 'consume MB/sec Spindle', 'Kafka', '×'],
+    rows,
+  });
+  out.push({
+    title: `Spindle beside Apache Kafka ${version}: latency (ms; ack: send to acknowledgement; e2e: send to arrival at a consumer, open-loop rows; × below 1: Spindle is faster)`,
+    header: ['row', 'ack p50 Spindle', 'Kafka', '×', 'ack p99 Spindle', 'Kafka', '×', 'ack p99.9 Spindle', 'Kafka', '×', 'e2e p50 S/K', 'e2e p99 S/K', 'e2e p99.9 S/K'],
+    rows: pairs.map(([s, k]) => {
+      const a = s.produce.latencyMs;
+      const b = k.produce.latencyMs;
+      const e = (x: 'p50' | 'p99' | 'p999'): string => (s.endToEndMs && k.endToEndMs ? `${f(s.endToEndMs[x], 2)} / ${f(k.endToEndMs[x], 2)} (${ratio(s.endToEndMs[x], k.endToEndMs[x])})` : '');
+      return [s.id, ...trio(a.p50, b.p50, 2), ...trio(a.p99, b.p99, 2), ...trio(a.p999, b.p999, 2), e('p50'), e('p99'), e('p999')];
+    }),
+  });
+  out.push({
+    title: `Spindle beside Apache Kafka ${version}: resources (broker process; CPU seconds per GiB of record values; peak RSS is VmHWM; start: spawn to serving; × below 1: Spindle uses less)`,
+    header: ['row', 'CPU s/GiB produce Spindle', 'Kafka', '×', 'CPU s/GiB consume Spindle', 'Kafka', '×', 'peak RSS MiB Spindle', 'Kafka', '×', 'start ms Spindle', 'Kafka', '×'],
+    rows: pairs.map(([s, k]) => [
+      s.id,
+      ...trio(s.resources.cpuSecondsPerGiBProduce, k.resources.cpuSecondsPerGiBProduce, 2),
+      ...trio(s.resources.cpuSecondsPerGiBConsume, k.resources.cpuSecondsPerGiBConsume, 2),
+      ...trio(s.resources.peakRssBytes / MiB, k.resources.peakRssBytes / MiB, 0),
+      ...trio(s.resources.spawnToListenMs, k.resources.spawnToListenMs, 0),
+    ]),
+  });
+  if (notRun.length) out.push({ title: `Apache Kafka rows not measured`, header: ['row', 'status', 'why'], rows: notRun.map((r) => [r.id, r.status, r.note ?? '']), rightFrom: 99 });
+  return out;
+}
+
+/**
+ * Spindle and Kafka side by side: per row, Spindle's produce and consume MB/s above Kafka's,
+ * the same colours paler for Kafka, with each bar's figure.
+ */
+export function renderKafkaSvg(report: PerfReport): string {
+  const pairs = kafkaPairs(report).filter(([s]) => !s.spec.recordsPerSec);
+  const version = 'rows' in report.kafka ? report.kafka.version : '';
+  const labelW = 140;
+  const plotW = 640;
+  const rowH = 56;
+  const top = 58;
+  const width = labelW + plotW + 60;
+  const height = top + pairs.length * rowH + 52;
+  const scaleMax = Math.max(1, ...pairs.flatMap(([s, k]) => [s.produce.mbPerSec, k.produce.mbPerSec, s.consume?.mbPerSec ?? 0, k.consume?.mbPerSec ?? 0])) * 1.08;
+  const x = (mb: number): number => labelW + (mb / scaleMax) * plotW;
+  const bars: [string, string, (s: RowResult) => number | undefined][] = [
+    ['Spindle produce', '#2e86de', (r) => r.produce?.mbPerSec],
+    ['Kafka produce', '#a9cdf2', (r) => r.produce?.mbPerSec],
+    ['Spindle consume', '#27ae60', (r) => r.consume?.mbPerSec],
+    ['Kafka consume', '#a6dcb8', (r) => r.consume?.mbPerSec],
+  ];
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  out.push(`<text x="10" y="20" font-size="15" font-weight="bold">${escapeXml(`Spindle beside Apache Kafka ${version}: MB/s per row (MB = 2^20 bytes of records)`)}</text>`);
+  out.push(`<text x="10" y="38" fill="#555">${escapeXml(`${report.date.slice(0, 10)}, ${report.cores} cores, Node ${report.node}; same machine, same run, same load generator; one broker process per row`)}</text>`);
+  const step = niceStep(scaleMax, 6);
+  for (let v = 0; v <= scaleMax; v += step) {
+    out.push(`<line x1="${x(v).toFixed(1)}" y1="${top - 6}" x2="${x(v).toFixed(1)}" y2="${top + pairs.length * rowH}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${x(v).toFixed(1)}" y="${top + pairs.length * rowH + 14}" text-anchor="middle" fill="#555">${Math.round(v)}</text>`);
+  }
+  pairs.forEach(([s, k], i) => {
+    const y = top + i * rowH;
+    out.push(`<text x="${labelW - 8}" y="${y + 28}" text-anchor="end">${escapeXml(s.id)}</text>`);
+    bars.forEach(([name, color, figure], j) => {
+      const v = figure(j % 2 === 0 ? s : k);
+      if (v === undefined || !Number.isFinite(v)) return;
+      const by = y + 3 + j * 12;
+      out.push(`<rect x="${labelW}" y="${by}" width="${Math.max(1, x(v) - labelW).toFixed(1)}" height="10" fill="${color}"><title>${escapeXml(`${s.id}, ${name}: ${v.toFixed(1)} MB/s`)}</title></rect>`);
+      out.push(`<text x="${(x(v) + 4).toFixed(1)}" y="${by + 9}" font-size="10" fill="#333">${Math.round(v)}</text>`);
+    });
+  });
+  const legendY = top + pairs.length * rowH + 34;
+  let lx = labelW;
+  for (const [name, color] of bars) {
+    out.push(`<rect x="${lx}" y="${legendY - 10}" width="16" height="10" fill="${color}"/>`);
+    out.push(`<text x="${lx + 22}" y="${legendY}">${escapeXml(name)}</text>`);
+    lx += 40 + name.length * 6.5;
+  }
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
 }
 
 const windows = (n: number): string => `${n} window${n === 1 ? '' : 's'}`;
@@ -366,7 +493,7 @@ export function renderMarkdown(report: PerfReport): string {
     `# Spindle perf: ${report.name}`,
     '',
     `${report.preset} preset, ${report.date.slice(0, 19).replace('T', ' ')} UTC, on ${report.cores} cores (${report.cpu}), Node ${report.node}.`,
-    `${s.secondsPerRow} s of producing per row, then up to as long consuming; ${s.connections} connections × ${s.inflight} requests in flight per producer thread; consumer fetch.max.bytes ${s.fetchMaxBytes}, max.partition.fetch.bytes ${s.partitionFetchMaxBytes}.${s.bootstrapServer ? ` Outside broker ${s.bootstrapServer}.` : ' A broker process per row, in a temporary data directory.'}${Object.keys(s.overrides).length ? ` Overrides: ${Object.entries(s.overrides).map(([k, v]) => `${k}=${v}`).join(', ')}.` : ''}`,
+    `${s.warmupSeconds ? `${s.warmupSeconds} s of warm-up load, then ` : ''}${s.secondsPerRow} s of producing per row, then up to as long consuming; ${s.connections} connections × ${s.inflight} requests in flight per producer thread; consumer fetch.max.bytes ${s.fetchMaxBytes}, max.partition.fetch.bytes ${s.partitionFetchMaxBytes}.${s.bootstrapServer ? ` Outside broker ${s.bootstrapServer}.` : ' A broker process per row, in a temporary data directory.'}${Object.keys(s.overrides).length ? ` Overrides: ${Object.entries(s.overrides).map(([k, v]) => `${k}=${v}`).join(', ')}.` : ''}`,
     '',
     `![throughput per row](${report.files.svg})`,
     '',
@@ -376,7 +503,9 @@ export function renderMarkdown(report: PerfReport): string {
   ];
   for (const sec of sections(report)) lines.push('', `## ${sec.title.split(' (')[0]}`, '', sec.title.includes(' (') ? `${sec.title.slice(sec.title.indexOf(' (') + 2, -1)}.` : '', '', ...mdTable(sec.header, sec.rows));
   if (report.files.soakSvg) lines.push('', `![soak timeline](${report.files.soakSvg})`);
+  if (report.files.kafkaSvg) lines.push('', `![Spindle beside Apache Kafka](${report.files.kafkaSvg})`);
   lines.push('', '## Rows', '', ...report.rows.map((r) => `- **${r.id}**: ${r.description}${r.note ? ` — ${r.note}` : ''}`));
+  if ('rows' in report.kafka) lines.push(...report.kafka.rows.map((r) => `- **${r.id}**: ${r.description}${r.note ? ` — ${r.note}` : ''}`));
   const prof = profileLines(report, true);
   if (prof.length) lines.push('', '## Where the broker\'s time goes', '', 'Self time per function from `--cpu-prof`, per thread of the broker.', ...prof);
   if (report.notes.length) lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`));

@@ -33,6 +33,11 @@ Options:
                                    the functions with the most self time
   --wait-quiet SECONDS             before each row, wait up to SECONDS for other programs to
                                    leave the cores idle (for shared machines)
+  --peer kafka                     also run every row against Apache Kafka (its 4.x jars through
+                                   Maven, bench/kafka; a single-node KRaft broker per row on a
+                                   free port), and report Spindle/Kafka ratios side by side
+  --warmup SECONDS                 before each row, SECONDS of its load to a topic of its own and
+                                   a read of it, on every broker (default 0; 5 with --peer kafka)
   --no-peers                       skip kcat and Redis
   --no-limits                      skip the loopback, disk, CRC32C and startBroker measurements
   --connections N                  connections per producer thread (default 2)
@@ -52,6 +57,7 @@ Options:
 Examples:
   spindle perf
   spindle perf --preset full
+  spindle perf --preset full --peer kafka
   spindle perf --only base,p8 --profile
   spindle perf --bootstrap-server 127.0.0.1:9092 --no-limits
   spindle perf --only soak --soak 600 --no-peers --no-limits`;
@@ -153,6 +159,18 @@ export async function runPerfCommand(argv: string[]): Promise<number> {
       case '--profile':
         options.profile = true;
         break;
+      case '--peer': {
+        const v = next();
+        if (v !== 'kafka') return usageError('--peer takes kafka');
+        options.peer = 'kafka';
+        break;
+      }
+      case '--warmup': {
+        const n = num(0);
+        if (n === undefined) return 2;
+        options.warmupSeconds = n;
+        break;
+      }
       case '--no-peers':
         options.peers = false;
         break;
