@@ -41,6 +41,7 @@ import { renderKafkaSvg, renderMarkdown, renderSoakSvg, renderSvg, renderTables 
 import { buildTimeline, type EndToEndWindow, type ProduceWindow, type SoakResult, SoakSampler, summarizeSoak, WindowMerger } from './soak.js';
 import { encodeProduce, ensureTopic, recordsPerBatch } from './wire.js';
 import { KAFKA_HEAP_OPTS, startKafkaProcess } from '../kafka/broker.js';
+import { type GeneratorResults, generatorLoads, runGenerators } from './generators.js';
 import { ensureKafkaJars, kafkaVersion } from '../kafka/kafka.js';
 
 export type Preset = 'quick' | 'full';
@@ -94,6 +95,8 @@ export interface PerfOptions {
    * (V8's and the JVM's) have seen the hot paths. Default 0; 5 with --peer kafka.
    */
   warmupSeconds?: number;
+  /** With --peer kafka, also drive both brokers with kafka-producer/consumer-perf-test and franz-go (default true). */
+  generators?: boolean;
   /** Shrinks every limit measurement and peer workload to a fraction of a second (for tests). */
   tiny?: boolean;
   /** Progress lines (stderr by default). */
@@ -211,6 +214,8 @@ export interface PerfReport {
   peers: PeerResults;
   /** Apache Kafka's rows with --peer kafka; why not, otherwise. */
   kafka: KafkaPeerResults | { skipped: string };
+  /** Both brokers under Kafka's perf tools and franz-go (--peer kafka); why not, otherwise. */
+  generators: GeneratorResults | { skipped: string };
   notes: string[];
   /** The files written, relative to the output directory. */
   files: { json: string; markdown: string; svg: string; profiles: string | null; soakSvg?: string; kafkaSvg?: string };
@@ -752,6 +757,12 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     }
   }
 
+  let generators: GeneratorResults | { skipped: string } = { skipped: kafka ? 'not run (--no-generators)' : 'not run (no --peer kafka)' };
+  if (kafka && options.generators !== false) {
+    log("load generators: kafka-producer-perf-test and kafka-consumer-perf-test, franz-go; each load on a fresh Spindle and a fresh Kafka");
+    generators = await runGenerators(generatorLoads(options.preset, options.tiny === true), dataRoot, settings.peerTimeoutMs, log);
+  }
+
   let peers: PeerResults = { kcat: { skipped: 'not run (--no-peers)' }, redis: { skipped: 'not run (--no-peers)' } };
   if (options.peers !== false) {
     log('peers: kcat (librdkafka) driving Spindle; Redis Streams with redis-benchmark');
@@ -792,6 +803,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     limits: ctx.limits,
     rows,
     peers,
+    generators,
     kafka: kafka ?? { skipped: options.peer === 'kafka' ? 'Apache Kafka could not be prepared' : 'not run (no --peer kafka)' },
     notes,
     files: {

@@ -339,6 +339,32 @@ export function kafkaSections(report: PerfReport): Section[] {
       ...trio(s.resources.spawnToListenMs, k.resources.spawnToListenMs, 0),
     ]),
   });
+  if ('runs' in report.generators) {
+    const g = report.generators;
+    const find = (load: string, generator: string, broker: string) => g.runs.find((r) => r.load === load && r.generator === generator && r.broker === broker && !r.error);
+    const genRows: string[][] = [];
+    for (const load of g.loads) {
+      for (const generator of ['kafka-perf-test', 'franz-go']) {
+        const sp = find(load.id, generator, 'spindle');
+        const k = find(load.id, generator, 'kafka');
+        if (!sp && !k) continue;
+        genRows.push([
+          `${load.id} ${generator}`,
+          ...trio(sp?.recordsPerSec, k?.recordsPerSec, 0),
+          ...trio(sp?.mbPerSec, k?.mbPerSec, 1),
+          ...trio(sp?.p99Ms, k?.p99Ms, 1),
+          ...trio(sp?.consumeMBPerSec, k?.consumeMBPerSec, 1),
+        ]);
+      }
+    }
+    for (const r of g.runs.filter((x) => x.error)) genRows.push([`${r.load} ${r.generator} → ${r.broker}: ${r.error}`, '', '', '', '', '', '', '', '', '', '', '', '']);
+    for (const s of g.skipped) genRows.push([`skipped: ${s}`, '', '', '', '', '', '', '', '', '', '', '', '']);
+    out.push({
+      title: `Spindle beside Apache Kafka ${version}, driven by other load generators (Kafka's kafka-producer-perf-test / kafka-consumer-perf-test and franz-go; acks=1, linger.ms=5, 64 KiB batches; ${g.loads.map((l) => `${l.id}: ${l.records.toLocaleString('en-US')} records of ${l.recordBytes} B, ${l.partitions} partition${l.partitions === 1 ? '' : 's'}`).join('; ')}; latency from the client's send call, its buffer included)`,
+      header: ['load, generator', 'records/sec Spindle', 'Kafka', '×', 'MB/sec Spindle', 'Kafka', '×', 'p99 ms Spindle', 'Kafka', '×', 'consume MB/sec Spindle', 'Kafka', '×'],
+      rows: genRows,
+    });
+  }
   if (notRun.length) out.push({ title: `Apache Kafka rows not measured`, header: ['row', 'status', 'why'], rows: notRun.map((r) => [r.id, r.status, r.note ?? '']), rightFrom: 99 });
   return out;
 }

@@ -36,6 +36,8 @@ Options:
   --peer kafka                     also run every row against Apache Kafka (its 4.x jars through
                                    Maven, bench/kafka; a single-node KRaft broker per row on a
                                    free port), and report Spindle/Kafka ratios side by side
+  --no-generators                  with --peer kafka, skip driving both brokers with
+                                   kafka-producer-perf-test, kafka-consumer-perf-test and franz-go
   --warmup SECONDS                 before each row, SECONDS of its load to a topic of its own and
                                    a read of it, on every broker (default 0; 5 with --peer kafka)
   --no-peers                       skip kcat and Redis
@@ -171,6 +173,9 @@ export async function runPerfCommand(argv: string[]): Promise<number> {
         options.warmupSeconds = n;
         break;
       }
+      case '--no-generators':
+        options.generators = false;
+        break;
       case '--no-peers':
         options.peers = false;
         break;

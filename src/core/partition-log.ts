@@ -80,6 +80,10 @@ export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
+/** ListOffsets v8+ (KIP-405): the start of the local log, which without tiered storage is the log start. */
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+/** ListOffsets v9+ (KIP-1005): the last offset in tiered storage; without tiered storage, none. */
+export const LATEST_TIERED_TIMESTAMP = -5;
 
 /** A record a batch was refused for (KIP-467): its index in the batch and why. */
 export type { RecordError };
@@ -734,13 +738,17 @@ export class PartitionLog {
 
   /**
    * ListOffsets: EARLIEST (-2) → log start; LATEST (-1) → log end; MAX_TIMESTAMP (-3) → the
-   * offset of the record with the largest timestamp (KIP-734); otherwise the first offset
+   * offset of the record with the largest timestamp (KIP-734); EARLIEST_LOCAL (-4) → log start;
+   * LATEST_TIERED (-5) → none (-1), as without tiered storage; otherwise the first offset
    * whose timestamp is at or after the target, with that timestamp; undefined when none is.
    */
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | undefined {
     this.assertOpen();
     if (timestamp === EARLIEST_TIMESTAMP) return { offset: this.logStartOffset, timestamp: -1 };
     if (timestamp === LATEST_TIMESTAMP) return { offset: this.logEndOffset, timestamp: -1 };
+    // Kafka's answers with remote storage off (UnifiedLog.fetchOffsetByTimestamp).
+    if (timestamp === EARLIEST_LOCAL_TIMESTAMP) return { offset: this.logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIERED_TIMESTAMP) return { offset: -1, timestamp: -1 };
     if (timestamp === MAX_TIMESTAMP) {
       let best: LogSegment | undefined;
       for (const s of this.segments) if (s.maxTimestampSoFar >= 0 && (!best || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;

@@ -1,9 +1,10 @@
 /**
- * The benchmark's Apache Kafka peer (spindle perf --peer kafka): with tiny sizes, two loads (the
- * base row, and 8 partitions with its three worker variants) run against Spindle and against a
- * single-node KRaft Kafka started from bench/kafka's jars; the three 8-partition rows share one
- * Kafka row, every figure the side-by-side tables use is there for both, and the chart is
- * written. How large the figures are is never checked: benchmarks report, tests check behaviour.
+ * The benchmark's Apache Kafka peer (spindle perf --peer kafka): with tiny sizes, three loads (the
+ * base row, 8 partitions with its three worker variants, an open-loop row) run against Spindle
+ * and against a single-node KRaft Kafka started from bench/kafka's jars; the three 8-partition
+ * rows share one Kafka row, every figure the side-by-side tables use is there for both, the
+ * chart is written, and both brokers are also driven by Kafka's perf tools and by franz-go
+ * (when Go is installed). How large the figures are is never checked: benchmarks report, tests check behaviour.
  * Needs Java 17+ and the jars of bench/kafka/setup.sh (CI copies them first); skipped otherwise.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -55,6 +56,24 @@ if (missing) {
         else finitePositive(r.consume?.mbPerSec, `${r.id} consume MB/s`);
       }
     }
+  });
+
+  test("both brokers driven by kafka-producer-perf-test / kafka-consumer-perf-test and franz-go", () => {
+    assert.ok('runs' in report.generators, 'the generators ran');
+    const g = report.generators as Extract<PerfReport['generators'], { runs: unknown }>;
+    const generators = g.skipped.some((s) => s.startsWith('franz-go')) ? ['kafka-perf-test'] : ['kafka-perf-test', 'franz-go'];
+    for (const broker of ['spindle', 'kafka']) {
+      for (const generator of generators) {
+        const r = g.runs.find((x) => x.broker === broker && x.generator === generator);
+        assert.ok(r, `${generator} → ${broker}`);
+        assert.is(r!.error, undefined, `${generator} → ${broker}: ${r!.error}`);
+        assert.is(r!.records, 5000);
+        finitePositive(r!.recordsPerSec, `${generator} → ${broker} records/s`);
+        finitePositive(r!.p99Ms, `${generator} → ${broker} p99`);
+        finitePositive(r!.consumeMBPerSec, `${generator} → ${broker} consume MB/s`);
+      }
+    }
+    assert.ok(printed.join('\n').includes('driven by other load generators'));
   });
 
   test('the report shows the side-by-side tables and writes the chart', () => {

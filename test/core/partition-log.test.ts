@@ -141,6 +141,9 @@ test('offsets by time: earliest, latest, max timestamp, and the first record at 
   assert.equal(log.offsetForTimestamp(-2), { offset: 0, timestamp: -1 });
   assert.equal(log.offsetForTimestamp(-1), { offset: 160, timestamp: -1 });
   assert.equal(log.offsetForTimestamp(-3), { offset: 159, timestamp: 1_039_003 });
+  // No tiered storage: the earliest local offset is the log start, the latest tiered one none.
+  assert.equal(log.offsetForTimestamp(-4), { offset: 0, timestamp: -1 });
+  assert.equal(log.offsetForTimestamp(-5), { offset: -1, timestamp: -1 });
   assert.equal(log.offsetForTimestamp(0), { offset: 0, timestamp: 1_000_000 });
   assert.equal(log.offsetForTimestamp(1_017_000), { offset: 68, timestamp: 1_017_000 });
   assert.equal(log.offsetForTimestamp(1_017_002), { offset: 70, timestamp: 1_017_002 }, 'inside a batch');

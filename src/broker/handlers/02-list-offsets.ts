@@ -1,7 +1,9 @@
 /**
  * ListOffsets (key 2), v0-9. Per partition: the earliest (-2) or latest (-1) offset, the offset
- * of the record with the largest timestamp (-3, KIP-734), or the first offset whose timestamp is
- * at or after the given one (with that timestamp); -1 when no record is that new. Version 0
+ * of the record with the largest timestamp (-3, KIP-734), the earliest local offset (-4, the log
+ * start: there is no tiered storage), the latest tiered offset (-5: none, offset and epoch -1, as
+ * Kafka answers with remote storage off), or the first offset whose timestamp is at or after the
+ * given one (with that timestamp); -1 when no record is that new. Version 0
  * answers in its old form, a list of offsets. The isolation level changes nothing while there
  * are no transactions (the last stable offset is the high watermark).
  */

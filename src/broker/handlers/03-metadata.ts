@@ -17,12 +17,10 @@ import { Metadata } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { Broker, TopicState } from '../broker.js';
 import { defineHandler } from '../router.js';
+import { CLUSTER_OPERATIONS, NOT_REQUESTED as NO_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations.js';
 
 type MetadataTopic = ResponseOf<typeof Metadata>['topics'][number];
 
-/** Every operation a topic supports (Kafka's AclOperation codes 3-11 that apply to topics), as a bit field. */
-const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
-const NO_OPERATIONS = -2147483648;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export function describeTopic(broker: Broker, state: TopicState, includeOperations: boolean): MetadataTopic {
@@ -40,7 +38,7 @@ export function describeTopic(broker: Broker, state: TopicState, includeOperatio
       isrNodes: [broker.nodeId],
       offlineReplicas: [],
     })),
-    topicAuthorizedOperations: includeOperations ? ALL_TOPIC_OPERATIONS : NO_OPERATIONS,
+    topicAuthorizedOperations: includeOperations ? TOPIC_OPERATIONS : NO_OPERATIONS,
   };
 }
 
@@ -103,7 +101,8 @@ export default defineHandler({
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       topics,
-      clusterAuthorizedOperations: NO_OPERATIONS,
+      // v8-10: the cluster's operations when asked, as Kafka answers without an authorizer.
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
     };
   },
 });

@@ -11,16 +11,14 @@ import { DescribeGroups } from '../../protocol/messages/index.js';
 import { coordinatorOf } from '../groups/offsets-topic.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../router.js';
+import { GROUP_OPERATIONS, NOT_REQUESTED } from './authorized-operations.js';
 
-/** Kafka's AclOperation codes for groups: READ (3), DELETE (6), DESCRIBE (8), as a bit field. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-const NOT_ASKED = -2147483648;
 
 export default defineHandler({
   api: DescribeGroups,
   async handle({ broker }, request) {
     const coordinator = coordinatorOf(broker);
-    const authorizedOperations = request.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_ASKED;
+    const authorizedOperations = request.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
     const groups = coordinator
       ? coordinator.describeGroups(request.groups)
       : request.groups.map((groupId) => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupId, groupState: '', protocolType: '', protocolData: '', members: [] }));

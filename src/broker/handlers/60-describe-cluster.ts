@@ -12,12 +12,10 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeCluster } from '../../protocol/messages/index.js';
 import { defineHandler } from '../router.js';
+import { CLUSTER_OPERATIONS, NOT_REQUESTED } from './authorized-operations.js';
 
 const BROKER_ENDPOINTS = 1;
 const CONTROLLER_ENDPOINTS = 2;
-const NO_OPERATIONS = -2147483648;
-/** AclOperation codes a cluster resource supports: CREATE 5, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12, CREATE_TOKENS 13, DESCRIBE_TOKENS 14. */
-const ALL_CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12, 13, 14].reduce((bits, op) => bits | (1 << op), 0);
 
 export default defineHandler({
   api: DescribeCluster,
@@ -30,7 +28,7 @@ export default defineHandler({
       clusterId: '',
       controllerId: -1,
       brokers: [],
-      clusterAuthorizedOperations: NO_OPERATIONS,
+      clusterAuthorizedOperations: NOT_REQUESTED,
     });
     if (request.endpointType === CONTROLLER_ENDPOINTS) {
       return refused(ErrorCode.MISMATCHED_ENDPOINT_TYPE, 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER');
@@ -46,7 +44,7 @@ export default defineHandler({
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : NO_OPERATIONS,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
     };
   },
 });

@@ -90,6 +90,20 @@ test('v12 looks topics up by id: a known id is described, an unknown one or none
   );
 });
 
+test('authorized operations as Kafka answers them without an authorizer: the cluster (v8-10) and each topic, when asked', async () => {
+  for (const version of [8, 9, 10]) {
+    const r = await withRawClient(b.bootstrap, (c) =>
+      c.request(Metadata, version, { topics: [{ name: 'known', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true }),
+    );
+    // kafka-python 2.3 sends v8 with both flags and reads the cluster's bits as ACL operations.
+    assert.is(r.clusterAuthorizedOperations, 8096, `v${version} cluster`);
+    assert.is(r.topics[0]!.topicAuthorizedOperations, 3576, `v${version} topic`);
+    const unasked = await ask(version, [{ name: 'known' }]);
+    assert.is(unasked.clusterAuthorizedOperations, -2147483648, `v${version} cluster, not asked`);
+    assert.is(unasked.topics[0]!.topicAuthorizedOperations, -2147483648, `v${version} topic, not asked`);
+  }
+});
+
 test('none of these answers was an internal error', () => {
   assert.is(b.broker.metrics.faults[FaultCounter.internalErrors], 0);
 });

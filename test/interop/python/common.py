@@ -1,0 +1,134 @@
+"""What the three client scripts share: the records they produce, the check that a partition
+reads back exactly as produced, and the command line (SCRIPT SCENARIO BOOTSTRAP [ARG...]).
+
+A scenario prints one line "OK <scenario>: <summary>" and exits 0, or prints
+"FAIL <scenario>: <reason>" to stderr and exits 1. The TypeScript test asserts on both.
+"""
+import asyncio
+import inspect
+import random
+import sys
+import time
+import traceback
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
+
+Header = Tuple[str, Optional[bytes]]
+
+
+class Rec(NamedTuple):
+    key: Optional[bytes]
+    value: Optional[bytes]
+    headers: List[Header]
+    timestamp: int
+
+
+class Fail(Exception):
+    """A check that did not hold; its message is the one-line reason."""
+
+
+def check(cond: bool, message: str) -> None:
+    if not cond:
+        raise Fail(message)
+
+
+def make_records(tag: str, n: int, base_ts: int, null_header_values: bool = True) -> List[Rec]:
+    """Deterministic records covering what a byte-exact round trip must keep: null and empty keys
+    and values, binary and compressible values, no headers, repeated and binary header values,
+    null and empty header values, non-ASCII header keys, and explicit create timestamps.
+    kafka-python accepts only bytes as header values, hence `null_header_values`."""
+    rnd = random.Random(tag)
+    out = []
+    for i in range(n):
+        key = None if i % 11 == 0 else (b'' if i % 37 == 1 else b'key-%d' % (i % 7))
+        if i % 13 == 0 and key is not None:  # some clients refuse a record without key and value
+            value = None
+        elif i % 17 == 0:
+            value = b''
+        elif i % 5 == 0:
+            value = rnd.randbytes(rnd.randrange(1, 400))
+        else:
+            value = f'{tag} #{i} '.encode() + b'compressible text ' * (1 + i % 9)
+        headers: List[Header] = []
+        if i % 4:
+            headers += [('seq', str(i).encode()), ('tag', tag.encode())]
+        if i % 6 == 0:
+            headers += [('dup', b'one'), ('dup', b'two')]
+        if i % 9 == 0:
+            headers.append(('bin\u00e4r', rnd.randbytes(16)))
+        if i % 10 == 0 and null_header_values:
+            headers.append(('null', None))
+        if i % 8 == 0:
+            headers.append(('empty', b''))
+        out.append(Rec(key, value, headers, base_ts + i * 3))
+    return out
+
+
+def now_ms() -> int:
+    # Recent timestamps, so that no retention rule can take the records while the test runs.
+    return int(time.time() * 1000) - 60_000
+
+
+def check_log(what: str, produced: Dict[int, List[Rec]], consumed: Dict[int, List[Tuple[int, Rec]]],
+              offsets: Optional[Dict[int, List[int]]] = None) -> int:
+    """Each partition must hold exactly the records produced to it, in order, at offsets 0, 1, 2...
+    `offsets` are the offsets the producer was told (absent with acks=0). Returns the count."""
+    stray = sorted(p for p, recs in consumed.items() if recs and p not in produced)
+    check(not stray, f'{what}: records read from partitions {stray}, never produced to')
+    total = 0
+    for p, want in sorted(produced.items()):
+        got = consumed.get(p, [])
+        check(len(got) == len(want), f'{what} partition {p}: {len(got)} records read back, {len(want)} produced')
+        for n, ((offset, rec), exp) in enumerate(zip(got, want)):
+            check(offset == n, f'{what} partition {p}: record #{n} at offset {offset}')
+            check(rec == exp, f'{what} partition {p} offset {offset}: read {rec!r}, produced {exp!r}')
+        if offsets is not None:
+            check(offsets.get(p) == list(range(len(want))),
+                  f'{what} partition {p}: producer was told offsets {offsets.get(p)}')
+        total += len(got)
+    return total
+
+
+def expect_error(what: str, fn: Callable[[], object], within_s: float) -> str:
+    """Runs fn, which must raise within `within_s` seconds; returns the error's text."""
+    start = time.monotonic()
+    try:
+        result = fn()
+    except Fail:
+        raise
+    except Exception as e:  # the client's own error type is the point here, whatever it is
+        took = time.monotonic() - start
+        check(took <= within_s, f'{what}: failed only after {took:.1f}s (bound {within_s}s): {e}')
+        return f'{type(e).__name__}: {e}'
+    raise Fail(f'{what}: succeeded ({result!r}) where an error was expected')
+
+
+def wait_until(what: str, cond: Callable[[], bool], timeout_s: float = 20.0, step_s: float = 0.05) -> None:
+    end = time.monotonic() + timeout_s
+    while not cond():
+        if time.monotonic() > end:
+            raise Fail(f'timed out after {timeout_s}s waiting for {what}')
+        time.sleep(step_s)
+
+
+def main(scenarios: Dict[str, Callable[..., str]]) -> None:
+    if len(sys.argv) < 3 or sys.argv[1] not in scenarios:
+        sys.exit(f'usage: {sys.argv[0]} {{{"|".join(scenarios)}}} BOOTSTRAP [ARG...]')
+    name, args = sys.argv[1], sys.argv[2:]
+    started = time.monotonic()
+    try:
+        summary = scenarios[name](*args)
+        if inspect.iscoroutine(summary):
+            summary = asyncio.run(summary)
+    except BaseException as e:  # also asyncio's CancelledError, which a client's cleanup may raise
+        # A failed check may have been masked by an error while cleaning up after it.
+        cause = e
+        while cause is not None and not isinstance(cause, Fail):
+            cause = cause.__context__
+        if cause is not None:
+            print(f'FAIL {name}: {cause}', file=sys.stderr, flush=True)
+        else:
+            print(f'FAIL {name}: unexpected {type(e).__name__}: {e}', file=sys.stderr)
+            traceback.print_exc()
+            sys.stderr.flush()
+        sys.exit(1)
+    print(f'OK {name}: {summary} ({time.monotonic() - started:.1f}s)', flush=True)
