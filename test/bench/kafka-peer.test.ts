@@ -15,6 +15,7 @@ import * as assert from 'uvu/assert';
 import { kafkaMissing } from '../../bench/kafka/kafka.js';
 import { type PerfReport, runPerf } from '../../bench/perf/harness.js';
 import { kafkaPairs } from '../../bench/perf/report.js';
+import { needs } from '../helpers/needs.js';
 
 const missing = kafkaMissing();
 const out = missing ? '' : mkdtempSync(join(tmpdir(), 'spindle-perf-kafka-'));
@@ -26,7 +27,7 @@ const finitePositive = (n: number | undefined, what: string): void => {
 };
 
 if (missing) {
-  test.skip(`the Apache Kafka peer: ${missing}`, () => {});
+  needs(missing)('the Apache Kafka peer', () => {});
 } else {
   test.before(async () => {
     report = await runPerf({ preset: 'full', only: ['base', 'p8', 'e2e-10k'], tiny: true, peers: false, limits: false, peer: 'kafka', outDir: out, dataRoot: out, name: 'tiny-kafka', log: () => {}, print: (l) => printed.push(l) });

@@ -15,9 +15,10 @@ import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { fileSystemsUnavailable, mountExt4, mountTmpfs } from '../helpers/file-systems.js';
 import { dataDir } from '../interop/helpers.js';
 import { RawClient, readValues } from '../helpers/raw-client.js';
+import { needs } from '../helpers/needs.js';
 
 const unavailable = fileSystemsUnavailable();
-const maybe = unavailable ? test.skip : test;
+const maybe = needs(unavailable ?? '');
 if (unavailable) console.log(`real file system tests skipped: ${unavailable}`);
 
 async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {

@@ -19,14 +19,15 @@ import type { RunningBroker } from '../../src/broker/server.js';
 import { Admin, Client, Consumer, Producer } from '../../src/client/index.js';
 import { VERSION } from '../../src/console/server.js';
 import { CHROMIUM, consoleBroker, eventually, hasChromium, launchChromium } from './helpers.js';
+import { needs } from '../helpers/needs.js';
 
 const shotsDir = process.env.SPINDLE_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'spindle-console-screenshots-'));
 mkdirSync(shotsDir, { recursive: true });
 
 const name = 'in headless Chromium: create a topic, alter it, see a produced record in the message browser and a group’s lag, reset it, delete a topic';
-const run = hasChromium ? test : test.skip;
+const run = needs(hasChromium ? '' : `${CHROMIUM} is not installed`);
 
-run(hasChromium ? name : `${name} (skipped: ${CHROMIUM} is not installed)`, async () => {
+run(name, async () => {
   const b: RunningBroker = await consoleBroker({ 'group.initial.rebalance.delay.ms': 0 });
   const client = new Client({ bootstrapServers: b.bootstrap, clientId: 'browser-test' });
   const admin = new Admin(client);

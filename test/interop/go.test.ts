@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { broker, dataDir } from './helpers.js';
+import { needs } from '../helpers/needs.js';
 
 const GO_DIR = new URL('../../../test/interop/go/', import.meta.url).pathname;
 /** A scenario that takes longer has hung: it is killed and fails. */
@@ -158,8 +159,7 @@ const cases: [string, () => Promise<void>][] = [
 ];
 
 for (const [title, fn] of cases) {
-  if (hasGo) test(name(title), fn);
-  else test.skip(name(`${title} (go is not installed)`), () => {});
+  needs(hasGo ? '' : 'go is not installed')(name(title), fn);
 }
 
 test.run();

@@ -18,6 +18,7 @@ import { DescribeProducers, InitProducerId, ListOffsets, Metadata, Produce } fro
 import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { broker, dataDir, hasKcat, kcat, require, type Run } from './helpers.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { needs } from '../helpers/needs.js';
 
 const { Kafka, logLevel } = require('kafkajs');
 
@@ -258,7 +259,7 @@ function startProducer(bootstrap: string, args: string[]): { child: ChildProcess
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 if (!hasKcat) {
-  test.skip('[kcat] kcat is not installed', () => {});
+  needs('kcat is not installed')('[kcat] enable.idempotence=true in every codec', () => {});
 } else {
   test('[kcat] enable.idempotence=true in every codec: each record is in the log exactly once', async () => {
     const data = dataDir();

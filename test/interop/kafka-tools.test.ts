@@ -18,6 +18,7 @@ import * as assert from 'uvu/assert';
 import type { RunningBroker } from '../../src/broker/server.js';
 import { type KafkaTool, kafkaMissing, runKafkaTool, type ToolRun } from '../../bench/kafka/kafka.js';
 import { broker, dataDir } from './helpers.js';
+import { needs } from '../helpers/needs.js';
 
 const missing = kafkaMissing();
 let b: RunningBroker;
@@ -42,7 +43,7 @@ function rows(out: string, header: string): string[][] {
 }
 
 if (missing) {
-  test.skip(`Kafka's command-line tools: ${missing}`, () => {});
+  needs(missing)("Kafka's command-line tools", () => {});
 } else {
   test.before(async () => {
     data = dataDir();

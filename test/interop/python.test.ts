@@ -27,6 +27,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunningBroker } from '../../src/broker/server.js';
 import { broker, dataDir, type Run } from './helpers.js';
+import { needs } from '../helpers/needs.js';
 
 const DIR = fileURLToPath(new URL('../../../test/interop/python/', import.meta.url));
 const PYTHON = join(DIR, '.venv', 'bin', 'python');
@@ -112,7 +113,7 @@ test('[python] requirements.txt pins the three clients and their codec packages 
 const title = (c: Case) => `[${c.client}] ${c.scenario}${c.args ? ` ${c.args.join(' ')}` : ''}`;
 
 if (!installed) {
-  for (const c of CASES) test.skip(`${title(c)}: ${SKIP_REASON}`, () => {});
+  for (const c of CASES) needs(SKIP_REASON)(title(c), () => {});
 } else {
   // One broker for the file: the scenarios name their topics and groups after their client.
   const data = dataDir();
