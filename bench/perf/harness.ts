@@ -360,20 +360,10 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
 
     const producers = await Promise.all(
       Array.from({ length: spec.producers }, () =>
-        spawnLoad({
-          role: 'produce',
-          bootstrap,
-          request: request.bytes,
-          records: request.records,
-          recordBytes: request.recordBytes,
-          batchBytes: request.batchBytes,
-          stamps: request.stamps,
-          connections: ctx.connections,
-          inflight: ctx.inflight,
-          seconds,
-          ...(requestsPerSec !== undefined ? { requestsPerSec } : {}),
-          ...(soak ? { windows: soak.plan } : {}),
-        }, soak?.onWindow),
+        spawnLoad(
+          { ...produceTask(ctx, bootstrap, request, seconds), ...(requestsPerSec !== undefined ? { requestsPerSec } : {}), ...(soak ? { windows: soak.plan } : {}) },
+          soak?.onWindow,
+        ),
       ),
     );
     const e2e = open
@@ -622,13 +612,9 @@ async function runPeers(ctx: RowContext, sizes: [number, number]): Promise<PeerR
   return out;
 }
 
-/** The warm-up of a row (PerfOptions.warmupSeconds): its batches produced closed-loop to `topic`, then read back. */
-async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: string): Promise<void> {
-  const seconds = ctx.warmupSeconds;
-  await ensureTopic(bootstrap, topic, spec.partitions);
-  const partitions = Array.from({ length: spec.partitions }, (_, i) => i);
-  const request = encodeProduce(topic, partitions, recordsPerBatch(spec.recordBytes, spec.batchBytes), spec.recordBytes, spec.acks, spec.codec);
-  const producer = await spawnLoad({
+/** A producer thread's task: `request` sent closed-loop (open-loop when the caller adds a rate) for `seconds`. */
+function produceTask(ctx: RowContext, bootstrap: string, request: ReturnType<typeof encodeProduce>, seconds: number): Extract<LoadTask, { role: 'produce' }> {
+  return {
     role: 'produce',
     bootstrap,
     request: request.bytes,
@@ -639,7 +625,16 @@ async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: 
     connections: ctx.connections,
     inflight: ctx.inflight,
     seconds,
-  });
+  };
+}
+
+/** The warm-up of a row (PerfOptions.warmupSeconds): its batches produced closed-loop to `topic`, then read back. */
+async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: string): Promise<void> {
+  const seconds = ctx.warmupSeconds;
+  await ensureTopic(bootstrap, topic, spec.partitions);
+  const partitions = Array.from({ length: spec.partitions }, (_, i) => i);
+  const request = encodeProduce(topic, partitions, recordsPerBatch(spec.recordBytes, spec.batchBytes), spec.recordBytes, spec.acks, spec.codec);
+  const producer = await spawnLoad(produceTask(ctx, bootstrap, request, seconds));
   producer.go(performance.timeOrigin + performance.now());
   await producer.result;
   const consumer = await spawnLoad({ role: 'consume', bootstrap, topic, partitions: spec.partitions, recordBytes: spec.recordBytes, seconds, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes });

@@ -22,7 +22,7 @@ from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAs
 from kafka.errors import CommitFailedError, NoError, NonEmptyGroupError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
-from common import Fail, Rec, check, check_log, expect_error, main, make_records, now_ms, wait_until
+from common import Fail, Rec, check, check_log, expect_error, main, make_records, now_ms, share_between, wait_until
 
 CODECS = [None, 'gzip', 'snappy', 'lz4', 'zstd']
 ASSIGNORS = {'range': RangePartitionAssignor, 'roundrobin': RoundRobinPartitionAssignor, 'sticky': StickyPartitionAssignor}
@@ -192,17 +192,7 @@ def groups(bootstrap: str, assignor: str) -> str:
         return True
 
     try:
-        m1.start()
-        wait_until('m1 to own all 6 partitions', lambda: healthy() and len(m1.assigned) == 6)
-        m2.start()
-        wait_until('the two members to share the partitions',
-                   lambda: healthy() and len(m1.assigned) == 3 and len(m2.assigned) == 3
-                   and m1.assigned | m2.assigned == set(range(6)))
-        shared = (sorted(m1.assigned), sorted(m2.assigned))
-        if assignor == 'range':
-            check(all(s[-1] - s[0] == 2 for s in shared), f'range gave non-contiguous ranges {shared}')
-        if assignor == 'roundrobin':
-            check({tuple(s) for s in shared} == {(0, 2, 4), (1, 3, 5)}, f'roundrobin gave {shared}')
+        shared = share_between(m1, m2, assignor)
         m2.leave_after_batch.set()
         produce_keyed(bootstrap, topic, 600, 600)
         wait_until('m2 to consume a batch and leave', lambda: healthy() and m2.left.is_set())

@@ -110,6 +110,31 @@ def wait_until(what: str, cond: Callable[[], bool], timeout_s: float = 20.0, ste
         time.sleep(step_s)
 
 
+def share_between(m1, m2, strategy: str) -> Tuple[List[int], List[int]]:
+    """Starts two thread-backed group members on a six-partition topic: the first takes every
+    partition, then the second joins and they share it three and three (contiguous ranges under
+    range, alternate partitions under roundrobin). Each member has .start(), .assigned (a set of
+    partitions), .error and .name_. Returns both shares."""
+    def healthy() -> bool:
+        for m in (m1, m2):
+            if m.error:
+                raise Fail(f'{m.name_}: {m.error!r}')
+        return True
+
+    m1.start()
+    wait_until('m1 to own all 6 partitions', lambda: healthy() and len(m1.assigned) == 6)
+    m2.start()
+    wait_until('the two members to share the partitions',
+               lambda: healthy() and len(m1.assigned) == 3 and len(m2.assigned) == 3
+               and m1.assigned | m2.assigned == set(range(6)))
+    shared = (sorted(m1.assigned), sorted(m2.assigned))
+    if strategy == 'range':
+        check(all(s[-1] - s[0] == 2 for s in shared), f'range gave non-contiguous ranges {shared}')
+    if strategy == 'roundrobin':
+        check({tuple(s) for s in shared} == {(0, 2, 4), (1, 3, 5)}, f'roundrobin gave {shared}')
+    return shared
+
+
 def main(scenarios: Dict[str, Callable[..., str]]) -> None:
     if len(sys.argv) < 3 or sys.argv[1] not in scenarios:
         sys.exit(f'usage: {sys.argv[0]} {{{"|".join(scenarios)}}} BOOTSTRAP [ARG...]')
