@@ -2,6 +2,12 @@
  * Requests as real clients send them, with their quirks, sent byte for byte from
  * test/fixtures/quirks/<client>/ to a real broker, which must answer them as Kafka does.
  *
+ * kafka-python 2.3.3's describe_cluster (Metadata v8, topics null, both operation flags set) and
+ * librdkafka 2.16.0's (Metadata v10, topics empty, the cluster flag set) read the cluster's
+ * authorized operations as ACL operation codes: Kafka answers 8096 there (every cluster
+ * operation, without an authorizer), where Spindle once answered "not asked" and kafka-python
+ * failed with "31 is not a valid ACLOperation".
+ *
  * librdkafka 2.16.0 (confluent-kafka 2.16.1), "all topics" Metadata v12: the body is
  * 00 | 00 00 00 | 01 | 00 | 00. librdkafka reserves four bytes for the topics count and writes the
  * one-byte null count into the first, leaving three; Kafka's broker reads topics=null,
@@ -54,5 +60,32 @@ test('the broker answers that frame with every topic, on the same connection, an
     data.remove();
   }
 });
+
+for (const [client, file, version] of [
+  ['kafka-python-2.3.3', '03-Metadata-v8-describe-cluster.bin', 8],
+  ['librdkafka-2.16.0', '03-Metadata-v10-describe-cluster.bin', 10],
+] as const) {
+  test(`${client}'s describe_cluster (Metadata v${version}) gets the cluster's operations, 8096, as Kafka answers`, async () => {
+    const frame = readFileSync(`${quirks}${client}/${file}`);
+    const { header, bodyOffset } = decodeRequestHeader(frame, apiByKey);
+    assert.is(header.requestApiVersion, version);
+    assert.is(decodeRequest(Metadata, version, frame, bodyOffset).includeClusterAuthorizedOperations, true);
+    const data = dataDir();
+    const b = await broker(data.dir, 0);
+    try {
+      await withRawClient(b.bootstrap, async (c) => {
+        const size = Buffer.alloc(4);
+        size.writeInt32BE(frame.length);
+        c.write(Buffer.concat([size, frame]));
+        const { body } = decodeResponse(Metadata, version, await c.nextFrame());
+        assert.is(body.clusterAuthorizedOperations, 8096);
+        assert.is((body.brokers as unknown[]).length, 1);
+      });
+    } finally {
+      await b.close();
+      data.remove();
+    }
+  });
+}
 
 test.run();
