@@ -156,7 +156,13 @@ export class Broker {
   private loadClusterId(): string {
     const file = join(this.config.derived.logDirs[0]!, 'meta.properties');
     if (existsSync(file)) {
-      const m = /^cluster\.id=(.+)$/m.exec(readFileSync(file, 'utf8'));
+      const text = readFileSync(file, 'utf8');
+      // As Kafka: a data directory written as another node is that node's; its id must not change under it.
+      const stored = /^node\.id=(-?\d+)\s*$/m.exec(text)?.[1];
+      if (stored !== undefined && Number(stored) !== this.nodeId) {
+        throw new ConfigError(`${file} says node ${stored}, but node.id is ${this.nodeId}: set node.id=${stored}, or give this node other log directories`, { key: 'node.id', value: String(this.nodeId), origin: file });
+      }
+      const m = /^cluster\.id=(.+)$/m.exec(text);
       if (m) return m[1]!.trim();
     }
     const id = uuidToBase64(randomUUID());

@@ -139,6 +139,8 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
     overrides['log.dir'] !== undefined ||
     options.env?.SPINDLE_LOG_DIRS !== undefined ||
     options.env?.SPINDLE_LOG_DIR !== undefined ||
+    options.env?.KAFKA_LOG_DIRS !== undefined ||
+    options.env?.KAFKA_LOG_DIR !== undefined ||
     options.flags?.['log.dirs'] !== undefined ||
     options.flags?.['log.dir'] !== undefined;
   if ((options.temporaryDataDir ?? true) && !dataDirGiven) {

@@ -4,8 +4,12 @@
  *
  * - flags as Kafka's tools spell them (`--bootstrap-server`, `--topic`), `--flag value` or
  *   `--flag=value`; a flag a command does not know, a missing value or a bad number is a
- *   UsageError, printed as one line, exit code 2;
- * - `--bootstrap-server` defaults to $SPINDLE_BOOTSTRAP_SERVER, then localhost:9092;
+ *   UsageError, printed as one line, exit code 2; a few of Kafka's flags take an optional value
+ *   (`--state`, `--state stable,empty`; `--compression-codec` alone means gzip);
+ * - `--bootstrap-server` defaults to the `bootstrap.servers` of --command-config, then
+ *   $SPINDLE_BOOTSTRAP_SERVER, then localhost:9092;
+ * - every command answers `--help` (its usage and examples) and `--version` (Spindle's version,
+ *   alone on a line as Kafka's tools print theirs), exit code 0;
  * - errors from the client (broker unreachable, unknown topic, a broker error code) print as
  *   one line `spindle <command>: <what went wrong>`, exit code 1; anything else is a bug and
  *   crashes with its stack;
@@ -14,6 +18,7 @@
  *
  * Main thread.
  */
+import { readFileSync } from 'node:fs';
 import { ProtocolError } from '../protocol/codec/errors.js';
 import { ClientError, ConnectionError, KafkaError, TimeoutError, UnsupportedApiError } from '../client/errors.js';
 
@@ -24,12 +29,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type FlagKind = 'boolean' | 'string' | 'integer' | 'list';
+/** 'optional': a string whose value may be left out (`--state`), then `implied` ('' by default). */
+export type FlagKind = 'boolean' | 'string' | 'integer' | 'list' | 'optional';
 
 export interface FlagSpec {
   kind: FlagKind;
-  /** Other spellings (`-h`). */
+  /** Other spellings (`-h`, Kafka's older names such as `--producer.config`). */
   aliases?: string[];
+  /** For 'optional': the value when the flag comes without one. */
+  implied?: string;
 }
 
 export type Flags = Record<string, FlagSpec>;
@@ -42,11 +50,19 @@ export interface Parsed {
   positionals: string[];
 }
 
-/** The flags every client subcommand takes. */
+/** The flags every client subcommand takes, as every one of Kafka's five tools does. */
 export const COMMON_FLAGS: Flags = {
   'bootstrap-server': { kind: 'string' },
+  'command-config': { kind: 'string' },
   help: { kind: 'boolean', aliases: ['-h'] },
+  version: { kind: 'boolean' },
 };
+
+/** Every spelling a command accepts, with the dashes: its flags, their aliases and the common ones. */
+export function flagNames(flags: Flags): string[] {
+  const all: Flags = { ...COMMON_FLAGS, ...flags };
+  return Object.entries(all).flatMap(([name, spec]) => [`--${name}`, ...(spec.aliases ?? [])]);
+}
 
 export function parseArgs(argv: string[], flags: Flags): Parsed {
   const all: Flags = { ...COMMON_FLAGS, ...flags };
@@ -80,7 +96,14 @@ export function parseArgs(argv: string[], flags: Flags): Parsed {
     }
     let raw: string | undefined;
     if (eq > 0) raw = arg.slice(eq + 1);
-    else {
+    else if (spec.kind === 'optional') {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('-')) raw = spec.implied ?? '';
+      else {
+        raw = next;
+        i++;
+      }
+    } else {
       raw = argv[i + 1];
       // A value may start with '-' only when it is a number (--shift-by -5).
       if (raw === undefined || (raw.startsWith('--') && !/^-?\d/.test(raw))) throw new UsageError(`${flag} needs a value`);
@@ -131,8 +154,9 @@ export class Args {
     return v;
   }
 
-  bootstrap(): string {
-    return this.string('bootstrap-server') ?? process.env[BOOTSTRAP_ENV] ?? DEFAULT_BOOTSTRAP_SERVER;
+  /** --bootstrap-server, else `fromConfig` (bootstrap.servers of --command-config), else the environment, else localhost:9092. */
+  bootstrap(fromConfig?: string): string {
+    return this.string('bootstrap-server') ?? fromConfig ?? process.env[BOOTSTRAP_ENV] ?? DEFAULT_BOOTSTRAP_SERVER;
   }
 
   /** Exactly one of the action flags, or a UsageError. */
@@ -178,10 +202,19 @@ export function parseKeyValues(text: string, flag: string): [string, string][] {
   return out;
 }
 
+/** Spindle's version (package.json), what `--version` prints. */
+export function spindleVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** Runs a subcommand: usage errors exit 2, client errors exit 1, each as one line on stderr. */
 export async function runTool(command: string, usage: string, argv: string[], body: (argv: string[]) => Promise<number>): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${spindleVersion()}\n`);
     return 0;
   }
   try {

@@ -4,12 +4,14 @@
  *   spindle broker [--config server.properties] [--override key=value ...]
  *
  * Configuration precedence: --override flags, then SPINDLE_<KEY> environment variables, then
- * the properties file, then the defaults. SIGINT and SIGTERM stop it cleanly: no new
+ * the apache/kafka image's KAFKA_<KEY> names, then the properties file, then the defaults
+ * (src/broker/config/load.ts). SIGINT and SIGTERM stop it cleanly: no new
  * connections, requests in flight answered, every log flushed and marked clean, exit 0.
  */
 import { ConfigError } from '../broker/config/errors.js';
 import { LogDirLockedError } from '../broker/log-dir-lock.js';
 import { startBroker } from '../broker/server.js';
+import { spindleVersion } from './args.js';
 
 export const BROKER_USAGE = `Usage: spindle broker [--config FILE] [--override key=value ...]
 
@@ -18,10 +20,14 @@ Runs a Kafka-compatible broker. Defaults: PLAINTEXT://127.0.0.1:9092, data under
 Options:
   --config FILE          a Kafka server.properties file
   --override key=value   set one configuration key (repeatable); beats the environment and the file
+  --version              print Spindle's version
   -h, --help             this help
 
 Every key can also be set in the environment as SPINDLE_ + the key in upper case with dots
-as underscores, e.g. SPINDLE_LOG_SEGMENT_BYTES=1048576 or SPINDLE_LISTENERS=PLAINTEXT://127.0.0.1:19092.
+as underscores, e.g. SPINDLE_LOG_SEGMENT_BYTES=1048576 or SPINDLE_LISTENERS=PLAINTEXT://127.0.0.1:19092,
+or by the apache/kafka image's names: KAFKA_ + the key in upper case with '.' as '_', '_' as '__'
+and '-' as '___', e.g. KAFKA_LOG_DIRS=/srv/spindle. Precedence: --override, SPINDLE_, KAFKA_, the
+file, the defaults. KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_JMX_* and KAFKA_LOG4J_* are ignored.
 
 Examples:
   spindle broker
@@ -35,6 +41,9 @@ export async function runBroker(argv: string[]): Promise<number> {
     const a = argv[i]!;
     if (a === '-h' || a === '--help') {
       console.log(BROKER_USAGE);
+      return 0;
+    } else if (a === '--version') {
+      console.log(spindleVersion());
       return 0;
     } else if (a === '--config') {
       file = argv[++i];

@@ -5,18 +5,23 @@
  *   --describe  "Dynamic configs for topic T are:" then one line per entry set on the resource
  *               (all entries with --all: "All configs for topic T are:"), each as Kafka prints it:
  *                 name=value sensitive=false synonyms={SOURCE:name=value, …}
- *   --alter     --add-config k=v,k2=[a,b] and --delete-config k,k2 through
- *               IncrementalAlterConfigs (other keys keep their values), then
- *               "Completed updating config for topic T."
+ *               Without --entity-name: every topic, or every broker and then the cluster-wide
+ *               defaults ("Default configs for brokers in the cluster are:").
+ *   --alter     --add-config k=v,k2=[a,b] (and --add-config-file, a properties file) and
+ *               --delete-config k,k2 through IncrementalAlterConfigs (other keys keep their
+ *               values), then "Completed updating config for topic T."
  *
- * Brokers are named by node id; `--entity-type brokers --describe` without a name describes
- * every broker.
+ * Brokers are named by node id; --entity-default (or --broker-defaults) names the cluster-wide
+ * defaults. Only topics and brokers have configs here: the other entity types of Kafka's tool
+ * (users, clients, ips: quotas; client-metrics; groups; broker-loggers) need APIs Spindle does
+ * not serve, and are refused in one line.
  *
  * Main thread.
  */
 import { Admin, CONFIG_SOURCES, ConfigSource, type ConfigEntry, type ResourceKind } from '../client/admin.js';
 import { Client } from '../client/client.js';
 import { Args, type Flags, Output, UsageError, parseArgs, parseKeyValues, runTool } from './args.js';
+import { clientProperties, readPropertiesFile, resolveClientProperties } from './client-config.js';
 
 export const CONFIGS_USAGE = `Usage: spindle configs [--bootstrap-server HOST:PORT] (--describe | --alter) --entity-type topics|brokers --entity-name NAME [options]
 
@@ -24,87 +29,120 @@ Describes and changes topic and broker configs, like Kafka's kafka-configs.sh.
 
 Actions (one of):
   --describe                    the configs set on the entity (every config with --all)
-  --alter                       change configs with --add-config and --delete-config
+  --alter                       change configs with --add-config, --add-config-file and
+                                --delete-config
 
 Options:
-  --bootstrap-server HOST:PORT  broker to connect to (default: $SPINDLE_BOOTSTRAP_SERVER,
-                                else localhost:9092)
+  --bootstrap-server HOST:PORT  broker to connect to (default: bootstrap.servers of
+                                --command-config, else $SPINDLE_BOOTSTRAP_SERVER, else
+                                localhost:9092)
   --entity-type topics|brokers  what to describe or alter
-  --entity-name NAME            the topic name or broker id (brokers: optional with --describe)
+  --entity-name NAME            the topic name or broker id (optional with --describe: all of them)
+  --entity-default              with --entity-type brokers: the cluster-wide defaults
   --topic NAME                  short for --entity-type topics --entity-name NAME
   --broker ID                   short for --entity-type brokers --entity-name ID
+  --broker-defaults             short for --entity-type brokers --entity-default
   --add-config K=V,K2=V2        configs to set; a list value in brackets: K=[a,b]
+  --add-config-file FILE        configs to set, from a properties file
   --delete-config K,K2          configs to remove (back to their defaults)
   --all                         with --describe: every config, with its source
+  --command-config FILE         admin client configs (client.id, request.timeout.ms, …)
+  --version                     print Spindle's version
   -h, --help                    this help
 
 Examples:
   spindle configs --describe --entity-type topics --entity-name orders
   spindle configs --alter --entity-type topics --entity-name orders --add-config retention.ms=86400000,cleanup.policy=compact
   spindle configs --alter --topic orders --delete-config retention.ms
-  spindle configs --describe --entity-type brokers --entity-name 1 --all`;
+  spindle configs --describe --entity-type brokers --entity-name 1 --all
+  spindle configs --alter --entity-type brokers --entity-default --add-config log.retention.ms=86400000`;
 
-const FLAGS: Flags = {
+export const CONFIGS_FLAGS: Flags = {
   describe: { kind: 'boolean' },
   alter: { kind: 'boolean' },
   'entity-type': { kind: 'string' },
   'entity-name': { kind: 'string' },
+  'entity-default': { kind: 'boolean' },
   topic: { kind: 'string' },
   broker: { kind: 'string' },
+  'broker-defaults': { kind: 'boolean' },
   'add-config': { kind: 'list' },
+  'add-config-file': { kind: 'string' },
   'delete-config': { kind: 'list' },
   all: { kind: 'boolean' },
 };
 
 const ENTITY_TYPES: Record<string, ResourceKind> = { topics: 'topic', topic: 'topic', brokers: 'broker', broker: 'broker' };
+/** Kafka's other entity types, with what Spindle would need to serve them. */
+const UNSERVED: Record<string, string> = {
+  users: 'client quotas (DescribeClientQuotas, AlterClientQuotas) and SCRAM credentials',
+  clients: 'client quotas (DescribeClientQuotas, AlterClientQuotas)',
+  ips: 'connection quotas (DescribeClientQuotas, AlterClientQuotas)',
+  'client-metrics': 'client metrics resources (KIP-714)',
+  groups: 'group config resources (KIP-848)',
+  'broker-loggers': 'broker logger resources',
+};
+
+/** The one resource --entity-* (or a shortcut) names; name undefined means all of that kind, '' the broker defaults. */
+function entity(args: Args): { kind: ResourceKind; name: string | undefined } {
+  const shortcuts = ['topic', 'broker', 'broker-defaults'].filter((s) => args.has(s));
+  if (shortcuts.length > 1 || (shortcuts.length === 1 && (args.has('entity-type') || args.has('entity-name') || args.has('entity-default')))) {
+    throw new UsageError('give either --entity-type with --entity-name or --entity-default, or one of --topic, --broker and --broker-defaults');
+  }
+  if (shortcuts[0] === 'broker-defaults') return { kind: 'broker', name: '' };
+  if (shortcuts.length === 1) return { kind: shortcuts[0] as ResourceKind, name: args.string(shortcuts[0]!) };
+  const type = args.required('entity-type');
+  const unserved = UNSERVED[type];
+  if (unserved !== undefined) throw new UsageError(`--entity-type ${type} is not supported: it needs ${unserved}, which Spindle does not serve (topics and brokers are)`);
+  const kind = ENTITY_TYPES[type];
+  if (!kind) throw new UsageError(`--entity-type must be topics or brokers, not '${type}'`);
+  if (args.flag('entity-default')) {
+    if (kind !== 'broker') throw new UsageError('--entity-default goes with --entity-type brokers (topics have no defaults entity)');
+    if (args.has('entity-name')) throw new UsageError('--entity-name and --entity-default cannot be combined');
+    return { kind, name: '' };
+  }
+  return { kind, name: args.string('entity-name') };
+}
 
 export function runConfigs(argv: string[]): Promise<number> {
   return runTool('configs', CONFIGS_USAGE, argv, async () => {
-    const args = new Args(parseArgs(argv, FLAGS));
+    const args = new Args(parseArgs(argv, CONFIGS_FLAGS));
     args.noPositionals();
     const action = args.action(['describe', 'alter'] as const);
-    let kind: ResourceKind;
-    let name: string | undefined;
-    const shortcuts = ['topic', 'broker'].filter((s) => args.has(s));
-    if (shortcuts.length > 1 || (shortcuts.length === 1 && (args.has('entity-type') || args.has('entity-name')))) {
-      throw new UsageError('give either --entity-type with --entity-name, or one of --topic and --broker');
-    }
-    if (shortcuts.length === 1) {
-      kind = shortcuts[0] as ResourceKind;
-      name = args.string(shortcuts[0]!);
-    } else {
-      const type = args.required('entity-type');
-      const k = ENTITY_TYPES[type];
-      if (!k) throw new UsageError(`--entity-type must be topics or brokers, not '${type}'`);
-      kind = k;
-      name = args.string('entity-name');
-    }
-    if (name === undefined && (kind === 'topic' || action === 'alter')) throw new UsageError(`--entity-name is required${action === 'alter' ? ' with --alter' : ' for topics'}`);
+    const { kind, name } = entity(args);
+    if (name === undefined && action === 'alter') throw new UsageError('--entity-name is required with --alter (or --entity-default for the broker defaults)');
+    if (args.flag('all') && action !== 'describe') throw new UsageError('--all goes with --describe');
 
-    const client = new Client({ bootstrapServers: args.bootstrap(), clientId: 'spindle-configs' });
+    const resolved = resolveClientProperties(clientProperties(args), 'admin', 'spindle-configs', {}, (l) => process.stderr.write(`spindle configs: ${l}\n`));
+    const client = new Client({ ...resolved.client, bootstrapServers: args.bootstrap(resolved.bootstrap) });
     const admin = new Admin(client);
     const out = new Output();
     try {
       if (action === 'describe') {
         let names: string[];
         if (name !== undefined) names = [name];
+        else if (kind === 'topic') names = await admin.listTopics({ includeInternal: true });
         else {
+          // Every broker, then the cluster-wide defaults, as Kafka's tool lists them.
           await client.refreshMetadata([]);
-          names = [...client.brokers.keys()].sort((a, b) => a - b).map(String);
+          names = [...[...client.brokers.keys()].sort((a, b) => a - b).map(String), ''];
         }
         for (const n of names) {
           if (kind === 'topic') await client.topic(n, { refresh: true });
           const entries = await admin.describeConfigs(kind, n);
           for (const line of describeLines(kind, n, entries, args.flag('all'))) out.line(line);
+          await out.maybeFlush();
         }
       } else {
         const adds = args.list('add-config').flatMap((a) => parseKeyValues(a, '--add-config'));
+        const file = args.string('add-config-file');
+        if (file !== undefined) adds.push(...readPropertiesFile(file, '--add-config-file'));
         const deletes = args
           .list('delete-config')
           .flatMap((d) => d.split(','))
           .map((d) => d.trim())
           .filter((d) => d.length > 0);
-        if (adds.length === 0 && deletes.length === 0) throw new UsageError('--alter needs --add-config or --delete-config');
+        if (adds.length === 0 && deletes.length === 0) throw new UsageError('--alter needs --add-config, --add-config-file or --delete-config');
         const both = adds.map(([k]) => k).filter((k) => deletes.includes(k));
         if (both.length > 0) throw new UsageError(`${both.join(', ')} both added and deleted`);
         if (kind === 'topic') await client.topic(name!, { refresh: true });
@@ -112,7 +150,7 @@ export function runConfigs(argv: string[]): Promise<number> {
           ...adds.map(([k, value]) => ({ name: k, op: 'set' as const, value })),
           ...deletes.map((k) => ({ name: k, op: 'delete' as const })),
         ]);
-        out.line(`Completed updating config for ${kind} ${name}.`);
+        out.line(name === '' ? 'Completed updating default config for brokers in the cluster.' : `Completed updating config for ${kind} ${name}.`);
       }
       await out.flush();
       return 0;
@@ -124,9 +162,10 @@ export function runConfigs(argv: string[]): Promise<number> {
 
 /** Kafka's describe output for one entity. */
 export function describeLines(kind: ResourceKind, name: string, entries: ConfigEntry[], all: boolean): string[] {
-  const dynamic = kind === 'topic' ? [ConfigSource.DYNAMIC_TOPIC_CONFIG] : [ConfigSource.DYNAMIC_BROKER_CONFIG, 3 /* DYNAMIC_DEFAULT_BROKER_CONFIG */];
-  const shown = entries.filter((e) => all || (dynamic as number[]).includes(e.source)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const lines = [`${all ? 'All' : 'Dynamic'} configs for ${kind} ${name} are:`];
+  // As Kafka's ConfigCommand: a broker shows what was set on it, the defaults entity what was set there.
+  const dynamic: number = kind === 'topic' ? ConfigSource.DYNAMIC_TOPIC_CONFIG : name === '' ? 3 /* DYNAMIC_DEFAULT_BROKER_CONFIG */ : ConfigSource.DYNAMIC_BROKER_CONFIG;
+  const shown = entries.filter((e) => all || e.source === dynamic).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const lines = [name === '' ? `${all ? 'All' : 'Default'} configs for brokers in the cluster are:` : `${all ? 'All' : 'Dynamic'} configs for ${kind} ${name} are:`];
   for (const e of shown) {
     const value = e.isSensitive ? 'null' : e.value;
     const synonyms = e.synonyms.map((s) => `${CONFIG_SOURCES[s.source] ?? 'UNKNOWN'}:${s.name}=${e.isSensitive ? 'null' : s.value}`).join(', ');

@@ -2,6 +2,7 @@
  * The `spindle` command line: parses the subcommand and hands over to it.
  * Data goes to stdout; logs, progress and errors to stderr; a failure exits non-zero.
  */
+import { spindleVersion } from './args.js';
 import { runBroker } from './broker.js';
 import { runConfigs } from './configs.js';
 import { runConsume } from './consume.js';
@@ -19,7 +20,7 @@ Commands:
   groups      list, describe, reset and delete consumer groups
   configs     describe and alter topic and broker configs
   perf        measure a broker: the benchmark harness (npm run bench runs its full preset)
-  help        show this help
+  help        show this help (--version: Spindle's version)
 
 The client commands connect to --bootstrap-server HOST:PORT, by default
 $SPINDLE_BOOTSTRAP_SERVER or localhost:9092.
@@ -34,6 +35,10 @@ export async function run(argv: string[]): Promise<number> {
     case '--help':
     case '-h':
       console.log(USAGE);
+      return 0;
+    case '--version':
+    case 'version':
+      console.log(spindleVersion());
       return 0;
     case 'broker':
       return runBroker(rest);

@@ -2,6 +2,9 @@
  * `spindle configs` as a child process: alter a topic's config and see it described (also in
  * `topics --describe`), delete it again, describe a broker, and the usage errors.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lines, loud, spindle, type TestBroker, testBroker } from './helpers.js';
@@ -73,6 +76,52 @@ test('an invalid value, an unknown topic and a missing entity name fail in one l
   const missing = await spindle(['configs', '--alter', '--entity-type', 'topics', '--add-config', 'a=b', ...b.flag]);
   assert.is(missing.code, 2);
   assert.match(missing.stderr, /^spindle configs: --entity-name is required with --alter/);
+});
+
+test('--entity-default and --broker-defaults name the cluster-wide broker defaults, described after each broker', async () => {
+  const a = await spindle(['configs', '--alter', '--entity-type', 'brokers', '--entity-default', '--add-config', 'log.retention.ms=700000000', ...b.flag]);
+  assert.is(a.code, 0, a.stderr);
+  assert.is(a.stdout, 'Completed updating default config for brokers in the cluster.\n');
+  const d = await spindle(['configs', '--describe', '--broker-defaults', ...b.flag]);
+  assert.equal(lines(d.stdout), ['Default configs for brokers in the cluster are:', '  log.retention.ms=700000000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=700000000}']);
+  // A broker lists what was set on it alone; the defaults come after, as Kafka's tool prints them.
+  const all = await spindle(['configs', '--describe', '--entity-type', 'brokers', ...b.flag]);
+  assert.equal(lines(all.stdout), ['Dynamic configs for broker 1 are:', ...lines(d.stdout)]);
+  assert.is((await spindle(['configs', '--alter', '--broker-defaults', '--delete-config', 'log.retention.ms', ...b.flag])).code, 0);
+  assert.equal(lines((await spindle(['configs', '--describe', '--broker-defaults', ...b.flag])).stdout), ['Default configs for brokers in the cluster are:']);
+});
+
+test('--add-config-file reads the configs from a properties file; --describe without a topic name describes every topic', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spindle-configs-'));
+  try {
+    const file = join(dir, 'add.properties');
+    writeFileSync(file, '# a comment\nmax.message.bytes = 2000000\n');
+    const a = await spindle(['configs', '--alter', '--topic', 'conf', '--add-config-file', file, ...b.flag]);
+    assert.is(a.code, 0, a.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const every = await spindle(['configs', '--describe', '--entity-type', 'topics', ...b.flag]);
+  assert.is(every.code, 0, every.stderr);
+  const out = lines(every.stdout);
+  assert.ok(out.includes('Dynamic configs for topic conf are:'), every.stdout);
+  assert.ok(out.some((l) => l.startsWith('  max.message.bytes=2000000 ')), every.stdout);
+});
+
+test('node.id and broker.id are described with the id the broker answers with', async () => {
+  const d = await spindle(['configs', '--describe', '--broker', '1', '--all', ...b.flag]);
+  const out = lines(d.stdout);
+  assert.ok(out.some((l) => l.startsWith('  node.id=1 ')), d.stdout);
+  assert.ok(out.some((l) => l.startsWith('  broker.id=1 ')), d.stdout);
+});
+
+test("Kafka's other entity types are refused in one line naming what they need", async () => {
+  for (const type of ['users', 'clients', 'ips', 'client-metrics', 'groups', 'broker-loggers']) {
+    const r = await spindle(['configs', '--describe', '--entity-type', type, ...b.flag]);
+    assert.is(r.code, 2);
+    assert.is(lines(r.stderr).length, 1);
+    assert.match(r.stderr, new RegExp(`^spindle configs: --entity-type ${type} is not supported: it needs .*, which Spindle does not serve`));
+  }
 });
 
 test.run();

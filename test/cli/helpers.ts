@@ -1,7 +1,7 @@
 /**
  * Helpers for the command-line suites: the spindle command run as a child process (stopped by
- * its own PID when it overstays), and a broker started in-process on 127.0.0.1 with its data
- * in a temporary directory.
+ * its own PID when it overstays), a broker started in-process on 127.0.0.1 with its data in a
+ * temporary directory, and `spindle broker` itself as a child process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type RunningBroker } from '../../src/broker/server.js';
@@ -103,4 +103,57 @@ export function loud(hook: () => Promise<void>): () => Promise<void> {
       throw e;
     }
   };
+}
+
+export interface BrokerProcess {
+  child: ChildProcess;
+  /** Resolves with the port once the broker listens; rejects if it exits first. */
+  port: Promise<number>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+/**
+ * `spindle broker` as a child process with `env` over the test's environment (SPINDLE_ names by
+ * default: console off, logs inline, no rebalance delay), killed by its PID after 120 s.
+ */
+export function brokerProcess(env: Record<string, string>, args: string[] = []): BrokerProcess {
+  const child = spawn(process.execPath, [bin, 'broker', ...args], {
+    env: {
+      ...(process.env as Record<string, string>),
+      SPINDLE_CONSOLE_LISTENER: 'none',
+      SPINDLE_NUM_IO_THREADS: '0',
+      SPINDLE_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+      SPINDLE_OFFSETS_TOPIC_NUM_PARTITIONS: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  }, 120_000);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }),
+  );
+  let err = '';
+  const port = new Promise<number>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /Spindle listening on [\d.]+:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`broker exited (${code}) before listening: ${err}`)));
+  });
+  port.catch(() => {});
+  return { child, port, exited, stderr: () => err };
+}
+
+/** Kills a child by its PID if it still runs, and waits for it. */
+export async function stopChild(p: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> {
+  if (p.child.exitCode === null && p.child.signalCode === null && p.child.pid !== undefined) process.kill(p.child.pid, 'SIGKILL');
+  await p.exited;
 }

@@ -92,4 +92,47 @@ test('the bootstrap server comes from SPINDLE_BOOTSTRAP_SERVER when no flag is g
   assert.ok(lines(list.stdout).includes('quickstart-events'));
 });
 
+test('--topic is a regular expression for --list, --describe and --delete (whole names; commas for |), a name for --create', async () => {
+  for (const t of ['rx-one', 'rx-two', 'rxnot']) assert.is((await spindle(['topics', '--create', '--topic', t, '--partitions', '1', ...b.flag])).code, 0);
+  assert.is((await spindle(['topics', '--list', '--topic', 'rx-.*', ...b.flag])).stdout, 'rx-one\nrx-two\n');
+  assert.is((await spindle(['topics', '--list', '--topic', 'rx-one, rxnot', ...b.flag])).stdout, 'rx-one\nrxnot\n');
+  assert.is((await spindle(['topics', '--list', '--topic', 'rx', ...b.flag])).code, 1, 'a prefix matches nothing: the whole name must');
+  const d = await spindle(['topics', '--describe', '--topic', 'rx-.*', ...b.flag]);
+  assert.equal(lines(d.stdout).filter((l) => l.startsWith('Topic: ')).map((l) => l.split('\t')[0]), ['Topic: rx-one', 'Topic: rx-two']);
+  assert.is((await spindle(['topics', '--delete', '--topic', 'rx-.*', ...b.flag])).code, 0);
+  assert.is((await spindle(['topics', '--list', '--topic', 'rx.*', ...b.flag])).stdout, 'rxnot\n');
+  const none = await spindle(['topics', '--describe', '--topic', 'rx-.*', ...b.flag]);
+  assert.is(none.code, 1);
+  assert.is(none.stderr, "spindle topics: topic 'rx-.*' does not exist\n");
+  assert.is((await spindle(['topics', '--describe', '--topic', 'rx-.*', '--if-exists', ...b.flag])).code, 0);
+  const bad = await spindle(['topics', '--list', '--topic', 'rx-(', ...b.flag]);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /^spindle topics: --topic: 'rx-\(' is not a valid regular expression/);
+});
+
+test('the report flags print only what matches, as Kafka\'s do; --topic-id describes by id', async () => {
+  assert.is((await spindle(['topics', '--create', '--topic', 'strict', '--partitions', '2', '--config', 'min.insync.replicas=2', ...b.flag])).code, 0);
+  assert.is((await spindle(['topics', '--create', '--topic', 'plain', '--partitions', '1', ...b.flag])).code, 0);
+  const describe = async (...args: string[]) => {
+    const r = await spindle(['topics', '--describe', '--exclude-internal', ...args, ...b.flag]);
+    assert.is(r.code, 0, r.stderr);
+    return lines(r.stdout);
+  };
+  // One node: every ISR is its one replica, so none is under-replicated and all are at a minimum of 1.
+  assert.equal(await describe('--under-replicated-partitions'), []);
+  assert.equal(await describe('--unavailable-partitions'), []);
+  const underMin = await describe('--under-min-isr-partitions');
+  assert.equal(underMin.map((l) => l.split('\t').slice(1, 3).join(' ')), ['Topic: strict Partition: 0', 'Topic: strict Partition: 1']);
+  const atMin = await describe('--at-min-isr-partitions', '--topic', 'plain|strict');
+  assert.equal(atMin.map((l) => l.split('\t').slice(1, 3).join(' ')), ['Topic: plain Partition: 0']);
+  const overrides = await describe('--topics-with-overrides', '--topic', 'plain|strict');
+  assert.equal(overrides.map((l) => l.split('\t')[0]), ['Topic: strict']);
+  const id = /TopicId: (\S+)/.exec((await describe('--topic', 'plain'))[0]!)![1]!;
+  const byId = await describe('--topic-id', id);
+  assert.is(byId[0]!.split('\t')[0], 'Topic: plain');
+  const wrong = await spindle(['topics', '--list', '--under-replicated-partitions', ...b.flag]);
+  assert.is(wrong.code, 2);
+  assert.match(wrong.stderr, /^spindle topics: --under-replicated-partitions goes with --describe/);
+});
+
 test.run();

@@ -15,9 +15,10 @@
  *
  * Where Spindle's default differs from Kafka's, `default` is Spindle's and `kafkaDefault` says
  * what Kafka would use: listeners (loopback instead of every interface), log.dir (./data instead
- * of /tmp/kafka-logs), num.io.threads (one partition worker per core but one, instead of 8) and
+ * of /tmp/kafka-logs), num.io.threads (one partition worker per core but one, instead of 8),
  * queued.max.request.bytes (64 MiB instead of no limit, so that memory stays bounded whatever
- * clients do).
+ * clients do) and node.id / broker.id (1 instead of unset: a single node needs no id chosen,
+ * and the id it answers with is then the one DescribeConfigs reports).
  *
  * Numbers: int is 32-bit and long 64-bit as in Kafka, both held as JavaScript numbers. Kafka's
  * Long.MAX_VALUE (2^63 - 1, "no limit" for flush and timestamp keys) is stored as LONG_MAX, the
@@ -155,8 +156,8 @@ const password = <N extends string>(n: N, e: ConfigEffect, doc: string) => row(n
 
 export const CONFIG_KEYS = [
   // --- Node identity and the KRaft quorum ---------------------------------------------------
-  int('node.id', -1, H, 'Id of this node in Metadata and FindCoordinator answers; unset (-1) falls back to broker.id, then to 1.', { min: -1 }),
-  int('broker.id', -1, H, 'Older name for the node id; when both are set they must agree, as Kafka requires.', { min: -1 }),
+  int('node.id', 1, H, 'Id of this node in Metadata and FindCoordinator answers; set alone, broker.id takes its value; -1 means 1.', { min: -1, kafkaDefault: '-1' }),
+  int('broker.id', 1, H, 'Older name for the node id; set alone, node.id takes its value; when both are set they must agree, as in Kafka.', { min: -1, kafkaDefault: '-1' }),
   list('process.roles', [], X, 'KRaft roles of the process; a Spindle node is always one broker that is its own controller.', { oneOf: ['broker', 'controller'] }),
   list('controller.quorum.voters', [], X, 'Static KRaft voter set (id@host:port); a single node has no quorum to join.'),
   list('controller.quorum.bootstrap.servers', [], X, 'Dynamic KRaft quorum endpoints; a single node has no quorum to join.'),
@@ -424,6 +425,9 @@ export const CONFIG_KEYS = [
   int('transaction.state.log.num.partitions', 50, X, 'Partitions of __transaction_state.', { min: 1 }),
   int('transaction.state.log.segment.bytes', 104857600, X, 'Segment size of __transaction_state.', { min: 1 }),
   int('transaction.state.log.load.buffer.size', 5242880, X, 'Read size when loading __transaction_state.', { min: 1 }),
+  // Kafka 4's share groups (KIP-932); the apache/kafka image's examples set both to 1.
+  int('share.coordinator.state.topic.replication.factor', 3, X, 'Replicas of __share_group_state; Spindle has no share groups.', { min: 1 }),
+  int('share.coordinator.state.topic.min.isr', 2, X, 'In-sync replicas required for __share_group_state writes.', { min: 1 }),
   int('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10000, X, 'How often timed-out transactions are aborted.', { min: 1 }),
   int('transaction.remove.expired.transaction.cleanup.interval.ms', 3600000, X, 'How often expired transactional ids are removed.', { min: 1 }),
   bool('transaction.partition.verification.enable', true, X, 'Whether transactional writes are checked against the coordinator first.'),
@@ -506,6 +510,45 @@ const KEY_BY_ENV: ReadonlyMap<string, ConfigKeyName> = new Map(CONFIG_KEYS.map((
 /** The key an environment variable sets, or undefined when it maps to none. */
 export function keyForEnvName(envName: string): ConfigKeyName | undefined {
   return KEY_BY_ENV.get(envName);
+}
+
+/**
+ * The apache/kafka container image's names: KAFKA_ + the key upper-cased, '.' as '_', '_' as
+ * '__', '-' as '___' (its KafkaDockerWrapper turns each KAFKA_ variable back into a
+ * server.properties line the same way), so that a compose or env file written for that image
+ * configures Spindle unchanged.
+ */
+export const KAFKA_ENV_PREFIX = 'KAFKA_';
+
+/**
+ * KAFKA_ variables that are not broker keys: those the image's wrapper leaves out of
+ * server.properties (the JVM's options, log4j's levels, the version) and the families Kafka's
+ * start scripts read for the JVM (KAFKA_JMX_*, KAFKA_LOG4J_*), plus KAFKA_HOME and KAFKA_DEBUG,
+ * which installations and kafka-run-class.sh use. None configures a broker, here or in Kafka.
+ */
+export const KAFKA_NON_KEY_ENV_VARS: readonly string[] = Object.freeze([
+  'KAFKA_VERSION',
+  'KAFKA_HEAP_OPTS',
+  'KAFKA_OPTS',
+  'KAFKA_JVM_PERFORMANCE_OPTS',
+  'KAFKA_GC_LOG_OPTS',
+  'KAFKA_TOOLS_LOG4J_LOGLEVEL',
+  'KAFKA_HOME',
+  'KAFKA_DEBUG',
+]);
+export const KAFKA_NON_KEY_ENV_PREFIXES: readonly string[] = Object.freeze(['KAFKA_JMX_', 'KAFKA_LOG4J_']);
+
+export function isKafkaNonKeyEnvName(envName: string): boolean {
+  return KAFKA_NON_KEY_ENV_VARS.includes(envName) || KAFKA_NON_KEY_ENV_PREFIXES.some((p) => envName.startsWith(p));
+}
+
+export function kafkaEnvNameFor(key: string): string {
+  return KAFKA_ENV_PREFIX + key.toUpperCase().replace(/_/g, '__').replace(/-/g, '___').replace(/\./g, '_');
+}
+
+/** The property name the image makes of a KAFKA_ variable (lower case; '_' '.', '___' '-', '__' '_'), known key or not. */
+export function propertyForKafkaEnvName(envName: string): string {
+  return envName.slice(KAFKA_ENV_PREFIX.length).toLowerCase().replace(/_/g, '.').replace(/\.\.\./g, '-').replace(/\.\./g, '_');
 }
 
 // ---------------------------------------------------------------------------------------------

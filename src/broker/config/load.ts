@@ -7,8 +7,17 @@
  *   Kafka/Spindle defaults (keys.ts)
  *     < server.properties (`file`)  or  embedded `overrides` (a library caller's object, same keys;
  *                                       given both, the object wins over the file)
- *     < environment: SPINDLE_ + key upper-cased, dots as underscores (only when `env` is passed)
+ *     < environment, the apache/kafka image's names: KAFKA_ + key upper-cased, '.' as '_', '_' as
+ *       '__', '-' as '___' (only when `env` is passed)
+ *     < environment, Spindle's names: SPINDLE_ + key upper-cased, dots as underscores
  *     < command-line `flags`
+ *
+ * The image's names sit below Spindle's own so that a compose file for the image can be run
+ * with one setting changed by a SPINDLE_ variable, and both below the flags as the image's
+ * environment sits below nothing but the command line. KAFKA_ variables the image itself does
+ * not turn into keys (KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_JMX_*, KAFKA_LOG4J_*, …) are noted in
+ * the report and otherwise ignored. node.id and broker.id are one setting under two names, as
+ * Kafka's populateSynonyms makes them: set one, and the other takes its value and origin.
  *
  * Each winning value is parsed as Kafka's ConfigDef parses it (trimmed; lists split on commas),
  * then checked against its declaration; a bad one throws ConfigError naming the key, the value,
@@ -35,7 +44,11 @@ import {
   ENV_PREFIX,
   INT_MAX,
   INT_MIN,
+  isKafkaNonKeyEnvName,
+  KAFKA_ENV_PREFIX,
+  kafkaEnvNameFor,
   keyForEnvName,
+  propertyForKafkaEnvName,
   LONG_MAX,
   LONG_MAX_TEXT,
   LONG_MIN,
@@ -60,7 +73,7 @@ export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'embedded';
 export interface LoadConfigOptions {
   /** Path of a server.properties file; relative paths resolve against `cwd`. */
   readonly file?: string;
-  /** The environment to read SPINDLE_ variables from; pass process.env. Not read when absent. */
+  /** The environment to read SPINDLE_ and KAFKA_ variables from; pass process.env. Not read when absent. */
   readonly env?: NodeJS.ProcessEnv;
   /** Command-line settings, by Kafka key name, as the user typed the values. */
   readonly flags?: Record<string, string>;
@@ -74,7 +87,8 @@ export interface LoadConfigOptions {
   readonly recordReads?: ConfigReads;
 }
 
-export type ConfigWarningKind = 'unknown-key' | 'unknown-env' | 'no-effect' | 'duplicate-key' | 'capped';
+/** 'not-a-key': a KAFKA_ variable of the image's JVM or logging, ignored; reported as a note, not a warning. */
+export type ConfigWarningKind = 'unknown-key' | 'unknown-env' | 'no-effect' | 'duplicate-key' | 'capped' | 'not-a-key';
 
 export interface ConfigWarning {
   readonly kind: ConfigWarningKind;
@@ -103,7 +117,7 @@ export interface ConsoleListener {
 }
 
 export interface DerivedConfig {
-  /** node.id, else broker.id, else 1. */
+  /** node.id (broker.id its synonym); 1 when set to -1, Kafka's "unset". */
   readonly nodeId: number;
   /** The listeners Spindle opens: `listeners` without the controller's. */
   readonly listeners: readonly Listener[];
@@ -390,6 +404,7 @@ function closest(name: string, candidates: Iterable<string>): string | null {
 const ALL_KEY_NAMES: readonly string[] = CONFIG_KEYS.map((k) => k.name);
 /** Environment names without the SPINDLE_ prefix, which every name shares and which would make any two look close. */
 const ALL_ENV_SUFFIXES: readonly string[] = CONFIG_KEYS.map((k) => envNameFor(k.name).slice(ENV_PREFIX.length));
+const ALL_KAFKA_ENV_SUFFIXES: readonly string[] = CONFIG_KEYS.map((k) => kafkaEnvNameFor(k.name).slice(KAFKA_ENV_PREFIX.length));
 
 /** The suggestion and message for a key name Spindle does not know. */
 function unknownKeyWarning(key: string, origin: string): ConfigWarning {
@@ -457,8 +472,40 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
     offer(key, raw, 'embedded', `embedded overrides, key ${key}`);
   }
 
-  // 2. The environment, only when given.
-  for (const [name, raw] of Object.entries(options.env ?? {})) {
+  // 2. The environment, only when given: the image's KAFKA_ names, then Spindle's SPINDLE_ names over them.
+  const env = Object.entries(options.env ?? {});
+  const notKeys: string[] = [];
+  for (const [name, raw] of env) {
+    if (!name.startsWith(KAFKA_ENV_PREFIX) || raw === undefined) continue;
+    if (isKafkaNonKeyEnvName(name)) {
+      notKeys.push(name);
+      continue;
+    }
+    const def = configKey(propertyForKafkaEnvName(name));
+    if (def) {
+      winners.set(def.name as ConfigKeyName, { raw, source: 'env', origin: `env ${name}` });
+    } else {
+      const near = closest(name.slice(KAFKA_ENV_PREFIX.length), ALL_KAFKA_ENV_SUFFIXES);
+      const suggestion = near === null ? null : KAFKA_ENV_PREFIX + near;
+      warnings.push({
+        kind: 'unknown-env',
+        key: name,
+        origin: `env ${name}`,
+        suggestion,
+        message: `Environment variable ${name} (the image's name for '${propertyForKafkaEnvName(name)}') names no configuration key and is ignored${suggestion ? `; did you mean ${suggestion}?` : '.'}`,
+      });
+    }
+  }
+  if (notKeys.length > 0) {
+    warnings.push({
+      kind: 'not-a-key',
+      key: notKeys.join(','),
+      origin: `env ${notKeys.join(', ')}`,
+      suggestion: null,
+      message: `Environment for Kafka's JVM and logging, not broker keys, ignored: ${notKeys.join(', ')}`,
+    });
+  }
+  for (const [name, raw] of env) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     const key = keyForEnvName(name);
     if (key) {
@@ -478,6 +525,14 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
 
   // 3. Flags last: they win.
   for (const [key, raw] of Object.entries(options.flags ?? {})) offer(key, raw, 'flag', `flag ${key}`);
+
+  // node.id and broker.id name one setting: the one set gives the other its value, as Kafka's
+  // KafkaConfig.populateSynonyms does, so that the start-up report, DescribeConfigs and the id
+  // in Metadata all say the same.
+  const nodeWinner = winners.get('node.id');
+  const brokerWinner = winners.get('broker.id');
+  if (nodeWinner && !brokerWinner) winners.set('broker.id', nodeWinner);
+  if (brokerWinner && !nodeWinner) winners.set('node.id', brokerWinner);
 
   // Parse the winners; everything else takes its default.
   const values: Record<string, unknown> = {};
@@ -544,13 +599,15 @@ function derive(
   cpuCount: number | undefined,
   warnings: ConfigWarning[],
 ): DerivedConfig {
-  // Node id: KRaft's node.id, or the older broker.id; they must agree when both are set.
+  // Node id: KRaft's node.id, or the older broker.id (each given the other's value when set
+  // alone, in loadConfig); they must agree when both are set. -1, Kafka's "unset" (an older
+  // file's broker.id=-1 asked ZooKeeper to generate one), is 1: a single node needs no other.
   const nodeIdValue = values['node.id'];
   const brokerIdValue = values['broker.id'];
-  if (nodeIdValue >= 0 && brokerIdValue >= 0 && nodeIdValue !== brokerIdValue) {
+  if (nodeIdValue !== brokerIdValue) {
     keyError('node.id', nodeIdValue, originOf('node.id'), `broker.id is ${brokerIdValue} (${originOf('broker.id')}); when both are set they must be equal`);
   }
-  const nodeId = nodeIdValue >= 0 ? nodeIdValue : brokerIdValue >= 0 ? brokerIdValue : 1;
+  const nodeId = nodeIdValue >= 0 ? nodeIdValue : 1;
 
   // Listeners: protocols from the map, the controller's set apart, PLAINTEXT only.
   const protocolMap = parseProtocolMap(values['listener.security.protocol.map']) as Map<string, string>;
@@ -717,8 +774,13 @@ export function describeConfig(config: BrokerConfig): string[] {
   const values = untracked(config.values);
   const lines: string[] = [];
   lines.push(config.file ? `Configuration file: ${config.file}` : 'Configuration file: none (defaults, environment and flags only)');
-  lines.push(`Node id: ${derived.nodeId}`);
-  for (const l of derived.listeners) {
+  lines.push(`Node id: ${derived.nodeId}${values['node.id'] !== derived.nodeId ? ` (node.id ${values['node.id']} means unset; a single node takes 1)` : ''}`);
+  for (const [i, l] of derived.listeners.entries()) {
+    if (i > 0) {
+      // startBroker opens the first client listener only; saying so beats a port that looks open.
+      lines.push(`[WARN] Listener ${l.name} (${l.securityProtocol}) on ${showAddress(l.host, l.port)} not opened: Spindle serves one client listener, the first (${derived.listeners[0]!.name})`);
+      continue;
+    }
     const adv = derived.advertisedListeners.find((a) => a.name === l.name);
     const advertised = adv ? `advertised as ${showAddress(adv.host, adv.port)}` : 'not advertised';
     lines.push(`Listener ${l.name} (${l.securityProtocol}) on ${showAddress(l.host, l.port)}, ${advertised}`);
@@ -749,7 +811,8 @@ export function describeConfig(config: BrokerConfig): string[] {
       lines.push(`  ${def.name} = ${showValue(def, values[key])}  [${origins[key]}]: ${def.documentation}`);
     }
   }
-  const other = config.warnings.filter((w) => w.kind !== 'no-effect' && w.kind !== 'capped');
+  for (const w of config.warnings) if (w.kind === 'not-a-key') lines.push(w.message);
+  const other = config.warnings.filter((w) => w.kind !== 'no-effect' && w.kind !== 'capped' && w.kind !== 'not-a-key');
   if (other.length > 0) {
     lines.push('Warnings:');
     for (const w of other) lines.push(`  ${w.message}`);

@@ -356,6 +356,16 @@ test('a min compaction lag above the max is refused', () => {
   assert.is(err.key, 'log.cleaner.min.compaction.lag.ms');
 });
 
+test('a second client listener is reported as not opened, since only the first is served', () => {
+  const config = loadConfig({
+    cwd: '/srv',
+    flags: { listeners: 'PLAINTEXT://127.0.0.1:9092,PLAINTEXT_HOST://127.0.0.1:29092', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT' },
+  });
+  const report = describeConfig(config).join('\n');
+  assert.match(report, 'Listener PLAINTEXT (PLAINTEXT) on 127.0.0.1:9092, advertised as 127.0.0.1:9092');
+  assert.match(report, '[WARN] Listener PLAINTEXT_HOST (PLAINTEXT) on 127.0.0.1:29092 not opened: Spindle serves one client listener, the first (PLAINTEXT)');
+});
+
 test('a missing file is an error naming the file', () => {
   const err = configError({ file: join(dir, 'absent.properties') });
   assert.match(err.message, 'absent.properties');
