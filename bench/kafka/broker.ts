@@ -70,9 +70,16 @@ export interface KafkaProcessOptions {
   sampleMs?: number;
 }
 
-/** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, as `kafka-storage random-uuid` prints. */
+/**
+ * A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, as `kafka-storage
+ * random-uuid` prints; like Kafka's Uuid.randomUuid, never one starting with '-', which the
+ * tool's argument parser would take for an option.
+ */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function serverProperties(dir: string, port: number, controllerPort: number, config: Record<string, string | number>): string {

@@ -499,7 +499,12 @@ export function isConfigKeyName(name: string): name is ConfigKeyName {
 export const ENV_PREFIX = 'SPINDLE_';
 
 /** SPINDLE_ variables that belong to the command line, not to the broker configuration. */
-export const NON_CONFIG_ENV_VARS: readonly string[] = Object.freeze(['SPINDLE_BOOTSTRAP_SERVER']);
+export const NON_CONFIG_ENV_VARS: readonly string[] = Object.freeze([
+  'SPINDLE_BOOTSTRAP_SERVER', // the CLI's default broker
+  'SPINDLE_BENCH_DIR', // where the benchmark's brokers keep their data
+  'SPINDLE_REQUIRE_TOOLCHAINS', // CI: a test whose outside program is missing fails (test/helpers/needs.ts)
+  'SPINDLE_SCREENSHOT_DIR', // where the console's browser test saves its screenshots
+]);
 
 export function envNameFor(key: string): string {
   return ENV_PREFIX + key.toUpperCase().replace(/\./g, '_');

@@ -176,7 +176,18 @@ test('the environment is read only when passed in', () => {
 });
 
 test('a SPINDLE_ variable that maps to no key is warned about, with the closest name', () => {
-  const config = loadConfig({ env: { SPINDLE_LOG_SEGMENT_BYTE: '1', SPINDLE_BOOTSTRAP_SERVER: 'h:1', SPINDLE_WHATEVER_THIS_IS: 'x', SPINDLE_NOPE: '1' } });
+  const config = loadConfig({
+    env: {
+      SPINDLE_LOG_SEGMENT_BYTE: '1',
+      SPINDLE_WHATEVER_THIS_IS: 'x',
+      SPINDLE_NOPE: '1',
+      // The project's own variables, for the CLI, the benchmark and the tests: no warning.
+      SPINDLE_BOOTSTRAP_SERVER: 'h:1',
+      SPINDLE_BENCH_DIR: '/x',
+      SPINDLE_REQUIRE_TOOLCHAINS: '1',
+      SPINDLE_SCREENSHOT_DIR: '/y',
+    },
+  });
   assert.equal(
     config.warnings.map((w) => [w.kind, w.key, w.suggestion]),
     [
