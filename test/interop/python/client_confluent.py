@@ -18,7 +18,7 @@ from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, A
                                    OffsetSpec, ResourcePatternType, ResourceType, ScramCredentialInfo,
                                    ScramMechanism, UserScramCredentialUpsertion)
 
-from common import Fail, Rec, check, check_log, expect_error, main, make_records, now_ms, share_between, wait_until
+from common import Fail, Rec, check, check_log, expect_error, main, make_records, members_healthy, now_ms, share_between, wait_until
 
 CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 TIMEOUT = 15  # seconds, for any single client call
@@ -204,10 +204,7 @@ def groups(bootstrap: str, strategy: str) -> str:
     members = [m1, m2]
 
     def healthy():
-        for m in members:
-            if m.error:
-                raise Fail(f'{m.name_}: {m.error!r}')
-        return True
+        return members_healthy(members)
 
     try:
         shared = share_between(m1, m2, strategy)

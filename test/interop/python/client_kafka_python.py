@@ -22,7 +22,7 @@ from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAs
 from kafka.errors import CommitFailedError, NoError, NonEmptyGroupError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
-from common import Fail, Rec, check, check_log, expect_error, main, make_records, now_ms, share_between, wait_until
+from common import Fail, Rec, check, check_log, expect_error, main, make_records, members_healthy, now_ms, share_between, wait_until
 
 CODECS = [None, 'gzip', 'snappy', 'lz4', 'zstd']
 ASSIGNORS = {'range': RangePartitionAssignor, 'roundrobin': RoundRobinPartitionAssignor, 'sticky': StickyPartitionAssignor}
@@ -186,10 +186,7 @@ def groups(bootstrap: str, assignor: str) -> str:
     members = [m1, m2]
 
     def healthy():
-        for m in members:
-            if m.error:
-                raise Fail(f'{m.name_}: {m.error!r}')
-        return True
+        return members_healthy(members)
 
     try:
         shared = share_between(m1, m2, assignor)

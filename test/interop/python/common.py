@@ -110,16 +110,21 @@ def wait_until(what: str, cond: Callable[[], bool], timeout_s: float = 20.0, ste
         time.sleep(step_s)
 
 
+def members_healthy(members) -> bool:
+    """True, or Fail with the first error one of the thread-backed members recorded."""
+    for m in members:
+        if m.error:
+            raise Fail(f'{m.name_}: {m.error!r}')
+    return True
+
+
 def share_between(m1, m2, strategy: str) -> Tuple[List[int], List[int]]:
     """Starts two thread-backed group members on a six-partition topic: the first takes every
     partition, then the second joins and they share it three and three (contiguous ranges under
     range, alternate partitions under roundrobin). Each member has .start(), .assigned (a set of
     partitions), .error and .name_. Returns both shares."""
     def healthy() -> bool:
-        for m in (m1, m2):
-            if m.error:
-                raise Fail(f'{m.name_}: {m.error!r}')
-        return True
+        return members_healthy([m1, m2])
 
     m1.start()
     wait_until('m1 to own all 6 partitions', lambda: healthy() and len(m1.assigned) == 6)
