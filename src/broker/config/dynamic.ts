@@ -21,7 +21,11 @@
  * log.roll.ms, log.cleanup.policy, message.max.bytes, log.cleaner.delete.retention.ms, …; not
  * log.retention.hours or log.roll.hours), plus thread pools, connection quotas, listeners and
  * TLS stores. Spindle takes the first group where it honours the key: the new value reaches every
- * topic through re-resolution. The rest of Kafka's dynamic keys are refused: those Spindle reads
+ * topic through re-resolution. It also takes the SASL keys Kafka changes per broker (Kerberos and
+ * login-refresh timings, sasl.jaas.config, …), which configure SASL listeners: Spindle opens none,
+ * so, like a Kafka broker without one, it keeps them and they change nothing (librdkafka's admin
+ * test sets sasl.kerberos.min.time.before.relogin and expects success). The rest of Kafka's
+ * dynamic keys are refused: those Spindle reads
  * once at start-up (log.cleaner.threads, log.cleaner.backoff.ms, num.io.threads,
  * max.connections, …) and those without effect here (min.insync.replicas, compression levels,
  * …). So are the keys Kafka never changes at run time (with Kafka's "Cannot update these configs
@@ -104,8 +108,35 @@ const KAFKA_DYNAMIC_NOT_HERE: ReadonlySet<string> = new Set([
   ...KAFKA_DYNAMIC_LOG_KEYS.filter((k) => configKey(k)!.effect !== 'honoured'),
 ]);
 
-/** The keys a running Spindle node changes: Kafka's dynamic log keys that Spindle honours. */
-export const DYNAMIC_BROKER_KEYS: ReadonlySet<string> = new Set(KAFKA_DYNAMIC_LOG_KEYS.filter((k) => configKey(k)!.effect === 'honoured'));
+/**
+ * Kafka's dynamic SASL keys (DynamicListenerConfig) that may be set without a listener prefix,
+ * per broker only. They configure SASL listeners; Spindle opens none, so, as on a Kafka broker
+ * without one, a new value is kept and described and changes nothing.
+ */
+const KAFKA_DYNAMIC_SASL_KEYS: ReadonlySet<string> = new Set([
+  'sasl.mechanism.inter.broker.protocol',
+  'sasl.jaas.config',
+  'sasl.enabled.mechanisms',
+  'sasl.kerberos.service.name',
+  'sasl.kerberos.kinit.cmd',
+  'sasl.kerberos.ticket.renew.window.factor',
+  'sasl.kerberos.ticket.renew.jitter',
+  'sasl.kerberos.min.time.before.relogin',
+  'sasl.kerberos.principal.to.local.rules',
+  'sasl.login.refresh.window.factor',
+  'sasl.login.refresh.window.jitter',
+  'sasl.login.refresh.min.period.seconds',
+  'sasl.login.refresh.buffer.seconds',
+]);
+
+/**
+ * The keys a running Spindle node accepts: Kafka's dynamic log keys that Spindle honours, and
+ * the SASL keys above.
+ */
+export const DYNAMIC_BROKER_KEYS: ReadonlySet<string> = new Set([
+  ...KAFKA_DYNAMIC_LOG_KEYS.filter((k) => configKey(k)!.effect === 'honoured'),
+  ...KAFKA_DYNAMIC_SASL_KEYS,
+]);
 
 /** '' names the cluster-wide defaults, a node id the node's own values. */
 export type DynamicScope = 'cluster-default' | 'node';
@@ -150,8 +181,8 @@ function originOf(scope: DynamicScope, nodeId: number): string {
 /** Kafka's Scala Set rendering, which its messages use: "Set(a, b)". */
 const asSet = (names: readonly string[]): string => `Set(${names.join(', ')})`;
 
-/** Throws ConfigError when a key may not be changed at run time. */
-function checkDynamicKeys(names: readonly string[]): void {
+/** Throws ConfigError when a key may not be changed at run time, or not in this scope. */
+function checkDynamicKeys(names: readonly string[], scope: DynamicScope): void {
   const unknown = names.filter((n) => !configKey(n));
   if (unknown.length > 0) {
     throw new ConfigError(`Unknown broker configs: ${asSet(unknown)}.`, { key: unknown[0]!, allowed: 'a broker config name' });
@@ -162,6 +193,10 @@ function checkDynamicKeys(names: readonly string[]): void {
   }
   const fixed = names.filter((n) => !DYNAMIC_BROKER_KEYS.has(n));
   if (fixed.length > 0) throw new ConfigError(`Cannot update these configs dynamically: ${asSet(fixed)}`, { key: fixed[0]! });
+  const perBroker = scope === 'cluster-default' ? names.filter((n) => KAFKA_DYNAMIC_SASL_KEYS.has(n)) : [];
+  if (perBroker.length > 0) {
+    throw new ConfigError(`Cannot update these configs at default cluster level, broker id must be specified: ${asSet(perBroker)}`, { key: perBroker[0]! });
+  }
 }
 
 /** The layered configuration; throws ConfigError for a value that does not parse or contradicts another. */
@@ -222,7 +257,7 @@ export function withDynamicBrokerConfigs(staticConfig: BrokerConfig): BrokerConf
     const out: Record<string, string> = {};
     for (const [key, text] of Object.entries(map ?? {})) {
       try {
-        checkDynamicKeys([key]);
+        checkDynamicKeys([key], scope);
         parseConfigText(configKey(key)!, text, originOf(scope, staticConfig.derived.nodeId));
         out[key] = text;
       } catch (e) {
@@ -253,7 +288,7 @@ export function withDynamicBrokerConfigs(staticConfig: BrokerConfig): BrokerConf
  * Nothing is written: saveDynamicBrokerConfigs does that once the caller commits.
  */
 export function alterDynamicBrokerConfigs(current: BrokerConfig, scope: DynamicScope, entries: Readonly<Record<string, string>>): BrokerConfig {
-  checkDynamicKeys(Object.keys(entries));
+  checkDynamicKeys(Object.keys(entries), scope);
   const layer = dynamicLayerOf(current);
   const map = Object.freeze({ ...entries });
   return build(scope === 'node' ? { ...layer, node: map } : { ...layer, clusterDefault: map });

@@ -367,6 +367,33 @@ test("a cluster-wide dynamic default is reported as DYNAMIC_DEFAULT_BROKER_CONFI
   }),
 );
 
+test("Kafka's per-broker SASL keys are kept and described as dynamic, and refused as cluster-wide defaults, as Kafka does", () =>
+  withBroker({}, async (b, c) => {
+    // librdkafka's admin test (0081) sets this one on a broker and expects success.
+    let r = await incremental(c, BROKER, '1', [{ name: 'sasl.kerberos.min.time.before.relogin', configOperation: SET, value: '58000' }]);
+    assert.is(r.errorCode, 0, r.errorMessage ?? '');
+    const described = await c.request(DescribeConfigs, 4, {
+      resources: [{ resourceType: BROKER, resourceName: '1', configurationKeys: ['sasl.kerberos.min.time.before.relogin', 'sasl.login.refresh.buffer.seconds'] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    assert.equal(
+      described.results[0]!.configs.map((e) => [e.name, e.value, e.configSource, e.readOnly]),
+      [
+        ['sasl.kerberos.min.time.before.relogin', '58000', SOURCE.DYNAMIC_BROKER_CONFIG, false],
+        ['sasl.login.refresh.buffer.seconds', '300', SOURCE.DEFAULT_CONFIG, false],
+      ],
+    );
+    r = await incremental(c, BROKER, '1', [{ name: 'sasl.login.refresh.buffer.seconds', configOperation: SET, value: '5000' }]);
+    assert.is(r.errorCode, ErrorCode.INVALID_REQUEST, 'out of Kafka\'s range 0..3600, answered as every bad broker value is');
+    r = await incremental(c, BROKER, '', [{ name: 'sasl.kerberos.min.time.before.relogin', configOperation: SET, value: '58000' }]);
+    assert.equal(
+      [r.errorCode, r.errorMessage],
+      [ErrorCode.INVALID_REQUEST, 'Cannot update these configs at default cluster level, broker id must be specified: Set(sasl.kerberos.min.time.before.relogin)'],
+    );
+  }),
+);
+
 test('DescribeConfigs v3 gives config types and documentation when asked; v0 marks defaults; unknown resources are refused', () =>
   withBroker({}, async (b, c) => {
     await create(c, [topic('docs', 1, { configs: [{ name: 'retention.ms', value: '1000' }] })]);
