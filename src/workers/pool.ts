@@ -52,7 +52,19 @@ export async function compactLogOnPool(log: PartitionLog, now = Date.now()): Pro
  * answer for it (error code, Kafka's error message and record errors, the reason).
  */
 export async function recompressOnPool(records: Buffer, to: number, options: RecompressOptions): Promise<Buffer> {
-  const out = (await cpuPool().run({ kind: 'recompress-records', to, records, options })) as Uint8Array | RecompressRefused;
+  return rewritten(await cpuPool().run({ kind: 'recompress-records', to, records, options }));
+}
+
+/**
+ * A Produce v0-2 message set of magic 0 or 1 as one batch of magic 2 (protocol/records/legacy.ts),
+ * compressed with `codec`, or with the producer's codec when it is null; on the pool. A set
+ * refused rejects with a RecompressError carrying Kafka's answer for it.
+ */
+export async function convertLegacyOnPool(records: Buffer, codec: number | null): Promise<Buffer> {
+  return rewritten(await cpuPool().run({ kind: 'convert-legacy', codec, records }));
+}
+
+function rewritten(out: Uint8Array | RecompressRefused): Buffer {
   if (!(out instanceof Uint8Array)) throw new RecompressError(out.refused);
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -137,16 +137,6 @@ test('a corrupt batch is answered with CORRUPT_MESSAGE, a good partition in the 
   c.close();
 });
 
-test('Produce v0-2 is advertised but answered with UNSUPPORTED_VERSION', async () => {
-  const c = await RawClient.connect(b.bootstrap);
-  const versions = await c.request(ApiVersions, 0, {});
-  const produce = versions.apiKeys.find((k: { apiKey: number }) => k.apiKey === 0);
-  assert.is(produce?.minVersion, 0);
-  const r = await c.request(Produce, 2, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'bad-input', partitionData: [{ index: 0, records: Buffer.alloc(10) }] }] });
-  assert.is(r.responses[0].partitionResponses[0].errorCode, ErrorCode.UNSUPPORTED_VERSION);
-  c.close();
-});
-
 test('acks=0 gets no response; the next request is answered', async () => {
   const c = await RawClient.connect(b.bootstrap);
   c.send(Produce, 9, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 'bad-input', partitionData: [{ index: 0, records: encodeBatch([{ value: 'fire and forget' }]) }] }] });

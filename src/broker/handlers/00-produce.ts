@@ -1,9 +1,12 @@
 /**
- * Produce (key 0), v0-11 advertised, v3-11 served.
+ * Produce (key 0), v0-11, as Kafka 3.9 serves it.
  *
- * Versions 0-2 (message formats v0/v1) are advertised because librdkafka up to 2.11 turns
- * compression off when Produce v0 is missing from the advertised range (KAFKA-18659); like
- * Kafka 4.0, Spindle answers them with UNSUPPORTED_VERSION for every partition.
+ * Versions 0-2 carry message sets of magic 0 or 1 (old producers: librdkafka with
+ * api.version.request=false and an old broker.version.fallback, clients from before Kafka 0.11).
+ * As Kafka 3.x does, each such set is converted to one batch of magic 2 before it reaches the
+ * log (protocol/records/legacy.ts, on the piscina pool), compressed with the topic's codec or,
+ * for compression.type=producer, the producer's; the log then treats it as any other batch.
+ * A v0-2 request holding magic 2 batches is appended as it is, as Kafka appends it.
  *
  * Each partition's record data is handed to its log as the slice of the request frame it is —
  * nothing is decoded here. When the topic's compression.type names a codec, batches in another
@@ -28,10 +31,11 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
 import { codecNamed } from '../../protocol/records/compression/index.js';
 import { compressionOf } from '../../protocol/records/batch.js';
+import { recordSetMagic } from '../../protocol/records/legacy.js';
 import { RecompressError } from '../../protocol/records/recompress.js';
 import type { RecordChecks, RecordError } from '../../protocol/records/validate.js';
 import type { ResponseOf } from '../../protocol/schema.js';
-import { recompressOnPool } from '../../workers/pool.js';
+import { convertLegacyOnPool, recompressOnPool } from '../../workers/pool.js';
 import type { Broker, TopicState } from '../broker.js';
 import { defineHandler } from '../router.js';
 
@@ -72,7 +76,8 @@ function needsRecompression(records: Buffer, to: number): boolean {
   return false;
 }
 
-async function appendPartition(broker: Broker, topic: TopicState, index: number, records: Buffer | null): Promise<PartitionResponse> {
+/** `legacy`: a request of v0-2, whose record set may be a message set of magic 0 or 1. */
+async function appendPartition(broker: Broker, topic: TopicState, index: number, records: Buffer | null, legacy: boolean): Promise<PartitionResponse> {
   const p = topic.partitions[index];
   if (!p) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record data');
@@ -80,19 +85,24 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
   const previous = p.lastDispatch;
   let dispatched!: () => void;
   p.lastDispatch = new Promise((resolve) => (dispatched = resolve));
-  let data = records;
   const wanted = topic.config.values['compression.type'];
-  if (wanted !== 'producer') {
-    const codec = codecNamed(wanted === 'uncompressed' ? 'none' : wanted);
-    if (codec && needsRecompression(data, codec.type)) {
-      try {
-        data = await recompressOnPool(data, codec.type, { checks: recordChecks(topic, index), maxBatchBytes: topic.logConfig.maxMessageBytes });
-      } catch (e) {
-        await previous;
-        dispatched();
-        if (e instanceof RecompressError) return failed(index, e.errorCode, e.refusal.errorMessage ?? null, e.refusal.recordErrors);
-        return failed(index, ErrorCode.CORRUPT_MESSAGE, (e as Error).message);
-      }
+  const codec = wanted === 'producer' ? undefined : codecNamed(wanted === 'uncompressed' ? 'none' : wanted);
+  const magic = recordSetMagic(records);
+  // The rewrites a set may need first, on the pool: both refuse the way the log would.
+  let rewrite: (() => Promise<Buffer>) | undefined;
+  if (legacy && (magic === 0 || magic === 1)) rewrite = () => convertLegacyOnPool(records, codec ? codec.type : null);
+  else if (codec && needsRecompression(records, codec.type)) {
+    rewrite = () => recompressOnPool(records, codec.type, { checks: recordChecks(topic, index), maxBatchBytes: topic.logConfig.maxMessageBytes });
+  }
+  let data = records;
+  if (rewrite) {
+    try {
+      data = await rewrite();
+    } catch (e) {
+      await previous;
+      dispatched();
+      if (e instanceof RecompressError) return failed(index, e.errorCode, e.refusal.errorMessage ?? null, e.refusal.recordErrors);
+      return failed(index, ErrorCode.CORRUPT_MESSAGE, (e as Error).message);
     }
   }
   await previous;
@@ -119,18 +129,16 @@ export default defineHandler({
   api: Produce,
   pipelined: true,
   async handle({ broker, version }, request) {
-    const unsupported = version < 3;
     const badAcks = request.acks !== 0 && request.acks !== 1 && request.acks !== -1;
     const responses = await Promise.all(
       request.topicData.map(async (t) => {
         const topic = broker.topics.get(t.name);
         const partitionResponses = await Promise.all(
           t.partitionData.map((p) => {
-            if (unsupported) return failed(p.index, ErrorCode.UNSUPPORTED_VERSION, 'Produce v0-2 (message formats v0 and v1) are not supported');
             if (badAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
             if (!topic) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (INTERNAL_TOPICS.has(t.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
-            return appendPartition(broker, topic, p.index, p.records);
+            return appendPartition(broker, topic, p.index, p.records, version < 3);
           }),
         );
         // Metrics: a produce request per topic, failed when any of its partitions failed.

@@ -26,7 +26,8 @@
  *
  * Two views, named for their state: a WireBatch is the bytes as received, read through its
  * header only (the hot paths use nothing else); a DecodedBatch has its records parsed (and
- * decompressed, by the functions that say so). Magic 0 and 1 are refused, as in Kafka 4.0.
+ * decompressed, by the functions that say so). Magic 0 and 1 are message sets, not batches:
+ * legacy.ts converts those Produce v0-2 carry, as Kafka 3.x does; everywhere else they are refused.
  *
  * No I/O; any thread may call these.
  */

@@ -12,8 +12,9 @@
  * Decompression reads any frame the format allows: independent or linked blocks, 64 KiB to
  * 4 MiB, stored blocks, block checksums, content checksum and content size (both checked),
  * several frames in a row and skippable frames; not dictionaries or the legacy format, which
- * no Kafka client writes. Every length is checked against the data before use and the output
- * is bounded by MAX_DECOMPRESSED_BYTES; malformed input throws.
+ * no Kafka client writes (lz4WithHeaderChecksum puts right the header checksum of magic 0's
+ * frames, which is computed over the wrong bytes). Every length is checked against the data
+ * before use and the output is bounded by MAX_DECOMPRESSED_BYTES; malformed input throws.
  *
  * Why not the `lz4js` package: it checks none of the checksums, decodes without bounds checks
  * (a corrupt offset or length reads and writes outside the block), reads the content size
@@ -359,6 +360,21 @@ function readFrameHeader(src: Uint8Array, pos: number, end: number): FrameHeader
     contentChecksum: (flg & FLG_CONTENT_CHECKSUM) !== 0,
     contentSize,
   };
+}
+
+/**
+ * A copy of `data` with its first frame's header checksum recomputed: the frames of magic 0
+ * messages (Kafka before 0.10, librdkafka for message format 0) have it computed over the magic
+ * number too (KAFKA-3160), and Kafka does not check it for them. Data too short for a frame
+ * header comes back as it is, for the decoder to refuse.
+ */
+export function lz4WithHeaderChecksum(data: Uint8Array): Uint8Array {
+  if (data.length < 7 || readU32(data, 0) !== MAGIC) return data;
+  const at = 6 + (data[4]! & FLG_CONTENT_SIZE ? 8 : 0);
+  if (at >= data.length) return data;
+  const copy = Uint8Array.from(data);
+  copy[at] = (xxhash32(copy, 4, at) >>> 8) & 0xff;
+  return copy;
 }
 
 /** Decodes every frame in data (skipping skippable frames) and returns the concatenation. */
