@@ -462,13 +462,15 @@ export function runConsume(argv: string[]): Promise<number> {
             continue;
           }
           for (const b of bytes) out.write(b);
+          await out.maybeFlush();
         }
         count += take.length;
-        await out.maybeFlush();
+        // Each poll's records are printed when the poll is done: the next poll may wait as long as
+        // fetch.max.wait.ms, and records arriving more often than that would otherwise wait too.
+        await out.flush();
         if (take.length > 0) lastRecordMs = Date.now();
         if (maxMessages !== undefined && count >= maxMessages) break;
         if (timeoutMs !== undefined && take.length === 0 && Date.now() - lastRecordMs >= timeoutMs) break;
-        if (take.length === 0) await out.flush();
       }
       await out.flush();
       await consumer.close();
