@@ -50,6 +50,13 @@ export interface Spec {
   kafkaTools?: true;
   /** A test that takes longer has hung: its runner is killed and the test fails. */
   timeoutS?: number;
+  /**
+   * The runner's test.timeout.multiplier, with the reason: for a test that asserts how long
+   * something took, the 3 librdkafka's own CI gives every test (its CI mode adds 2 to 1), since
+   * this suite runs beside the others on a shared machine. Its waits for what must not come grow
+   * by as much, so it is kept to such tests.
+   */
+  timeoutMultiplier?: { factor: number; why: string };
 }
 
 export interface SuiteOptions {
@@ -155,6 +162,12 @@ function kill(child: ChildProcess): void {
 
 function runOne(spec: Spec, cwd: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
   const args = ['-L', ...(spec.quick ? ['-Q'] : []), '-p1'];
+  if (spec.timeoutMultiplier) {
+    // A test.conf of its own: the suite's, plus the multiplier.
+    const conf = join(cwd, 'test.conf');
+    writeFileSync(conf, `${readFileSync(env.RDKAFKA_TEST_CONF!, 'utf8')}test.timeout.multiplier=${spec.timeoutMultiplier.factor}\n`);
+    env = { ...env, RDKAFKA_TEST_CONF: conf };
+  }
   const started = performance.now();
   return new Promise((resolve) => {
     // detached: its own process group, so that a timeout kills kafka-topics.sh's JVM with it.
@@ -351,7 +364,9 @@ export function librdkafkaSuite(o: SuiteOptions): void {
   for (const spec of o.tests) {
     // The tests of this number the runner starts here: not local ones, not other scenarios'.
     const names = table.filter((e) => e.n === spec.n && !e.leftOut && e.scenarios.includes(scenario)).map((e) => e.name);
-    const what = spec.subtests ? `sub-tests "${spec.subtests}"` : spec.quick ? 'quick mode' : '';
+    const what = [spec.subtests ? `sub-tests "${spec.subtests}"` : spec.quick ? 'quick mode' : '', spec.timeoutMultiplier ? `timeouts ×${spec.timeoutMultiplier.factor}: ${spec.timeoutMultiplier.why}` : '']
+      .filter(Boolean)
+      .join('; ');
     const title = `[librdkafka ${o.title}] ${names.join(', ') || spec.n}${what ? ` (${what})` : ''}`;
     const why = spec.kafkaTools && tools ? `needs kafka-topics.sh: ${tools}` : '';
     needs(why)(title, async () => {

@@ -74,7 +74,8 @@ export const CONSUMER: Spec[] = [
   { n: '0015' }, // seeks
   { n: '0019' }, // ListGroups
   { n: '0029' }, // assign() with offsets
-  { n: '0127' }, // fetch queue back-off
+  // fetch queue back-off: each message must come within 30 ms (× the multiplier) of the 1 s back-off
+  { n: '0127', timeoutMultiplier: { factor: 3, why: 'it times each fetch to within 30 ms' } },
   { n: '0040' }, // queue I/O events
   { n: '0059' }, // binary search by timestamp with ListOffsets
   { n: '0112' }, // assigning a partition that does not exist yet
