@@ -1,7 +1,6 @@
 /**
  * Message sets of magic 0 and 1, the record data of Produce v0-2, built by hand for the tests of
- * their conversion. The CRC is node:zlib's CRC-32, not Spindle's own, so that the two are
- * checked against each other.
+ * their conversion.
  */
 import { crc32 } from 'node:zlib';
 

@@ -28,22 +28,22 @@
  * message CORRUPT_MESSAGE; a wrapper holding compressed or other-magic messages, or none,
  * INVALID_RECORD; zstd UNSUPPORTED_COMPRESSION_TYPE.
  *
- * Memory: each wrapper is inflated whole, and all of a set's wrappers together to at most
- * LEGACY_MAX_INFLATED_BYTES (refused with CORRUPT_MESSAGE past it, as a decompression bomb);
- * the batch built from them is about as large again before it is compressed. This is the only
+ * Memory: each wrapper is inflated whole (compression/window.ts decompressWhole), and all of a
+ * set's wrappers together to at most LEGACY_MAX_INFLATED_BYTES (refused with CORRUPT_MESSAGE
+ * past it, as a decompression bomb); the batch built from them is about as large again before
+ * it is compressed. The CRC is node:zlib's CRC-32 (java.util.zip.CRC32's). This is the only
  * place the broker decodes records one by one on the produce path: it is the old formats' path,
  * off the serving threads (workers/pool-tasks.ts), and magic 2 never comes here.
  *
  * Pure; any thread.
  */
+import { crc32 } from 'node:zlib';
 import { ErrorCode } from '../errors.js';
 import { encodeBatch, type RecordInput, TimestampType } from './batch.js';
 import { StreamError } from './compression/errors.js';
-import { gunzipInto } from './compression/gzip.js';
-import { CompressionType } from './compression/index.js';
-import { lz4DecompressInto, lz4WithHeaderChecksum } from './compression/lz4.js';
-import { snappyDecompressInto } from './compression/snappy.js';
-import { type ByteSink, type OutputWindow, threadWindow } from './compression/window.js';
+import { CompressionType, codecFor, streamDecoderFor } from './compression/index.js';
+import { lz4WithHeaderChecksum } from './compression/lz4.js';
+import { decompressWhole } from './compression/window.js';
 import { RecompressError } from './recompress.js';
 
 /** How many bytes all of one message set's wrappers may inflate to together. */
@@ -70,23 +70,6 @@ function int64At(b: Buffer, at: number): number {
   return b.readInt32BE(at) * 4294967296 + b.readUInt32BE(at + 4);
 }
 
-// CRC-32 (IEEE 802.3, reflected, as java.util.zip.CRC32), table-driven: legacy messages only.
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-export function crc32(b: Uint8Array, start: number, end: number): number {
-  let c = -1;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
-
 interface Message {
   magic: number;
   attributes: number;
@@ -108,7 +91,7 @@ function readMessages(buf: Buffer, start: number, end: number, where: string): M
     if (magic !== 0 && magic !== 1) refuse(ErrorCode.CORRUPT_MESSAGE, `${where}: magic ${magic} in a message set of magic 0 or 1`);
     if (size < MESSAGE_MIN_BYTES[magic]) refuse(ErrorCode.CORRUPT_MESSAGE, `${where}: message size ${size} is below the minimum for magic ${magic}`);
     const stored = buf.readUInt32BE(m);
-    const computed = crc32(buf, m + 4, m + size);
+    const computed = crc32(buf.subarray(m + 4, m + size));
     if (stored !== computed) refuse(ErrorCode.CORRUPT_MESSAGE, `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`);
     const attributes = buf.readInt8(m + 5);
     let p = m + 6;
@@ -133,48 +116,16 @@ function readMessages(buf: Buffer, start: number, end: number, where: string): M
   return out;
 }
 
-type Inflate = (data: Uint8Array, start: number, end: number, w: OutputWindow) => void;
-const INFLATE: (Inflate | undefined)[] = [undefined, gunzipInto, snappyDecompressInto, lz4DecompressInto];
-const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4'];
-
-/** Gathers inflated bytes, refusing past the set's remaining allowance. */
-class CappedGather implements ByteSink {
-  private parts: Buffer[] = [];
-  size = 0;
-
-  constructor(private readonly allowance: number) {}
-
-  take(buf: Uint8Array, start: number, end: number): void {
-    if (this.size + (end - start) > this.allowance) {
-      refuse(ErrorCode.CORRUPT_MESSAGE, `a message set of magic 0 or 1 inflates past ${LEGACY_MAX_INFLATED_BYTES} bytes`);
-    }
-    this.parts.push(Buffer.from(buf.subarray(start, end)));
-    this.size += end - start;
-  }
-
-  gathered(): Buffer {
-    return Buffer.concat(this.parts, this.size);
-  }
-}
-
 function inflate(codec: number, magic: number, value: Buffer, allowance: number): Buffer {
-  const into = INFLATE[codec]!;
   // Magic 0's LZ4 frames carry a header checksum computed over the wrong bytes (KAFKA-3160),
   // which Kafka ignores for them: it is put right here, so the decoder's check passes.
   const data = codec === CompressionType.Lz4 && magic === 0 ? lz4WithHeaderChecksum(value) : value;
-  const sink = new CappedGather(allowance);
-  const w = threadWindow();
-  w.open(CODEC_NAMES[codec]!, sink);
   try {
-    into(data, 0, data.length, w);
-    w.flush();
+    return decompressWhole(codecFor(codec)!.name, streamDecoderFor(codec)!, data, allowance);
   } catch (e) {
     if (e instanceof StreamError) refuse(ErrorCode.CORRUPT_MESSAGE, e.message);
     throw e;
-  } finally {
-    w.close();
   }
-  return sink.gathered();
 }
 
 /**
@@ -195,7 +146,7 @@ export function convertLegacyMessageSet(data: Uint8Array, codec: number | null):
       continue;
     }
     if (c === CompressionType.Zstd) refuse(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd compression needs magic 2 (Produce v3 or later)');
-    if (!INFLATE[c]) refuse(ErrorCode.CORRUPT_MESSAGE, `unknown compression ${c}`);
+    if (c > CompressionType.Zstd) refuse(ErrorCode.CORRUPT_MESSAGE, `unknown compression ${c}`);
     if (outer.value === null) refuse(ErrorCode.INVALID_RECORD, 'Found invalid compressed record set with null value');
     const inner = inflate(c, outer.magic, outer.value, LEGACY_MAX_INFLATED_BYTES - inflated);
     inflated += inner.length;

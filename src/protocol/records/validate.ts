@@ -65,12 +65,9 @@
 import { ErrorCode } from '../errors.js';
 import { Attr, BATCH_HEADER_BYTES, BATCH_OFFSETS, compressionOf } from './batch.js';
 import { StreamError } from './compression/errors.js';
-import { gunzipInto } from './compression/gzip.js';
+import { codecFor, streamDecoderFor } from './compression/index.js';
 import { MAX_DECOMPRESSED_BYTES } from './compression/limits.js';
-import { lz4DecompressInto } from './compression/lz4.js';
-import { snappyDecompressInto } from './compression/snappy.js';
 import { type ByteSink, type OutputWindow, threadWindow } from './compression/window.js';
-import { zstdDecompressInto } from './compression/zstd-stream.js';
 
 export interface RecordChecks {
   /** cleanup.policy includes compact: every record needs a key. */
@@ -627,12 +624,6 @@ function longText(v: number): string {
   return Number.isSafeInteger(v) ? String(v) : BigInt(Math.trunc(v)).toString();
 }
 
-type Inflate = (data: Uint8Array, start: number, end: number, w: OutputWindow) => void;
-
-/** The streaming decoder of each compression id (batch attributes, bits 0-2). */
-const INFLATE: (Inflate | undefined)[] = [undefined, gunzipInto, snappyDecompressInto, lz4DecompressInto, zstdDecompressInto];
-const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-
 let walker: RecordWalker | undefined;
 
 /** Hands each piece to the walker, then, once the walker has found nothing wrong in it, to `also`. */
@@ -668,7 +659,7 @@ export function validateBatchRecordsInto(buf: Buffer, at: number, size: number, 
   const codec = compressionOf(buf.readInt16BE(at + BATCH_OFFSETS.attributes));
   const start = at + BATCH_HEADER_BYTES;
   const end = at + size;
-  const inflate = INFLATE[codec];
+  const inflate = streamDecoderFor(codec);
   if (codec !== 0 && !inflate) throw new RangeError(`compression ${codec}: checkWireBatch lets only known codecs through`);
   w.reset(buf, at, checks, codec !== 0);
   const sink: ByteSink = also ? new Tee(w, also) : w;
@@ -677,7 +668,7 @@ export function validateBatchRecordsInto(buf: Buffer, at: number, size: number, 
     if (!inflate) sink.take(buf, start, end);
     else {
       window = threadWindow();
-      window.open(CODEC_NAMES[codec]!, sink);
+      window.open(codecFor(codec)!.name, sink);
       inflate(buf, start, end, window);
       window.flush();
     }

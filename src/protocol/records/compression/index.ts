@@ -10,9 +10,12 @@
  */
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { MAX_DECOMPRESSED_BYTES } from './limits.js';
-import { lz4Compress, lz4Decompress } from './lz4.js';
-import { snappyCompress, snappyDecompress } from './snappy.js';
+import { gunzipInto } from './gzip.js';
+import { lz4Compress, lz4Decompress, lz4DecompressInto } from './lz4.js';
+import { snappyCompress, snappyDecompress, snappyDecompressInto } from './snappy.js';
+import type { StreamDecoder } from './window.js';
 import { zstdCompress, zstdDecompress } from './zstd.js';
+import { zstdDecompressInto } from './zstd-stream.js';
 
 export { MAX_DECOMPRESSED_BYTES } from './limits.js';
 
@@ -59,4 +62,11 @@ export function codecFor(type: number): Codec | undefined {
 
 export function codecNamed(name: string): Codec | undefined {
   return codecs.find((c) => c?.name === name);
+}
+
+const streamDecoders: (StreamDecoder | undefined)[] = [undefined, gunzipInto, snappyDecompressInto, lz4DecompressInto, zstdDecompressInto];
+
+/** The streaming decoder of a compression id (compression/window.ts), undefined for none and unknown ids. */
+export function streamDecoderFor(type: number): StreamDecoder | undefined {
+  return streamDecoders[type];
 }

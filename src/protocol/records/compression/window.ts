@@ -184,13 +184,19 @@ export function copyMatch(buf: Uint8Array, dp: number, offset: number, n: number
   return stop;
 }
 
-/** Gathers everything a decoder hands over into one growing Buffer. */
+/** Gathers everything a decoder hands over into one growing Buffer, refusing past `limit` bytes. */
 class GatherSink implements ByteSink {
   buf: Buffer = Buffer.alloc(0);
   size = 0;
 
+  constructor(
+    private readonly codec: string,
+    private readonly limit: number,
+  ) {}
+
   take(buf: Uint8Array, start: number, end: number): void {
     const n = end - start;
+    if (this.size + n > this.limit) streamFail(this.codec, `decompressed size exceeds the limit of ${this.limit} bytes`);
     if (this.size + n > this.buf.length) {
       const next = Buffer.allocUnsafe(Math.max(this.size + n, 2 * this.buf.length, 64 * 1024));
       next.set(this.buf.subarray(0, this.size), 0);
@@ -201,16 +207,16 @@ class GatherSink implements ByteSink {
   }
 }
 
+/** A streaming decoder: decodes data[start, end) into the window `w`. */
+export type StreamDecoder = (data: Uint8Array, start: number, end: number, w: OutputWindow) => void;
+
 /**
  * Whole-buffer decompression through a streaming decoder: all of `data` decoded by `into`
- * through this thread's window, gathered into one Buffer of at most MAX_DECOMPRESSED_BYTES.
+ * through this thread's window, gathered into one Buffer of at most `limit` bytes
+ * (MAX_DECOMPRESSED_BYTES unless the caller needs less); past it a StreamError is thrown.
  */
-export function decompressWhole(
-  codec: string,
-  into: (data: Uint8Array, start: number, end: number, w: OutputWindow) => void,
-  data: Uint8Array,
-): Buffer {
-  const sink = new GatherSink();
+export function decompressWhole(codec: string, into: StreamDecoder, data: Uint8Array, limit = MAX_DECOMPRESSED_BYTES): Buffer {
+  const sink = new GatherSink(codec, limit);
   const w = threadWindow();
   w.open(codec, sink);
   try {
