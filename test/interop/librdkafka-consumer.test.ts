@@ -11,8 +11,9 @@
  *
  * Needs the test-runner `bash test/interop/librdkafka/setup.sh` builds; skipped otherwise.
  */
-import { librdkafkaSuite } from './librdkafka/suite.js';
+import { checkList, librdkafkaSuite } from './librdkafka/suite.js';
 import { ADMIN, CONSUMER } from './librdkafka/tests.js';
 
 // Admin first: its longest runs are longer than the consumer tests' longest.
+checkList('consumer, admin', [...ADMIN, ...CONSUMER]);
 librdkafkaSuite({ title: 'consumer, admin', tests: [...ADMIN, ...CONSUMER], concurrency: 5 });

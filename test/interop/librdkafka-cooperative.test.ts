@@ -6,7 +6,8 @@
  *
  * Needs the test-runner `bash test/interop/librdkafka/setup.sh` builds; skipped otherwise.
  */
-import { librdkafkaSuite } from './librdkafka/suite.js';
+import { checkList, librdkafkaSuite } from './librdkafka/suite.js';
 import { COOPERATIVE } from './librdkafka/tests.js';
 
+checkList('cooperative', COOPERATIVE);
 librdkafkaSuite({ title: 'cooperative', tests: COOPERATIVE, concurrency: 5 });

@@ -8,7 +8,8 @@
  *
  * Needs the test-runner `bash test/interop/librdkafka/setup.sh` builds; skipped otherwise.
  */
-import { librdkafkaSuite } from './librdkafka/suite.js';
+import { checkList, librdkafkaSuite } from './librdkafka/suite.js';
 import { GROUPS } from './librdkafka/tests.js';
 
+checkList('groups', GROUPS);
 librdkafkaSuite({ title: 'groups', tests: GROUPS, concurrency: 5 });

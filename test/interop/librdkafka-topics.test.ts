@@ -7,7 +7,8 @@
  * Needs the test-runner `bash test/interop/librdkafka/setup.sh` builds; skipped otherwise. 0045
  * also needs Java and Apache Kafka's jars (bench/kafka/setup.sh) for kafka-topics.sh.
  */
-import { librdkafkaSuite } from './librdkafka/suite.js';
+import { checkList, librdkafkaSuite } from './librdkafka/suite.js';
 import { NO_AUTO_CREATE } from './librdkafka/tests.js';
 
+checkList('noautocreate', NO_AUTO_CREATE, 'noautocreate');
 librdkafkaSuite({ title: 'noautocreate', tests: NO_AUTO_CREATE, scenario: 'noautocreate', config: { 'auto.create.topics.enable': false } });

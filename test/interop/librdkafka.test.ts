@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { needs } from '../helpers/needs.js';
-import { HERE, librdkafkaSuite, notBuilt, testTable } from './librdkafka/suite.js';
+import { checkList, HERE, librdkafkaSuite, notBuilt, testTable } from './librdkafka/suite.js';
 import { ALL, PRODUCER } from './librdkafka/tests.js';
 
 needs(notBuilt())('[librdkafka] every test in test.c is run or listed in skip.txt, never both', () => {
@@ -36,4 +36,5 @@ needs(notBuilt())('[librdkafka] every test in test.c is run or listed in skip.tx
   for (const n of [...run, ...skipped.keys()]) assert.ok(known.has(n), `${n} is not a test in librdkafka's test.c`);
 });
 
+checkList('producer', PRODUCER);
 librdkafkaSuite({ title: 'producer', tests: PRODUCER, concurrency: 5 });

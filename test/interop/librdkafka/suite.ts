@@ -264,6 +264,29 @@ export function testTable(): TestEntry[] {
   return entries;
 }
 
+/** The tests of the spec's number that the runner starts in `scenario`: not local ones, not other scenarios'. */
+export function startedTests(spec: Spec, scenario: string, table = testTable()): string[] {
+  return table.filter((e) => e.n === spec.n && !e.leftOut && e.scenarios.includes(scenario)).map((e) => e.name);
+}
+
+/**
+ * Checks a suite's list against test.c before anything runs: every number names tests the runner
+ * starts in the suite's scenario (one that would start none would pass having run nothing, or
+ * belongs in skip.txt), and a sub-test filter is given for a number listed more than once.
+ */
+export function checkList(title: string, tests: Spec[], scenario = 'default'): void {
+  needs(notBuilt())(`[librdkafka ${title}] every listed test is one the runner starts in the ${scenario} scenario`, () => {
+    const table = testTable();
+    const seen = new Set<string>();
+    for (const spec of tests) {
+      assert.ok(startedTests(spec, scenario, table).length > 0, `${spec.n}: the runner starts no test of this number in the ${scenario} scenario`);
+      const key = `${spec.n}/${spec.subtests ?? ''}`;
+      assert.not.ok(seen.has(key), `${spec.n} is listed twice with the same sub-tests`);
+      seen.add(key);
+    }
+  });
+}
+
 /** Why the runner's entries for one number do not count as a pass, or '' when they do. */
 function verdict(spec: Spec, r: Outcome): string {
   const mine = r.entries.filter((e) => e.name.startsWith(`${spec.n}_`));
@@ -362,8 +385,7 @@ export function librdkafkaSuite(o: SuiteOptions): void {
     return;
   }
   for (const spec of o.tests) {
-    // The tests of this number the runner starts here: not local ones, not other scenarios'.
-    const names = table.filter((e) => e.n === spec.n && !e.leftOut && e.scenarios.includes(scenario)).map((e) => e.name);
+    const names = startedTests(spec, scenario, table);
     const what = [spec.subtests ? `sub-tests "${spec.subtests}"` : spec.quick ? 'quick mode' : '', spec.timeoutMultiplier ? `timeouts ×${spec.timeoutMultiplier.factor}: ${spec.timeoutMultiplier.why}` : '']
       .filter(Boolean)
       .join('; ');
