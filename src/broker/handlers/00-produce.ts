@@ -87,10 +87,9 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
   p.lastDispatch = new Promise((resolve) => (dispatched = resolve));
   const wanted = topic.config.values['compression.type'];
   const codec = wanted === 'producer' ? undefined : codecNamed(wanted === 'uncompressed' ? 'none' : wanted);
-  const magic = recordSetMagic(records);
   // The rewrites a set may need first, on the pool: both refuse the way the log would.
   let rewrite: (() => Promise<Buffer>) | undefined;
-  if (legacy && (magic === 0 || magic === 1)) rewrite = () => convertLegacyOnPool(records, codec ? codec.type : null);
+  if (legacy && [0, 1].includes(recordSetMagic(records))) rewrite = () => convertLegacyOnPool(records, codec ? codec.type : null);
   else if (codec && needsRecompression(records, codec.type)) {
     rewrite = () => recompressOnPool(records, codec.type, { checks: recordChecks(topic, index), maxBatchBytes: topic.logConfig.maxMessageBytes });
   }
