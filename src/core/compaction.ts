@@ -12,6 +12,11 @@
  *      a tombstone (null value) is also dropped once older than delete.retention.ms;
  *   3. apply (owning thread, PartitionLog.applyCompaction): swap the cleaned files in.
  *
+ * Transactions: the plan ends at or below the last stable offset, so every transactional batch
+ * in it belongs to a transaction that has ended; the batches of aborted ones (the plan lists
+ * them from the transaction indexes) are dropped and never enter the offset map, so an aborted
+ * write never shadows a committed one. Markers are kept.
+ *
  * Records keep their offsets and order; a batch whose records all survive is copied byte for
  * byte, a batch that loses some is decompressed, filtered and recompressed with its own codec
  * (its base offset, producer fields and timestamps kept), and a batch that loses all is dropped.
@@ -62,6 +67,8 @@ export interface CompactionPlan {
   firstDirtyOffset: number;
   /** Offsets at or past this are not touched. */
   cleanableEnd: number;
+  /** The aborted transactions that began below cleanableEnd: their batches are dropped. */
+  abortedTxns: readonly { producerId: number; firstOffset: number; lastOffset: number }[];
   nowMs: number;
   deleteRetentionMs: number;
   segmentBytes: number;
@@ -109,16 +116,33 @@ function* batchesOf(path: string, size: number): Generator<{ bytes: Buffer; head
 
 const keyOf = (key: Buffer): string => key.toString('latin1');
 
+/** Whether a batch belongs to one of the aborted transactions (same producer, within its range). */
+function abortedTest(aborted: CompactionPlan['abortedTxns']): (header: BatchHeader) => boolean {
+  if (aborted.length === 0) return () => false;
+  const byProducer = new Map<number, { firstOffset: number; lastOffset: number }[]>();
+  for (const a of aborted) {
+    let list = byProducer.get(a.producerId);
+    if (!list) byProducer.set(a.producerId, (list = []));
+    list.push(a);
+  }
+  return (header) => {
+    if ((header.attributes & Attr.transactional) === 0 || (header.attributes & Attr.control) !== 0) return false;
+    const list = byProducer.get(header.producerId);
+    return list !== undefined && list.some((a) => header.baseOffset >= a.firstOffset && header.baseOffset <= a.lastOffset);
+  };
+}
+
 /** Runs the clean step of a plan: builds the offset map and writes the cleaned files. */
 export function runCompaction(plan: CompactionPlan): CompactionResult {
   // 1. The offset map: newest offset of each key in the dirty section, segment by segment.
   const map = new Map<string, number>();
+  const isAborted = abortedTest(plan.abortedTxns ?? []);
   let mappedUpTo = plan.firstDirtyOffset;
   for (const s of plan.segments) {
     if (s.nextOffset <= plan.firstDirtyOffset) continue;
     if (map.size >= plan.maxMapEntries) break;
     for (const { bytes, header } of batchesOf(s.path, s.size)) {
-      if (header.attributes & Attr.control) continue;
+      if (header.attributes & Attr.control || isAborted(header)) continue;
       for (const r of decodeBatchDecompressing(bytes, 0, false).records) {
         if (r.key !== null && r.offset >= plan.firstDirtyOffset) map.set(keyOf(r.key), r.offset);
       }
@@ -154,6 +178,10 @@ export function runCompaction(plan: CompactionPlan): CompactionResult {
         for (const { bytes, header } of batchesOf(s.path, s.size)) {
           if (header.attributes & Attr.control) {
             write(bytes);
+            continue;
+          }
+          if (isAborted(header)) {
+            result.recordsBefore += header.lastOffsetDelta + 1;
             continue;
           }
           const { records } = decodeBatchDecompressing(bytes, 0, false);

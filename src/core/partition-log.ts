@@ -28,6 +28,15 @@
  * at clean close, and rebuilt at open from the newest snapshot plus the headers of the batches
  * after it.
  *
+ * Transactions: a transactional batch opens its producer's transaction here; `appendMarker`
+ * writes the coordinator's commit or abort marker (a control batch) and ends it. The last stable
+ * offset (LSO) is the first offset of the oldest open transaction, or the high watermark when
+ * none is open; read_committed reads stop there. Each abort is recorded in the transaction
+ * index of the segment holding its marker (txn-index.ts), from which a read_committed read
+ * learns the aborted transactions its range overlaps. Replay at open rebuilds the open
+ * transactions and the index entries past the snapshot, from the markers in the log.
+ * Compaction cleans only below the LSO and drops the records of aborted transactions.
+ *
  * Durability work runs on libuv's thread pool, never on the partition's thread: the flush
  * policy's fdatasync (`flushIfDue` answers a promise the caller waits on before acknowledging),
  * a rolled segment's sync, the directory and snapshot syncs of a roll, checkpoint writes
@@ -51,7 +60,12 @@ import {
   BATCH_LOG_OVERHEAD,
   BATCH_OFFSETS,
   type BatchProblem,
+  ControlType,
   checkWireBatch,
+  encodeBatch,
+  encodeControlRecordKey,
+  encodeEndTxnMarkerValue,
+  readControlMarker,
   setBaseOffset,
   setLogAppendTime,
   setPartitionLeaderEpoch,
@@ -68,10 +82,21 @@ import {
   DEFAULT_PRODUCER_ID_EXPIRATION_MS,
   type ProducerBatch,
   ProducerStateManager,
+  type TxnMarker,
   firstOffsetOf,
   incrementSequence,
 } from './producer-state.js';
 import { type AppendedBatch, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, LogSegment, type RecoveryReport, TIME_INDEX_SUFFIX } from './segment.js';
+import { type AbortedTxn, TXN_INDEX_SUFFIX } from './txn-index.js';
+
+export type { AbortedTxn, TxnMarker };
+
+/**
+ * Most aborted transactions one read answers with. A read whose range overlaps more ends
+ * before the first offset of the one past this many, so that what it answers is complete for
+ * the bytes it returns (and the reply fits the worker's reply ring: 16 bytes each).
+ */
+export const MAX_ABORTED_TXNS_PER_READ = 2048;
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
@@ -120,6 +145,8 @@ export interface ReadResult {
   logEndOffset: number;
   /** Where the bytes are; absent when there is nothing to read at the offset. */
   slice?: FileSlice;
+  /** read_committed only: the aborted transactions the slice's range overlaps, by first offset. */
+  abortedTransactions?: { producerId: number; firstOffset: number }[];
 }
 
 /**
@@ -331,7 +358,7 @@ export class PartitionLog {
       .sort((a, b) => a - b);
     // An index without its log is garbage from a crash between creating the files.
     for (const n of fsio.readdirSync(this.dir)) {
-      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
         if (n.endsWith(suffix) && /^\d{20}\./.test(n) && !bases.includes(Number(n.slice(0, 20)))) fsio.rmSync(join(this.dir, n), { force: true });
       }
     }
@@ -344,7 +371,7 @@ export class PartitionLog {
       const base = bases[i]!;
       if (truncatedAt >= 0) {
         // Everything after a truncated segment is unreachable: Kafka deletes it too.
-        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) fsio.rmSync(join(this.dir, `${String(base).padStart(20, '0')}${suffix}`), { force: true });
+        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) fsio.rmSync(join(this.dir, `${String(base).padStart(20, '0')}${suffix}`), { force: true });
         continue;
       }
       const hadIndexes =
@@ -403,6 +430,20 @@ export class PartitionLog {
   /** On a single node every appended record is committed at once: HW = LEO. */
   get highWatermark(): number {
     return this.logEndOffset;
+  }
+
+  /** The last stable offset: the first offset of the oldest open transaction, else the high watermark. */
+  get lastStableOffset(): number {
+    const first = this.producers.firstUnstableOffset;
+    if (first === undefined) return this.highWatermark;
+    return Math.min(Math.max(first, this.logStartOffset), this.highWatermark);
+  }
+
+  /** Aborted transactions in the transaction indexes of every segment. */
+  private abortedCount(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.txnIndex.size;
+    return n;
   }
 
   get segmentCount(): number {
@@ -468,8 +509,6 @@ export class PartitionLog {
       // Idempotence, from the header only: producerId ≥ 0 exactly when its high word is.
       if (records.readInt32BE(at + BATCH_OFFSETS.producerId) >= 0) {
         const producerId = readInt64(records, at + BATCH_OFFSETS.producerId);
-        // No transaction coordinator: the same answer as InitProducerId with a transactional id.
-        if (attributes & Attr.transactional) return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported by this broker');
         const baseSequence = records.readInt32BE(at + BATCH_OFFSETS.baseSequence);
         if (baseSequence < 0) return fail(ErrorCode.INVALID_RECORD, `sequence ${baseSequence} in a batch of producer ${producerId}`);
         (producerBatches ??= []).push({
@@ -477,8 +516,11 @@ export class PartitionLog {
           producerEpoch: records.readInt16BE(at + BATCH_OFFSETS.producerEpoch),
           firstSeq: baseSequence,
           lastSeq: incrementSequence(baseSequence, count - 1),
+          transactional: (attributes & Attr.transactional) !== 0,
           index: batches.length,
         });
+      } else if (attributes & Attr.transactional) {
+        return fail(ErrorCode.INVALID_RECORD, 'a transactional batch without a producer id');
       }
       batches.push({ at, size: check.size, lastOffset: nextOffset + count - 1, maxTimestamp: readInt64(records, at + 35) });
       nextOffset += count;
@@ -517,7 +559,7 @@ export class PartitionLog {
     if (producerBatches) {
       for (const p of producerBatches) {
         const b = batches[p.index]!;
-        this.producers.update(p.producerId, p.producerEpoch, p.lastSeq, b.lastOffset - records.readInt32BE(b.at + 23), b.lastOffset, b.maxTimestamp);
+        this.producers.update(p.producerId, p.producerEpoch, p.lastSeq, b.lastOffset - records.readInt32BE(b.at + 23), b.lastOffset, b.maxTimestamp, p.transactional);
       }
     }
     this.unflushedMessages += recordCount;
@@ -530,6 +572,41 @@ export class PartitionLog {
       logEndOffset: this.logEndOffset,
       recordCount,
     };
+  }
+
+  /**
+   * Writes a transaction marker (the coordinator's, or an operator's abort through
+   * WriteTxnMarkers): a control batch of one record, Kafka's EndTransactionMarker, carrying the
+   * producer's id and the marker's epoch. It ends the producer's open transaction here, if any;
+   * an abort is added to the active segment's transaction index with the LSO after it. The
+   * flush policy is the caller's, as for appends.
+   */
+  appendMarker(m: TxnMarker): AppendResult {
+    this.assertOpen();
+    const now = this.now();
+    const check = this.producers.checkMarker(m);
+    if (check.errorCode !== ErrorCode.NONE) {
+      return { errorCode: check.errorCode, errorMessage: check.errorMessage ?? '', baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, recordCount: 0 };
+    }
+    const offset = this.logEndOffset;
+    const batch = encodeBatch([{ key: encodeControlRecordKey(m.commit ? ControlType.Commit : ControlType.Abort), value: encodeEndTxnMarkerValue(m.coordinatorEpoch), timestamp: now }], {
+      baseOffset: offset,
+      baseTimestamp: now,
+      partitionLeaderEpoch: this.leaderEpoch,
+      producerId: m.producerId,
+      producerEpoch: m.producerEpoch,
+      baseSequence: -1,
+      transactional: true,
+      control: true,
+    });
+    this.maybeRoll(batch.length, offset, now);
+    this.activeSegment.append(batch, 0, batch.length, [{ at: 0, size: batch.length, lastOffset: offset, maxTimestamp: now }], now);
+    const first = this.producers.applyMarker(m, now);
+    if (!m.commit && first >= 0) {
+      this.activeSegment.txnIndex.append({ producerId: m.producerId, firstOffset: first, lastOffset: offset, lastStableOffset: this.producers.firstUnstableOffset ?? offset + 1 });
+    }
+    this.unflushedMessages += 1;
+    return { errorCode: ErrorCode.NONE, baseOffset: offset, lastOffset: offset, logAppendTimeMs: -1, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, recordCount: 1 };
   }
 
   private maybeRoll(incomingBytes: number, lastOffset: number, now: number): void {
@@ -691,29 +768,58 @@ export class PartitionLog {
    * Where the bytes for a fetch at `offset` are: at most maxBytes from the batch holding the
    * offset (the first batch whole even when larger), up to the high watermark.
    */
-  read(offset: number, maxBytes: number): ReadResult {
+  read(offset: number, maxBytes: number, readCommitted = false): ReadResult {
     this.assertOpen();
+    const lastStableOffset = this.lastStableOffset;
     const result: ReadResult = {
       errorCode: ErrorCode.NONE,
       highWatermark: this.highWatermark,
-      lastStableOffset: this.highWatermark,
+      lastStableOffset,
       logStartOffset: this.logStartOffset,
       logEndOffset: this.logEndOffset,
     };
+    if (readCommitted) result.abortedTransactions = [];
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
       return result;
     }
-    if (offset === this.logEndOffset) return result;
+    // read_committed reads stop at the LSO, which is always where a batch starts.
+    const bound = readCommitted ? lastStableOffset : this.logEndOffset;
+    if (offset >= bound) return result;
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
-      const found = segment.read(Math.max(offset, segment.baseOffset), maxBytes);
+      if (segment.baseOffset >= bound) break;
+      let maxPosition = segment.size;
+      if (bound < segment.nextOffset) maxPosition = segment.findBatch(bound)?.position ?? segment.size;
+      const found = segment.read(Math.max(offset, segment.baseOffset), maxBytes, maxPosition);
       if (found) {
         result.slice = { path: segment.logPath, inode: segment.inode, position: found.position, length: found.length };
+        if (readCommitted) this.collectAborted(offset, i, Math.min(bound, segment.nextOffset), result);
         return result;
       }
     }
     return result;
+  }
+
+  /**
+   * The aborted transactions overlapping [offset, upperBound), searched from the segment
+   * holding the offset onwards (txn-index.ts). More than MAX_ABORTED_TXNS_PER_READ cut the
+   * slice short, before the first offset of the first one left out.
+   */
+  private collectAborted(offset: number, fromSegment: number, upperBound: number, result: ReadResult): void {
+    if (this.abortedCount() === 0) return;
+    const found: AbortedTxn[] = [];
+    for (let i = fromSegment; i < this.segments.length; i++) if (this.segments[i]!.txnIndex.collect(offset, upperBound, found)) break;
+    if (found.length === 0) return;
+    found.sort((a, b) => a.firstOffset - b.firstOffset);
+    if (found.length > MAX_ABORTED_TXNS_PER_READ && result.slice) {
+      const cut = found[MAX_ABORTED_TXNS_PER_READ]!.firstOffset;
+      found.length = MAX_ABORTED_TXNS_PER_READ;
+      const segment = this.segments[fromSegment]!;
+      const at = cut > offset ? segment.findBatch(cut)?.position : undefined;
+      if (at !== undefined && at > result.slice.position) result.slice.length = Math.min(result.slice.length, at - result.slice.position);
+    }
+    result.abortedTransactions = found.map((e) => ({ producerId: e.producerId, firstOffset: e.firstOffset }));
   }
 
   /** Index of the last segment whose base offset is at or below `offset`. */
@@ -742,10 +848,11 @@ export class PartitionLog {
    * LATEST_TIERED (-5) → none (-1), as without tiered storage; otherwise the first offset
    * whose timestamp is at or after the target, with that timestamp; undefined when none is.
    */
-  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | undefined {
+  offsetForTimestamp(timestamp: number, readCommitted = false): { offset: number; timestamp: number } | undefined {
     this.assertOpen();
     if (timestamp === EARLIEST_TIMESTAMP) return { offset: this.logStartOffset, timestamp: -1 };
-    if (timestamp === LATEST_TIMESTAMP) return { offset: this.logEndOffset, timestamp: -1 };
+    // READ_COMMITTED's latest is the last stable offset (Kafka's ListOffsets with isolation level 1).
+    if (timestamp === LATEST_TIMESTAMP) return { offset: readCommitted ? this.lastStableOffset : this.logEndOffset, timestamp: -1 };
     // Kafka's answers with remote storage off (UnifiedLog.fetchOffsetByTimestamp).
     if (timestamp === EARLIEST_LOCAL_TIMESTAMP) return { offset: this.logStartOffset, timestamp: -1 };
     if (timestamp === LATEST_TIERED_TIMESTAMP) return { offset: -1, timestamp: -1 };
@@ -931,8 +1038,11 @@ export class PartitionLog {
   compactionPlan(now = this.now(), force = false, maxMapEntries = DEFAULT_MAX_MAP_ENTRIES): CompactionPlan | undefined {
     if (!this.config.cleanupPolicy.includes('compact')) return undefined;
     const cleanable: LogSegment[] = [];
+    const lastStable = this.lastStableOffset;
     for (const s of this.segments.slice(0, -1)) {
       if (now - s.largestTimestamp < this.config.minCompactionLagMs) break;
+      // Never past the LSO: an open transaction's records may yet be aborted.
+      if (s.nextOffset > lastStable) break;
       cleanable.push(s);
     }
     if (cleanable.length === 0) return undefined;
@@ -948,11 +1058,19 @@ export class PartitionLog {
       segments: cleanable.map((s) => ({ baseOffset: s.baseOffset, nextOffset: s.nextOffset, path: s.logPath, size: s.size })),
       firstDirtyOffset: this.firstDirtyOffset,
       cleanableEnd: cleanable[cleanable.length - 1]!.nextOffset,
+      abortedTxns: this.abortedBelow(cleanable[cleanable.length - 1]!.nextOffset),
       nowMs: now,
       deleteRetentionMs: this.config.deleteRetentionMs,
       segmentBytes: this.config.segmentBytes,
       maxMapEntries,
     };
+  }
+
+  /** Every aborted transaction that began below `offset` (all of them have ended: offset ≤ LSO). */
+  private abortedBelow(offset: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (const s of this.segments) for (const e of s.txnIndex.all()) if (e.firstOffset < offset) out.push(e);
+    return out;
   }
 
   /**
@@ -1025,7 +1143,7 @@ export class PartitionLog {
       const base = Number(m[1]);
       const end = Number(m[2]);
       for (const n of fsio.readdirSync(this.dir)) {
-        if (!/^\d{20}\.(log|index|timeindex)$/.test(n)) continue;
+        if (!/^\d{20}\.(log|index|timeindex|txnindex)$/.test(n)) continue;
         const b = Number(n.slice(0, 20));
         if (b >= base && b < end) fsio.rmSync(join(this.dir, n), { force: true });
       }
@@ -1052,24 +1170,40 @@ export class PartitionLog {
     const now = this.now();
     const snapshotOffset = this.producers.loadLatestSnapshot(this.logEndOffset, now);
     const from = Math.max(snapshotOffset ?? this.segments[Math.max(0, this.segments.length - 2)]!.baseOffset, this.logStartOffset);
+    // The aborts replayed below are indexed again; entries past the end are from before a truncation.
+    for (const segment of this.segments) if (segment.nextOffset > from || segment.txnIndex.size > 0) segment.txnIndex.truncateTo(from);
     let batches = 0;
     for (const segment of this.segments) {
       if (segment.nextOffset <= from) continue;
       const start = segment.baseOffset >= from ? 0 : segment.findBatch(from)?.position;
       if (start === undefined) continue;
-      batches += scanBatchHeaders(segment, start, (buf, at) => {
+      batches += scanBatchHeaders(segment, start, (buf, at, end) => {
         if (buf.readInt32BE(at + BATCH_OFFSETS.producerId) < 0) return;
-        if (buf.readInt16BE(at + BATCH_OFFSETS.attributes) & Attr.control) return;
+        const attributes = buf.readInt16BE(at + BATCH_OFFSETS.attributes);
         const baseOffset = readInt64(buf, at);
         const lastOffsetDelta = buf.readInt32BE(at + BATCH_OFFSETS.lastOffsetDelta);
         if (baseOffset + lastOffsetDelta < from) return;
+        const producerId = readInt64(buf, at + BATCH_OFFSETS.producerId);
+        const producerEpoch = buf.readInt16BE(at + BATCH_OFFSETS.producerEpoch);
+        const maxTimestamp = readInt64(buf, at + BATCH_OFFSETS.maxTimestamp);
+        if (attributes & Attr.control) {
+          const marker = readControlMarker(buf, at, end);
+          if (!marker || (marker.type !== ControlType.Abort && marker.type !== ControlType.Commit)) return;
+          const commit = marker.type === ControlType.Commit;
+          const first = this.producers.applyMarker({ producerId, producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, commit }, maxTimestamp);
+          if (!commit && first >= 0) {
+            segment.txnIndex.append({ producerId, firstOffset: first, lastOffset: baseOffset, lastStableOffset: this.producers.firstUnstableOffset ?? baseOffset + 1 });
+          }
+          return;
+        }
         this.producers.update(
-          readInt64(buf, at + BATCH_OFFSETS.producerId),
-          buf.readInt16BE(at + BATCH_OFFSETS.producerEpoch),
+          producerId,
+          producerEpoch,
           incrementSequence(buf.readInt32BE(at + BATCH_OFFSETS.baseSequence), lastOffsetDelta),
           baseOffset,
           baseOffset + lastOffsetDelta,
-          readInt64(buf, at + BATCH_OFFSETS.maxTimestamp),
+          maxTimestamp,
+          (attributes & Attr.transactional) !== 0,
         );
       });
     }
@@ -1169,18 +1303,23 @@ function readInt64(buf: Buffer, at: number): number {
  */
 const HEADER_SCAN_WINDOW_BYTES = 64 * 1024;
 
+/** Bytes past a header a scan makes sure are in the window: a control batch's one record. */
+const CONTROL_RECORD_PEEK_BYTES = 40;
+
 /**
- * Calls `visit(window, at)` for the header of each batch in the segment from `position` on,
- * reading windows of the file rather than batch by batch. The segment's bytes were checked by
- * recovery (or trusted after a clean close); a malformed length ends the scan. Returns the
- * number of headers visited.
+ * Calls `visit(window, at, end)` for the header of each batch in the segment from `position`
+ * on, reading windows of the file rather than batch by batch; `end` bounds the batch's bytes in
+ * the window, which hold at least its header and, for a small batch, all of it (a control
+ * batch's record is read from there). The segment's bytes were checked by recovery (or trusted
+ * after a clean close); a malformed length ends the scan. Returns the number of headers visited.
  */
-function scanBatchHeaders(segment: LogSegment, position: number, visit: (window: Buffer, at: number) => void): number {
+function scanBatchHeaders(segment: LogSegment, position: number, visit: (window: Buffer, at: number, end: number) => void): number {
   let window: Buffer = Buffer.alloc(0);
   let windowStart = 0;
   let visited = 0;
   while (position + BATCH_HEADER_BYTES <= segment.size) {
-    if (position < windowStart || position + BATCH_HEADER_BYTES > windowStart + window.length) {
+    const want = Math.min(BATCH_HEADER_BYTES + CONTROL_RECORD_PEEK_BYTES, segment.size - position);
+    if (position < windowStart || position + want > windowStart + window.length) {
       window = segment.readBytes(position, Math.min(HEADER_SCAN_WINDOW_BYTES, segment.size - position));
       windowStart = position;
       if (window.length < BATCH_HEADER_BYTES) break;
@@ -1188,7 +1327,7 @@ function scanBatchHeaders(segment: LogSegment, position: number, visit: (window:
     const at = position - windowStart;
     const size = window.readInt32BE(at + BATCH_OFFSETS.batchLength) + BATCH_LOG_OVERHEAD;
     if (size < BATCH_HEADER_BYTES) break;
-    visit(window, at);
+    visit(window, at, Math.min(window.length, at + size));
     visited++;
     position += size;
   }

@@ -25,9 +25,25 @@
  *      sequence are accepted. Since KIP-360 (Kafka 2.5) the broker no longer answers
  *      UNKNOWN_PRODUCER_ID for produce requests.
  *
+ * Transactions (KIP-98), on top of the rules above (Kafka's ProducerAppendInfo):
+ *
+ *   6. A transactional batch (attribute bit 4) of a producer with no open transaction here opens
+ *      one: its first offset is the transaction's, and the partition's last stable offset (LSO)
+ *      cannot pass it until a marker ends the transaction.
+ *   7. A non-transactional batch of a producer with an open transaction: INVALID_TXN_STATE.
+ *   8. A marker (a control batch the coordinator has written, `checkMarker`/`applyMarker`) with
+ *      an epoch below the producer's: INVALID_PRODUCER_EPOCH; with a coordinator epoch below the
+ *      last one seen: TRANSACTION_COORDINATOR_FENCED. A marker ends the open transaction (if
+ *      any), takes the marker's epoch (a bumped one clears the retained batches: the next batch
+ *      must start at sequence 0) and the coordinator epoch.
+ *
+ * The open transactions are also kept in one map in the order they opened, which is offset
+ * order, so the first unstable offset is the first entry's: O(1) per read.
+ *
  * Producers are forgotten after producer.id.expiration.ms without a write, measured, as in
- * Kafka, from the last batch's max timestamp (its append time under LogAppendTime). State does
- * not depend on retention: deleting segments never removes a producer.
+ * Kafka, from the last batch's max timestamp (its append time under LogAppendTime), except
+ * while they have an open transaction. State does not depend on retention: deleting segments
+ * never removes a producer.
  *
  * Memory: one entry of at most five batch records per producer id seen within the expiration
  * window, about 300 bytes each; the number of entries is bounded only by how many producer
@@ -41,12 +57,14 @@
  *   │ version │ crc    │ offset       │ producerCount │ producerCount entries│
  *   │ i16 @0  │ u32 @2 │ i64 @6       │ i32 @14       │ @18 …                │
  *   └─────────┴────────┴──────────────┴───────────────┴──────────────────────┘
- *   version = 1; crc = CRC32C of every byte after the crc field (offset to the end);
- *   offset equals the one in the file name.
+ *   version = 2 (1 is still read); crc = CRC32C of every byte after the crc field (offset to
+ *   the end); offset equals the one in the file name.
  *
- *   entry:  producerId i64 | producerEpoch i16 | lastTimestamp i64 | batchCount i8 (1-5)
+ *   entry:  producerId i64 | producerEpoch i16 | lastTimestamp i64 | coordinatorEpoch i32 |
+ *           currentTxnFirstOffset i64 (-1: none) | batchCount i8 (0-5)
  *           then batchCount × (oldest first)
  *             lastSeq i32 | lastOffset i64 | offsetDelta i32 | timestamp i64      (24 bytes)
+ *   Version 1's entries lack the two transaction fields and have 1-5 batches.
  *
  * Unlike Kafka's snapshot, which keeps only each producer's last batch, all five retained
  * batches are kept, so that every request a client had in flight is still recognised after a
@@ -63,7 +81,7 @@ import { crc32c } from '../protocol/records/crc32c.js';
 import { fsio, syncDirectorySync, writeFileDurably } from './fs.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN: the most requests an idempotent client keeps in flight. */
 export const NUM_BATCHES_TO_RETAIN = 5;
 /** Sequences are int32 and wrap from here to 0. */
@@ -73,7 +91,8 @@ export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 
 const SNAPSHOT_HEADER_BYTES = 18;
 const SNAPSHOT_CRC_START = 6;
-const ENTRY_HEADER_BYTES = 19;
+const ENTRY_HEADER_BYTES_V1 = 19;
+const ENTRY_HEADER_BYTES = 31;
 const BATCH_RECORD_BYTES = 24;
 const TWO_32 = 4294967296;
 
@@ -114,9 +133,13 @@ export function firstOffsetOf(b: BatchMetadata): number {
 export interface ProducerEntry {
   readonly producerId: number;
   producerEpoch: number;
-  /** Oldest first; never empty; at most NUM_BATCHES_TO_RETAIN. */
+  /** Oldest first; at most NUM_BATCHES_TO_RETAIN; empty only after a marker bumped the epoch (or for a producer seen only in markers). */
   batches: BatchMetadata[];
   lastTimestamp: number;
+  /** The coordinator epoch of the last marker (-1: none yet). */
+  coordinatorEpoch: number;
+  /** The first offset of the producer's open transaction here, -1 when none is open. */
+  currentTxnFirstOffset: number;
 }
 
 /** An incoming batch as its header identifies it. */
@@ -125,10 +148,20 @@ export interface ProducerBatch {
   producerEpoch: number;
   firstSeq: number;
   lastSeq: number;
+  /** Attribute bit 4: part of a transaction. */
+  transactional: boolean;
+}
+
+/** A transaction marker as the coordinator writes it (a control batch of one record). */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  commit: boolean;
 }
 
 export interface AppendCheck {
-  /** NONE, INVALID_PRODUCER_EPOCH or OUT_OF_ORDER_SEQUENCE_NUMBER. */
+  /** NONE, INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_TXN_STATE. */
   errorCode: number;
   errorMessage?: string;
   /** Set when the batch was already appended: answer with its offsets and write nothing. */
@@ -141,6 +174,8 @@ export interface ActiveProducer {
   producerEpoch: number;
   lastSequence: number;
   lastTimestamp: number;
+  coordinatorEpoch: number;
+  currentTxnStartOffset: number;
 }
 
 const OK: AppendCheck = Object.freeze({ errorCode: ErrorCode.NONE });
@@ -149,6 +184,8 @@ export class ProducerStateManager {
   readonly dir: string;
   producerIdExpirationMs: number;
   private readonly entries = new Map<number, ProducerEntry>();
+  /** Producer id → first offset of its open transaction, in the order they opened (offset order). */
+  private readonly ongoing = new Map<number, number>();
 
   constructor(dir: string, producerIdExpirationMs = DEFAULT_PRODUCER_ID_EXPIRATION_MS) {
     this.dir = dir;
@@ -161,6 +198,21 @@ export class ProducerStateManager {
 
   entry(producerId: number): ProducerEntry | undefined {
     return this.entries.get(producerId);
+  }
+
+  /** The first offset of the oldest open transaction, or undefined when none is open. */
+  get firstUnstableOffset(): number | undefined {
+    for (const first of this.ongoing.values()) return first;
+    return undefined;
+  }
+
+  get ongoingTxnCount(): number {
+    return this.ongoing.size;
+  }
+
+  /** Open transactions as producer id → first offset, oldest first. */
+  ongoingTxns(): ReadonlyMap<number, number> {
+    return this.ongoing;
   }
 
   /**
@@ -181,7 +233,13 @@ export class ProducerStateManager {
       const earlier = pending?.get(b.producerId);
       const committedEpoch = entry?.producerEpoch ?? NO_PRODUCER_EPOCH;
       const currentEpoch = earlier?.epoch ?? committedEpoch;
-      const currentLastSeq = earlier?.lastSeq ?? (entry ? entry.batches[entry.batches.length - 1]!.lastSeq : NO_SEQUENCE);
+      const currentLastSeq = earlier?.lastSeq ?? entry?.batches[entry.batches.length - 1]?.lastSeq ?? NO_SEQUENCE;
+      if (entry && entry.currentTxnFirstOffset >= 0 && !b.transactional && b.producerEpoch === entry.producerEpoch) {
+        return {
+          errorCode: ErrorCode.INVALID_TXN_STATE,
+          errorMessage: `non-transactional batch of producer ${b.producerId}, which has a transaction open since offset ${entry.currentTxnFirstOffset}`,
+        };
+      }
       if (b.producerEpoch < currentEpoch) {
         return {
           errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
@@ -210,25 +268,68 @@ export class ProducerStateManager {
    * Records a batch now in the log (after an append, or found by replay): a new epoch drops
    * the batches of the old one; the oldest of more than five retained batches is dropped.
    */
-  update(producerId: number, producerEpoch: number, lastSeq: number, firstOffset: number, lastOffset: number, timestamp: number): void {
+  update(producerId: number, producerEpoch: number, lastSeq: number, firstOffset: number, lastOffset: number, timestamp: number, transactional = false): void {
     let entry = this.entries.get(producerId);
     const batch: BatchMetadata = { lastSeq, lastOffset, offsetDelta: lastOffset - firstOffset, timestamp };
     if (!entry) {
-      entry = { producerId, producerEpoch, batches: [batch], lastTimestamp: timestamp };
+      entry = { producerId, producerEpoch, batches: [batch], lastTimestamp: timestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
       this.entries.set(producerId, entry);
-      return;
+    } else {
+      if (entry.producerEpoch !== producerEpoch) {
+        entry.producerEpoch = producerEpoch;
+        entry.batches = [];
+      }
+      if (entry.batches.length === NUM_BATCHES_TO_RETAIN) entry.batches.shift();
+      entry.batches.push(batch);
+      entry.lastTimestamp = timestamp;
     }
-    if (entry.producerEpoch !== producerEpoch) {
-      entry.producerEpoch = producerEpoch;
+    if (transactional && entry.currentTxnFirstOffset < 0) {
+      entry.currentTxnFirstOffset = firstOffset;
+      this.ongoing.set(producerId, firstOffset);
+    }
+  }
+
+  /** Rule 8: whether the coordinator's marker may be written. Changes nothing. */
+  checkMarker(m: TxnMarker): AppendCheck {
+    const entry = this.entries.get(m.producerId);
+    if (!entry) return OK;
+    if (m.producerEpoch < entry.producerEpoch) {
+      return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, errorMessage: `marker epoch ${m.producerEpoch} of producer ${m.producerId} is older than its epoch ${entry.producerEpoch}` };
+    }
+    if (m.coordinatorEpoch < entry.coordinatorEpoch) {
+      return {
+        errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        errorMessage: `marker of coordinator epoch ${m.coordinatorEpoch} for producer ${m.producerId}, which has seen coordinator epoch ${entry.coordinatorEpoch}`,
+      };
+    }
+    return OK;
+  }
+
+  /**
+   * Records a marker now in the log: ends the producer's open transaction and answers its
+   * first offset (-1 when none was open here).
+   */
+  applyMarker(m: TxnMarker, timestamp: number): number {
+    let entry = this.entries.get(m.producerId);
+    if (!entry) {
+      entry = { producerId: m.producerId, producerEpoch: m.producerEpoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch: m.coordinatorEpoch, currentTxnFirstOffset: -1 };
+      this.entries.set(m.producerId, entry);
+      return -1;
+    }
+    if (entry.producerEpoch !== m.producerEpoch) {
+      entry.producerEpoch = m.producerEpoch;
       entry.batches = [];
     }
-    if (entry.batches.length === NUM_BATCHES_TO_RETAIN) entry.batches.shift();
-    entry.batches.push(batch);
-    entry.lastTimestamp = timestamp;
+    entry.coordinatorEpoch = m.coordinatorEpoch;
+    entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
+    const first = entry.currentTxnFirstOffset;
+    entry.currentTxnFirstOffset = -1;
+    this.ongoing.delete(m.producerId);
+    return first;
   }
 
   private isExpired(entry: ProducerEntry, nowMs: number): boolean {
-    return nowMs - entry.lastTimestamp >= this.producerIdExpirationMs;
+    return entry.currentTxnFirstOffset < 0 && nowMs - entry.lastTimestamp >= this.producerIdExpirationMs;
   }
 
   /** Forgets producers with no write for producer.id.expiration.ms; returns how many. */
@@ -245,6 +346,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.entries.clear();
+    this.ongoing.clear();
   }
 
   /** Every known producer, for DescribeProducers, by producer id. */
@@ -254,8 +356,10 @@ export class ProducerStateManager {
       .map((e) => ({
         producerId: e.producerId,
         producerEpoch: e.producerEpoch,
-        lastSequence: e.batches[e.batches.length - 1]!.lastSeq,
+        lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? NO_SEQUENCE,
         lastTimestamp: e.lastTimestamp,
+        coordinatorEpoch: e.coordinatorEpoch,
+        currentTxnStartOffset: e.currentTxnFirstOffset,
       }));
   }
 
@@ -312,7 +416,7 @@ export class ProducerStateManager {
    * when none was loaded (the state is then empty).
    */
   loadLatestSnapshot(maxOffset: number, nowMs: number): number | undefined {
-    this.entries.clear();
+    this.clear();
     const offsets = this.snapshotOffsets();
     for (let i = offsets.length - 1; i >= 0; i--) {
       const offset = offsets[i]!;
@@ -327,6 +431,8 @@ export class ProducerStateManager {
         continue;
       }
       for (const e of decoded.entries) if (!this.isExpired(e, nowMs)) this.entries.set(e.producerId, e);
+      const open = decoded.entries.filter((e) => e.currentTxnFirstOffset >= 0).sort((a, b) => a.currentTxnFirstOffset - b.currentTxnFirstOffset);
+      for (const e of open) this.ongoing.set(e.producerId, e.currentTxnFirstOffset);
       return offset;
     }
     return undefined;
@@ -368,11 +474,13 @@ export function encodeSnapshot(offset: number, entries: readonly ProducerEntry[]
   b.writeInt32BE(entries.length, 14);
   let at = SNAPSHOT_HEADER_BYTES;
   for (const e of entries) {
-    if (e.batches.length < 1 || e.batches.length > NUM_BATCHES_TO_RETAIN) throw new Error(`producer ${e.producerId} has ${e.batches.length} batches`);
+    if (e.batches.length > NUM_BATCHES_TO_RETAIN) throw new Error(`producer ${e.producerId} has ${e.batches.length} batches`);
     writeInt64(b, e.producerId, at);
     b.writeInt16BE(e.producerEpoch, at + 8);
     writeInt64(b, e.lastTimestamp, at + 10);
-    b.writeInt8(e.batches.length, at + 18);
+    b.writeInt32BE(e.coordinatorEpoch, at + 18);
+    writeInt64(b, e.currentTxnFirstOffset, at + 22);
+    b.writeInt8(e.batches.length, at + 30);
     at += ENTRY_HEADER_BYTES;
     for (const m of e.batches) {
       b.writeInt32BE(m.lastSeq, at);
@@ -389,28 +497,32 @@ export function encodeSnapshot(offset: number, entries: readonly ProducerEntry[]
 /** Parses a snapshot file; undefined when its version, CRC or lengths are wrong. */
 export function decodeSnapshot(b: Buffer): { offset: number; entries: ProducerEntry[] } | undefined {
   if (b.length < SNAPSHOT_HEADER_BYTES) return undefined;
-  if (b.readInt16BE(0) !== SNAPSHOT_VERSION) return undefined;
+  const version = b.readInt16BE(0);
+  if (version !== SNAPSHOT_VERSION && version !== 1) return undefined;
   if (b.readUInt32BE(2) !== crc32c(b, SNAPSHOT_CRC_START, b.length)) return undefined;
+  const headerBytes = version === 1 ? ENTRY_HEADER_BYTES_V1 : ENTRY_HEADER_BYTES;
   const offset = readInt64(b, 6);
   const count = b.readInt32BE(14);
-  // Each entry takes at least ENTRY_HEADER_BYTES + one batch: a count beyond that is garbage.
-  if (count < 0 || count > (b.length - SNAPSHOT_HEADER_BYTES) / (ENTRY_HEADER_BYTES + BATCH_RECORD_BYTES)) return undefined;
+  // Each entry takes at least its header: a count beyond that is garbage.
+  if (count < 0 || count > (b.length - SNAPSHOT_HEADER_BYTES) / headerBytes) return undefined;
   const entries: ProducerEntry[] = [];
   let at = SNAPSHOT_HEADER_BYTES;
   for (let i = 0; i < count; i++) {
-    if (at + ENTRY_HEADER_BYTES > b.length) return undefined;
+    if (at + headerBytes > b.length) return undefined;
     const producerId = readInt64(b, at);
     const producerEpoch = b.readInt16BE(at + 8);
     const lastTimestamp = readInt64(b, at + 10);
-    const batchCount = b.readInt8(at + 18);
-    at += ENTRY_HEADER_BYTES;
-    if (batchCount < 1 || batchCount > NUM_BATCHES_TO_RETAIN || at + batchCount * BATCH_RECORD_BYTES > b.length) return undefined;
+    const coordinatorEpoch = version === 1 ? -1 : b.readInt32BE(at + 18);
+    const currentTxnFirstOffset = version === 1 ? -1 : readInt64(b, at + 22);
+    const batchCount = b.readInt8(at + headerBytes - 1);
+    at += headerBytes;
+    if (batchCount < (version === 1 ? 1 : 0) || batchCount > NUM_BATCHES_TO_RETAIN || at + batchCount * BATCH_RECORD_BYTES > b.length) return undefined;
     const batches: BatchMetadata[] = [];
     for (let k = 0; k < batchCount; k++) {
       batches.push({ lastSeq: b.readInt32BE(at), lastOffset: readInt64(b, at + 4), offsetDelta: b.readInt32BE(at + 12), timestamp: readInt64(b, at + 16) });
       at += BATCH_RECORD_BYTES;
     }
-    entries.push({ producerId, producerEpoch, batches, lastTimestamp });
+    entries.push({ producerId, producerEpoch, batches, lastTimestamp, coordinatorEpoch, currentTxnFirstOffset });
   }
   if (at !== b.length) return undefined;
   return { offset, entries };

@@ -34,6 +34,7 @@ import { type DescriptorPool, PooledFd, threadDescriptorPool } from './descripto
 import { fsio } from './fs.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TXN_INDEX_SUFFIX, TransactionIndex } from './txn-index.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -79,6 +80,8 @@ export class LogSegment {
   readonly baseOffset: number;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  /** The aborted transactions whose markers are in this segment (txn-index.ts). */
+  readonly txnIndex: TransactionIndex;
   private readonly config: SegmentConfig;
   private readonly file: PooledFd;
   /** The `.log` file's inode: which file a path named when it was read (the fetch path's descriptor cache tells files apart by it). */
@@ -107,6 +110,7 @@ export class LogSegment {
     this.inode = fsio.fstatSync(this.file.get()).ino;
     this.offsetIndex = new OffsetIndex(join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes, pool);
     this.timeIndex = new TimeIndex(join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes, pool);
+    this.txnIndex = new TransactionIndex(join(dir, segmentFileName(baseOffset, TXN_INDEX_SUFFIX)));
   }
 
   /** The `.log` file (with `.deleted` once marked deleted). */
@@ -369,6 +373,7 @@ export class LogSegment {
     fsio.ftruncateSync(this.fd, cutAt);
     this.offsetIndex.truncateToOffset(offset);
     this.timeIndex.truncateToOffset(offset);
+    this.txnIndex.truncateTo(offset);
     this.loadClean();
     return removed;
   }
@@ -387,11 +392,12 @@ export class LogSegment {
     this.flush();
     this.offsetIndex.flush();
     this.timeIndex.flush();
+    this.txnIndex.sync();
   }
 
   /** flushAll on libuv's thread pool: for a segment just rolled, whose files no longer change. */
   async flushAllAsync(): Promise<void> {
-    await Promise.all([this.file.syncAsync(true), this.offsetIndex.flushAsync(), this.timeIndex.flushAsync()]);
+    await Promise.all([this.file.syncAsync(true), this.offsetIndex.flushAsync(), this.timeIndex.flushAsync(), this.txnIndex.syncAsync()]);
   }
 
   close(): void {
@@ -404,11 +410,11 @@ export class LogSegment {
     return this.file.isClosed;
   }
 
-  /** Renames the three files with the `.deleted` suffix; returns the new paths for later removal. */
+  /** Renames the segment's files with the `.deleted` suffix; returns the new paths for later removal. */
   markDeleted(): string[] {
     this.close();
     const renamed: string[] = [];
-    for (const f of [this.file, this.offsetIndex, this.timeIndex]) {
+    for (const f of [this.file, this.offsetIndex, this.timeIndex, this.txnIndex]) {
       const p = f.path;
       try {
         fsio.renameSync(p, p + DELETED_SUFFIX);

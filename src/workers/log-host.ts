@@ -44,6 +44,7 @@ import {
   PartitionLog,
   type ReadResult,
   type SegmentRecovery,
+  type TxnMarker,
   failedAppend,
   failedDeleteRecords,
   failedListOffset,
@@ -287,6 +288,18 @@ export class LogHost {
     return result;
   }
 
+  /** Writes a transaction marker; flushed like an append (flushDue). */
+  appendMarker(slot: number, marker: TxnMarker): AppendResult {
+    const h = this.hosted.get(slot);
+    if (!h) return failedAppend(UNKNOWN);
+    const offline = this.offlineReason(h);
+    if (offline) return failedAppend(STORAGE, offline);
+    const log = h.log!;
+    const result = this.guard(h, () => log.appendMarker(marker), (code, message) => failedAppend(code, message));
+    if (result.errorCode === 0) this.touched.add(slot);
+    return result;
+  }
+
   /**
    * Starts the flushes due after the appends since the last call: one fdatasync per log whose
    * flush policy says so, on the thread pool. The owner answers an append to one of these slots
@@ -307,15 +320,15 @@ export class LogHost {
     return out;
   }
 
-  read(slot: number, offset: number, maxBytes: number): ReadResult {
+  read(slot: number, offset: number, maxBytes: number, readCommitted = false): ReadResult {
     const h = this.hosted.get(slot);
     if (!h) return failedRead(UNKNOWN);
     if (!h.log) return failedRead(STORAGE, this.offlineReason(h));
     const log = h.log;
-    return this.guard(h, () => log.read(offset, maxBytes), (code, message) => failedRead(code, message));
+    return this.guard(h, () => log.read(offset, maxBytes, readCommitted), (code, message) => failedRead(code, message));
   }
 
-  listOffset(slot: number, timestamp: number): ListOffsetResult {
+  listOffset(slot: number, timestamp: number, readCommitted = false): ListOffsetResult {
     const h = this.hosted.get(slot);
     if (!h) return failedListOffset(UNKNOWN);
     if (!h.log) return failedListOffset(STORAGE, this.offlineReason(h));
@@ -323,7 +336,7 @@ export class LogHost {
     return this.guard(
       h,
       () => {
-        const found = log.offsetForTimestamp(timestamp);
+        const found = log.offsetForTimestamp(timestamp, readCommitted);
         return found ? { errorCode: 0, offset: found.offset, timestamp: found.timestamp } : { errorCode: 0, offset: -1, timestamp: -1 };
       },
       (code, message) => failedListOffset(code, message),

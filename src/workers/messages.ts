@@ -18,12 +18,15 @@
  *                      logStartOffset f64 @24, logEndOffset f64 @32, recordCount u32 @40,
  *                      duplicate u8 @44; then only when errorCode ≠ 0: errorMessage str,
  *                      recordErrors u16 count, each batchIndex u32 + message str
- *   ReadCommand        offset f64 @0, maxBytes u32 @8
+ *   MarkerCommand      producerId f64 @0, producerEpoch i16 @8, coordinatorEpoch i32 @10,
+ *                      commit u8 @14 (a transaction marker; answered with an AppendReply)
+ *   ReadCommand        offset f64 @0, maxBytes u32 @8, readCommitted u8 @12
  *   ReadReply          highWatermark f64 @0, lastStableOffset f64 @8, logStartOffset f64 @16,
  *                      logEndOffset f64 @24, hasSlice u8 @32; with a slice: position f64 @33,
- *                      length u32 @41, inode f64 @45, path str @53; when errorCode ≠ 0:
- *                      errorMessage str
- *   ListOffsetCommand  timestamp f64 @0
+ *                      length u32 @41, inode f64 @45, path str @53; then aborted u32 (0xffffffff:
+ *                      none, a read_uncommitted read), each producerId f64 + firstOffset f64
+ *                      (at most MAX_ABORTED_TXNS_PER_READ); when errorCode ≠ 0: errorMessage str
+ *   ListOffsetCommand  timestamp f64 @0, readCommitted u8 @8
  *   ListOffsetReply    offset f64 @0, timestamp f64 @8; when errorCode ≠ 0: errorMessage str
  *   DeleteRecordsCommand  offset f64 @0
  *   DeleteRecordsReply lowWatermark f64 @0; when errorCode ≠ 0: errorMessage str
@@ -61,13 +64,15 @@ import {
   failedDeleteRecords,
   failedListOffset,
   failedRead,
+  MAX_ABORTED_TXNS_PER_READ,
+  type TxnMarker,
 } from '../core/partition-log.js';
 import type { ActiveProducer } from '../core/producer-state.js';
 import type { LogHostOptions, OpenPartition, PartitionSummary } from './log-host.js';
 
 export type { ActiveProducer };
 
-export const Op = Object.freeze({ Append: 1, Read: 2, ListOffset: 3, DeleteRecords: 4 } as const);
+export const Op = Object.freeze({ Append: 1, Read: 2, ListOffset: 3, DeleteRecords: 4, Marker: 5 } as const);
 export type Op = (typeof Op)[keyof typeof Op];
 
 export const COMMAND_HEADER_BYTES = 12;
@@ -76,8 +81,12 @@ export const REPLY_HEADER_BYTES = 12;
 export const MAX_ERROR_MESSAGE_BYTES = 1024;
 /** Most per-record errors a reply carries (KIP-467 lists them; the partition's message gives the total). */
 export const MAX_RECORD_ERRORS = 128;
-/** The largest reply: the fixed part, two messages per record error and one more, and a path. */
+/**
+ * The largest reply: the fixed part, two messages per record error and one more, and a path.
+ * A read's aborted transactions (16 bytes each, at most MAX_ABORTED_TXNS_PER_READ) fit in it too.
+ */
 export const MAX_REPLY_BYTES = REPLY_HEADER_BYTES + 64 + (MAX_RECORD_ERRORS * 2 + 2) * (MAX_ERROR_MESSAGE_BYTES + 8);
+if (REPLY_HEADER_BYTES + 64 + 2 * (MAX_ERROR_MESSAGE_BYTES + 2) + 4 + 16 * MAX_ABORTED_TXNS_PER_READ > MAX_REPLY_BYTES) throw new Error('a read reply may not fit MAX_REPLY_BYTES');
 
 export interface CommandHeader {
   op: Op;
@@ -180,32 +189,51 @@ export const AppendCommand: RingMessage<AppendCommandBody> = {
   decode: (b, at, end) => ({ records: b.subarray(at, end) }),
 };
 
+export const MarkerCommand: RingMessage<TxnMarker> = {
+  name: 'MarkerCommand',
+  op: Op.Marker,
+  bodyBytes: () => 15,
+  encode: (b, at, v) => {
+    b.writeDoubleLE(v.producerId, at);
+    b.writeInt16LE(v.producerEpoch, at + 8);
+    b.writeInt32LE(v.coordinatorEpoch, at + 10);
+    b[at + 14] = v.commit ? 1 : 0;
+  },
+  decode: (b, at) => ({ producerId: b.readDoubleLE(at), producerEpoch: b.readInt16LE(at + 8), coordinatorEpoch: b.readInt32LE(at + 10), commit: b[at + 14] === 1 }),
+};
+
 export interface ReadCommandBody {
   offset: number;
   maxBytes: number;
+  readCommitted: boolean;
 }
 
 export const ReadCommand: RingMessage<ReadCommandBody> = {
   name: 'ReadCommand',
   op: Op.Read,
-  bodyBytes: () => 12,
+  bodyBytes: () => 13,
   encode: (b, at, v) => {
     b.writeDoubleLE(v.offset, at);
     b.writeUInt32LE(Math.max(0, Math.min(v.maxBytes, 0xffffffff)), at + 8);
+    b[at + 12] = v.readCommitted ? 1 : 0;
   },
-  decode: (b, at) => ({ offset: b.readDoubleLE(at), maxBytes: b.readUInt32LE(at + 8) }),
+  decode: (b, at) => ({ offset: b.readDoubleLE(at), maxBytes: b.readUInt32LE(at + 8), readCommitted: b[at + 12] === 1 }),
 };
 
 export interface ListOffsetCommandBody {
   timestamp: number;
+  readCommitted: boolean;
 }
 
 export const ListOffsetCommand: RingMessage<ListOffsetCommandBody> = {
   name: 'ListOffsetCommand',
   op: Op.ListOffset,
-  bodyBytes: () => 8,
-  encode: (b, at, v) => void b.writeDoubleLE(v.timestamp, at),
-  decode: (b, at) => ({ timestamp: b.readDoubleLE(at) }),
+  bodyBytes: () => 9,
+  encode: (b, at, v) => {
+    b.writeDoubleLE(v.timestamp, at);
+    b[at + 8] = v.readCommitted ? 1 : 0;
+  },
+  decode: (b, at) => ({ timestamp: b.readDoubleLE(at), readCommitted: b[at + 8] === 1 }),
 };
 
 export interface DeleteRecordsCommandBody {
@@ -291,13 +319,19 @@ export const AppendReply: RingReply<AppendResult> = {
   },
 };
 
+/** A marker is answered as an append is. */
+export const MarkerReply: RingReply<AppendResult> = { ...AppendReply, name: 'MarkerReply', op: Op.Marker };
+
 const READ_FIXED_BYTES = 33;
+/** The aborted count of a read_uncommitted read, which has no list. */
+const NO_ABORTED_LIST = 0xffffffff;
 
 export const ReadReply: RingReply<ReadResult> = {
   name: 'ReadReply',
   op: Op.Read,
   failed: failedRead,
-  bodyBytes: (v) => READ_FIXED_BYTES + (v.slice ? 22 + Buffer.byteLength(v.slice.path) : 0) + (v.errorCode !== 0 ? strBytes(utf8(v.errorMessage)) : 0),
+  bodyBytes: (v) =>
+    READ_FIXED_BYTES + (v.slice ? 22 + Buffer.byteLength(v.slice.path) : 0) + 4 + 16 * (v.abortedTransactions?.length ?? 0) + (v.errorCode !== 0 ? strBytes(utf8(v.errorMessage)) : 0),
   encode: (b, at, v) => {
     b.writeDoubleLE(v.highWatermark, at);
     b.writeDoubleLE(v.lastStableOffset, at + 8);
@@ -314,6 +348,16 @@ export const ReadReply: RingReply<ReadResult> = {
       b.writeUInt16LE(n, p + 20);
       p += 22 + n;
     }
+    const aborted = v.abortedTransactions;
+    b.writeUInt32LE(aborted ? aborted.length : NO_ABORTED_LIST, p);
+    p += 4;
+    if (aborted) {
+      for (const a of aborted) {
+        b.writeDoubleLE(a.producerId, p);
+        b.writeDoubleLE(a.firstOffset, p + 8);
+        p += 16;
+      }
+    }
     if (v.errorCode !== 0) writeStr(b, p, utf8(v.errorMessage));
   },
   decode: (b, at, end, errorCode) => {
@@ -329,6 +373,14 @@ export const ReadReply: RingReply<ReadResult> = {
       const path = readStr(b, p + 20, end);
       v.slice = { position: b.readDoubleLE(p), length: b.readUInt32LE(p + 8), inode: b.readDoubleLE(p + 12), path: path.value ?? '' };
       p = path.next;
+    }
+    if (p + 4 > end) throw new RangeError('read reply ends before its aborted transactions');
+    const count = b.readUInt32LE(p);
+    p += 4;
+    if (count !== NO_ABORTED_LIST) {
+      if (count > MAX_ABORTED_TXNS_PER_READ || p + count * 16 > end) throw new RangeError('read reply has a bad aborted transaction count');
+      v.abortedTransactions = [];
+      for (let i = 0; i < count; i++, p += 16) v.abortedTransactions.push({ producerId: b.readDoubleLE(p), firstOffset: b.readDoubleLE(p + 8) });
     }
     if (errorCode !== 0) {
       const m = readStr(b, p, end).value;
@@ -460,5 +512,5 @@ export interface WorkerData {
 }
 
 /** Every ring message, for the round-trip test. */
-export const RING_COMMANDS = [AppendCommand, ReadCommand, ListOffsetCommand, DeleteRecordsCommand] as const;
-export const RING_REPLIES = [AppendReply, ReadReply, ListOffsetReply, DeleteRecordsReply] as const;
+export const RING_COMMANDS = [AppendCommand, ReadCommand, ListOffsetCommand, DeleteRecordsCommand, MarkerCommand] as const;
+export const RING_REPLIES = [AppendReply, ReadReply, ListOffsetReply, DeleteRecordsReply, MarkerReply] as const;

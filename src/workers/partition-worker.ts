@@ -30,6 +30,8 @@ import {
   DeleteRecordsCommand,
   DeleteRecordsReply,
   ListOffsetCommand,
+  MarkerCommand,
+  MarkerReply,
   ListOffsetReply,
   Op,
   ReadCommand,
@@ -80,7 +82,7 @@ function addBusy(ms: number): void {
 
 /** Replies of the current group, and the appends that wait for a flush, by slot. */
 let ready: Buffer[] = [];
-let appendsBySlot = new Map<number, { requestId: number; result: ReturnType<LogHost['append']> }[]>();
+let appendsBySlot = new Map<number, { requestId: number; result: ReturnType<LogHost['append']>; reply: typeof AppendReply }[]>();
 
 function handle(message: Buffer): void {
   const { op, requestId, slot } = readCommandHeader(message);
@@ -91,17 +93,25 @@ function handle(message: Buffer): void {
       const result = host.append(slot, records);
       let list = appendsBySlot.get(slot);
       if (!list) appendsBySlot.set(slot, (list = []));
-      list.push({ requestId, result });
+      list.push({ requestId, result, reply: AppendReply });
+      return;
+    }
+    case Op.Marker: {
+      // Answered like an append: after the group's flush when one is due.
+      const result = host.appendMarker(slot, MarkerCommand.decode(message, at, message.length));
+      let list = appendsBySlot.get(slot);
+      if (!list) appendsBySlot.set(slot, (list = []));
+      list.push({ requestId, result, reply: MarkerReply });
       return;
     }
     case Op.Read: {
-      const { offset, maxBytes } = ReadCommand.decode(message, at, message.length);
-      ready.push(encodeReply(ReadReply, requestId, host.read(slot, offset, maxBytes)));
+      const { offset, maxBytes, readCommitted } = ReadCommand.decode(message, at, message.length);
+      ready.push(encodeReply(ReadReply, requestId, host.read(slot, offset, maxBytes, readCommitted)));
       return;
     }
     case Op.ListOffset: {
-      const { timestamp } = ListOffsetCommand.decode(message, at, message.length);
-      ready.push(encodeReply(ListOffsetReply, requestId, host.listOffset(slot, timestamp)));
+      const { timestamp, readCommitted } = ListOffsetCommand.decode(message, at, message.length);
+      ready.push(encodeReply(ListOffsetReply, requestId, host.listOffset(slot, timestamp, readCommitted)));
       return;
     }
     case Op.DeleteRecords: {
@@ -155,11 +165,11 @@ async function serve(): Promise<void> {
       if (!waiting) continue;
       group.delete(f.slot);
       f.flushed.then(
-        () => send(waiting.map((w) => encodeReply(AppendReply, w.requestId, w.result))),
+        () => send(waiting.map((w) => encodeReply(w.reply, w.requestId, w.result))),
         (e: unknown) =>
           send(
             waiting.map((w) =>
-              encodeReply(AppendReply, w.requestId, {
+              encodeReply(w.reply, w.requestId, {
                 ...w.result,
                 errorCode: ErrorCode.KAFKA_STORAGE_ERROR,
                 errorMessage: `flush failed: ${(e as Error).message ?? e}`,
@@ -170,7 +180,7 @@ async function serve(): Promise<void> {
           ),
       );
     }
-    for (const waiting of group.values()) for (const w of waiting) ready.push(encodeReply(AppendReply, w.requestId, w.result));
+    for (const waiting of group.values()) for (const w of waiting) ready.push(encodeReply(w.reply, w.requestId, w.result));
     const out = ready;
     ready = [];
     if (out.length > 0) send(out);

@@ -15,7 +15,7 @@ import { Broker, type TopicProblem, type TopicState } from '../../src/broker/bro
 import { loadConfig } from '../../src/broker/config/load.js';
 import { startBroker } from '../../src/broker/server.js';
 import { FaultCounter } from '../../src/broker/metrics.js';
-import type { OpenRequest, PartitionHandle, PartitionHost } from '../../src/broker/partitions/host.js';
+import type { OpenRequest, PartitionHandle, PartitionHost, TxnMarker } from '../../src/broker/partitions/host.js';
 import { InlineHost } from '../../src/broker/partitions/inline-host.js';
 import { WorkerHost } from '../../src/broker/partitions/worker-host.js';
 import { MAX_OPERATIONS_PER_TOPIC } from '../../src/broker/topic-locks.js';
@@ -72,11 +72,14 @@ class FaultyHost implements PartitionHost {
   append(h: PartitionHandle, records: Buffer) {
     return this.inner.append(h, records);
   }
-  read(h: PartitionHandle, offset: number, maxBytes: number) {
-    return this.inner.read(h, offset, maxBytes);
+  appendMarker(h: PartitionHandle, marker: TxnMarker) {
+    return this.inner.appendMarker(h, marker);
   }
-  listOffset(h: PartitionHandle, timestamp: number) {
-    return this.inner.listOffset(h, timestamp);
+  read(h: PartitionHandle, offset: number, maxBytes: number, readCommitted?: boolean) {
+    return this.inner.read(h, offset, maxBytes, readCommitted);
+  }
+  listOffset(h: PartitionHandle, timestamp: number, readCommitted?: boolean) {
+    return this.inner.listOffset(h, timestamp, readCommitted);
   }
   deleteRecords(h: PartitionHandle, offset: number) {
     return this.inner.deleteRecords(h, offset);

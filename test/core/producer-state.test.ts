@@ -158,11 +158,10 @@ test('several batches of one producer in one append are checked against each oth
   t.remove();
 });
 
-test('transactional batches are refused; a batch with a producer id needs a sequence; plain batches are untouched', async () => {
+test('a batch with a producer id needs a sequence, a transactional one a producer id; plain batches are untouched', async () => {
   const t = tempDir();
   const log = open(t.dir);
-  const txn = log.append(idem(8, 0, 0, 2, T0, true));
-  assert.is(txn.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  assert.is(log.append(encodeBatch([{ value: 'x' }], { transactional: true })).errorCode, ErrorCode.INVALID_RECORD);
   assert.is(log.append(encodeBatch([{ value: 'x' }], { producerId: 8, producerEpoch: 0, baseSequence: -1 })).errorCode, ErrorCode.INVALID_RECORD);
   const plain = encodeBatch([{ value: 'a' }, { value: 'b' }]);
   assert.is(log.append(Buffer.from(plain)).baseOffset, 0);
@@ -264,11 +263,13 @@ test('a corrupt snapshot is deleted and an older one (plus replay) is used inste
 
 test('snapshots round-trip and a flipped byte fails the CRC', async () => {
   const entries: ProducerEntry[] = [
-    { producerId: 2 ** 40 + 3, producerEpoch: 7, lastTimestamp: T0, batches: [{ lastSeq: 4, lastOffset: 99, offsetDelta: 4, timestamp: T0 }] },
+    { producerId: 2 ** 40 + 3, producerEpoch: 7, lastTimestamp: T0, coordinatorEpoch: -1, currentTxnFirstOffset: -1, batches: [{ lastSeq: 4, lastOffset: 99, offsetDelta: 4, timestamp: T0 }] },
     {
       producerId: 0,
       producerEpoch: 32767,
       lastTimestamp: T0 + 1,
+      coordinatorEpoch: 3,
+      currentTxnFirstOffset: 2 ** 45,
       batches: Array.from({ length: 5 }, (_, i) => ({ lastSeq: MAX_SEQUENCE - 10 + i, lastOffset: 2 ** 45 + i, offsetDelta: 0, timestamp: T0 + i })),
     },
   ];
@@ -349,7 +350,7 @@ test('LogHost reports active producers and expires them on its check interval', 
   });
   host.open({ slot: 1, topic: 'idem', partition: 0, logDir: t.dir, config: logConfig() });
   host.append(1, idem(81, 2, 0, 4, T0));
-  assert.equal(host.describeProducers(1), { errorCode: 0, producers: [{ producerId: 81, producerEpoch: 2, lastSequence: 3, lastTimestamp: T0 }] });
+  assert.equal(host.describeProducers(1), { errorCode: 0, producers: [{ producerId: 81, producerEpoch: 2, lastSequence: 3, lastTimestamp: T0, coordinatorEpoch: -1, currentTxnStartOffset: -1 }] });
   assert.is(host.describeProducers(2).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   now = T0 + 60_000;
   host.tick(now);

@@ -15,6 +15,7 @@ import {
   Op,
   RING_COMMANDS,
   RING_REPLIES,
+  MarkerCommand,
   ReadCommand,
   ReadReply,
   type RingMessage,
@@ -43,8 +44,11 @@ function replyRoundTrip<T extends { errorCode: number }>(m: RingReply<T>, value:
 test('every command decodes to what was encoded', () => {
   const records = Buffer.from('batches as received');
   assert.equal(commandRoundTrip(AppendCommand, { records }).records, records);
-  assert.equal(commandRoundTrip(ReadCommand, { offset: 2 ** 52 + 3, maxBytes: 1_048_576 }), { offset: 2 ** 52 + 3, maxBytes: 1_048_576 });
-  assert.equal(commandRoundTrip(ListOffsetCommand, { timestamp: -3 }), { timestamp: -3 });
+  assert.equal(commandRoundTrip(ReadCommand, { offset: 2 ** 52 + 3, maxBytes: 1_048_576, readCommitted: true }), { offset: 2 ** 52 + 3, maxBytes: 1_048_576, readCommitted: true });
+  assert.equal(commandRoundTrip(ListOffsetCommand, { timestamp: -3, readCommitted: false }), { timestamp: -3, readCommitted: false });
+  const marker = { producerId: 2 ** 40 + 7, producerEpoch: 32766, coordinatorEpoch: 3, commit: true };
+  assert.equal(commandRoundTrip(MarkerCommand, marker), marker);
+  assert.equal(commandRoundTrip(MarkerCommand, { ...marker, commit: false, producerEpoch: 0 }), { ...marker, commit: false, producerEpoch: 0 });
   assert.equal(commandRoundTrip(DeleteRecordsCommand, { offset: -1 }), { offset: -1 });
   assert.is(RING_COMMANDS.length, Object.keys(Op).length, 'one command per op');
 });
@@ -71,6 +75,10 @@ test('every reply decodes to what was encoded, successes and failures alike', ()
     slice: { path: '/data/grüße-0/00000000000000000000.log', inode: 123456789, position: 4096, length: 65536 },
   };
   assert.equal(replyRoundTrip(ReadReply, read), read);
+  const committed: ReadResult = { ...read, lastStableOffset: 60, abortedTransactions: [{ producerId: 9, firstOffset: 12 }, { producerId: 2 ** 45, firstOffset: 50 }] };
+  assert.equal(replyRoundTrip(ReadReply, committed), committed);
+  const none: ReadResult = { ...read, abortedTransactions: [] };
+  assert.equal(replyRoundTrip(ReadReply, none), none);
   const empty: ReadResult = { errorCode: 0, highWatermark: 5, lastStableOffset: 5, logStartOffset: 0, logEndOffset: 5 };
   assert.equal(replyRoundTrip(ReadReply, empty), empty);
   assert.equal(replyRoundTrip(ReadReply, ReadReply.failed(56, 'log directory /d is offline')), ReadReply.failed(56, 'log directory /d is offline'));

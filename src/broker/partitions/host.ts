@@ -15,11 +15,11 @@
  */
 import type { FaultRule } from '../../core/fs.js';
 import type { LogConfig } from '../../core/log-config.js';
-import type { AppendResult, DeleteRecordsResult, ListOffsetResult, ReadResult } from '../../core/partition-log.js';
+import type { AppendResult, DeleteRecordsResult, ListOffsetResult, ReadResult, TxnMarker } from '../../core/partition-log.js';
 import type { PartitionSummary } from '../../workers/log-host.js';
 import type { DescribeProducersResult, LogStats } from '../../workers/messages.js';
 
-export type { AppendResult, DeleteRecordsResult, DescribeProducersResult, ListOffsetResult, LogStats, PartitionSummary, ReadResult };
+export type { AppendResult, DeleteRecordsResult, DescribeProducersResult, ListOffsetResult, LogStats, PartitionSummary, ReadResult, TxnMarker };
 
 /** One partition worker, for /metrics and the console. */
 export interface WorkerStats {
@@ -85,8 +85,12 @@ export interface PartitionHost {
   setConfig(handle: PartitionHandle, config: LogConfig): Promise<void>;
   /** Appends record batches; `records` may be modified in place (offsets) and must not be reused. */
   append(handle: PartitionHandle, records: Buffer): Promise<AppendResult>;
-  read(handle: PartitionHandle, offset: number, maxBytes: number): Promise<ReadResult>;
-  listOffset(handle: PartitionHandle, timestamp: number): Promise<ListOffsetResult>;
+  /** Writes a transaction marker (a control batch); ordered with the partition's appends. */
+  appendMarker(handle: PartitionHandle, marker: TxnMarker): Promise<AppendResult>;
+  /** With `readCommitted`, the read stops at the last stable offset and lists the aborted transactions it overlaps. */
+  read(handle: PartitionHandle, offset: number, maxBytes: number, readCommitted?: boolean): Promise<ReadResult>;
+  /** With `readCommitted`, LATEST is the last stable offset. */
+  listOffset(handle: PartitionHandle, timestamp: number, readCommitted?: boolean): Promise<ListOffsetResult>;
   deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsResult>;
   /** The idempotent producers the partition knows (DescribeProducers). */
   describeProducers(handle: PartitionHandle): Promise<DescribeProducersResult>;

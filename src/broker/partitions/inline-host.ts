@@ -29,6 +29,7 @@ import type {
   PartitionHost,
   PartitionSummary,
   ReadResult,
+  TxnMarker,
 } from './host.js';
 
 export class InlineHost implements PartitionHost {
@@ -101,7 +102,11 @@ export class InlineHost implements PartitionHost {
   }
 
   async append(handle: PartitionHandle, records: Buffer): Promise<AppendResult> {
-    const result = this.run(handle, 'append', () => this.host.append(handle.slot, records), failedAppend);
+    return this.flushed(handle, this.run(handle, 'append', () => this.host.append(handle.slot, records), failedAppend));
+  }
+
+  /** An append's answer once the flushes due after it are done (KAFKA_STORAGE_ERROR if its own failed). */
+  private async flushed(handle: PartitionHandle, result: AppendResult): Promise<AppendResult> {
     for (const f of this.host.flushDue()) {
       try {
         await f.flushed;
@@ -112,12 +117,16 @@ export class InlineHost implements PartitionHost {
     return result;
   }
 
-  async read(handle: PartitionHandle, offset: number, maxBytes: number): Promise<ReadResult> {
-    return this.run(handle, 'read', () => this.host.read(handle.slot, offset, maxBytes), failedRead);
+  async appendMarker(handle: PartitionHandle, marker: TxnMarker): Promise<AppendResult> {
+    return this.flushed(handle, this.run(handle, 'appendMarker', () => this.host.appendMarker(handle.slot, marker), failedAppend));
   }
 
-  async listOffset(handle: PartitionHandle, timestamp: number): Promise<ListOffsetResult> {
-    return this.run(handle, 'listOffset', () => this.host.listOffset(handle.slot, timestamp), failedListOffset);
+  async read(handle: PartitionHandle, offset: number, maxBytes: number, readCommitted = false): Promise<ReadResult> {
+    return this.run(handle, 'read', () => this.host.read(handle.slot, offset, maxBytes, readCommitted), failedRead);
+  }
+
+  async listOffset(handle: PartitionHandle, timestamp: number, readCommitted = false): Promise<ListOffsetResult> {
+    return this.run(handle, 'listOffset', () => this.host.listOffset(handle.slot, timestamp, readCommitted), failedListOffset);
   }
 
   async deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsResult> {

@@ -46,6 +46,8 @@ import {
   DeleteRecordsCommand,
   DeleteRecordsReply,
   ListOffsetCommand,
+  MarkerCommand,
+  MarkerReply,
   ListOffsetReply,
   Op,
   ReadCommand,
@@ -73,6 +75,7 @@ import type {
   PartitionHandle,
   PartitionHost,
   ReadResult,
+  TxnMarker,
 } from './host.js';
 
 export const COMMAND_RING_BYTES = 16 * 1024 * 1024;
@@ -219,7 +222,7 @@ class PartitionWorker {
     const bodyBytes = command.bodyBytes(body);
     const length = COMMAND_HEADER_BYTES + bodyBytes;
     // A lost append may have reached the log: its outcome is unknown. A lost read changed nothing.
-    const sideEffects = command.op === Op.Append || command.op === Op.DeleteRecords;
+    const sideEffects = command.op === Op.Append || command.op === Op.DeleteRecords || command.op === Op.Marker;
     return new Promise<R>((resolve) => {
       this.waiting.set(id, {
         settle: (b) => resolve(decodeReply(reply, b)),
@@ -448,12 +451,16 @@ export class WorkerHost implements PartitionHost {
     return this.workerOf(handle).request(AppendCommand, { records }, AppendReply, handle.slot);
   }
 
-  read(handle: PartitionHandle, offset: number, maxBytes: number): Promise<ReadResult> {
-    return this.workerOf(handle).request(ReadCommand, { offset, maxBytes }, ReadReply, handle.slot);
+  appendMarker(handle: PartitionHandle, marker: TxnMarker): Promise<AppendResult> {
+    return this.workerOf(handle).request(MarkerCommand, marker, MarkerReply, handle.slot);
   }
 
-  listOffset(handle: PartitionHandle, timestamp: number): Promise<ListOffsetResult> {
-    return this.workerOf(handle).request(ListOffsetCommand, { timestamp }, ListOffsetReply, handle.slot);
+  read(handle: PartitionHandle, offset: number, maxBytes: number, readCommitted = false): Promise<ReadResult> {
+    return this.workerOf(handle).request(ReadCommand, { offset, maxBytes, readCommitted }, ReadReply, handle.slot);
+  }
+
+  listOffset(handle: PartitionHandle, timestamp: number, readCommitted = false): Promise<ListOffsetResult> {
+    return this.workerOf(handle).request(ListOffsetCommand, { timestamp, readCommitted }, ListOffsetReply, handle.slot);
   }
 
   deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsResult> {

@@ -25,6 +25,11 @@ import { DeleteTopics } from './20-delete-topics.js';
 import { DeleteRecords } from './21-delete-records.js';
 import { InitProducerId } from './22-init-producer-id.js';
 import { OffsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
+import { AddPartitionsToTxn } from './24-add-partitions-to-txn.js';
+import { AddOffsetsToTxn } from './25-add-offsets-to-txn.js';
+import { EndTxn } from './26-end-txn.js';
+import { WriteTxnMarkers } from './27-write-txn-markers.js';
+import { TxnOffsetCommit } from './28-txn-offset-commit.js';
 import { DescribeConfigs } from './32-describe-configs.js';
 import { AlterConfigs } from './33-alter-configs.js';
 import { SaslAuthenticate } from './36-sasl-authenticate.js';
@@ -34,6 +39,8 @@ import { IncrementalAlterConfigs } from './44-incremental-alter-configs.js';
 import { OffsetDelete } from './47-offset-delete.js';
 import { DescribeCluster } from './60-describe-cluster.js';
 import { DescribeProducers } from './61-describe-producers.js';
+import { DescribeTransactions } from './65-describe-transactions.js';
+import { ListTransactions } from './66-list-transactions.js';
 
 export { Produce } from './00-produce.js';
 export { Fetch } from './01-fetch.js';
@@ -55,6 +62,11 @@ export { DeleteTopics } from './20-delete-topics.js';
 export { DeleteRecords } from './21-delete-records.js';
 export { InitProducerId } from './22-init-producer-id.js';
 export { OffsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
+export { AddPartitionsToTxn } from './24-add-partitions-to-txn.js';
+export { AddOffsetsToTxn } from './25-add-offsets-to-txn.js';
+export { EndTxn } from './26-end-txn.js';
+export { WriteTxnMarkers } from './27-write-txn-markers.js';
+export { TxnOffsetCommit } from './28-txn-offset-commit.js';
 export { DescribeConfigs } from './32-describe-configs.js';
 export { AlterConfigs } from './33-alter-configs.js';
 export { SaslAuthenticate } from './36-sasl-authenticate.js';
@@ -64,9 +76,11 @@ export { IncrementalAlterConfigs } from './44-incremental-alter-configs.js';
 export { OffsetDelete } from './47-offset-delete.js';
 export { DescribeCluster } from './60-describe-cluster.js';
 export { DescribeProducers } from './61-describe-producers.js';
+export { DescribeTransactions } from './65-describe-transactions.js';
+export { ListTransactions } from './66-list-transactions.js';
 
 export const APIS: readonly ApiSpec[] = Object.freeze([
-  Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, SaslHandshake, ApiVersions, CreateTopics, DeleteTopics, DeleteRecords, InitProducerId, OffsetForLeaderEpoch, DescribeConfigs, AlterConfigs, SaslAuthenticate, CreatePartitions, DeleteGroups, IncrementalAlterConfigs, OffsetDelete, DescribeCluster, DescribeProducers,
+  Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, SaslHandshake, ApiVersions, CreateTopics, DeleteTopics, DeleteRecords, InitProducerId, OffsetForLeaderEpoch, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers, TxnOffsetCommit, DescribeConfigs, AlterConfigs, SaslAuthenticate, CreatePartitions, DeleteGroups, IncrementalAlterConfigs, OffsetDelete, DescribeCluster, DescribeProducers, DescribeTransactions, ListTransactions,
 ]);
 
 const byKey: (ApiSpec | undefined)[] = [];

@@ -410,3 +410,39 @@ export function encodeEndTxnMarkerValue(coordinatorEpoch: number): Buffer {
   b.writeInt32BE(coordinatorEpoch, 2);
   return b;
 }
+
+/** Reads a zig-zag varint at `at`; undefined past `end` or beyond 5 bytes. */
+function peekVarint(b: Buffer, at: number, end: number): { value: number; next: number } | undefined {
+  let raw = 0;
+  for (let i = 0, shift = 0; i < 5; i++, shift += 7) {
+    if (at + i >= end) return undefined;
+    const byte = b[at + i]!;
+    raw += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return { value: raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2, next: at + i + 1 };
+  }
+  return undefined;
+}
+
+/**
+ * The marker of a control batch at `at` (its first record: key = version, type; value = version,
+ * coordinator epoch), read from the batch's bytes up to `end` without decoding anything else;
+ * undefined when the bytes there are not a whole uncompressed control record. Control batches
+ * are written by the broker and never compressed.
+ */
+export function readControlMarker(b: Buffer, at: number, end: number): { type: number; coordinatorEpoch: number } | undefined {
+  let p = at + BATCH_HEADER_BYTES;
+  const length = peekVarint(b, p, end);
+  if (!length) return undefined;
+  p = length.next + 1; // the record's attributes
+  const timestampDelta = peekVarint(b, p, end);
+  if (!timestampDelta) return undefined;
+  // A varlong in general; a control record's delta is 0.
+  const offsetDelta = peekVarint(b, timestampDelta.next, end);
+  if (!offsetDelta) return undefined;
+  const keyLength = peekVarint(b, offsetDelta.next, end);
+  if (!keyLength || keyLength.value < 4 || keyLength.next + keyLength.value > end) return undefined;
+  const type = b.readInt16BE(keyLength.next + 2);
+  const valueLength = peekVarint(b, keyLength.next + keyLength.value, end);
+  if (!valueLength || valueLength.value < 6 || valueLength.next + 6 > end) return { type, coordinatorEpoch: -1 };
+  return { type, coordinatorEpoch: b.readInt32BE(valueLength.next + 2) };
+}

@@ -1,0 +1,28 @@
+/**
+ * DescribeTransactions (key 65), version 0, flexible: the coordinator's view of transactional
+ * ids (KIP-664). Non-obvious: `producerEpoch` is an int32 here, as in DescribeProducers.
+ */
+import { array, arrayOf, defineApi, int16, int32, int64, string } from '../schema.js';
+
+export const DescribeTransactions = defineApi({
+  key: 65,
+  name: 'DescribeTransactions',
+  versions: '0',
+  flexible: '0+',
+  request: {
+    transactionalIds: arrayOf('string', '0+'),
+  },
+  response: {
+    throttleTimeMs: int32('0+'),
+    transactionStates: array('0+', {
+      errorCode: int16('0+'),
+      transactionalId: string('0+'),
+      transactionState: string('0+'),
+      transactionTimeoutMs: int32('0+'),
+      transactionStartTimeMs: int64('0+'),
+      producerId: int64('0+'),
+      producerEpoch: int32('0+'),
+      topics: array('0+', { topic: string('0+'), partitions: arrayOf('int32', '0+') }),
+    }),
+  },
+});
