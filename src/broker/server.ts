@@ -28,6 +28,7 @@ import { WorkerHost } from './partitions/worker-host.js';
 import { Router } from './router.js';
 import { type LogDirLock, lockLogDirs } from './log-dir-lock.js';
 import { startGroupCoordinator, stopGroupCoordinator } from './groups/offsets-topic.js';
+import { startTransactionCoordinator, stopTransactionCoordinator } from './transactions/state-topic.js';
 import { closePool } from '../workers/pool.js';
 import { type RunningConsole, startConsole } from '../console/server.js';
 
@@ -95,7 +96,10 @@ class Started {
     // The console first: its event streams end and its client lets go of its connection.
     await this.webConsole?.close();
     // Parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so connections drain at once.
-    if (broker) stopGroupCoordinator(broker);
+    if (broker) {
+      stopGroupCoordinator(broker);
+      stopTransactionCoordinator(broker);
+    }
     if (server?.listening) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -176,6 +180,8 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   await broker.openAll();
   // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
   await startGroupCoordinator(broker, { log });
+  // Transactions: __transaction_state loaded, and transactions left half-ended are completed.
+  await startTransactionCoordinator(broker);
   const router = new Router(broker, HANDLERS);
   const files = broker.files;
   const { connections } = s;

@@ -91,6 +91,9 @@ import { type AbortedTxn, TXN_INDEX_SUFFIX } from './txn-index.js';
 
 export type { AbortedTxn, TxnMarker };
 
+/** Who writes: a client's produce request, or one of the broker's coordinators (whose batches carry no sequence to check). */
+export type AppendOrigin = 'client' | 'coordinator';
+
 /**
  * Most aborted transactions one read answers with. A read whose range overlaps more ends
  * before the first offset of the one past this many, so that what it answers is complete for
@@ -466,7 +469,7 @@ export class PartitionLog {
    * Nothing is written unless every batch passes its checks. The flush policy is the caller's:
    * `flushIfDue()` after one or more appends (group commit), waited on before acknowledging.
    */
-  append(records: Buffer): AppendResult {
+  append(records: Buffer, origin: AppendOrigin = 'client'): AppendResult {
     this.assertOpen();
     const now = this.now();
     const fail = (errorCode: number, errorMessage: string): AppendResult => ({
@@ -528,7 +531,7 @@ export class PartitionLog {
       at += check.size;
     }
     if (producerBatches) {
-      const verdict = this.producers.checkAppend(producerBatches);
+      const verdict = this.producers.checkAppend(producerBatches, origin === 'coordinator');
       const dup = verdict.duplicate;
       if (dup) {
         // A retry of a batch already in the log: its original offsets, nothing written.

@@ -219,12 +219,20 @@ export class ProducerStateManager {
    * Checks the idempotent batches of one append, in order, against the state (rules 1-5 in the
    * file header). Later batches of the same producer in the same append are checked against
    * the earlier ones. The first duplicate answers for the whole append, as in Kafka (where a
-   * produce request carries one batch per partition anyway). Changes nothing.
+   * produce request carries one batch per partition anyway). With `skipSequences` (a
+   * coordinator's write) only the epoch is checked. Changes nothing.
    */
-  checkAppend(batches: readonly ProducerBatch[]): AppendCheck {
+  checkAppend(batches: readonly ProducerBatch[], skipSequences = false): AppendCheck {
     let pending: Map<number, { epoch: number; lastSeq: number }> | undefined;
     for (const b of batches) {
       const entry = this.entries.get(b.producerId);
+      if (skipSequences) {
+        // A coordinator's write (Kafka's AppendOrigin.COORDINATOR): the epoch only.
+        if (entry && b.producerEpoch < entry.producerEpoch) {
+          return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, errorMessage: `epoch ${b.producerEpoch} of producer ${b.producerId} is older than the last seen epoch ${entry.producerEpoch}` };
+        }
+        continue;
+      }
       if (entry && entry.producerEpoch === b.producerEpoch) {
         for (const m of entry.batches) {
           if (m.lastSeq === b.lastSeq && firstSeqOf(m) === b.firstSeq) return { errorCode: ErrorCode.NONE, duplicate: m };

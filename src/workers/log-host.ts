@@ -43,6 +43,7 @@ import {
   type ListOffsetResult,
   PartitionLog,
   type ReadResult,
+  type AppendOrigin,
   type SegmentRecovery,
   type TxnMarker,
   failedAppend,
@@ -277,13 +278,13 @@ export class LogHost {
 
   // ───────────────────────────── the data plane ─────────────────────────────
 
-  append(slot: number, records: Buffer): AppendResult {
+  append(slot: number, records: Buffer, origin: AppendOrigin = 'client'): AppendResult {
     const h = this.hosted.get(slot);
     if (!h) return failedAppend(UNKNOWN);
     const offline = this.offlineReason(h);
     if (offline) return failedAppend(STORAGE, offline);
     const log = h.log!;
-    const result = this.guard(h, () => log.append(records), (code, message) => failedAppend(code, message));
+    const result = this.guard(h, () => log.append(records, origin), (code, message) => failedAppend(code, message));
     if (result.errorCode === 0 && !result.duplicate) this.touched.add(slot);
     return result;
   }

@@ -14,6 +14,8 @@
  * offset in Spindle; `str` is a u16 byte length, 0xffff for null, then UTF-8):
  *
  *   AppendCommand      records: every byte to the end, the batches as received
+ *   CoordinatorAppendCommand  the same, written by one of the broker's coordinators: sequence
+ *                      numbers are not checked (Kafka's AppendOrigin.COORDINATOR)
  *   AppendReply        baseOffset f64 @0, lastOffset f64 @8, logAppendTimeMs f64 @16,
  *                      logStartOffset f64 @24, logEndOffset f64 @32, recordCount u32 @40,
  *                      duplicate u8 @44; then only when errorCode ≠ 0: errorMessage str,
@@ -72,7 +74,7 @@ import type { LogHostOptions, OpenPartition, PartitionSummary } from './log-host
 
 export type { ActiveProducer };
 
-export const Op = Object.freeze({ Append: 1, Read: 2, ListOffset: 3, DeleteRecords: 4, Marker: 5 } as const);
+export const Op = Object.freeze({ Append: 1, Read: 2, ListOffset: 3, DeleteRecords: 4, Marker: 5, CoordinatorAppend: 6 } as const);
 export type Op = (typeof Op)[keyof typeof Op];
 
 export const COMMAND_HEADER_BYTES = 12;
@@ -188,6 +190,8 @@ export const AppendCommand: RingMessage<AppendCommandBody> = {
   // A view of the ring: appended (offsets patched) straight from shared memory.
   decode: (b, at, end) => ({ records: b.subarray(at, end) }),
 };
+
+export const CoordinatorAppendCommand: RingMessage<AppendCommandBody> = { ...AppendCommand, name: 'CoordinatorAppendCommand', op: Op.CoordinatorAppend };
 
 export const MarkerCommand: RingMessage<TxnMarker> = {
   name: 'MarkerCommand',
@@ -321,6 +325,7 @@ export const AppendReply: RingReply<AppendResult> = {
 
 /** A marker is answered as an append is. */
 export const MarkerReply: RingReply<AppendResult> = { ...AppendReply, name: 'MarkerReply', op: Op.Marker };
+export const CoordinatorAppendReply: RingReply<AppendResult> = { ...AppendReply, name: 'CoordinatorAppendReply', op: Op.CoordinatorAppend };
 
 const READ_FIXED_BYTES = 33;
 /** The aborted count of a read_uncommitted read, which has no list. */
@@ -512,5 +517,5 @@ export interface WorkerData {
 }
 
 /** Every ring message, for the round-trip test. */
-export const RING_COMMANDS = [AppendCommand, ReadCommand, ListOffsetCommand, DeleteRecordsCommand, MarkerCommand] as const;
-export const RING_REPLIES = [AppendReply, ReadReply, ListOffsetReply, DeleteRecordsReply, MarkerReply] as const;
+export const RING_COMMANDS = [AppendCommand, ReadCommand, ListOffsetCommand, DeleteRecordsCommand, MarkerCommand, CoordinatorAppendCommand] as const;
+export const RING_REPLIES = [AppendReply, ReadReply, ListOffsetReply, DeleteRecordsReply, MarkerReply, CoordinatorAppendReply] as const;

@@ -32,6 +32,7 @@ import {
   ListOffsetCommand,
   MarkerCommand,
   MarkerReply,
+  CoordinatorAppendReply,
   ListOffsetReply,
   Op,
   ReadCommand,
@@ -88,12 +89,14 @@ function handle(message: Buffer): void {
   const { op, requestId, slot } = readCommandHeader(message);
   const at = COMMAND_HEADER_BYTES;
   switch (op) {
-    case Op.Append: {
+    case Op.Append:
+    case Op.CoordinatorAppend: {
       const { records } = AppendCommand.decode(message, at, message.length);
-      const result = host.append(slot, records);
+      const coordinator = op === Op.CoordinatorAppend;
+      const result = host.append(slot, records, coordinator ? 'coordinator' : 'client');
       let list = appendsBySlot.get(slot);
       if (!list) appendsBySlot.set(slot, (list = []));
-      list.push({ requestId, result, reply: AppendReply });
+      list.push({ requestId, result, reply: coordinator ? CoordinatorAppendReply : AppendReply });
       return;
     }
     case Op.Marker: {

@@ -416,21 +416,21 @@ export const CONFIG_KEYS = [
   int('offsets.commit.required.acks', -1, X, 'Deprecated acks setting for offset commits.'),
 
   // --- Idempotent producers and transactions ----------------------------------------------------
-  int('transactional.id.expiration.ms', 604800000, X, 'How long a transactional id with no activity keeps its producer id; Spindle has no transactions yet, so no transactional id exists to expire.', { min: 1 }),
+  int('transactional.id.expiration.ms', 604800000, H, 'How long a transactional id with no transaction in progress keeps its producer id before the coordinator removes it.', { min: 1 }),
   int('producer.id.expiration.ms', 86400000, H, 'How long producer state (sequence numbers) is kept after the last write from that producer id.', { min: 1 }),
   int('producer.id.expiration.check.interval.ms', 600000, H, 'How often expired producer ids are removed.', { min: 1 }),
-  int('transaction.max.timeout.ms', 900000, X, 'Longest transaction timeout a producer may ask for; Spindle serves idempotence, not transactions.', { min: 1 }),
-  int('transaction.state.log.replication.factor', 3, X, 'Replicas of __transaction_state; Spindle has no transaction log.', { min: 1 }),
+  int('transaction.max.timeout.ms', 900000, H, 'Longest transaction timeout a producer may ask for; longer asks get INVALID_TRANSACTION_TIMEOUT.', { min: 1 }),
+  int('transaction.state.log.replication.factor', 3, X, 'Replicas of __transaction_state; a single node keeps one.', { min: 1 }),
   int('transaction.state.log.min.isr', 2, X, 'In-sync replicas required for __transaction_state writes.', { min: 1 }),
-  int('transaction.state.log.num.partitions', 50, X, 'Partitions of __transaction_state.', { min: 1 }),
-  int('transaction.state.log.segment.bytes', 104857600, X, 'Segment size of __transaction_state.', { min: 1 }),
-  int('transaction.state.log.load.buffer.size', 5242880, X, 'Read size when loading __transaction_state.', { min: 1 }),
+  int('transaction.state.log.num.partitions', 50, H, 'Partitions of __transaction_state, which spread the transactional ids; fixed once the topic exists.', { min: 1 }),
+  int('transaction.state.log.segment.bytes', 104857600, H, 'Segment size of __transaction_state.', { min: 1 }),
+  int('transaction.state.log.load.buffer.size', 5242880, H, 'Read size when loading __transaction_state.', { min: 1 }),
   // Kafka 4's share groups (KIP-932); the apache/kafka image's examples set both to 1.
   int('share.coordinator.state.topic.replication.factor', 3, X, 'Replicas of __share_group_state; Spindle has no share groups.', { min: 1 }),
   int('share.coordinator.state.topic.min.isr', 2, X, 'In-sync replicas required for __share_group_state writes.', { min: 1 }),
-  int('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10000, X, 'How often timed-out transactions are aborted.', { min: 1 }),
-  int('transaction.remove.expired.transaction.cleanup.interval.ms', 3600000, X, 'How often expired transactional ids are removed.', { min: 1 }),
-  bool('transaction.partition.verification.enable', true, X, 'Whether transactional writes are checked against the coordinator first.'),
+  int('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10000, H, 'How often transactions past their timeout are looked for and aborted.', { min: 1 }),
+  int('transaction.remove.expired.transaction.cleanup.interval.ms', 3600000, H, 'How often expired transactional ids are removed.', { min: 1 }),
+  bool('transaction.partition.verification.enable', true, H, 'Whether each transactional write is checked against the coordinator first (the partition must be in the producer\'s ongoing transaction).'),
 
   // --- Security ---------------------------------------------------------------------------------
   str('authorizer.class.name', '', X, 'Java class that authorizes requests; Spindle allows every request.'),

@@ -39,7 +39,13 @@
  *     (MEMBER_ID_REQUIRED) is still waiting to rejoin.
  *   - OffsetCommit's retention time (v2-4) and commit timestamp (v1) do not set an expire
  *     timestamp: offsets expire by offsets.retention.minutes only, as from Kafka 2.1 on.
- *   - Offsets are not transactional (no TxnOffsetCommit): requireStable never waits.
+ *
+ * Transactional offsets (TxnOffsetCommit, KIP-98/447): written to __consumer_offsets as a
+ * transactional batch of the producer, held per group and producer id as pending, applied when
+ * the commit marker reaches the group's partition (`completeTransaction`) and dropped on an
+ * abort. While any are pending for a partition, OffsetFetch with requireStable answers it
+ * UNSTABLE_OFFSET_COMMIT. Loading holds a transaction's records likewise until its marker;
+ * those whose marker was not yet written are pending again after the load.
  *
  * Main thread.
  */
@@ -115,8 +121,21 @@ export interface LogRecord {
 /** Where the coordinator's records go: the partitions of __consumer_offsets. */
 export interface OffsetsLog {
   readonly numPartitions: number;
-  /** Appends the records as one batch; resolves with an error code (0 when written). */
-  append(partition: number, records: LogRecord[]): Promise<number>;
+  /** Appends the records as one batch (of the producer, transactional, when `txn` is given); resolves with an error code (0 when written). */
+  append(partition: number, records: LogRecord[], txn?: { producerId: number; producerEpoch: number }): Promise<number>;
+}
+
+export interface TxnCommitRequest {
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[];
+  }[];
 }
 
 export interface CoordinatorOptions {
@@ -251,6 +270,9 @@ interface LoadingGroup {
   offsets: Map<string, Map<number, CommittedOffset | null>>;
 }
 
+/** Transactional offsets waiting for their marker: group → producer id → partition → offset. */
+type PendingTxnOffsets = Map<string, Map<number, Map<string, { topic: string; partition: number; committed: CommittedOffset }>>>;
+
 export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig;
   readonly groups = new Map<string, ClassicGroup>();
@@ -260,6 +282,9 @@ export class GroupCoordinator {
   private readonly say: (message: string) => void;
   private readonly retentionDeadline: Deadline;
   private loading: Map<string, LoadingGroup> | null = new Map();
+  /** Transactional offsets replayed at load, by producer id, until their marker. */
+  private loadingTxn = new Map<number, { groupId: string; topic: string; partition: number; committed: CommittedOffset | null }[]>();
+  private readonly pendingTxn: PendingTxnOffsets = new Map();
   /** Records the loader could not decode, skipped. */
   skippedRecords = 0;
   private closed = false;
@@ -307,14 +332,30 @@ export class GroupCoordinator {
 
   // ───────────────────────────── loading ─────────────────────────────
 
-  /** Applies one record of __consumer_offsets, in log order (before finishLoading). */
-  replay(key: Buffer | null, value: Buffer | null): void {
+  /**
+   * Applies one record of __consumer_offsets, in log order (before finishLoading); a record of a
+   * transactional batch (its producer id ≥ 0) waits for that producer's marker.
+   */
+  replay(key: Buffer | null, value: Buffer | null, transactionalProducerId = -1): void {
     if (!this.loading) throw new Error('replay after loading finished');
     if (!key) return;
     try {
       const k = decodeKey(key);
       if (k.type === 'other') return;
       const groupId = k.type === 'offset' ? k.key.group : k.group;
+      if (transactionalProducerId >= 0) {
+        if (k.type !== 'offset') return;
+        let list = this.loadingTxn.get(transactionalProducerId);
+        if (!list) this.loadingTxn.set(transactionalProducerId, (list = []));
+        const v = value ? decodeOffsetCommitValue(value) : undefined;
+        list.push({
+          groupId,
+          topic: k.key.topic,
+          partition: k.key.partition,
+          committed: v ? { offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestampMs: v.commitTimestamp } : null,
+        });
+        return;
+      }
       let entry = this.loading.get(groupId);
       if (!entry) this.loading.set(groupId, (entry = { meta: undefined, offsets: new Map() }));
       if (k.type === 'group') {
@@ -335,11 +376,33 @@ export class GroupCoordinator {
     }
   }
 
+  /** A transaction marker met while loading: the producer's held offsets are applied (commit) or dropped. */
+  replayMarker(producerId: number, commit: boolean): void {
+    if (!this.loading) throw new Error('replay after loading finished');
+    const list = this.loadingTxn.get(producerId);
+    if (!list) return;
+    this.loadingTxn.delete(producerId);
+    if (!commit) return;
+    for (const o of list) {
+      let entry = this.loading.get(o.groupId);
+      if (!entry) this.loading.set(o.groupId, (entry = { meta: undefined, offsets: new Map() }));
+      let byPartition = entry.offsets.get(o.topic);
+      if (!byPartition) entry.offsets.set(o.topic, (byPartition = new Map()));
+      byPartition.set(o.partition, o.committed);
+    }
+  }
+
   /** Builds the groups from what was replayed and starts their timers. */
   finishLoading(): void {
     const loading = this.loading;
     if (!loading) return;
     this.loading = null;
+    // Transactions still open: their offsets are pending again.
+    for (const [producerId, list] of this.loadingTxn) {
+      for (const o of list) if (o.committed) this.addPendingTxn(o.groupId, producerId, o.topic, o.partition, o.committed);
+      for (const o of list) if (!loading.has(o.groupId)) loading.set(o.groupId, { meta: undefined, offsets: new Map() });
+    }
+    this.loadingTxn = new Map();
     for (const [groupId, entry] of loading) {
       const group = entry.meta ? this.restoreGroup(groupId, entry.meta) : undefined;
       let target = group;
@@ -351,6 +414,7 @@ export class GroupCoordinator {
           target.setOffset(topic, partition, committed);
         }
       }
+      if (!target && this.pendingTxn.has(groupId)) this.createGroup(groupId);
     }
     for (const group of this.groups.values()) {
       for (const m of group.members.values()) this.rescheduleSession(m);
@@ -943,14 +1007,16 @@ export class GroupCoordinator {
   }
 
   /** Committed offsets of the asked partitions (-1 for none), or of every partition when `topics` is null. */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable = false): FetchedOffsets {
     const none = (partitionIndex: number, errorCode = 0): FetchedPartition => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode });
     const unavailable = this.unavailable(groupId);
     if (unavailable) {
       return { errorCode: unavailable, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => none(p, unavailable)) })) };
     }
     const group = this.groups.get(groupId);
+    const pending = requireStable ? this.pendingTxn.get(groupId) : undefined;
     const found = (topic: string, partition: number): FetchedPartition => {
+      if (requireStable && this.isUnstable(group, pending, topic, partition)) return none(partition, E.UNSTABLE_OFFSET_COMMIT);
       const c = group?.offsetOf(topic, partition);
       if (!c) return none(partition);
       return { partitionIndex: partition, committedOffset: c.offset, committedLeaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: 0 };
@@ -963,6 +1029,90 @@ export class GroupCoordinator {
       };
     }
     return { errorCode: 0, topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => found(t.name, p)) })) };
+  }
+
+  /** Whether a commit of the partition is still pending: a transaction's, or one being written. */
+  private isUnstable(group: ClassicGroup | undefined, pending: Map<number, Map<string, unknown>> | undefined, topic: string, partition: number): boolean {
+    const k = pendingKey(topic, partition);
+    if (group?.pendingCommits.has(k)) return true;
+    if (pending) for (const byPartition of pending.values()) if (byPartition.has(k)) return true;
+    return false;
+  }
+
+  private addPendingTxn(groupId: string, producerId: number, topic: string, partition: number, committed: CommittedOffset): void {
+    let byProducer = this.pendingTxn.get(groupId);
+    if (!byProducer) this.pendingTxn.set(groupId, (byProducer = new Map()));
+    let byPartition = byProducer.get(producerId);
+    if (!byPartition) byProducer.set(producerId, (byPartition = new Map()));
+    byPartition.set(pendingKey(topic, partition), { topic, partition, committed });
+  }
+
+  /** Groups with transactional offsets pending, and how many partitions each (the console). */
+  pendingTransactionalOffsets(): { groupId: string; producerId: number; partitions: number }[] {
+    const out = [];
+    for (const [groupId, byProducer] of this.pendingTxn) for (const [producerId, m] of byProducer) out.push({ groupId, producerId, partitions: m.size });
+    return out;
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets are written as a transactional batch of the producer and held
+   * as pending until the transaction's marker. Checks as Kafka's doTxnCommitOffsets: a Dead group
+   * is COORDINATOR_NOT_AVAILABLE; a member id or generation (v3+, KIP-447) must be the group's;
+   * without them (older clients) any group takes the commit. Error codes per partition.
+   */
+  async txnCommitOffsets(req: TxnCommitRequest): Promise<number[][]> {
+    const all = (code: number): number[][] => req.topics.map((t) => t.partitions.map(() => code));
+    const unavailable = this.unavailable(req.groupId);
+    if (unavailable) return all(unavailable);
+    let group = this.groups.get(req.groupId);
+    if (!group) group = this.createGroup(req.groupId);
+    if (group.is('Dead')) return all(E.COORDINATOR_NOT_AVAILABLE);
+    if (req.memberId !== '' || req.generationId >= 0 || req.groupInstanceId !== null) {
+      if (!(req.generationId < 0 && group.is('Empty') && req.memberId === '')) {
+        const invalid = this.validateMember(group, req.memberId, req.groupInstanceId);
+        if (invalid) return all(invalid);
+        if (req.generationId >= 0 && req.generationId !== group.generationId) return all(E.ILLEGAL_GENERATION);
+      }
+    }
+    const nowMs = this.queue.now();
+    const records: LogRecord[] = [];
+    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
+    const codes = req.topics.map((t) =>
+      t.partitions.map((p) => {
+        if (!this.partitionExists(t.name, p.partitionIndex)) return E.UNKNOWN_TOPIC_OR_PARTITION;
+        const metadata = p.committedMetadata ?? '';
+        if (metadata.length > this.config.offsetMetadataMaxBytes) return E.OFFSET_METADATA_TOO_LARGE;
+        const committed: CommittedOffset = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestampMs: nowMs };
+        accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
+        records.push({
+          key: encodeOffsetCommitKey(req.groupId, t.name, p.partitionIndex),
+          value: encodeOffsetCommitValue({ offset: committed.offset, leaderEpoch: committed.leaderEpoch, metadata, commitTimestamp: nowMs }),
+        });
+        return -1;
+      }),
+    );
+    if (records.length === 0) return codes;
+    const code = commitAppendError(await this.append(req.groupId, records, { producerId: req.producerId, producerEpoch: req.producerEpoch }));
+    if (code === 0) for (const a of accepted) this.addPendingTxn(req.groupId, req.producerId, a.topic, a.partition, a.committed);
+    return codes.map((t) => t.map((c) => (c === -1 ? code : c)));
+  }
+
+  /**
+   * A transaction marker was written to __consumer_offsets partition `offsetsPartition`: the
+   * producer's pending offsets of the groups in that partition are applied (commit) or dropped.
+   */
+  completeTransaction(producerId: number, commit: boolean, offsetsPartition: number): void {
+    for (const [groupId, byProducer] of this.pendingTxn) {
+      if (this.partitionFor(groupId) !== offsetsPartition) continue;
+      const offsets = byProducer.get(producerId);
+      if (!offsets) continue;
+      byProducer.delete(producerId);
+      if (byProducer.size === 0) this.pendingTxn.delete(groupId);
+      if (!commit) continue;
+      let group = this.groups.get(groupId);
+      if (!group || group.is('Dead')) group = this.createGroup(groupId);
+      for (const o of offsets.values()) group.setOffset(o.topic, o.partition, o.committed);
+    }
   }
 
   /**
@@ -1169,9 +1319,9 @@ export class GroupCoordinator {
     return groupAppendError(await this.append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value }]));
   }
 
-  private async append(groupId: string, records: LogRecord[]): Promise<number> {
+  private async append(groupId: string, records: LogRecord[], txn?: { producerId: number; producerEpoch: number }): Promise<number> {
     try {
-      return await this.offsetsLog.append(this.partitionFor(groupId), records);
+      return await this.offsetsLog.append(this.partitionFor(groupId), records, txn);
     } catch (e) {
       this.say(`group ${groupId}: append to __consumer_offsets failed: ${(e as Error).message}`);
       return E.KAFKA_STORAGE_ERROR;

@@ -10,8 +10,10 @@
  * Reads go through the PartitionHost like a fetch (so the worker that owns the log answers),
  * and the bytes are read from the segment file with node:fs, as fetch-stream.ts does. A slice
  * always starts at a batch and holds the first batch whole, so every read makes progress; a
- * trailing partial batch is read again next time. Control batches (transaction markers) carry
- * no group data and are skipped. A segment removed by the cleaner between the read and the
+ * trailing partial batch is read again next time. Records of transactional batches are handed
+ * over with their producer id, and transaction markers (control batches) as `marker` calls, so
+ * that the coordinator can hold a transaction's records until its marker says commit or abort.
+ * A segment removed by the cleaner between the read and the
  * file access is found under its `.deleted` name, as for fetches.
  *
  * Nothing in the log can stop the broker from starting: a batch whose records do not decode is
@@ -23,7 +25,7 @@
  */
 import { open } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.js';
-import { Attr, batchPositions, decodeBatchDecompressing, readBatchHeader } from '../../protocol/records/batch.js';
+import { Attr, ControlType, batchPositions, decodeBatchDecompressing, readBatchHeader, readControlMarker } from '../../protocol/records/batch.js';
 import type { Broker, PartitionState } from '../broker.js';
 
 export interface LoadStats {
@@ -59,14 +61,14 @@ async function readSlice(path: string, position: number, length: number): Promis
   }
 }
 
+/** What a loader hands over: each record (with its producer id when transactional, else -1) and each transaction marker. */
+export interface LoadVisitor {
+  record(key: Buffer | null, value: Buffer | null, transactionalProducerId: number): void;
+  marker?(producerId: number, commit: boolean): void;
+}
+
 /** Reads one partition from its log start to its end; returns what it read. */
-export async function loadPartition(
-  broker: Broker,
-  p: PartitionState,
-  loadBufferBytes: number,
-  each: (key: Buffer | null, value: Buffer | null) => void,
-  stats: LoadStats,
-): Promise<void> {
+export async function loadPartition(broker: Broker, p: PartitionState, loadBufferBytes: number, visit: LoadVisitor, stats: LoadStats): Promise<void> {
   let offset = p.logStartOffset;
   const end = p.logEndOffset;
   // At least one read, also of an empty partition: a log that could not be opened says so.
@@ -77,7 +79,7 @@ export async function loadPartition(
       offset = reply.logStartOffset;
       continue;
     }
-    if (reply.errorCode !== 0) throw new Error(`__consumer_offsets-${p.partition}: read at ${offset} failed with error ${reply.errorCode}`);
+    if (reply.errorCode !== 0) throw new Error(`${p.topic}-${p.partition}: read at ${offset} failed with error ${reply.errorCode}`);
     if (!reply.slice) break;
     const bytes = await readSlice(reply.slice.path, reply.slice.position, reply.slice.length);
     stats.bytes += bytes.length;
@@ -88,7 +90,12 @@ export async function loadPartition(
       if (lastOffset < offset) continue;
       next = lastOffset + 1;
       stats.batches++;
-      if ((header.attributes & Attr.control) !== 0) continue;
+      if ((header.attributes & Attr.control) !== 0) {
+        const m = readControlMarker(bytes, at, at + header.batchLength + 12);
+        if (m && (m.type === ControlType.Commit || m.type === ControlType.Abort)) visit.marker?.(header.producerId, m.type === ControlType.Commit);
+        continue;
+      }
+      const txnProducer = (header.attributes & Attr.transactional) !== 0 ? header.producerId : -1;
       let batch;
       try {
         batch = decodeBatchDecompressing(bytes, at);
@@ -99,10 +106,10 @@ export async function loadPartition(
       for (const r of batch.records) {
         if (r.offset < offset) continue;
         stats.records++;
-        each(r.key, r.value);
+        visit.record(r.key, r.value, txnProducer);
       }
     }
-    if (next === offset) throw new Error(`__consumer_offsets-${p.partition}: no complete batch at offset ${offset}`);
+    if (next === offset) throw new Error(`${p.topic}-${p.partition}: no complete batch at offset ${offset}`);
     offset = next;
   }
   stats.partitions++;
@@ -118,7 +125,7 @@ export const LOAD_CONCURRENCY = 4;
  * Reads every partition of the topic. Records of different partitions interleave, which is
  * harmless: every record of a group is in one partition, and each partition is read in order.
  */
-export async function loadTopic(broker: Broker, topic: string, loadBufferBytes: number, each: (key: Buffer | null, value: Buffer | null) => void): Promise<LoadStats> {
+export async function loadTopic(broker: Broker, topic: string, loadBufferBytes: number, visit: LoadVisitor): Promise<LoadStats> {
   const stats: LoadStats = { partitions: 0, batches: 0, records: 0, bytes: 0, skippedBatches: 0, failedPartitions: [] };
   const state = broker.topics.get(topic);
   if (!state) return stats;
@@ -127,7 +134,7 @@ export async function loadTopic(broker: Broker, topic: string, loadBufferBytes: 
     while (next < state.partitions.length) {
       const p = state.partitions[next++]!;
       try {
-        await loadPartition(broker, p, loadBufferBytes, each, stats);
+        await loadPartition(broker, p, loadBufferBytes, visit, stats);
       } catch (e) {
         stats.failedPartitions.push({ partition: p.partition, reason: (e as Error).message ?? String(e) });
       }

@@ -14,7 +14,8 @@
  *
  * Appends are one record batch per call (uncompressed, CreateTime now), through
  * broker.host.append like a producer's with acks=all: the caller is answered after the
- * append returns.
+ * append returns. Transactional offset commits are a transactional batch of their producer
+ * (sequence 0, written as a coordinator's, whose sequences the log does not check).
  *
  * Main thread.
  */
@@ -47,7 +48,7 @@ class TopicOffsetsLog implements OffsetsLog {
     this.numPartitions = topic?.partitions.length ?? (broker.config.values['offsets.topic.num.partitions'] as number);
   }
 
-  async append(partition: number, records: LogRecord[]): Promise<number> {
+  async append(partition: number, records: LogRecord[], txn?: { producerId: number; producerEpoch: number }): Promise<number> {
     this.topic ??= ensureOffsetsTopic(this.broker);
     const topic = await this.topic;
     if (!('meta' in topic)) {
@@ -57,8 +58,11 @@ class TopicOffsetsLog implements OffsetsLog {
     }
     const p = topic.partitions[partition];
     if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    const batch = encodeBatch(records.map((r) => ({ key: r.key, value: r.value })));
-    const reply = await this.broker.host.append(p.handle, batch);
+    const batch = encodeBatch(
+      records.map((r) => ({ key: r.key, value: r.value })),
+      txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0, transactional: true } : {},
+    );
+    const reply = await this.broker.host.append(p.handle, batch, 'coordinator');
     if (reply.errorCode === 0) this.broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
     return reply.errorCode;
   }
@@ -92,7 +96,10 @@ export async function startGroupCoordinator(broker: Broker, options: { scheduler
     partitionExists: (t, p) => broker.partition(t, p) !== undefined,
   });
   const load = topic
-    ? await loadTopic(broker, OFFSETS_TOPIC, broker.config.values['offsets.load.buffer.size'] as number, (k, v) => coordinator.replay(k, v))
+    ? await loadTopic(broker, OFFSETS_TOPIC, broker.config.values['offsets.load.buffer.size'] as number, {
+        record: (k, v, producerId) => coordinator.replay(k, v, producerId),
+        marker: (producerId, commit) => coordinator.replayMarker(producerId, commit),
+      })
     : EMPTY_LOAD;
   coordinator.finishLoading();
   if (coordinator.skippedRecords > 0 || load.skippedBatches > 0) {

@@ -18,8 +18,13 @@
  * on their connection (router/connection.ts): their appends reach each partition's ring in
  * request order.
  *
- * Idempotent producers are deduplicated by the partition's log (core/producer-state.ts);
- * transactions are not supported.
+ * Idempotent producers are deduplicated by the partition's log (core/producer-state.ts).
+ * A transactional batch (attribute bit 4) is first checked with the transaction coordinator
+ * (transactions/coordinator.ts checkProduce: the producer's current epoch, an ongoing
+ * transaction that holds this partition), immediately before it is handed to the partition's
+ * ring, with no await between: a batch accepted there reaches the log before any marker that
+ * ends its transaction. transaction.partition.verification.enable=false skips the check, as
+ * Kafka's does.
  *
  * Internal topics (__consumer_offsets, __transaction_state) are refused with
  * INVALID_TOPIC_EXCEPTION, as Kafka refuses client appends to them: only the broker writes
@@ -29,6 +34,8 @@
 import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
+import { Attr, BATCH_OFFSETS } from '../../protocol/records/batch.js';
+import { transactionCoordinatorOf } from '../transactions/state-topic.js';
 import { codecNamed } from '../../protocol/records/compression/index.js';
 import { compressionOf } from '../../protocol/records/batch.js';
 import { recordSetMagic } from '../../protocol/records/legacy.js';
@@ -76,8 +83,22 @@ function needsRecompression(records: Buffer, to: number): boolean {
   return false;
 }
 
+/**
+ * For a set whose first batch is transactional (a producer sends one batch per partition): the
+ * coordinator's verdict on appending it now, 0 when it may be. Non-transactional sets cost one
+ * read of the attributes.
+ */
+function transactionalVerdict(broker: Broker, transactionalId: string | null, topic: string, partition: number, records: Buffer): number {
+  if (records.length < 61 || records[16] !== 2 || (records.readInt16BE(BATCH_OFFSETS.attributes) & Attr.transactional) === 0) return 0;
+  if (!(broker.config.values['transaction.partition.verification.enable'] as boolean)) return 0;
+  const coordinator = transactionCoordinatorOf(broker);
+  if (!coordinator) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  const producerId = records.readInt32BE(BATCH_OFFSETS.producerId) * 4294967296 + records.readUInt32BE(BATCH_OFFSETS.producerId + 4);
+  return coordinator.checkProduce(transactionalId, producerId, records.readInt16BE(BATCH_OFFSETS.producerEpoch), topic, partition);
+}
+
 /** `legacy`: a request of v0-2, whose record set may be a message set of magic 0 or 1. */
-async function appendPartition(broker: Broker, topic: TopicState, index: number, records: Buffer | null, legacy: boolean): Promise<PartitionResponse> {
+async function appendPartition(broker: Broker, topic: TopicState, index: number, records: Buffer | null, legacy: boolean, transactionalId: string | null): Promise<PartitionResponse> {
   const p = topic.partitions[index];
   if (!p) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record data');
@@ -105,6 +126,12 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
     }
   }
   await previous;
+  // The coordinator's check and the hand-over to the ring happen together (see the header).
+  const verdict = transactionalVerdict(broker, transactionalId, topic.meta.name, index, data);
+  if (verdict !== 0) {
+    dispatched();
+    return failed(index, verdict, 'the transactional batch does not belong to an ongoing transaction of this producer that holds this partition');
+  }
   const pending = broker.host.append(p.handle, data);
   dispatched();
   const r = await pending;
@@ -137,7 +164,7 @@ export default defineHandler({
             if (badAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
             if (!topic) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (INTERNAL_TOPICS.has(t.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
-            return appendPartition(broker, topic, p.index, p.records, version < 3);
+            return appendPartition(broker, topic, p.index, p.records, version < 3, request.transactionalId);
           }),
         );
         // Metrics: a produce request per topic, failed when any of its partitions failed.

@@ -17,9 +17,10 @@
  * min_bytes is met or max_wait_ms has passed. An error on any partition answers at once.
  *
  * Sessions (KIP-227, v7+): fetch-sessions.ts. Topics are named up to v12 and identified by
- * topic ID from v13. The last stable offset is the high watermark (no transactions yet);
- * aborted transactions are an empty list under READ_COMMITTED and null otherwise; the preferred
- * read replica is -1.
+ * topic ID from v13. Under READ_COMMITTED (isolation level 1) each partition is read only up
+ * to its last stable offset and answered with the aborted transactions its bytes overlap
+ * (core/partition-log.ts); under READ_UNCOMMITTED the list is null. The preferred read replica
+ * is -1.
  */
 import { ExternalBytes } from '../../protocol/codec/writer.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -64,9 +65,9 @@ interface PassResult {
   anyError: boolean;
 }
 
-async function readPass(broker: Broker, wanted: Wanted[], maxBytes: number): Promise<PassResult> {
+async function readPass(broker: Broker, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<PassResult> {
   const replies = await Promise.all(
-    wanted.map((w) => (w.state ? broker.host.read(w.state.handle, w.fetchOffset, Math.min(w.partitionMaxBytes, maxBytes)) : undefined)),
+    wanted.map((w) => (w.state ? broker.host.read(w.state.handle, w.fetchOffset, Math.min(w.partitionMaxBytes, maxBytes), readCommitted) : undefined)),
   );
   const data: PassResult['data'] = new Map();
   let bytes = 0;
@@ -150,16 +151,16 @@ export default defineHandler({
     }
 
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);
-    let pass = await readPass(broker, wanted, maxBytes);
+    const readCommitted = request.isolationLevel === 1;
+    let pass = await readPass(broker, wanted, maxBytes, readCommitted);
     const states = wanted.map((w) => w.state).filter((s): s is PartitionState => s !== undefined);
     while (pass.bytes < Math.max(1, request.minBytes) && !pass.anyError && states.length > 0 && request.maxWaitMs > 0 && !connection.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       await waitForGrowth(states, left, connection.signal);
-      pass = await readPass(broker, wanted, maxBytes);
+      pass = await readPass(broker, wanted, maxBytes, readCommitted);
     }
 
-    const readCommitted = request.isolationLevel === 1;
     const topics: FetchResponse['responses'] = [];
     // Metrics (metrics.ts): bytes out exactly, records out estimated from them; one fetch
     // request per topic, failed once when any of its partitions answers an error.
@@ -196,12 +197,12 @@ export default defineHandler({
         partitionIndex: w.partition,
         errorCode,
         highWatermark,
-        lastStableOffset: highWatermark,
+        lastStableOffset: reply && highWatermark >= 0 ? reply.lastStableOffset : -1,
         logStartOffset,
         divergingEpoch: { epoch: -1, endOffset: -1 },
         currentLeader: { leaderId: -1, leaderEpoch: -1 },
         snapshotId: { endOffset: -1, epoch: -1 },
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted ? (records ? (reply?.abortedTransactions ?? []) : []) : null,
         preferredReadReplica: -1,
         records: records ? (new ExternalBytes(records.length, records) as unknown as Buffer) : EMPTY,
       };

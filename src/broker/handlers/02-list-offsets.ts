@@ -4,8 +4,8 @@
  * start: there is no tiered storage), the latest tiered offset (-5: none, offset and epoch -1, as
  * Kafka answers with remote storage off), or the first offset whose timestamp is at or after the
  * given one (with that timestamp); -1 when no record is that new. Version 0
- * answers in its old form, a list of offsets. The isolation level changes nothing while there
- * are no transactions (the last stable offset is the high watermark).
+ * answers in its old form, a list of offsets. Under READ_COMMITTED (v2+, isolation level 1)
+ * the latest offset is the last stable offset.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ListOffsets } from '../../protocol/messages/index.js';
@@ -13,7 +13,8 @@ import { defineHandler } from '../router.js';
 
 export default defineHandler({
   api: ListOffsets,
-  async handle({ broker }, request) {
+  async handle({ broker, version }, request) {
+    const readCommitted = version >= 2 && request.isolationLevel === 1;
     const topics = await Promise.all(
       request.topics.map(async (t) => {
         const topic = broker.topics.get(t.name);
@@ -23,7 +24,7 @@ export default defineHandler({
             if (!state) {
               return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
             }
-            const r = await broker.host.listOffset(state.handle, p.timestamp);
+            const r = await broker.host.listOffset(state.handle, p.timestamp, readCommitted);
             return {
               partitionIndex: p.partitionIndex,
               errorCode: r.errorCode,

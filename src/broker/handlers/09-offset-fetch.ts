@@ -5,8 +5,9 @@
  * `groups`, each answered with its own topics and error. A null topic list (v2+) means every
  * partition the group has an offset for. A partition without a committed offset answers
  * offset -1, leader epoch -1, metadata "" and no error, as does every partition of a group that
- * does not exist. The committed leader epoch is answered from v5. requireStable (v7+) changes
- * nothing: there are no transactional offsets to wait for. The KIP-848 member id and epoch (v9)
+ * does not exist. The committed leader epoch is answered from v5. With requireStable (v7+,
+ * KIP-447) a partition whose transactional offsets wait for their marker answers
+ * UNSTABLE_OFFSET_COMMIT (retriable) and offset -1. The KIP-848 member id and epoch (v9)
  * are ignored; classic groups do not check them.
  */
 import { ErrorCode } from '../../protocol/errors.js';
@@ -21,7 +22,7 @@ export default defineHandler({
     const coordinator = coordinatorOf(broker);
     const fetch = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets =>
       coordinator
-        ? coordinator.fetchOffsets(groupId, topics)
+        ? coordinator.fetchOffsets(groupId, topics, version >= 7 && request.requireStable)
         : {
             errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
             topics: (topics ?? []).map((t) => ({

@@ -9,117 +9,46 @@
  * overflow, or after an error that made it give its id up. The partitions accept a new epoch
  * starting at sequence 0 (core/producer-state.ts).
  *
- * With a transactional id: Spindle has no transaction coordinator, and Kafka has no
- * "transactions off" mode to copy. The answer chosen is TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
- * as if no principal were allowed any transactional id: the Java client and librdkafka both
- * treat it as fatal at once, with an error naming the transactional id, where the retriable
- * COORDINATOR_NOT_AVAILABLE would keep initTransactions() retrying until max.block.ms and then
- * report only a timeout. An empty transactional id is INVALID_REQUEST, as in Kafka. A
- * transactional batch that reaches a partition anyway gets the same error (partition-log.ts).
+ * With a transactional id, the transaction coordinator answers (transactions/coordinator.ts):
+ * the id's producer id with its epoch bumped, which fences any older producer of the id; an
+ * open transaction of the id is aborted first, answering CONCURRENT_TRANSACTIONS meanwhile; a
+ * v3+ request presenting its current id and epoch (KIP-360) resumes. A timeout above
+ * transaction.max.timeout.ms is INVALID_TRANSACTION_TIMEOUT. Before v4 a client does not know
+ * PRODUCER_FENCED and gets INVALID_PRODUCER_EPOCH instead, as Kafka answers. An empty
+ * transactional id is INVALID_REQUEST.
  *
- * Producer ids are unique across restarts. They are handed out from blocks of
- * PRODUCER_ID_BLOCK_SIZE, and the end of a block is written durably before any id of it is
- * given out:
- *
- *   <first log dir>/__spindle_metadata/producer-ids.json     {"version":1,"nextBlockStart":2000}
- *
- * written to a `.tmp` file, fsynced, renamed over the old one, the directory fsynced. A restart
- * starts at nextBlockStart, from which no id was ever given: at most one block of ids goes unused
- * per restart.
- *
- * When no block can be made durable (an I/O error, an unreadable file) the answer is the
- * retriable COORDINATOR_LOAD_IN_PROGRESS, Kafka's answer when its id manager has no block yet.
- *
- * Main thread; the file is written once per block, synchronously.
+ * Producer ids come from durable blocks (transactions/producer-ids.ts); when no block can be
+ * made durable the answer is the retriable COORDINATOR_LOAD_IN_PROGRESS.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { writeFileDurably } from '../../core/fs.js';
-import { METADATA_DIR } from '../../core/topic-store.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/index.js';
-import type { Broker } from '../broker.js';
+import { producerIdsOf } from '../transactions/producer-ids.js';
+import { transactionCoordinatorOf } from '../transactions/state-topic.js';
 import { defineHandler } from '../router.js';
-
-export const PRODUCER_IDS_FILE = 'producer-ids.json';
-/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE: one durable write per thousand producers. */
-export const PRODUCER_ID_BLOCK_SIZE = 1000;
-/** Ids stay exact as JavaScript numbers (every int64 in Spindle is exact below 2^53). */
-const MAX_PRODUCER_ID = Number.MAX_SAFE_INTEGER;
-
-/** Durable allocation of producer ids in blocks (Kafka's ProducerIdManager, for one node). */
-export class ProducerIdBlocks {
-  readonly file: string;
-  private next: number;
-  private blockEnd: number;
-
-  constructor(metadataDir: string) {
-    mkdirSync(metadataDir, { recursive: true });
-    this.file = join(metadataDir, PRODUCER_IDS_FILE);
-    this.next = this.readNextBlockStart();
-    this.blockEnd = this.next;
-  }
-
-  private readNextBlockStart(): number {
-    if (!existsSync(this.file)) return 0;
-    const saved = JSON.parse(readFileSync(this.file, 'utf8')) as { version?: unknown; nextBlockStart?: unknown };
-    const start = saved.nextBlockStart;
-    if (saved.version !== 1 || typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) {
-      throw new Error(`${this.file}: not a producer id block record (version 1 with a nextBlockStart)`);
-    }
-    return start;
-  }
-
-  /** The block being persisted, which every caller needing a new block waits for. */
-  private persisting: Promise<void> | undefined;
-
-  /**
-   * The next producer id; a new block is persisted first when the current one is used up, on
-   * the thread pool (the main thread serves requests meanwhile), one block at a time.
-   */
-  async nextId(): Promise<number> {
-    while (this.next >= this.blockEnd) {
-      if (!this.persisting) {
-        const end = this.next + PRODUCER_ID_BLOCK_SIZE;
-        if (end > MAX_PRODUCER_ID) throw new Error('producer ids are exhausted');
-        this.persisting = writeFileDurably(this.file, Buffer.from(`${JSON.stringify({ version: 1, nextBlockStart: end })}\n`), dirname(this.file)).then(
-          () => {
-            this.blockEnd = end;
-            this.persisting = undefined;
-          },
-          (e: unknown) => {
-            this.persisting = undefined;
-            throw e;
-          },
-        );
-      }
-      await this.persisting;
-    }
-    return this.next++;
-  }
-}
-
-const allocators = new WeakMap<Broker, ProducerIdBlocks>();
-
-function allocatorOf(broker: Broker): ProducerIdBlocks {
-  let a = allocators.get(broker);
-  if (!a) {
-    a = new ProducerIdBlocks(join(broker.config.derived.logDirs[0]!, METADATA_DIR));
-    allocators.set(broker, a);
-  }
-  return a;
-}
 
 const refused = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 });
 
 export default defineHandler({
   api: InitProducerId,
-  async handle({ broker }, request) {
+  async handle({ broker, version }, request) {
     if (request.transactionalId === '') return refused(ErrorCode.INVALID_REQUEST);
-    if (request.transactionalId !== null) return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (request.transactionalId !== null) {
+      const coordinator = transactionCoordinatorOf(broker);
+      if (!coordinator) return refused(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      const expected = request.producerId >= 0 || request.producerEpoch >= 0 ? { producerId: request.producerId, producerEpoch: request.producerEpoch } : undefined;
+      let r;
+      try {
+        r = await coordinator.initProducerId(request.transactionalId, request.transactionTimeoutMs, expected);
+      } catch (e) {
+        broker.logger.error(`InitProducerId: ${(e as Error).message}`);
+        return refused(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      }
+      const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && version < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+      return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
+    }
     let producerId: number;
     try {
-      producerId = await allocatorOf(broker).nextId();
+      producerId = await producerIdsOf(broker).nextId();
     } catch (e) {
       // No id is handed out unless its block is on disk; the client retries.
       broker.logger.error(`InitProducerId: ${(e as Error).message}`);

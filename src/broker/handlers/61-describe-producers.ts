@@ -4,8 +4,8 @@
  * Per partition asked for, the idempotent producers its log knows — those that wrote to it
  * within producer.id.expiration.ms — with their epoch, the last sequence and the max timestamp
  * of their last batch. The partition's owner answers (a control message to its worker,
- * workers/messages.ts). Without transactions coordinatorEpoch is always -1 and
- * currentTxnStartOffset -1. An unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION for that
+ * workers/messages.ts), with the coordinator epoch of its last marker (-1 before any) and the
+ * first offset of its open transaction (-1 when none is open). An unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION for that
  * partition alone; every partition is led here, so NOT_LEADER_OR_FOLLOWER never occurs.
  */
 import { ErrorCode } from '../../protocol/errors.js';
@@ -32,8 +32,8 @@ export default defineHandler({
                 producerEpoch: p.producerEpoch,
                 lastSequence: p.lastSequence,
                 lastTimestamp: p.lastTimestamp,
-                coordinatorEpoch: -1,
-                currentTxnStartOffset: -1,
+                coordinatorEpoch: p.coordinatorEpoch,
+                currentTxnStartOffset: p.currentTxnStartOffset,
               })),
             };
           }),

@@ -15,11 +15,11 @@
  */
 import type { FaultRule } from '../../core/fs.js';
 import type { LogConfig } from '../../core/log-config.js';
-import type { AppendResult, DeleteRecordsResult, ListOffsetResult, ReadResult, TxnMarker } from '../../core/partition-log.js';
+import type { AppendOrigin, AppendResult, DeleteRecordsResult, ListOffsetResult, ReadResult, TxnMarker } from '../../core/partition-log.js';
 import type { PartitionSummary } from '../../workers/log-host.js';
 import type { DescribeProducersResult, LogStats } from '../../workers/messages.js';
 
-export type { AppendResult, DeleteRecordsResult, DescribeProducersResult, ListOffsetResult, LogStats, PartitionSummary, ReadResult, TxnMarker };
+export type { AppendOrigin, AppendResult, DeleteRecordsResult, DescribeProducersResult, ListOffsetResult, LogStats, PartitionSummary, ReadResult, TxnMarker };
 
 /** One partition worker, for /metrics and the console. */
 export interface WorkerStats {
@@ -83,8 +83,11 @@ export interface PartitionHost {
   open(request: OpenRequest): Promise<{ handle: PartitionHandle; summary: PartitionSummary }>;
   close(handle: PartitionHandle, remove: boolean): Promise<void>;
   setConfig(handle: PartitionHandle, config: LogConfig): Promise<void>;
-  /** Appends record batches; `records` may be modified in place (offsets) and must not be reused. */
-  append(handle: PartitionHandle, records: Buffer): Promise<AppendResult>;
+  /**
+   * Appends record batches; `records` may be modified in place (offsets) and must not be reused.
+   * A coordinator's own writes ('coordinator') skip the sequence checks, as in Kafka.
+   */
+  append(handle: PartitionHandle, records: Buffer, origin?: AppendOrigin): Promise<AppendResult>;
   /** Writes a transaction marker (a control batch); ordered with the partition's appends. */
   appendMarker(handle: PartitionHandle, marker: TxnMarker): Promise<AppendResult>;
   /** With `readCommitted`, the read stops at the last stable offset and lists the aborted transactions it overlaps. */

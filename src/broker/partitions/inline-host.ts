@@ -30,6 +30,7 @@ import type {
   PartitionSummary,
   ReadResult,
   TxnMarker,
+  AppendOrigin,
 } from './host.js';
 
 export class InlineHost implements PartitionHost {
@@ -101,8 +102,8 @@ export class InlineHost implements PartitionHost {
     this.host.setConfig(handle.slot, config);
   }
 
-  async append(handle: PartitionHandle, records: Buffer): Promise<AppendResult> {
-    return this.flushed(handle, this.run(handle, 'append', () => this.host.append(handle.slot, records), failedAppend));
+  async append(handle: PartitionHandle, records: Buffer, origin: AppendOrigin = 'client'): Promise<AppendResult> {
+    return this.flushed(handle, this.run(handle, 'append', () => this.host.append(handle.slot, records, origin), failedAppend));
   }
 
   /** An append's answer once the flushes due after it are done (KAFKA_STORAGE_ERROR if its own failed). */

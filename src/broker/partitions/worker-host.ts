@@ -48,6 +48,8 @@ import {
   ListOffsetCommand,
   MarkerCommand,
   MarkerReply,
+  CoordinatorAppendCommand,
+  CoordinatorAppendReply,
   ListOffsetReply,
   Op,
   ReadCommand,
@@ -76,6 +78,7 @@ import type {
   PartitionHost,
   ReadResult,
   TxnMarker,
+  AppendOrigin,
 } from './host.js';
 
 export const COMMAND_RING_BYTES = 16 * 1024 * 1024;
@@ -222,7 +225,7 @@ class PartitionWorker {
     const bodyBytes = command.bodyBytes(body);
     const length = COMMAND_HEADER_BYTES + bodyBytes;
     // A lost append may have reached the log: its outcome is unknown. A lost read changed nothing.
-    const sideEffects = command.op === Op.Append || command.op === Op.DeleteRecords || command.op === Op.Marker;
+    const sideEffects = command.op === Op.Append || command.op === Op.DeleteRecords || command.op === Op.Marker || command.op === Op.CoordinatorAppend;
     return new Promise<R>((resolve) => {
       this.waiting.set(id, {
         settle: (b) => resolve(decodeReply(reply, b)),
@@ -444,10 +447,11 @@ export class WorkerHost implements PartitionHost {
     if (w.state === 'running') await w.controlCall({ type: 'config', slot: handle.slot, config } as ControlMessage).catch(() => undefined);
   }
 
-  async append(handle: PartitionHandle, records: Buffer): Promise<AppendResult> {
+  async append(handle: PartitionHandle, records: Buffer, origin: AppendOrigin = 'client'): Promise<AppendResult> {
     if (records.length > this.maxRecordsBytes) {
       return AppendReply.failed(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records is more than the ${this.maxRecordsBytes} one request may carry to a partition`);
     }
+    if (origin === 'coordinator') return this.workerOf(handle).request(CoordinatorAppendCommand, { records }, CoordinatorAppendReply, handle.slot);
     return this.workerOf(handle).request(AppendCommand, { records }, AppendReply, handle.slot);
   }
 

@@ -1,0 +1,40 @@
+/**
+ * TxnOffsetCommit (key 28), v0-4: offsets committed within a transaction. The transaction must
+ * be the producer's ongoing one and hold the group's __consumer_offsets partition (added by
+ * AddOffsetsToTxn); with transaction.partition.verification.enable off, only the group's own
+ * checks apply. The offsets are then written and held by the group coordinator until the
+ * transaction's marker (groups/coordinator.ts). v3+ carries the member id, instance id and
+ * generation, checked like OffsetCommit's (KIP-447).
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { TxnOffsetCommit } from '../../protocol/messages/index.js';
+import { OFFSETS_TOPIC, coordinatorOf } from '../groups/offsets-topic.js';
+import { transactionCoordinatorOf } from '../transactions/state-topic.js';
+import { defineHandler } from '../router.js';
+
+export default defineHandler({
+  api: TxnOffsetCommit,
+  async handle({ broker, version }, request) {
+    const answer = (codes: (i: number, j: number) => number) => ({
+      throttleTimeMs: 0,
+      topics: request.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes(i, j) })) })),
+    });
+    const groups = coordinatorOf(broker);
+    const transactions = transactionCoordinatorOf(broker);
+    if (!groups || !transactions) return answer(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (broker.config.values['transaction.partition.verification.enable'] as boolean) {
+      const [verdict] = transactions.verifyPartitions(request.transactionalId, request.producerId, request.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: groups.partitionFor(request.groupId) }]);
+      if (verdict) return answer(() => (verdict === ErrorCode.PRODUCER_FENCED && version < 2 ? ErrorCode.INVALID_PRODUCER_EPOCH : verdict));
+    }
+    const codes = await groups.txnCommitOffsets({
+      groupId: request.groupId,
+      producerId: request.producerId,
+      producerEpoch: request.producerEpoch,
+      generationId: request.generationId,
+      memberId: request.memberId,
+      groupInstanceId: request.groupInstanceId,
+      topics: request.topics,
+    });
+    return answer((i, j) => codes[i]![j]!);
+  },
+});
