@@ -21,7 +21,7 @@ import { connect, type Socket } from 'node:net';
 import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
 import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
 import { Fetch } from '../../src/protocol/messages/index.js';
-import { batchPositions, decodeBatchDecompressing } from '../../src/protocol/records/batch.js';
+import { Attr, batchPositions, decodeBatchDecompressing, readBatchHeader } from '../../src/protocol/records/batch.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../../src/protocol/schema.js';
 
 /** How long a test waits for one answer before failing, rather than hanging the suite. */
@@ -200,5 +200,53 @@ export async function readValues(c: RawClient, topic: string, partition: number,
     if (fresh.length === 0) return { errorCode: 0, values };
     for (const x of fresh) values.push(x.value?.toString() ?? '<null>');
     offset = fresh[fresh.length - 1]!.offset + 1;
+  }
+}
+
+/**
+ * What a read_committed consumer sees of one partition from `from` on, with Fetch v12 at
+ * isolation level 1: the records of committed transactions and non-transactional ones, in
+ * offset order, dropping the records of the aborted transactions each answer lists and the
+ * control batches, as clients do. Also the last stable offset of the last answer.
+ */
+export async function readCommittedValues(c: RawClient, topic: string, partition: number, from = 0): Promise<{ errorCode: number; values: string[]; lastStableOffset: number }> {
+  const values: string[] = [];
+  let offset = from;
+  let lastStableOffset = -1;
+  const aborting = new Set<number>();
+  for (;;) {
+    const r = await c.request(Fetch, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 1,
+      sessionId: 0,
+      sessionEpoch: -1,
+      forgottenTopicsData: [],
+      rackId: '',
+      topics: [{ topic, topicId: NO_UUID, partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    });
+    const p = r.responses[0]!.partitions[0]!;
+    lastStableOffset = p.lastStableOffset;
+    if (p.errorCode !== 0) return { errorCode: p.errorCode, values, lastStableOffset };
+    const pending = [...(p.abortedTransactions ?? [])].sort((a, b) => a.firstOffset - b.firstOffset);
+    const records = p.records as Buffer;
+    let next = offset;
+    for (const { at } of batchPositions(records)) {
+      const h = readBatchHeader(records, at);
+      const last = h.baseOffset + h.lastOffsetDelta;
+      if (last < offset) continue;
+      while (pending.length > 0 && pending[0]!.firstOffset <= last) aborting.add(pending.shift()!.producerId);
+      next = last + 1;
+      if (h.attributes & Attr.control) {
+        aborting.delete(h.producerId);
+        continue;
+      }
+      if (h.attributes & Attr.transactional && aborting.has(h.producerId)) continue;
+      for (const x of decodeBatchDecompressing(records, at).records) if (x.offset >= offset) values.push(x.value?.toString() ?? '<null>');
+    }
+    if (next === offset) return { errorCode: 0, values, lastStableOffset };
+    offset = next;
   }
 }
