@@ -1,6 +1,6 @@
 /**
  * DescribeTransactions (key 65), version 0, flexible: the coordinator's view of transactional
- * ids (KIP-664). Non-obvious: `producerEpoch` is an int32 here, as in DescribeProducers.
+ * ids (KIP-664). Its producerEpoch is an int16, unlike DescribeProducers' int32.
  */
 import { array, arrayOf, defineApi, int16, int32, int64, string } from '../schema.js';
 
@@ -21,7 +21,7 @@ export const DescribeTransactions = defineApi({
       transactionTimeoutMs: int32('0+'),
       transactionStartTimeMs: int64('0+'),
       producerId: int64('0+'),
-      producerEpoch: int32('0+'),
+      producerEpoch: int16('0+'),
       topics: array('0+', { topic: string('0+'), partitions: arrayOf('int32', '0+') }),
     }),
   },

@@ -89,6 +89,7 @@ public final class Interop {
             case "consumer" -> consumerFeatures();
             case "admin" -> admin();
             case "unsupported" -> unsupported();
+            case "transactions" -> transactions();
             default -> throw new IllegalArgumentException("no scenario " + args[0]);
         }
     }
@@ -693,6 +694,123 @@ public final class Interop {
         }
     }
 
+    // ---------------------------------------------------------------- transactions
+
+    /** Every record of the topic a consumer at this isolation level reads from the start, as values. */
+    private static List<String> readIsolated(String topic, String isolation, int atLeast) {
+        List<String> got = new ArrayList<>();
+        Map<String, Object> extra = Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(null, extra))) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic, WAIT).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.currentTimeMillis() + WAIT.toMillis();
+            // Until the wanted count, then a little longer: nothing more may come.
+            long quietUntil = Long.MAX_VALUE;
+            while (System.currentTimeMillis() < Math.min(deadline, quietUntil)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) got.add(new String(r.value()));
+                if (got.size() >= atLeast && quietUntil == Long.MAX_VALUE) quietUntil = System.currentTimeMillis() + 1000;
+            }
+        }
+        return got;
+    }
+
+    /**
+     * KafkaProducer transactions: commit, abort, a zombie fenced by a second producer with the
+     * same transactional.id, then a consume-transform-produce loop that commits its input offsets
+     * with sendOffsetsToTransaction(consumer.groupMetadata()); read_committed sees each committed
+     * record exactly once and no aborted one, read_uncommitted sees both; the admin client lists
+     * and describes the transactional ids.
+     */
+    private static void transactions() throws Exception {
+        String in = "java-txn-in";
+        String out = "java-txn-out";
+        String group = "java-txn-group";
+        try (Admin admin = admin(Map.of())) {
+            createTopic(admin, in, 3, Map.of());
+            createTopic(admin, out, 3, Map.of());
+        }
+        Map<String, Object> txn = Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "java-tx-1", ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+        KafkaProducer<byte[], byte[]> first = new KafkaProducer<>(producerProps(txn));
+        first.initTransactions();
+        first.beginTransaction();
+        for (int i = 0; i < 10; i++) first.send(new ProducerRecord<>(out, ("k" + i).getBytes(), ("committed-a-" + i).getBytes()));
+        first.commitTransaction();
+        first.beginTransaction();
+        for (int i = 0; i < 5; i++) first.send(new ProducerRecord<>(out, ("k" + i).getBytes(), ("aborted-" + i).getBytes()));
+        first.flush();
+        first.abortTransaction();
+        first.beginTransaction();
+        for (int i = 0; i < 10; i++) first.send(new ProducerRecord<>(out, ("k" + i).getBytes(), ("committed-b-" + i).getBytes()));
+        first.commitTransaction();
+
+        // A second producer with the same id fences the first: its open transaction is aborted.
+        first.beginTransaction();
+        first.send(new ProducerRecord<>(out, "z".getBytes(), "zombie".getBytes())).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        KafkaProducer<byte[], byte[]> second = new KafkaProducer<>(producerProps(txn));
+        second.initTransactions();
+        String fenced;
+        try {
+            first.send(new ProducerRecord<>(out, "z".getBytes(), "zombie-2".getBytes())).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            first.commitTransaction();
+            throw new AssertionError("the zombie committed");
+        } catch (Exception e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            check(cause instanceof org.apache.kafka.common.errors.ProducerFencedException || cause instanceof org.apache.kafka.common.errors.InvalidProducerEpochException,
+                "the zombie is fenced, got " + cause);
+            fenced = cause.getClass().getSimpleName();
+        }
+        first.close(Duration.ZERO);
+
+        // Consume-transform-produce, exactly once.
+        try (KafkaProducer<byte[], byte[]> plain = new KafkaProducer<>(producerProps(Map.of()))) {
+            for (int i = 0; i < 30; i++) plain.send(new ProducerRecord<>(in, ("in" + i).getBytes(), ("in-" + i).getBytes()));
+        }
+        int processed = 0;
+        Map<String, Object> readCommitted = Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 7);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(group, readCommitted))) {
+            consumer.subscribe(List.of(in));
+            long deadline = System.currentTimeMillis() + WAIT.toMillis();
+            while (processed < 30 && System.currentTimeMillis() < deadline) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                if (records.isEmpty()) continue;
+                second.beginTransaction();
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    second.send(new ProducerRecord<>(out, r.key(), ("out-" + new String(r.value())).getBytes()));
+                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                    processed++;
+                }
+                second.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                second.commitTransaction();
+            }
+        }
+        same(30, processed, "records processed");
+        second.close();
+
+        List<String> committed = readIsolated(out, "read_committed", 50);
+        List<String> uncommitted = readIsolated(out, "read_uncommitted", 56);
+        same(50, committed.size(), "read_committed records: " + committed);
+        same(50, new HashSet<>(committed).size(), "each committed record exactly once");
+        check(committed.stream().noneMatch(v -> v.startsWith("aborted") || v.startsWith("zombie")), "no aborted record is read committed: " + committed);
+        for (int i = 0; i < 30; i++) check(committed.contains("out-in-" + i), "out-in-" + i + " committed");
+        check(uncommitted.containsAll(List.of("aborted-0", "zombie")), "read_uncommitted sees the aborted records");
+        same(56, uncommitted.size(), "read_uncommitted records");
+
+        try (Admin admin = admin(Map.of())) {
+            Map<TopicPartition, OffsetAndMetadata> groupOffsets = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+            long total = 0;
+            for (OffsetAndMetadata o : groupOffsets.values()) total += o.offset();
+            same(30L, total, "the group's committed offsets cover the input");
+            var listed = get(admin.listTransactions().all());
+            check(listed.stream().anyMatch(l -> l.transactionalId().equals("java-tx-1")), "listTransactions: " + listed);
+            var described = get(admin.describeTransactions(List.of("java-tx-1")).all()).get("java-tx-1");
+            same("COMPLETE_COMMIT", described.state().name(), "describeTransactions state");
+        }
+        ok("transactions", "committed=" + committed.size() + " uncommitted=" + uncommitted.size() + " fenced=" + fenced);
+    }
+
     /**
      * Admin calls whose APIs Spindle does not serve: each fails with UnsupportedVersionException,
      * promptly, and the client goes on serving the calls that work.
@@ -708,8 +826,6 @@ public final class Interop {
             calls.put("listPartitionReassignments", () -> admin.listPartitionReassignments().reassignments());
             calls.put("describeDelegationToken", () -> admin.describeDelegationToken().delegationTokens());
             calls.put("describeMetadataQuorum", () -> admin.describeMetadataQuorum().quorumInfo());
-            calls.put("listTransactions", () -> admin.listTransactions().all());
-            calls.put("describeTransactions", () -> admin.describeTransactions(List.of("tx")).all());
             for (Map.Entry<String, Supplier<KafkaFuture<?>>> call : calls.entrySet()) {
                 try {
                     call.getValue().get().get(15, TimeUnit.SECONDS);
