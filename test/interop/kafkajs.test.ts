@@ -11,7 +11,7 @@ import { Fetch, ListOffsets } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing } from '../../src/protocol/records/batch.js';
 import { codecFor } from '../../src/protocol/records/compression/index.js';
 import { broker, dataDir, require } from './helpers.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, readCommittedValues } from '../helpers/raw-client.js';
 
 const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs');
 for (const type of [2, 3, 4]) {
@@ -156,5 +156,62 @@ for (const workers of [0, 2]) {
     }
   });
 }
+
+test('[kafkajs] transactions: commit, abort, sendOffsets, a fenced zombie; a read_committed consumer group sees each committed record once', async () => {
+  const data = dataDir();
+  const b = await broker(data.dir, 1, { 'group.initial.rebalance.delay.ms': 0 });
+  const kafka = new Kafka({ clientId: 'interop-txn', brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50 } });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ transactionalId: 'js-tx', maxInFlightRequests: 1, idempotent: true });
+  const zombie = kafka.producer({ transactionalId: 'js-tx', maxInFlightRequests: 1, idempotent: true });
+  const consumer = kafka.consumer({ groupId: 'js-txn-reader', readUncommitted: false });
+  const c = await RawClient.connect(b.bootstrap);
+  try {
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'js-txn', numPartitions: 2 }, { topic: 'js-txn-in', numPartitions: 1 }], waitForLeaders: true });
+    await producer.connect();
+    let t = await producer.transaction();
+    await t.send({ topic: 'js-txn', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` })) });
+    await t.sendOffsets({ consumerGroupId: 'js-txn-cg', topics: [{ topic: 'js-txn-in', partitions: [{ partition: 0, offset: '7' }] }] });
+    await t.commit();
+    t = await producer.transaction();
+    await t.send({ topic: 'js-txn', messages: Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, value: `aborted-${i}` })) });
+    await t.abort();
+    t = await producer.transaction();
+    await t.send({ topic: 'js-txn', messages: [{ key: 'k0', value: 'zombie' }] });
+    // A second producer with the same transactional id fences the first and aborts its transaction.
+    await zombie.connect();
+    // kafkajs initialises the producer id on its first transaction: that fences the first producer.
+    const z = await zombie.transaction();
+    const fenced = await t.commit().then(
+      () => 'committed',
+      (e: Error) => e.name,
+    );
+    assert.is.not(fenced, 'committed', 'the fenced producer cannot commit');
+    await z.send({ topic: 'js-txn', messages: [{ key: 'k1', value: 'second' }] });
+    await z.commit();
+
+    const offsets = await admin.fetchOffsets({ groupId: 'js-txn-cg', topics: ['js-txn-in'] });
+    assert.is(offsets[0].partitions[0].offset, '7', 'the transaction committed the group offset');
+    const got: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'js-txn', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }: { message: { value: Buffer } }) => void got.push(message.value.toString()) });
+    const deadline = Date.now() + 20_000;
+    while (got.length < 11 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(got.sort(), [...Array.from({ length: 10 }, (_, i) => `first-${i}`), 'second'].sort());
+    const raw = [...(await readCommittedValues(c, 'js-txn', 0)).values, ...(await readCommittedValues(c, 'js-txn', 1)).values];
+    assert.equal(raw.sort(), got.sort(), 'the raw read_committed reader agrees');
+  } finally {
+    c.close();
+    await consumer.disconnect().catch(() => {});
+    await producer.disconnect().catch(() => {});
+    await zombie.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    await b.close();
+    data.remove();
+  }
+});
 
 test.run();

@@ -19,12 +19,15 @@ import { Admin } from '../../../src/client/admin.js';
 import { Client } from '../../../src/client/client.js';
 import { Consumer } from '../../../src/client/consumer.js';
 import { Producer } from '../../../src/client/producer.js';
-import { Fetch, InitProducerId } from '../../../src/protocol/messages/index.js';
+import { AddPartitionsToTxn, EndTxn, Fetch, InitProducerId, Produce } from '../../../src/protocol/messages/index.js';
+import { encodeBatch } from '../../../src/protocol/records/batch.js';
 import { withRawClient } from '../../helpers/raw-client.js';
 import { dataDir } from '../../interop/helpers.js';
 
 /** Honoured keys this workload cannot make anything read, each with the reason. */
-const NOT_REACHED: ReadonlyMap<ConfigKeyName, string> = new Map([]);
+const NOT_REACHED: ReadonlyMap<ConfigKeyName, string> = new Map([
+  ['transaction.state.log.load.buffer.size', 'read when __transaction_state exists at start-up; this broker starts with an empty log directory'],
+]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,6 +42,7 @@ async function workload(): Promise<void> {
       'log.dirs': data.dir,
       'num.io.threads': 1,
       'offsets.topic.num.partitions': 1,
+      'transaction.state.log.num.partitions': 1,
       'group.initial.rebalance.delay.ms': 0,
       // Upkeep often enough to run during the workload.
       'log.retention.check.interval.ms': 50,
@@ -65,6 +69,21 @@ async function workload(): Promise<void> {
     await withRawClient(b.bootstrap, async (c) => {
       const pid = await c.request(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       assert.is(pid.errorCode, 0);
+      // A transaction: its state topic is created, its batch checked, its markers written.
+      const txn = await c.request(InitProducerId, 4, { transactionalId: 'honoured', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      assert.is(txn.errorCode, 0);
+      const added = await c.request(AddPartitionsToTxn, 3, {
+        v3AndBelowTransactionalId: 'honoured',
+        v3AndBelowProducerId: txn.producerId,
+        v3AndBelowProducerEpoch: txn.producerEpoch,
+        v3AndBelowTopics: [{ name: 'auto-created', partitions: [0] }],
+      });
+      assert.is(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode, 0);
+      const records = encodeBatch([{ value: 'in a transaction' }], { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0, transactional: true });
+      const produced = await c.request(Produce, 9, { transactionalId: 'honoured', acks: -1, timeoutMs: 5000, topicData: [{ name: 'auto-created', partitionData: [{ index: 0, records }] }] });
+      assert.is(produced.responses[0].partitionResponses[0].errorCode, 0);
+      const ended = await c.request(EndTxn, 3, { transactionalId: 'honoured', producerId: txn.producerId, producerEpoch: txn.producerEpoch, committed: true });
+      assert.is(ended.errorCode, 0);
       // A consumer's fetch and a replica's.
       for (const replicaId of [-1, 0]) {
         const r = await c.request(Fetch, 12, {

@@ -73,7 +73,7 @@ test('replication, quorum, thread-pool and TLS keys are declared without effect'
     'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
     'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'min.insync.replicas',
     'unclean.leader.election.enable', 'ssl.keystore.location', 'sasl.enabled.mechanisms', 'replica.lag.time.max.ms',
-    'transactional.id.expiration.ms', 'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size',
+    'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size',
     'log.cleaner.io.max.bytes.per.second',
   ]) {
     assert.is(configKey(name)?.effect, 'no-effect', name);

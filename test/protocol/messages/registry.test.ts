@@ -25,6 +25,11 @@ const EXPECTED: [string, number, number, number][] = [
   ['DeleteRecords', 21, 0, 2],
   ['InitProducerId', 22, 0, 5],
   ['OffsetForLeaderEpoch', 23, 0, 4],
+  ['AddPartitionsToTxn', 24, 0, 5],
+  ['AddOffsetsToTxn', 25, 0, 4],
+  ['EndTxn', 26, 0, 4],
+  ['WriteTxnMarkers', 27, 0, 1],
+  ['TxnOffsetCommit', 28, 0, 4],
   ['DescribeConfigs', 32, 0, 4],
   ['AlterConfigs', 33, 0, 2],
   ['SaslAuthenticate', 36, 0, 2],
@@ -34,6 +39,8 @@ const EXPECTED: [string, number, number, number][] = [
   ['OffsetDelete', 47, 0, 0],
   ['DescribeCluster', 60, 0, 1],
   ['DescribeProducers', 61, 0, 0],
+  ['DescribeTransactions', 65, 0, 0],
+  ['ListTransactions', 66, 0, 1],
 ];
 
 test('the registry declares every API of the table with its Kafka 3.9 version range', () => {
