@@ -5,8 +5,8 @@
  * --from-beginning), then kafka-consumer-groups (--list, --describe with --members, --state,
  * --offsets, --reset-offsets, --delete-offsets, --delete), kafka-configs (topics, a broker, the
  * cluster default), kafka-get-offsets, kafka-delete-records, kafka-producer-perf-test,
- * kafka-consumer-perf-test, and kafka-transactions list, which must fail honestly until
- * transactions exist. Each tool's exit code and output are checked as a user would read them.
+ * kafka-consumer-perf-test, and kafka-transactions (list, describe, describe-producers,
+ * find-hanging, abort). Each tool's exit code and output are checked as a user would read them.
  *
  * Needs Java 17+ and the jars `bash bench/kafka/setup.sh` copies (CI runs it first); skipped with
  * the reason otherwise.
@@ -19,6 +19,9 @@ import type { RunningBroker } from '../../src/broker/server.js';
 import { type KafkaTool, kafkaMissing, runKafkaTool, type ToolRun } from '../../bench/kafka/kafka.js';
 import { broker, dataDir } from './helpers.js';
 import { needs } from '../helpers/needs.js';
+import { RawClient, readCommittedValues } from '../helpers/raw-client.js';
+import { AddPartitionsToTxn, CreateTopics, EndTxn, InitProducerId, Produce } from '../../src/protocol/messages/index.js';
+import { encodeBatch } from '../../src/protocol/records/batch.js';
 
 const missing = kafkaMissing();
 let b: RunningBroker;
@@ -179,10 +182,50 @@ if (missing) {
     assert.is(values!.split(', ')[4], '20000', `records consumed: ${consumed}`);
   });
 
-  test('kafka-transactions list fails honestly: transactions are not served yet', async () => {
-    const r = await tool('kafka-transactions', ['list']);
-    assert.is(r.code, 1);
-    assert.match(r.stdout + r.stderr, /The node does not support LIST_TRANSACTIONS/);
+  test('kafka-transactions: list, describe, describe-producers, find-hanging and abort a hanging transaction', async () => {
+    // A broker without produce verification, so that a batch of a producer no coordinator knows
+    // opens a transaction that nothing will end: a hanging transaction, as the tool finds them.
+    const hangingData = dataDir();
+    const hb = await broker(hangingData.dir, 1, { 'transaction.partition.verification.enable': false });
+    const c = await RawClient.connect(hb.bootstrap);
+    const on = (args: string[]) => runKafkaTool('kafka-transactions', ['--bootstrap-server', hb.bootstrap, ...args]);
+    const okOn = async (args: string[]) => {
+      const r = await on(args);
+      assert.is(r.code, 0, `kafka-transactions ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+      return r.stdout;
+    };
+    try {
+      await c.request(CreateTopics, 5, { topics: [{ name: 'kt', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      const produce = (transactionalId: string | null, records: Buffer) =>
+        c.request(Produce, 9, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: 'kt', partitionData: [{ index: 0, records }] }] });
+      // An ongoing transaction the coordinator knows.
+      const init = await c.request(InitProducerId, 4, { transactionalId: 'kt-tx', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      await c.request(AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: 'kt-tx', v3AndBelowProducerId: init.producerId, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: 'kt', partitions: [0] }] });
+      await produce('kt-tx', encodeBatch([{ value: 'known' }], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, transactional: true }));
+      // A hanging one, written an hour ago by producer 999.
+      const hourAgo = Date.now() - 3_600_000;
+      await produce(null, encodeBatch([{ value: 'hanging', timestamp: hourAgo }], { producerId: 999, producerEpoch: 2, baseSequence: 0, transactional: true, baseTimestamp: hourAgo }));
+
+      assert.equal(rows(await okOn(['list']), 'TransactionalId'), [['kt-tx', '1', String(init.producerId), 'Ongoing']]);
+      const described = rows(await okOn(['describe', '--transactional-id', 'kt-tx']), 'CoordinatorId')[0]!;
+      assert.equal([described[0], described[1], described[2], described[4], described[5], described[8]], ['1', 'kt-tx', String(init.producerId), 'Ongoing', '60000', 'kt-0']);
+      const producers = rows(await okOn(['describe-producers', '--topic', 'kt', '--partition', '0']), 'ProducerId');
+      assert.equal(producers.map((r) => [r[0], r[1], r[5]]), [[String(init.producerId), '0', '0'], ['999', '2', '1']], 'each open transaction with its start offset');
+      const hanging = rows(await okOn(['find-hanging', '--broker-id', '1', '--max-transaction-timeout', '1']), 'Topic');
+      assert.equal(hanging.map((r) => [r[0], r[1], r[2], r[5]]), [['kt', '0', '999', '1']], 'only the transaction no coordinator knows, older than a minute');
+      await okOn(['abort', '--topic', 'kt', '--partition', '0', '--start-offset', '1']);
+      assert.equal(rows(await okOn(['find-hanging', '--broker-id', '1', '--max-transaction-timeout', '1']), 'Topic'), [], 'nothing hangs after the abort');
+      const stillOpen = await readCommittedValues(c, 'kt', 0);
+      assert.is(stillOpen.lastStableOffset, 0, 'the known transaction still holds the LSO');
+      const end = await c.request(EndTxn, 3, { transactionalId: 'kt-tx', producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true });
+      assert.is(end.errorCode, 0);
+      for (let i = 0; i < 100 && (await readCommittedValues(c, 'kt', 0)).values.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal((await readCommittedValues(c, 'kt', 0)).values, ['known'], 'the committed record is read, the aborted hanging one is not');
+    } finally {
+      c.close();
+      await hb.close();
+      hangingData.remove();
+    }
   });
 }
 
