@@ -462,13 +462,14 @@ export class ProducerStateManager {
   }
 }
 
-function writeInt64(b: Buffer, v: number, at: number): void {
+/** A big-endian int64 from a JavaScript number (exact below 2^53), for this engine's own files. */
+export function writeInt64(b: Buffer, v: number, at: number): void {
   const hi = Math.floor(v / TWO_32);
   b.writeInt32BE(hi, at);
   b.writeUInt32BE(v - hi * TWO_32, at + 4);
 }
 
-function readInt64(b: Buffer, at: number): number {
+export function readInt64(b: Buffer, at: number): number {
   return b.readInt32BE(at) * TWO_32 + b.readUInt32BE(at + 4);
 }
 

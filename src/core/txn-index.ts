@@ -25,27 +25,17 @@
  * Owned by the thread that owns the segment.
  */
 import { fsio, fsioAsync } from './fs.js';
+import { readInt64, writeInt64 } from './producer-state.js';
 
 export const TXN_INDEX_SUFFIX = '.txnindex';
 export const ABORTED_TXN_BYTES = 34;
 const ABORTED_TXN_VERSION = 0;
-const TWO_32 = 4294967296;
 
 export interface AbortedTxn {
   producerId: number;
   firstOffset: number;
   lastOffset: number;
   lastStableOffset: number;
-}
-
-function writeInt64(b: Buffer, v: number, at: number): void {
-  const hi = Math.floor(v / TWO_32);
-  b.writeInt32BE(hi, at);
-  b.writeUInt32BE(v - hi * TWO_32, at + 4);
-}
-
-function readInt64(b: Buffer, at: number): number {
-  return b.readInt32BE(at) * TWO_32 + b.readUInt32BE(at + 4);
 }
 
 export function encodeAbortedTxn(e: AbortedTxn): Buffer {

@@ -4,7 +4,7 @@
   groups BOOTSTRAP ASSIGNOR  (range|roundrobin|sticky) two members, one leaving mid-stream; commits;
                              assign, seek, committed, position, offsets_for_times
   admin BOOTSTRAP            AIOKafkaAdminClient: topics, configs, partitions, records, cluster, groups, group offsets
-  unsupported BOOTSTRAP      a transactional producer fails to start, promptly
+  transactions BOOTSTRAP     a committed and an aborted transaction, read back read_committed
 """
 import asyncio
 import time
@@ -369,21 +369,36 @@ async def admin(bootstrap: str) -> str:
     return 'create/delete/list/describe topics, describe_cluster, configs, create_partitions, delete_records, groups, group offsets'
 
 
-async def unsupported(bootstrap: str) -> str:
+async def transactions(bootstrap: str) -> str:
+    """A committed and an aborted transaction; a read_committed consumer reads only the committed records."""
+    topic = f'aio-txn-{now_ms()}'
     p = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id='aio-txn')
-    started = time.monotonic()
+    await asyncio.wait_for(p.start(), 20)
     try:
-        await asyncio.wait_for(p.start(), 12)
-    except asyncio.TimeoutError:
-        raise Fail('a transactional producer hung in start() (InitProducerId)')
-    except Exception as e:
-        took = time.monotonic() - started
-        check('TransactionalIdAuthorization' in type(e).__name__, f'transactional start(): {e!r}')
-        return f'transactional producer refused in {took:.1f}s ({type(e).__name__})'
+        async with p.transaction():
+            for i in range(5):
+                await p.send(topic, f'kept-{i}'.encode())
+        await p.begin_transaction()
+        await p.send(topic, b'dropped')
+        await p.abort_transaction()
     finally:
         await p.stop()
-    raise Fail('a transactional producer started where Spindle has no transactions')
+    c = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, isolation_level='read_committed', auto_offset_reset='earliest', enable_auto_commit=False)
+    await c.start()
+    got: List[str] = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(got) < 5:
+            for records in (await c.getmany(timeout_ms=200)).values():
+                got.extend(r.value.decode() for r in records)
+        await asyncio.sleep(0.5)
+        for records in (await c.getmany(timeout_ms=200)).values():
+            got.extend(r.value.decode() for r in records)
+    finally:
+        await c.stop()
+    check(sorted(got) == [f'kept-{i}' for i in range(5)], f'read_committed: {got}')
+    return f'{len(got)} committed records read, the aborted one not'
 
 
 if __name__ == '__main__':
-    main({'produce': produce, 'groups': groups, 'admin': admin, 'unsupported': unsupported})
+    main({'produce': produce, 'groups': groups, 'admin': admin, 'transactions': transactions})

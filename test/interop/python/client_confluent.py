@@ -479,14 +479,9 @@ def unsupported(bootstrap: str) -> str:
     bound = 10.0
     errors = {}
 
-    def init_transactions():
-        p = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'ck-txn'})
-        p.init_transactions(bound)
-
     acl = AclBinding(ResourceType.TOPIC, 't', ResourcePatternType.LITERAL, 'User:u', '*', AclOperation.READ, AclPermissionType.ALLOW)
     acl_filter = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY, AclPermissionType.ANY)
     calls = {
-        'init_transactions': init_transactions,
         'describe_user_scram_credentials': lambda: a.describe_user_scram_credentials(request_timeout=bound).result(bound),
         'alter_user_scram_credentials': lambda: [f.result(bound) for f in a.alter_user_scram_credentials(
             [UserScramCredentialUpsertion('u', ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), b'pw')],
@@ -498,11 +493,8 @@ def unsupported(bootstrap: str) -> str:
     }
     for name, fn in calls.items():
         errors[name] = expect_error(name, fn, bound + 2)
-    check('TRANSACTIONAL_ID_AUTHORIZATION_FAILED' in errors['init_transactions'] or 'UNSUPPORTED' in errors['init_transactions'],
-          f"init_transactions: {errors['init_transactions']}")
     for name in calls:
-        if name != 'init_transactions':
-            check('UNSUPPORTED_FEATURE' in errors[name], f'{name}: {errors[name]}')
+        check('UNSUPPORTED_FEATURE' in errors[name], f'{name}: {errors[name]}')
     # The broker is still there for the calls it does serve.
     check(1 in a.list_topics(timeout=TIMEOUT).brokers, 'broker gone after the unsupported calls')
     return f'{len(calls)} calls refused promptly: ' + ', '.join(calls)

@@ -6,7 +6,7 @@
   admin BOOTSTRAP            KafkaAdminClient: topics, configs, partitions, groups, group offsets
   admin-cluster BOOTSTRAP    KafkaAdminClient calls that read cluster metadata: describe_cluster,
                              list_topics, describe_topics, delete_records
-  unsupported BOOTSTRAP      a transactional producer's init_transactions fails promptly
+  transactions BOOTSTRAP     a committed and an aborted transaction, read back read_committed
 """
 import threading
 import time
@@ -397,18 +397,36 @@ def admin_cluster(bootstrap: str) -> str:
     return 'describe_cluster, list_topics, describe_topics, delete_records'
 
 
-def unsupported(bootstrap: str) -> str:
-    def init_transactions():
-        p = KafkaProducer(bootstrap_servers=bootstrap, transactional_id='kp-txn', max_block_ms=10_000)
-        try:
-            p.init_transactions()
-        finally:
-            p.close(timeout=1)
-
-    e = expect_error('init_transactions', init_transactions, 12)
-    check('TransactionalIdAuthorization' in e, f'init_transactions: {e}')
-    return f'init_transactions refused promptly ({e.splitlines()[0][:80]})'
+def transactions(bootstrap: str) -> str:
+    """A committed and an aborted transaction; a read_committed consumer reads only the committed records."""
+    topic = f'kp-txn-{int(time.time() * 1000)}'
+    p = KafkaProducer(bootstrap_servers=bootstrap, transactional_id='kp-txn', max_block_ms=20_000)
+    try:
+        p.init_transactions()
+        p.begin_transaction()
+        for i in range(5):
+            p.send(topic, f'kept-{i}'.encode())
+        p.commit_transaction()
+        p.begin_transaction()
+        p.send(topic, b'dropped')
+        p.abort_transaction()
+    finally:
+        p.close(timeout=5)
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, isolation_level='read_committed', auto_offset_reset='earliest', enable_auto_commit=False)
+    got: List[str] = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(got) < 5:
+            for records in c.poll(timeout_ms=200).values():
+                got.extend(r.value.decode() for r in records)
+        time.sleep(0.5)
+        for records in c.poll(timeout_ms=200).values():
+            got.extend(r.value.decode() for r in records)
+    finally:
+        c.close()
+    check(sorted(got) == [f'kept-{i}' for i in range(5)], f'read_committed: {got}')
+    return f'{len(got)} committed records read, the aborted one not'
 
 
 if __name__ == '__main__':
-    main({'produce': produce, 'groups': groups, 'admin': admin, 'admin-cluster': admin_cluster, 'unsupported': unsupported})
+    main({'produce': produce, 'groups': groups, 'admin': admin, 'admin-cluster': admin_cluster, 'transactions': transactions})

@@ -88,6 +88,57 @@ def check_log(what: str, produced: Dict[int, List[Rec]], consumed: Dict[int, Lis
     return total
 
 
+# The transactions scenario: five transactions over TXN_PARTITIONS partitions of one topic, their
+# records sent round-robin (record i to partition i % TXN_PARTITIONS), in this order:
+TXN_PARTITIONS = 4
+TXNS = [
+    ('first', 40, 'commit'),
+    ('aborted', 24, 'abort'),        # every record acknowledged before the abort
+    ('second', 20, 'commit'),        # then consumed, transformed and produced, offsets in the transaction
+    ('zombie', 12, 'fenced'),        # the first producer's, aborted when a second one takes its id
+    ('successor', 16, 'commit'),     # the second producer's
+]
+
+
+def txn_records(prefix: str, base_ts: int, null_header_values: bool = True) -> Dict[str, List[Tuple[int, Rec]]]:
+    """{transaction: [(partition, record)]} for TXNS, each transaction's records distinct."""
+    out = {}
+    for name, n, _ in TXNS:
+        recs = make_records(f'{prefix}-{name}', n, base_ts, null_header_values)
+        out[name] = [(i % TXN_PARTITIONS, r) for i, r in enumerate(recs)]
+    return out
+
+
+def txn_expected(batches: Dict[str, List[Tuple[int, Rec]]], names: List[str]) -> Dict[int, List[Rec]]:
+    """What a partition must hold of the transactions `names`, in the order TXNS ran them."""
+    out: Dict[int, List[Rec]] = {p: [] for p in range(TXN_PARTITIONS)}
+    for name, _, _ in TXNS:
+        if name in names:
+            for p, r in batches[name]:
+                out[p].append(r)
+    return out
+
+
+def check_txn_log(what: str, want: Dict[int, List[Rec]], consumed: Dict[int, List[Tuple[int, Rec]]]) -> int:
+    """Each partition must yield exactly the records in `want`, in order, each once, at rising
+    offsets (transaction markers take offsets too, so there are gaps). Returns the count."""
+    stray = sorted(p for p, recs in consumed.items() if recs and p not in want)
+    check(not stray, f'{what}: records read from partitions {stray}, never produced to')
+    total = 0
+    for p, exp in sorted(want.items()):
+        got = consumed.get(p, [])
+        offsets = [o for o, _ in got]
+        check(all(a < b for a, b in zip(offsets, offsets[1:])), f'{what} partition {p}: offsets not rising: {offsets}')
+        recs = [r for _, r in got]
+        if recs != exp:
+            i = next((i for i, (a, b) in enumerate(zip(recs, exp)) if a != b), min(len(recs), len(exp)))
+            raise Fail(f'{what} partition {p}: {len(recs)} records read, {len(exp)} expected; first difference at '
+                       f'#{i} (offset {offsets[i] if i < len(offsets) else None}): read '
+                       f'{recs[i] if i < len(recs) else None!r}, expected {exp[i] if i < len(exp) else None!r}')
+        total += len(recs)
+    return total
+
+
 def expect_error(what: str, fn: Callable[[], object], within_s: float) -> str:
     """Runs fn, which must raise within `within_s` seconds; returns the error's text."""
     start = time.monotonic()
