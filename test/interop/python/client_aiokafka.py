@@ -4,7 +4,8 @@
   groups BOOTSTRAP ASSIGNOR  (range|roundrobin|sticky) two members, one leaving mid-stream; commits;
                              assign, seek, committed, position, offsets_for_times
   admin BOOTSTRAP            AIOKafkaAdminClient: topics, configs, partitions, records, cluster, groups, group offsets
-  transactions BOOTSTRAP     a committed and an aborted transaction, read back read_committed
+  transactions BOOTSTRAP     commit, abort, consume-transform-produce (send_offsets_to_transaction), a fenced
+                             zombie; read back read_committed and read_uncommitted
 """
 import asyncio
 import time
@@ -19,10 +20,10 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
-from aiokafka.errors import CommitFailedError, IllegalStateError, RebalanceInProgressError
+from aiokafka.errors import CommitFailedError, IllegalStateError, ProducerFenced, RebalanceInProgressError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
-from common import Fail, Rec, check, check_log, main, make_records, now_ms
+from common import TXN_PARTITIONS, TXNS, Fail, Rec, check, check_log, check_txn_log, main, make_records, now_ms, txn_expected, txn_records
 
 CODECS = [None, 'gzip', 'snappy', 'lz4', 'zstd']
 ASSIGNORS = {'range': RangePartitionAssignor, 'roundrobin': RoundRobinPartitionAssignor, 'sticky': StickyPartitionAssignor}
@@ -369,35 +370,167 @@ async def admin(bootstrap: str) -> str:
     return 'create/delete/list/describe topics, describe_cluster, configs, create_partitions, delete_records, groups, group offsets'
 
 
-async def transactions(bootstrap: str) -> str:
-    """A committed and an aborted transaction; a read_committed consumer reads only the committed records."""
-    topic = f'aio-txn-{now_ms()}'
-    p = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id='aio-txn')
-    await asyncio.wait_for(p.start(), 20)
-    try:
-        async with p.transaction():
-            for i in range(5):
-                await p.send(topic, f'kept-{i}'.encode())
-        await p.begin_transaction()
-        await p.send(topic, b'dropped')
-        await p.abort_transaction()
-    finally:
-        await p.stop()
-    c = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, isolation_level='read_committed', auto_offset_reset='earliest', enable_auto_commit=False)
+async def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -> Dict[int, List[Tuple[int, Rec]]]:
+    """Every record a consumer at `isolation` is given from offset 0 until its position reaches
+    `ends` (the log end after the last transaction; read_committed passes the last marker)."""
+    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100,
+                         auto_offset_reset='earliest', isolation_level=isolation)
     await c.start()
-    got: List[str] = []
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(got) < 5:
-            for records in (await c.getmany(timeout_ms=200)).values():
-                got.extend(r.value.decode() for r in records)
-        await asyncio.sleep(0.5)
-        for records in (await c.getmany(timeout_ms=200)).values():
-            got.extend(r.value.decode() for r in records)
+        tps = [TopicPartition(topic, p) for p in sorted(ends)]
+        c.assign(tps)
+        await c.seek_to_beginning(*tps)
+        out: Dict[int, List[Tuple[int, Rec]]] = defaultdict(list)
+        deadline = time.monotonic() + 30
+        while True:
+            for tp, records in (await c.getmany(timeout_ms=200, max_records=1000)).items():
+                out[tp.partition].extend((r.offset, rec_of(r)) for r in records)
+            positions = {tp.partition: await c.position(tp) for tp in tps}
+            if all(positions[p] >= end for p, end in ends.items()):
+                return out
+            check(time.monotonic() < deadline, f'{isolation} reading {topic}: positions {positions}, log ends {ends}')
     finally:
         await c.stop()
-    check(sorted(got) == [f'kept-{i}' for i in range(5)], f'read_committed: {got}')
-    return f'{len(got)} committed records read, the aborted one not'
+
+
+async def transactions(bootstrap: str) -> str:
+    """Commit, abort, consume-transform-produce with the offsets in the transaction, a fenced
+    zombie; read back read_committed (each committed record once, no aborted one) and
+    read_uncommitted (all of them)."""
+    topic, out_topic, group, txn_id = 'aio-txn', 'aio-txn-out', 'aio-txn-ctp', 'aio-txn'
+    a = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_S * 1000)
+    await a.start()
+    producers: List[AIOKafkaProducer] = []
+    try:
+        r = await a.create_topics([NewTopic(t, TXN_PARTITIONS, 1) for t in (topic, out_topic)])
+        check(sorted((e[0], e[1]) for e in r.topic_errors) == [(topic, 0), (out_topic, 0)], f'create_topics: {r}')
+        batches = txn_records(topic, now_ms())
+
+        async def txn_call(what: str, aw):
+            try:
+                return await asyncio.wait_for(aw, TIMEOUT_S)
+            except asyncio.TimeoutError:
+                raise Fail(f'{what}: no answer within {TIMEOUT_S}s')
+            except Fail:
+                raise
+            except Exception as e:
+                raise Fail(f'{what}: {type(e).__name__}: {e}') from e
+
+        async def send_all(p: AIOKafkaProducer, name: str) -> None:
+            """Produces a transaction's records and waits for every acknowledgement."""
+            futures = [await p.send(topic, key=r.key, value=r.value, headers=r.headers, timestamp_ms=r.timestamp, partition=part)
+                       for part, r in batches[name]]
+            await txn_call(f'{name}: delivery', asyncio.gather(*futures))
+
+        async def producer() -> AIOKafkaProducer:
+            p = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id=txn_id, linger_ms=5)
+            producers.append(p)
+            await txn_call('start (InitProducerId)', p.start())
+            return p
+
+        p1 = await producer()
+        for name, _, end in TXNS[:3]:
+            await txn_call(f'{name}: begin_transaction', p1.begin_transaction())
+            await send_all(p1, name)
+            if end == 'commit':
+                await txn_call(f'{name}: commit_transaction', p1.commit_transaction())
+            else:
+                await txn_call(f'{name}: abort_transaction', p1.abort_transaction())
+
+        # Consume-transform-produce: a group member reads the committed records read_committed and
+        # the same producer writes one record per record read, with the consumer's positions
+        # committed to its group in that transaction.
+        c = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, isolation_level='read_committed',
+                             enable_auto_commit=False, auto_offset_reset='earliest', session_timeout_ms=6000,
+                             heartbeat_interval_ms=500, fetch_max_wait_ms=100)
+        await c.start()
+        try:
+            c.subscribe([topic])
+            want = sum(len(v) for v in txn_expected(batches, ['first', 'second']).values())
+            consumed: List[Tuple[int, int, Rec]] = []
+            deadline = time.monotonic() + 30
+            while len(consumed) < want:
+                check(time.monotonic() < deadline, f'consume-transform-produce: {len(consumed)} of {want} committed records read')
+                for tp, records in (await c.getmany(timeout_ms=200)).items():
+                    consumed.extend((tp.partition, r.offset, rec_of(r)) for r in records)
+            check(len(consumed) == want, f'consume-transform-produce: {len(consumed)} records read, {want} committed')
+            assignment = sorted(c.assignment())
+            check([tp.partition for tp in assignment] == list(range(TXN_PARTITIONS)), f'assignment {assignment}')
+            sent = {tp.partition: await c.position(tp) for tp in assignment}
+            async with p1.transaction():
+                futures = [await p1.send(out_topic, key=r.key, value=b'%d@%d' % (part, offset), partition=part)
+                           for part, offset, r in consumed]
+                await txn_call('send_offsets_to_transaction', p1.send_offsets_to_transaction(
+                    {TopicPartition(topic, p): OffsetAndMetadata(o, '') for p, o in sent.items()}, group))
+            await txn_call('consume-transform-produce: delivery', asyncio.gather(*futures))
+            for part, offset, _ in consumed:
+                check(sent[part] > offset, f'position {sent[part]} of partition {part} is not past offset {offset} read')
+            # aiokafka's OffsetFetch does not ask for stable offsets (requireStable), so Kafka may
+            # answer the previous ones until the commit marker reaches the group's offsets partition.
+            committed: Dict[int, int] = {}
+            deadline = time.monotonic() + 10
+            while True:
+                committed = {tp.partition: await c.committed(tp) for tp in assignment}
+                if committed == sent or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+            check(committed == sent, f'committed offsets {committed}, sent to the transaction {sent}')
+        finally:
+            await c.stop()
+        offsets = await a.list_consumer_group_offsets(group)
+        listed = {tp.partition: om.offset for tp, om in offsets.items() if tp.topic == topic}
+        check(listed == sent, f'list_consumer_group_offsets {group}: {listed}, sent to the transaction {sent}')
+
+        # Zombie fencing: a second producer with the same transactional id takes over while the
+        # first has a transaction open (with acknowledged records); the first one's commit fails.
+        await txn_call('zombie: begin_transaction', p1.begin_transaction())
+        await send_all(p1, 'zombie')
+        p2 = await producer()
+        try:
+            await asyncio.wait_for(p1.commit_transaction(), TIMEOUT_S)
+            raise Fail('the fenced producer committed its transaction')
+        except asyncio.TimeoutError:
+            raise Fail(f'the fenced producer\'s commit_transaction: no answer within {TIMEOUT_S}s')
+        except ProducerFenced as e:
+            fenced = type(e).__name__
+        await txn_call('successor: begin_transaction', p2.begin_transaction())
+        await send_all(p2, 'successor')
+        await txn_call('successor: commit_transaction', p2.commit_transaction())
+    finally:
+        for p in producers:
+            try:
+                await p.stop()
+            except ProducerFenced:  # the zombie's sender ended with it
+                pass
+        await a.close()
+
+    # Read back. The log end counts one marker per transaction per partition.
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await probe.start()
+    try:
+        ends = {tp.partition: o for tp, o in (await probe.end_offsets([TopicPartition(topic, p) for p in range(TXN_PARTITIONS)])).items()}
+        out_ends = {tp.partition: o for tp, o in (await probe.end_offsets([TopicPartition(out_topic, p) for p in range(TXN_PARTITIONS)])).items()}
+    finally:
+        await probe.stop()
+    everything = txn_expected(batches, [name for name, _, _ in TXNS])
+    for p in range(TXN_PARTITIONS):
+        check(ends[p] == len(everything[p]) + len(TXNS), f'{topic}-{p}: log end {ends[p]}, {len(everything[p])} records and {len(TXNS)} markers written')
+    committed_recs = txn_expected(batches, [name for name, _, end in TXNS if end == 'commit'])
+    n_committed = check_txn_log('read_committed', committed_recs, await read_txn(bootstrap, topic, 'read_committed', ends))
+    n_all = check_txn_log('read_uncommitted', everything, await read_txn(bootstrap, topic, 'read_uncommitted', ends))
+    # The transformed records: one transaction, so one marker per partition.
+    transformed: Dict[int, List[Rec]] = {p: [] for p in range(TXN_PARTITIONS)}
+    for part, offset, r in consumed:
+        transformed[part].append(Rec(r.key, b'%d@%d' % (part, offset), [], 0))
+    for p in range(TXN_PARTITIONS):
+        check(out_ends[p] == len(transformed[p]) + 1, f'{out_topic}-{p}: log end {out_ends[p]}, {len(transformed[p])} records and a marker written')
+    out_read = await read_txn(bootstrap, out_topic, 'read_committed', out_ends)
+    check_txn_log(f'{out_topic} read_committed', transformed,
+                  {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
+    return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
+            f'read_committed reads the {n_committed} exactly once, read_uncommitted all {n_all}; '
+            f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
+            f'zombie fenced ({fenced})')
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@
   groups BOOTSTRAP STRATEGY   two members, one leaving mid-stream; commits; assign, seek, committed, position
   admin BOOTSTRAP        the AdminClient calls Spindle serves
   operations BOOTSTRAP   describe_* with include_authorized_operations
+  transactions BOOTSTRAP commit, abort, consume-transform-produce, a fenced zombie; read_committed and read_uncommitted
   unsupported BOOTSTRAP  calls Spindle does not serve fail with an error, promptly
 """
 import threading
@@ -18,7 +19,8 @@ from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, A
                                    OffsetSpec, ResourcePatternType, ResourceType, ScramCredentialInfo,
                                    ScramMechanism, UserScramCredentialUpsertion)
 
-from common import Fail, Rec, check, check_log, expect_error, main, make_records, members_healthy, now_ms, share_between, wait_until
+from common import (TXN_PARTITIONS, TXNS, Fail, Rec, check, check_log, check_txn_log, expect_error, main, make_records, members_healthy,
+                    now_ms, share_between, txn_expected, txn_records, wait_until)
 
 CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 TIMEOUT = 15  # seconds, for any single client call
@@ -473,6 +475,148 @@ def operations(bootstrap: str) -> str:
     return 'authorized operations of a topic, a group and the cluster'
 
 
+def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -> Dict[int, List[Tuple[int, Rec]]]:
+    """Every record a consumer at `isolation` is given from offset 0 until its position reaches
+    `ends` (the log end, read_uncommitted, after the last transaction: the read_committed
+    position passes the last marker once that is written, which makes it the last stable offset)."""
+    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': f'ck-txn-reader-{isolation}', 'enable.auto.commit': False,
+                  'isolation.level': isolation, 'fetch.wait.max.ms': 100})
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(ends)]
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(ends)])
+        out: Dict[int, List[Tuple[int, Rec]]] = defaultdict(list)
+        deadline = time.monotonic() + 30
+        while True:
+            for m in c.consume(500, 0.2):
+                check(not m.error(), f'{isolation} consume {topic}: {m.error()}')
+                out[m.partition()].append((m.offset(), rec_of(m)))
+            positions = {tp.partition: tp.offset for tp in c.position(tps)}
+            if all(positions[p] >= end for p, end in ends.items()):
+                return out
+            check(time.monotonic() < deadline, f'{isolation} reading {topic}: positions {positions}, log ends {ends}')
+    finally:
+        c.close()
+
+
+def transactions(bootstrap: str) -> str:
+    """Commit, abort, consume-transform-produce with the offsets in the transaction, a fenced
+    zombie; read back read_committed (each committed record once, no aborted one) and
+    read_uncommitted (all of them)."""
+    topic, out_topic, group, txn_id = 'ck-txn', 'ck-txn-out', 'ck-txn-ctp', 'ck-txn'
+    a = AdminClient({'bootstrap.servers': bootstrap})
+    for f in a.create_topics([NewTopic(t, TXN_PARTITIONS, 1) for t in (topic, out_topic)]).values():
+        f.result(TIMEOUT)
+    batches = txn_records(topic, now_ms())
+
+    def send_all(p: Producer, name: str, to: str = topic) -> None:
+        """Produces a transaction's records and waits for every acknowledgement (librdkafka
+        would otherwise purge what it has not sent yet when the transaction aborts)."""
+        errors: List[str] = []
+        for part, r in batches[name]:
+            p.produce(to, key=r.key, value=r.value, headers=r.headers, timestamp=r.timestamp, partition=part,
+                      on_delivery=lambda err, msg: err and errors.append(str(err)))
+        check(p.flush(TIMEOUT) == 0 and not errors, f'{name}: delivery failed: {errors[:3]}')
+
+    def txn_call(what: str, fn, *args):
+        try:
+            return fn(*args)
+        except KafkaException as e:
+            raise Fail(f'{what}: {e.args[0]}') from e
+
+    p1 = Producer({'bootstrap.servers': bootstrap, 'transactional.id': txn_id, 'linger.ms': 5})
+    txn_call('init_transactions', p1.init_transactions, TIMEOUT)
+    for name, _, end in TXNS[:3]:
+        txn_call(f'{name}: begin_transaction', p1.begin_transaction)
+        send_all(p1, name)
+        if end == 'commit':
+            txn_call(f'{name}: commit_transaction', p1.commit_transaction, TIMEOUT)
+        else:
+            txn_call(f'{name}: abort_transaction', p1.abort_transaction, TIMEOUT)
+
+    # Consume-transform-produce: a group member reads the committed records read_committed and
+    # the same producer writes one record per record read, with the consumer's positions
+    # committed to its group in that transaction.
+    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'isolation.level': 'read_committed',
+                  'enable.auto.commit': False, 'auto.offset.reset': 'earliest', 'session.timeout.ms': 6000,
+                  'heartbeat.interval.ms': 500, 'fetch.wait.max.ms': 100})
+    try:
+        c.subscribe([topic])
+        want = sum(len(v) for v in txn_expected(batches, ['first', 'second']).values())
+        consumed: List[Tuple[int, int, Rec]] = []
+        deadline = time.monotonic() + 30
+        while len(consumed) < want:
+            check(time.monotonic() < deadline, f'consume-transform-produce: {len(consumed)} of {want} committed records read')
+            for m in c.consume(500, 0.2):
+                check(not m.error(), f'consume-transform-produce: {m.error()}')
+                consumed.append((m.partition(), m.offset(), rec_of(m)))
+        check(len(consumed) == want, f'consume-transform-produce: {len(consumed)} records read, {want} committed')
+        assignment = c.assignment()
+        check(sorted(tp.partition for tp in assignment) == list(range(TXN_PARTITIONS)), f'assignment {assignment}')
+        txn_call('consume-transform-produce: begin_transaction', p1.begin_transaction)
+        errors: List[str] = []
+        for part, offset, r in consumed:
+            p1.produce(out_topic, key=r.key, value=b'%d@%d' % (part, offset), partition=part,
+                       on_delivery=lambda err, msg: err and errors.append(str(err)))
+        positions = c.position(assignment)
+        txn_call('send_offsets_to_transaction', p1.send_offsets_to_transaction, positions, c.consumer_group_metadata(), TIMEOUT)
+        txn_call('consume-transform-produce: commit_transaction', p1.commit_transaction, TIMEOUT)
+        check(not errors, f'consume-transform-produce: delivery failed: {errors[:3]}')
+        sent = {tp.partition: tp.offset for tp in positions}
+        for part, offset, _ in consumed:
+            check(sent[part] > offset, f'position {sent[part]} of partition {part} is not past offset {offset} read')
+        # read_committed: librdkafka's OffsetFetch asks for stable offsets (requireStable).
+        committed = {tp.partition: tp.offset for tp in c.committed(assignment, timeout=TIMEOUT)}
+        check(committed == sent, f'committed offsets {committed}, sent to the transaction {sent}')
+    finally:
+        c.close()
+    r = a.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(TIMEOUT)
+    listed = {tp.partition: tp.offset for tp in r.topic_partitions if tp.topic == topic}
+    check(listed == sent, f'list_consumer_group_offsets {group}: {listed}, sent to the transaction {sent}')
+
+    # Zombie fencing: a second producer with the same transactional id takes over while the
+    # first has a transaction open (with acknowledged records); the first one's commit fails.
+    txn_call('zombie: begin_transaction', p1.begin_transaction)
+    send_all(p1, 'zombie')
+    p2 = Producer({'bootstrap.servers': bootstrap, 'transactional.id': txn_id, 'linger.ms': 5})
+    txn_call('second producer: init_transactions', p2.init_transactions, TIMEOUT)
+    try:
+        p1.commit_transaction(TIMEOUT)
+        raise Fail('the fenced producer committed its transaction')
+    except KafkaException as e:
+        err = e.args[0]
+        check(err.code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED) and err.fatal(),
+              f'fenced commit: {err} (code {err.name()}, fatal {err.fatal()}), expected a fatal _FENCED')
+        fenced = err.name()
+    txn_call('successor: begin_transaction', p2.begin_transaction)
+    send_all(p2, 'successor')
+    txn_call('successor: commit_transaction', p2.commit_transaction, TIMEOUT)
+
+    # Read back. The log end counts one marker per transaction per partition.
+    probe = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'ck-txn-probe'})
+    ends = {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=TIMEOUT)[1] for p in range(TXN_PARTITIONS)}
+    out_ends = {p: probe.get_watermark_offsets(TopicPartition(out_topic, p), timeout=TIMEOUT)[1] for p in range(TXN_PARTITIONS)}
+    probe.close()
+    everything = txn_expected(batches, [name for name, _, _ in TXNS])
+    for p in range(TXN_PARTITIONS):
+        check(ends[p] == len(everything[p]) + len(TXNS), f'{topic}-{p}: log end {ends[p]}, {len(everything[p])} records and {len(TXNS)} markers written')
+    committed_recs = txn_expected(batches, [name for name, _, end in TXNS if end == 'commit'])
+    n_committed = check_txn_log('read_committed', committed_recs, read_txn(bootstrap, topic, 'read_committed', ends))
+    n_all = check_txn_log('read_uncommitted', everything, read_txn(bootstrap, topic, 'read_uncommitted', ends))
+    # The transformed records: one transaction, so one marker per partition.
+    transformed: Dict[int, List[Rec]] = {p: [] for p in range(TXN_PARTITIONS)}
+    for part, offset, r in consumed:
+        transformed[part].append(Rec(r.key, b'%d@%d' % (part, offset), [], 0))
+    for p in range(TXN_PARTITIONS):
+        check(out_ends[p] == len(transformed[p]) + 1, f'{out_topic}-{p}: log end {out_ends[p]}, {len(transformed[p])} records and a marker written')
+    out_read = read_txn(bootstrap, out_topic, 'read_committed', out_ends)
+    check_txn_log(f'{out_topic} read_committed', transformed,
+                  {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
+    return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
+            f'read_committed reads the {n_committed} exactly once, read_uncommitted all {n_all}; '
+            f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
+            f'zombie fenced ({fenced})')
+
+
 def unsupported(bootstrap: str) -> str:
     """Calls of APIs Spindle does not serve: each must raise, well within the client's own timeout."""
     a = AdminClient({'bootstrap.servers': bootstrap})
@@ -501,4 +645,5 @@ def unsupported(bootstrap: str) -> str:
 
 
 if __name__ == '__main__':
-    main({'produce': produce, 'groups': groups, 'admin': admin, 'operations': operations, 'unsupported': unsupported})
+    main({'produce': produce, 'groups': groups, 'admin': admin, 'operations': operations, 'transactions': transactions,
+          'unsupported': unsupported})

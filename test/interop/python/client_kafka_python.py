@@ -6,7 +6,8 @@
   admin BOOTSTRAP            KafkaAdminClient: topics, configs, partitions, groups, group offsets
   admin-cluster BOOTSTRAP    KafkaAdminClient calls that read cluster metadata: describe_cluster,
                              list_topics, describe_topics, delete_records
-  transactions BOOTSTRAP     a committed and an aborted transaction, read back read_committed
+  transactions BOOTSTRAP     commit, abort, consume-transform-produce (send_offsets_to_transaction), a fenced
+                             zombie; read back read_committed and read_uncommitted
 """
 import threading
 import time
@@ -22,7 +23,8 @@ from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAs
 from kafka.errors import CommitFailedError, NoError, NonEmptyGroupError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
-from common import Fail, Rec, check, check_log, expect_error, main, make_records, members_healthy, now_ms, share_between, wait_until
+from common import (TXN_PARTITIONS, TXNS, Fail, Rec, bounded, check, check_log, check_txn_log, expect_error, main, make_records,
+                    members_healthy, now_ms, share_between, txn_expected, txn_records, wait_until)
 
 CODECS = [None, 'gzip', 'snappy', 'lz4', 'zstd']
 ASSIGNORS = {'range': RangePartitionAssignor, 'roundrobin': RoundRobinPartitionAssignor, 'sticky': StickyPartitionAssignor}
@@ -397,35 +399,152 @@ def admin_cluster(bootstrap: str) -> str:
     return 'describe_cluster, list_topics, describe_topics, delete_records'
 
 
+def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -> Dict[int, List[Tuple[int, Rec]]]:
+    """Every record a consumer at `isolation` is given from offset 0 until its position reaches
+    `ends` (the log end after the last transaction; read_committed passes the last marker)."""
+    c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100,
+                      auto_offset_reset='earliest', isolation_level=isolation)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(ends)]
+        c.assign(tps)
+        c.seek_to_beginning()
+        out: Dict[int, List[Tuple[int, Rec]]] = defaultdict(list)
+        deadline = time.monotonic() + 30
+        while True:
+            for tp, records in c.poll(timeout_ms=200, max_records=1000).items():
+                out[tp.partition].extend((r.offset, rec_of(r)) for r in records)
+            positions = {tp.partition: c.position(tp) for tp in tps}
+            if all(positions[p] >= end for p, end in ends.items()):
+                return out
+            check(time.monotonic() < deadline, f'{isolation} reading {topic}: positions {positions}, log ends {ends}')
+    finally:
+        c.close(autocommit=False)
+
+
 def transactions(bootstrap: str) -> str:
-    """A committed and an aborted transaction; a read_committed consumer reads only the committed records."""
-    topic = f'kp-txn-{int(time.time() * 1000)}'
-    p = KafkaProducer(bootstrap_servers=bootstrap, transactional_id='kp-txn', max_block_ms=20_000)
+    """Commit, abort, consume-transform-produce with the offsets in the transaction, a fenced
+    zombie; read back read_committed (each committed record once, no aborted one) and
+    read_uncommitted (all of them)."""
+    topic, out_topic, group, txn_id = 'kp-txn', 'kp-txn-out', 'kp-txn-ctp', 'kp-txn'
+    bound = TIMEOUT_MS / 1000  # commit_transaction and friends wait without a bound of their own
+    a = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_MS)
+    r = a.create_topics([NewTopic(t, TXN_PARTITIONS, 1) for t in (topic, out_topic)])
+    check(errors_of(r) == {topic: 0, out_topic: 0}, f'create_topics: {r}')
+    batches = txn_records(topic, now_ms(), null_header_values=False)
+
+    def txn_call(what: str, fn, *args):
+        try:
+            return bounded(what, lambda: fn(*args), bound)
+        except Fail:
+            raise
+        except Exception as e:
+            raise Fail(f'{what}: {type(e).__name__}: {e}') from e
+
+    def send_all(p: KafkaProducer, name: str) -> None:
+        """Produces a transaction's records and waits for every acknowledgement."""
+        futures = [p.send(topic, key=r.key, value=r.value, headers=r.headers, timestamp_ms=r.timestamp, partition=part)
+                   for part, r in batches[name]]
+        p.flush(timeout=bound)
+        for f in futures:
+            txn_call(f'{name}: delivery', f.get, bound)
+
+    p1 = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=txn_id, linger_ms=5, max_block_ms=TIMEOUT_MS)
+    txn_call('init_transactions', p1.init_transactions)
+    for name, _, end in TXNS[:3]:
+        txn_call(f'{name}: begin_transaction', p1.begin_transaction)
+        send_all(p1, name)
+        if end == 'commit':
+            txn_call(f'{name}: commit_transaction', p1.commit_transaction)
+        else:
+            txn_call(f'{name}: abort_transaction', p1.abort_transaction)
+
+    # Consume-transform-produce: a group member reads the committed records read_committed and
+    # the same producer writes one record per record read, with the consumer's positions
+    # committed to its group in that transaction.
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, isolation_level='read_committed',
+                      enable_auto_commit=False, auto_offset_reset='earliest', session_timeout_ms=6000,
+                      heartbeat_interval_ms=500, fetch_max_wait_ms=100)
     try:
-        p.init_transactions()
-        p.begin_transaction()
-        for i in range(5):
-            p.send(topic, f'kept-{i}'.encode())
-        p.commit_transaction()
-        p.begin_transaction()
-        p.send(topic, b'dropped')
-        p.abort_transaction()
+        c.subscribe([topic])
+        want = sum(len(v) for v in txn_expected(batches, ['first', 'second']).values())
+        consumed: List[Tuple[int, int, Rec]] = []
+        deadline = time.monotonic() + 30
+        while len(consumed) < want:
+            check(time.monotonic() < deadline, f'consume-transform-produce: {len(consumed)} of {want} committed records read')
+            for tp, records in c.poll(timeout_ms=200).items():
+                consumed.extend((tp.partition, r.offset, rec_of(r)) for r in records)
+        check(len(consumed) == want, f'consume-transform-produce: {len(consumed)} records read, {want} committed')
+        assignment = sorted(c.assignment())
+        check([tp.partition for tp in assignment] == list(range(TXN_PARTITIONS)), f'assignment {assignment}')
+        txn_call('consume-transform-produce: begin_transaction', p1.begin_transaction)
+        futures = [p1.send(out_topic, key=r.key, value=b'%d@%d' % (part, offset), partition=part) for part, offset, r in consumed]
+        sent = {tp.partition: c.position(tp) for tp in assignment}
+        txn_call('send_offsets_to_transaction', p1.send_offsets_to_transaction,
+                 {TopicPartition(topic, p): OffsetAndMetadata(o, '', -1) for p, o in sent.items()}, group)
+        txn_call('consume-transform-produce: commit_transaction', p1.commit_transaction)
+        for f in futures:
+            txn_call('consume-transform-produce: delivery', f.get, bound)
+        for part, offset, _ in consumed:
+            check(sent[part] > offset, f'position {sent[part]} of partition {part} is not past offset {offset} read')
+        # kafka-python's OffsetFetch does not ask for stable offsets (requireStable), so Kafka may
+        # answer the previous ones until the commit marker reaches the group's offsets partition.
+        committed = {}
+
+        def offsets_committed():
+            committed.update({tp.partition: c.committed(tp) for tp in assignment})
+            return committed == sent
+
+        try:
+            wait_until('the transaction\'s offsets to show', offsets_committed, timeout_s=10, step_s=0.1)
+        except Fail:
+            raise Fail(f'committed offsets {committed}, sent to the transaction {sent}')
     finally:
-        p.close(timeout=5)
-    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, isolation_level='read_committed', auto_offset_reset='earliest', enable_auto_commit=False)
-    got: List[str] = []
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(got) < 5:
-            for records in c.poll(timeout_ms=200).values():
-                got.extend(r.value.decode() for r in records)
-        time.sleep(0.5)
-        for records in c.poll(timeout_ms=200).values():
-            got.extend(r.value.decode() for r in records)
-    finally:
-        c.close()
-    check(sorted(got) == [f'kept-{i}' for i in range(5)], f'read_committed: {got}')
-    return f'{len(got)} committed records read, the aborted one not'
+        c.close(autocommit=False)
+    listed = {tp.partition: om.offset for tp, om in a.list_consumer_group_offsets(group).items() if tp.topic == topic}
+    check(listed == sent, f'list_consumer_group_offsets {group}: {listed}, sent to the transaction {sent}')
+
+    # Zombie fencing: a second producer with the same transactional id takes over while the
+    # first has a transaction open (with acknowledged records); the first one's commit fails.
+    txn_call('zombie: begin_transaction', p1.begin_transaction)
+    send_all(p1, 'zombie')
+    p2 = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=txn_id, linger_ms=5, max_block_ms=TIMEOUT_MS)
+    txn_call('second producer: init_transactions', p2.init_transactions)
+    # EndTxn before v2 (kafka-python sends v1 to a broker it takes for 2.4) answers a fenced
+    # producer INVALID_PRODUCER_EPOCH; v2 answers PRODUCER_FENCED.
+    e = expect_error('the fenced producer\'s commit_transaction', lambda: bounded('fenced commit', p1.commit_transaction, bound), bound)
+    check('InvalidProducerEpoch' in e or 'ProducerFenced' in e, f'fenced commit: {e}')
+    fenced = e.split(':')[0]
+    p1.close(timeout=1)
+    txn_call('successor: begin_transaction', p2.begin_transaction)
+    send_all(p2, 'successor')
+    txn_call('successor: commit_transaction', p2.commit_transaction)
+    p2.close(timeout=5)
+
+    # Read back. The log end counts one marker per transaction per partition.
+    probe = KafkaConsumer(bootstrap_servers=bootstrap)
+    ends = {tp.partition: o for tp, o in probe.end_offsets([TopicPartition(topic, p) for p in range(TXN_PARTITIONS)]).items()}
+    out_ends = {tp.partition: o for tp, o in probe.end_offsets([TopicPartition(out_topic, p) for p in range(TXN_PARTITIONS)]).items()}
+    probe.close()
+    everything = txn_expected(batches, [name for name, _, _ in TXNS])
+    for p in range(TXN_PARTITIONS):
+        check(ends[p] == len(everything[p]) + len(TXNS), f'{topic}-{p}: log end {ends[p]}, {len(everything[p])} records and {len(TXNS)} markers written')
+    committed_recs = txn_expected(batches, [name for name, _, end in TXNS if end == 'commit'])
+    n_committed = check_txn_log('read_committed', committed_recs, read_txn(bootstrap, topic, 'read_committed', ends))
+    n_all = check_txn_log('read_uncommitted', everything, read_txn(bootstrap, topic, 'read_uncommitted', ends))
+    # The transformed records: one transaction, so one marker per partition.
+    transformed: Dict[int, List[Rec]] = {p: [] for p in range(TXN_PARTITIONS)}
+    for part, offset, r in consumed:
+        transformed[part].append(Rec(r.key, b'%d@%d' % (part, offset), [], 0))
+    for p in range(TXN_PARTITIONS):
+        check(out_ends[p] == len(transformed[p]) + 1, f'{out_topic}-{p}: log end {out_ends[p]}, {len(transformed[p])} records and a marker written')
+    out_read = read_txn(bootstrap, out_topic, 'read_committed', out_ends)
+    check_txn_log(f'{out_topic} read_committed', transformed,
+                  {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
+    a.close()
+    return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
+            f'read_committed reads the {n_committed} exactly once, read_uncommitted all {n_all}; '
+            f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
+            f'zombie fenced ({fenced})')
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ import asyncio
 import inspect
 import random
 import sys
+import threading
 import time
 import traceback
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
@@ -151,6 +152,27 @@ def expect_error(what: str, fn: Callable[[], object], within_s: float) -> str:
         check(took <= within_s, f'{what}: failed only after {took:.1f}s (bound {within_s}s): {e}')
         return f'{type(e).__name__}: {e}'
     raise Fail(f'{what}: succeeded ({result!r}) where an error was expected')
+
+
+def bounded(what: str, fn: Callable[[], object], within_s: float) -> object:
+    """fn() on a daemon thread: its result or its error, or Fail if it has neither after
+    `within_s` seconds (for client calls that wait without a bound of their own)."""
+    box: Dict[str, object] = {}
+
+    def run():
+        try:
+            box['result'] = fn()
+        except BaseException as e:  # re-raised on the caller's thread
+            box['error'] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(within_s)
+    if t.is_alive():
+        raise Fail(f'{what}: no answer within {within_s}s')
+    if 'error' in box:
+        raise box['error']  # type: ignore[misc]
+    return box.get('result')
 
 
 def wait_until(what: str, cond: Callable[[], bool], timeout_s: float = 20.0, step_s: float = 0.05) -> None:
