@@ -10,10 +10,11 @@
  *   admin        the admin client calls Spindle serves, results checked against Kafka's
  *   operations   the authorized operations Kafka reports without an authorizer (confluent-kafka)
  *   transactions commit, abort (records acknowledged first), consume-transform-produce with
- *                send_offsets_to_transaction and the group's offsets checked, a zombie fenced by a
- *                second producer with its transactional id; read_committed reads every committed
- *                record exactly once and no aborted one, read_uncommitted all of them, one marker
- *                per transaction per partition
+ *                send_offsets_to_transaction (the offsets unseen until the commit, then the group's),
+ *                a zombie fenced by a second producer with its transactional id; while a
+ *                transaction is open ListOffsets and read_committed stop at the last stable offset;
+ *                read_committed reads every committed record exactly once and no aborted one,
+ *                read_uncommitted all of them; one marker per transaction per partition
  *   unsupported  calls Spindle does not serve (ACLs, SCRAM, elections) fail with an error, well
  *                within the client's timeout (confluent-kafka)
  *
@@ -77,8 +78,9 @@ interface Case {
 /** The transactions summary: the counts come from TXNS in common.py; `fenced` is the error the
  * client raises for the zombie's commit. */
 const transactions = (fenced: string) =>
-  new RegExp(`^76 committed and 36 aborted records in 4 partitions: read_committed reads the 76 exactly once, read_uncommitted all 112; ` +
-    `consume-transform-produce of 60 records, group offsets committed in the transaction; zombie fenced \\(${fenced}\\)`);
+  new RegExp(`^76 committed and 36 aborted records in 4 partitions: read_committed reads the 76 exactly once \\(and stops at the ` +
+    `last stable offset while a transaction is open\\), read_uncommitted all 112; consume-transform-produce of 60 records, ` +
+    `group offsets committed in the transaction; zombie fenced \\(${fenced}\\)`);
 
 const CASES: Case[] = [
   { client: 'confluent-kafka', script: 'client_confluent.py', scenario: 'produce', expect: /^20 topics, 3000 records byte-exact/ },

@@ -23,7 +23,8 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from aiokafka.errors import CommitFailedError, IllegalStateError, ProducerFenced, RebalanceInProgressError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
-from common import TXN_PARTITIONS, TXNS, Fail, Rec, check, check_log, check_txn_log, main, make_records, now_ms, txn_expected, txn_records
+from common import (TXN_PARTITIONS, TXNS, Fail, Rec, check, check_log, check_txn_log, main, make_records, now_ms, open_txn_offsets,
+                    txn_expected, txn_records)
 
 CODECS = [None, 'gzip', 'snappy', 'lz4', 'zstd']
 ASSIGNORS = {'range': RangePartitionAssignor, 'roundrobin': RoundRobinPartitionAssignor, 'sticky': StickyPartitionAssignor}
@@ -372,7 +373,9 @@ async def admin(bootstrap: str) -> str:
 
 async def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -> Dict[int, List[Tuple[int, Rec]]]:
     """Every record a consumer at `isolation` is given from offset 0 until its position reaches
-    `ends` (the log end after the last transaction; read_committed passes the last marker)."""
+    `ends`, which it must not pass: the log end after the last transaction (a read_committed
+    position passes the last marker once that is written), or the last stable offset while a
+    transaction is open."""
     c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100,
                          auto_offset_reset='earliest', isolation_level=isolation)
     await c.start()
@@ -387,6 +390,7 @@ async def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, i
                 out[tp.partition].extend((r.offset, rec_of(r)) for r in records)
             positions = {tp.partition: await c.position(tp) for tp in tps}
             if all(positions[p] >= end for p, end in ends.items()):
+                check(positions == ends, f'{isolation} reading {topic}: positions {positions} beyond {ends}')
                 return out
             check(time.monotonic() < deadline, f'{isolation} reading {topic}: positions {positions}, log ends {ends}')
     finally:
@@ -429,7 +433,7 @@ async def transactions(bootstrap: str) -> str:
             return p
 
         p1 = await producer()
-        for name, _, end in TXNS[:3]:
+        for name, _, end in TXNS[:3]:  # first, aborted, second
             await txn_call(f'{name}: begin_transaction', p1.begin_transaction())
             await send_all(p1, name)
             if end == 'commit':
@@ -462,6 +466,8 @@ async def transactions(bootstrap: str) -> str:
                            for part, offset, r in consumed]
                 await txn_call('send_offsets_to_transaction', p1.send_offsets_to_transaction(
                     {TopicPartition(topic, p): OffsetAndMetadata(o, '') for p, o in sent.items()}, group))
+                pending = await a.list_consumer_group_offsets(group)
+                check(not pending, f'offsets pending in the transaction, listed before its commit: {pending}')
             await txn_call('consume-transform-produce: delivery', asyncio.gather(*futures))
             for part, offset, _ in consumed:
                 check(sent[part] > offset, f'position {sent[part]} of partition {part} is not past offset {offset} read')
@@ -485,6 +491,23 @@ async def transactions(bootstrap: str) -> str:
         # first has a transaction open (with acknowledged records); the first one's commit fails.
         await txn_call('zombie: begin_transaction', p1.begin_transaction())
         await send_all(p1, 'zombie')
+        # While it is open, the last stable offset holds at its first record: ListOffsets
+        # read_committed answers it, and a read_committed consumer stops there.
+        lso, hw = open_txn_offsets(batches)
+        latest = {}
+        for iso in ('read_committed', 'read_uncommitted'):
+            probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level=iso)
+            await probe.start()
+            try:
+                found = await probe.end_offsets([TopicPartition(topic, p) for p in range(TXN_PARTITIONS)])
+                latest[iso] = {tp.partition: o for tp, o in found.items()}
+            finally:
+                await probe.stop()
+        check(latest['read_committed'] == lso and latest['read_uncommitted'] == hw,
+              f"with a transaction open, end_offsets: read_committed {latest['read_committed']}, "
+              f"read_uncommitted {latest['read_uncommitted']}; expected {lso} and {hw}")
+        check_txn_log('read_committed with a transaction open', txn_expected(batches, ['first', 'second']),
+                      await read_txn(bootstrap, topic, 'read_committed', lso))
         p2 = await producer()
         try:
             await asyncio.wait_for(p1.commit_transaction(), TIMEOUT_S)
@@ -528,7 +551,8 @@ async def transactions(bootstrap: str) -> str:
     check_txn_log(f'{out_topic} read_committed', transformed,
                   {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
     return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
-            f'read_committed reads the {n_committed} exactly once, read_uncommitted all {n_all}; '
+            f'read_committed reads the {n_committed} exactly once (and stops at the last stable offset while a '
+            f'transaction is open), read_uncommitted all {n_all}; '
             f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
             f'zombie fenced ({fenced})')
 

@@ -12,15 +12,15 @@ import time
 from collections import defaultdict
 from typing import Dict, List, Set, Tuple
 
-from confluent_kafka import (OFFSET_BEGINNING, Consumer, ConsumerGroupState, ConsumerGroupTopicPartitions, ConsumerGroupType,
-                             ElectionType, KafkaError, KafkaException, Producer, TopicCollection, TopicPartition)
+from confluent_kafka import (OFFSET_BEGINNING, OFFSET_INVALID, Consumer, ConsumerGroupState, ConsumerGroupTopicPartitions, ConsumerGroupType,
+                             ElectionType, IsolationLevel, KafkaError, KafkaException, Producer, TopicCollection, TopicPartition)
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AdminClient,
                                    AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, NewPartitions, NewTopic,
                                    OffsetSpec, ResourcePatternType, ResourceType, ScramCredentialInfo,
                                    ScramMechanism, UserScramCredentialUpsertion)
 
 from common import (TXN_PARTITIONS, TXNS, Fail, Rec, check, check_log, check_txn_log, expect_error, main, make_records, members_healthy,
-                    now_ms, share_between, txn_expected, txn_records, wait_until)
+                    now_ms, open_txn_offsets, share_between, txn_expected, txn_records, wait_until)
 
 CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 TIMEOUT = 15  # seconds, for any single client call
@@ -477,8 +477,9 @@ def operations(bootstrap: str) -> str:
 
 def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -> Dict[int, List[Tuple[int, Rec]]]:
     """Every record a consumer at `isolation` is given from offset 0 until its position reaches
-    `ends` (the log end, read_uncommitted, after the last transaction: the read_committed
-    position passes the last marker once that is written, which makes it the last stable offset)."""
+    `ends`, which it must not pass: the log end after the last transaction (a read_committed
+    position passes the last marker once that is written), or the last stable offset while a
+    transaction is open."""
     c = Consumer({'bootstrap.servers': bootstrap, 'group.id': f'ck-txn-reader-{isolation}', 'enable.auto.commit': False,
                   'isolation.level': isolation, 'fetch.wait.max.ms': 100})
     try:
@@ -492,6 +493,7 @@ def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -
                 out[m.partition()].append((m.offset(), rec_of(m)))
             positions = {tp.partition: tp.offset for tp in c.position(tps)}
             if all(positions[p] >= end for p, end in ends.items()):
+                check(positions == ends, f'{isolation} reading {topic}: positions {positions} beyond {ends}')
                 return out
             check(time.monotonic() < deadline, f'{isolation} reading {topic}: positions {positions}, log ends {ends}')
     finally:
@@ -508,12 +510,12 @@ def transactions(bootstrap: str) -> str:
         f.result(TIMEOUT)
     batches = txn_records(topic, now_ms())
 
-    def send_all(p: Producer, name: str, to: str = topic) -> None:
+    def send_all(p: Producer, name: str) -> None:
         """Produces a transaction's records and waits for every acknowledgement (librdkafka
         would otherwise purge what it has not sent yet when the transaction aborts)."""
         errors: List[str] = []
         for part, r in batches[name]:
-            p.produce(to, key=r.key, value=r.value, headers=r.headers, timestamp=r.timestamp, partition=part,
+            p.produce(topic, key=r.key, value=r.value, headers=r.headers, timestamp=r.timestamp, partition=part,
                       on_delivery=lambda err, msg: err and errors.append(str(err)))
         check(p.flush(TIMEOUT) == 0 and not errors, f'{name}: delivery failed: {errors[:3]}')
 
@@ -525,7 +527,7 @@ def transactions(bootstrap: str) -> str:
 
     p1 = Producer({'bootstrap.servers': bootstrap, 'transactional.id': txn_id, 'linger.ms': 5})
     txn_call('init_transactions', p1.init_transactions, TIMEOUT)
-    for name, _, end in TXNS[:3]:
+    for name, _, end in TXNS[:3]:  # first, aborted, second
         txn_call(f'{name}: begin_transaction', p1.begin_transaction)
         send_all(p1, name)
         if end == 'commit':
@@ -559,6 +561,14 @@ def transactions(bootstrap: str) -> str:
                        on_delivery=lambda err, msg: err and errors.append(str(err)))
         positions = c.position(assignment)
         txn_call('send_offsets_to_transaction', p1.send_offsets_to_transaction, positions, c.consumer_group_metadata(), TIMEOUT)
+        # Until the commit, the offsets are pending: OffsetFetch answers no offset, or with
+        # requireStable UNSTABLE_OFFSET_COMMIT, for each partition asked for.
+        asked = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in range(TXN_PARTITIONS)])]
+        for stable, want_error in ((False, None), (True, KafkaError.UNSTABLE_OFFSET_COMMIT)):
+            r = a.list_consumer_group_offsets(asked, require_stable=stable)[group].result(TIMEOUT)
+            got = sorted((tp.partition, tp.offset, tp.error and tp.error.code()) for tp in r.topic_partitions)
+            check(got == [(p, OFFSET_INVALID, want_error) for p in range(TXN_PARTITIONS)],
+                  f'offsets pending in the transaction, list_consumer_group_offsets(require_stable={stable}): {got}')
         txn_call('consume-transform-produce: commit_transaction', p1.commit_transaction, TIMEOUT)
         check(not errors, f'consume-transform-produce: delivery failed: {errors[:3]}')
         sent = {tp.partition: tp.offset for tp in positions}
@@ -577,6 +587,18 @@ def transactions(bootstrap: str) -> str:
     # first has a transaction open (with acknowledged records); the first one's commit fails.
     txn_call('zombie: begin_transaction', p1.begin_transaction)
     send_all(p1, 'zombie')
+    # While it is open, the last stable offset holds at its first record: ListOffsets
+    # read_committed answers it, and a read_committed consumer stops there.
+    lso, hw = open_txn_offsets(batches)
+    latest = {}
+    for iso in (IsolationLevel.READ_COMMITTED, IsolationLevel.READ_UNCOMMITTED):
+        r = a.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(TXN_PARTITIONS)}, isolation_level=iso)
+        latest[iso] = {tp.partition: f.result(TIMEOUT).offset for tp, f in r.items()}
+    check(latest[IsolationLevel.READ_COMMITTED] == lso and latest[IsolationLevel.READ_UNCOMMITTED] == hw,
+          f'with a transaction open, list_offsets latest: read_committed {latest[IsolationLevel.READ_COMMITTED]}, '
+          f'read_uncommitted {latest[IsolationLevel.READ_UNCOMMITTED]}; expected {lso} and {hw}')
+    check_txn_log('read_committed with a transaction open', txn_expected(batches, ['first', 'second']),
+                  read_txn(bootstrap, topic, 'read_committed', lso))
     p2 = Producer({'bootstrap.servers': bootstrap, 'transactional.id': txn_id, 'linger.ms': 5})
     txn_call('second producer: init_transactions', p2.init_transactions, TIMEOUT)
     try:
@@ -612,7 +634,8 @@ def transactions(bootstrap: str) -> str:
     check_txn_log(f'{out_topic} read_committed', transformed,
                   {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
     return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
-            f'read_committed reads the {n_committed} exactly once, read_uncommitted all {n_all}; '
+            f'read_committed reads the {n_committed} exactly once (and stops at the last stable offset while a '
+            f'transaction is open), read_uncommitted all {n_all}; '
             f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
             f'zombie fenced ({fenced})')
 

@@ -24,7 +24,7 @@ from kafka.errors import CommitFailedError, NoError, NonEmptyGroupError, Rebalan
 from kafka.structs import OffsetAndMetadata
 
 from common import (TXN_PARTITIONS, TXNS, Fail, Rec, bounded, check, check_log, check_txn_log, expect_error, main, make_records,
-                    members_healthy, now_ms, share_between, txn_expected, txn_records, wait_until)
+                    members_healthy, now_ms, open_txn_offsets, share_between, txn_expected, txn_records, wait_until)
 
 CODECS = [None, 'gzip', 'snappy', 'lz4', 'zstd']
 ASSIGNORS = {'range': RangePartitionAssignor, 'roundrobin': RoundRobinPartitionAssignor, 'sticky': StickyPartitionAssignor}
@@ -401,7 +401,9 @@ def admin_cluster(bootstrap: str) -> str:
 
 def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -> Dict[int, List[Tuple[int, Rec]]]:
     """Every record a consumer at `isolation` is given from offset 0 until its position reaches
-    `ends` (the log end after the last transaction; read_committed passes the last marker)."""
+    `ends`, which it must not pass: the log end after the last transaction (a read_committed
+    position passes the last marker once that is written), or the last stable offset while a
+    transaction is open."""
     c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100,
                       auto_offset_reset='earliest', isolation_level=isolation)
     try:
@@ -415,6 +417,7 @@ def read_txn(bootstrap: str, topic: str, isolation: str, ends: Dict[int, int]) -
                 out[tp.partition].extend((r.offset, rec_of(r)) for r in records)
             positions = {tp.partition: c.position(tp) for tp in tps}
             if all(positions[p] >= end for p, end in ends.items()):
+                check(positions == ends, f'{isolation} reading {topic}: positions {positions} beyond {ends}')
                 return out
             check(time.monotonic() < deadline, f'{isolation} reading {topic}: positions {positions}, log ends {ends}')
     finally:
@@ -450,7 +453,7 @@ def transactions(bootstrap: str) -> str:
 
     p1 = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=txn_id, linger_ms=5, max_block_ms=TIMEOUT_MS)
     txn_call('init_transactions', p1.init_transactions)
-    for name, _, end in TXNS[:3]:
+    for name, _, end in TXNS[:3]:  # first, aborted, second
         txn_call(f'{name}: begin_transaction', p1.begin_transaction)
         send_all(p1, name)
         if end == 'commit':
@@ -481,6 +484,8 @@ def transactions(bootstrap: str) -> str:
         sent = {tp.partition: c.position(tp) for tp in assignment}
         txn_call('send_offsets_to_transaction', p1.send_offsets_to_transaction,
                  {TopicPartition(topic, p): OffsetAndMetadata(o, '', -1) for p, o in sent.items()}, group)
+        pending = a.list_consumer_group_offsets(group)
+        check(not pending, f'offsets pending in the transaction, listed before its commit: {pending}')
         txn_call('consume-transform-produce: commit_transaction', p1.commit_transaction)
         for f in futures:
             txn_call('consume-transform-produce: delivery', f.get, bound)
@@ -507,6 +512,19 @@ def transactions(bootstrap: str) -> str:
     # first has a transaction open (with acknowledged records); the first one's commit fails.
     txn_call('zombie: begin_transaction', p1.begin_transaction)
     send_all(p1, 'zombie')
+    # While it is open, the last stable offset holds at its first record: ListOffsets
+    # read_committed answers it, and a read_committed consumer stops there.
+    lso, hw = open_txn_offsets(batches)
+    latest = {}
+    for iso in ('read_committed', 'read_uncommitted'):
+        probe = KafkaConsumer(bootstrap_servers=bootstrap, isolation_level=iso)
+        latest[iso] = {tp.partition: o for tp, o in probe.end_offsets([TopicPartition(topic, p) for p in range(TXN_PARTITIONS)]).items()}
+        probe.close()
+    check(latest['read_committed'] == lso and latest['read_uncommitted'] == hw,
+          f"with a transaction open, end_offsets: read_committed {latest['read_committed']}, "
+          f"read_uncommitted {latest['read_uncommitted']}; expected {lso} and {hw}")
+    check_txn_log('read_committed with a transaction open', txn_expected(batches, ['first', 'second']),
+                  read_txn(bootstrap, topic, 'read_committed', lso))
     p2 = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=txn_id, linger_ms=5, max_block_ms=TIMEOUT_MS)
     txn_call('second producer: init_transactions', p2.init_transactions)
     # EndTxn before v2 (kafka-python sends v1 to a broker it takes for 2.4) answers a fenced
@@ -542,7 +560,8 @@ def transactions(bootstrap: str) -> str:
                   {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
     a.close()
     return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
-            f'read_committed reads the {n_committed} exactly once, read_uncommitted all {n_all}; '
+            f'read_committed reads the {n_committed} exactly once (and stops at the last stable offset while a '
+            f'transaction is open), read_uncommitted all {n_all}; '
             f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
             f'zombie fenced ({fenced})')
 

@@ -120,6 +120,17 @@ def txn_expected(batches: Dict[str, List[Tuple[int, Rec]]], names: List[str]) ->
     return out
 
 
+def open_txn_offsets(batches: Dict[str, List[Tuple[int, Rec]]]) -> Tuple[Dict[int, int], Dict[int, int]]:
+    """(last stable offset, log end) of each partition while the zombie's transaction is open:
+    the three transactions before it and their markers are stable, the zombie's records not."""
+    names = [name for name, _, _ in TXNS]
+    done = names[:names.index('zombie')]
+    before = txn_expected(batches, done)
+    zombie = txn_expected(batches, ['zombie'])
+    lso = {p: len(before[p]) + len(done) for p in range(TXN_PARTITIONS)}
+    return lso, {p: lso[p] + len(zombie[p]) for p in range(TXN_PARTITIONS)}
+
+
 def check_txn_log(what: str, want: Dict[int, List[Rec]], consumed: Dict[int, List[Tuple[int, Rec]]]) -> int:
     """Each partition must yield exactly the records in `want`, in order, each once, at rising
     offsets (transaction markers take offsets too, so there are gaps). Returns the count."""
