@@ -13,6 +13,18 @@
  *   kadm-admin      topics, configs (topic, broker, dynamic), partitions, offsets by time, delete
  *                   records, leader epochs, producers, groups and their offsets
  *   sarama-admin    ClusterAdmin's topic, config, partition, record and group calls
+ *   kgo-txn         two GroupTransactSession members of one group consume-transform-produce
+ *                   exactly once across a rebalance, one transaction aborted on purpose; a plain
+ *                   transactional client commits and aborts; a zombie is fenced by a second client
+ *                   with its transactional id. read_committed reads every committed record once
+ *                   in input order and nothing aborted, read_uncommitted the aborted ones too; the
+ *                   group's offsets end at the input's log end; DescribeTransactions,
+ *                   DescribeProducers (currentTxnStartOffset), the last stable offset of an open
+ *                   transaction, ListTransactions
+ *   sarama-txn      the same with Sarama: a ConsumerGroup handler producing through a transactional
+ *                   SyncProducer with AddMessageToTxn (offsets aborted with their transaction stay
+ *                   uncommitted), an AsyncProducer committing and aborting at protocol 2.5, a
+ *                   zombie fenced; read back by read_committed and read_uncommitted consumers
  *
  * Needs Go on PATH and the modules `bash test/interop/go/setup.sh` downloads (CI runs it first);
  * skipped when `go` is absent. The program is built once into a temporary directory.
@@ -154,6 +166,35 @@ const cases: [string, () => Promise<void>][] = [
     async () => {
       const s = await scenario(2, ['sarama-admin', '3'], { 'num.partitions': 3 });
       assert.is(s.checks, 11);
+    },
+  ],
+  ...([2, 0] as const).map((workers): [string, () => Promise<void>] => [
+    `franz-go transactions${workers ? '' : ', inline logs'}: GroupTransactSession exactly once across a rebalance, commit and abort, zombie fenced`,
+    async () => {
+      const s = await scenario(workers, ['kgo-txn', workers ? '400' : '200']);
+      assert.is(s.records, workers ? 400 : 200);
+      // One poll of up to 20 records aborted on purpose; every aborted record, that one and any a
+      // rebalance aborted, is read by read_uncommitted only.
+      assert.ok((s.aborted as number) >= 1 && (s.aborted as number) <= 20, `aborted ${String(s.aborted)}`);
+      assert.is(s.abortedSeen, (s.aborted as number) + (s.rebalanceAborted as number));
+      assert.equal([s.plainCommitted, s.plainAborted], [68, 38]);
+      // EndTxn v4: Kafka answers a fenced epoch with PRODUCER_FENCED from v2 on.
+      assert.match(String(s.fencedError), /^PRODUCER_FENCED/);
+      assert.ok((s.fencerEpoch as number) > (s.zombieEpoch as number));
+    },
+  ]),
+  [
+    'Sarama transactions: consume-transform-produce with AddMessageToTxn exactly once, commit and abort, zombie fenced',
+    async () => {
+      const s = await scenario(2, ['sarama-txn', '25']);
+      assert.is(s.records, 300);
+      // The first batch, up to 25 records, aborted on purpose and then redone.
+      assert.ok((s.aborted as number) >= 1 && (s.aborted as number) <= 25, `aborted ${String(s.aborted)}`);
+      assert.is(s.abortedSeen, s.aborted);
+      assert.equal([s.plainCommitted, s.plainAborted], [88, 48]);
+      // Protocol 2.5 sends EndTxn v1, below the version that knows PRODUCER_FENCED, so Kafka
+      // answers INVALID_PRODUCER_EPOCH.
+      assert.match(String(s.fencedError), /old epoch/);
     },
   ],
 ];

@@ -26,7 +26,7 @@ var kgoCodecs = []struct {
 }
 
 // kgo only allows acks other than all with idempotence off. Transactional producing
-// (kgo.TransactionalID) is left out: the broker does not serve the transaction APIs yet.
+// (kgo.TransactionalID) is the kgo-txn scenario's, in kgo_txn.go.
 var kgoModes = []struct {
 	name       string
 	idempotent bool

@@ -31,6 +31,8 @@ var scenarios = map[string]scenario{
 	"sarama-group":   {"<range|roundrobin|sticky|cooperative-sticky>", saramaGroup},
 	"kadm-admin":     {"[broker num.partitions]", kadmAdmin},
 	"sarama-admin":   {"[broker num.partitions]", saramaAdmin},
+	"kgo-txn":        {"[input records]", kgoTxn},
+	"sarama-txn":     {"[records per transaction]", saramaTxn},
 }
 
 func main() {

@@ -23,7 +23,7 @@ var saramaCodecs = []struct {
 // The modes span Sarama's protocol versions as well: 3.9 (flexible Produce v10 and Fetch v12),
 // 2.1 (Produce v7, Fetch v10, the first with zstd) and 0.11 (Produce v3, Fetch v5, the first
 // with record batches, headers and idempotence). Transactional producing
-// (Producer.Transaction.ID) is left out: the broker does not serve the transaction APIs yet.
+// (Producer.Transaction.ID) is the sarama-txn scenario's, in sarama_txn.go.
 type saramaMode struct {
 	name       string
 	async      bool
