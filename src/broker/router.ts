@@ -14,7 +14,7 @@ import { ProtocolError } from '../protocol/codec/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeRequest, decodeRequestHeader, encodeResponseParts } from '../protocol/frame.js';
 import type { RequestHeader } from '../protocol/header.js';
-import { ApiVersions, apiByKey } from '../protocol/messages/index.js';
+import { ApiVersions, EndTxn, Produce, TxnOffsetCommit, apiByKey } from '../protocol/messages/index.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
 import type { Broker } from './broker.js';
 import type { Connection, PreparedRequest, ResponseParts } from './connection.js';
@@ -63,10 +63,22 @@ export interface ApiRange {
   maxVersion: number;
 }
 
+/**
+ * The versions that exist only with the transaction.version feature at 2 (KIP-890 part 2), and
+ * the highest one served below it: Produce v12, EndTxn v5, TxnOffsetCommit v5.
+ */
+const BELOW_TRANSACTION_VERSION_2: ReadonlyMap<number, number> = new Map([
+  [Produce.key, 11],
+  [EndTxn.key, 4],
+  [TxnOffsetCommit.key, 4],
+]);
+
 export class Router {
   private readonly broker: Broker;
   private readonly handlers: (Handler | undefined)[] = [];
   readonly ranges: ApiRange[];
+  /** `ranges` less KIP-890's versions, advertised while transaction.version is below 2. */
+  private readonly rangesBelowTv2: ApiRange[];
 
   constructor(broker: Broker, handlers: readonly Handler[]) {
     this.broker = broker;
@@ -78,6 +90,18 @@ export class Router {
     this.ranges = handlers
       .map((h) => ({ apiKey: h.api.key, minVersion: h.versions?.[0] ?? h.api.lowest, maxVersion: h.versions?.[1] ?? h.api.highest }))
       .sort((a, b) => a.apiKey - b.apiKey);
+    this.rangesBelowTv2 = this.ranges.map((r) => {
+      const max = BELOW_TRANSACTION_VERSION_2.get(r.apiKey);
+      return max === undefined ? r : { ...r, maxVersion: Math.min(r.maxVersion, max) };
+    });
+  }
+
+  /**
+   * The ranges ApiVersions advertises. A request at a version served but not advertised (a
+   * KIP-890 version while transaction.version is below 2) is still served.
+   */
+  advertisedRanges(): ApiRange[] {
+    return (this.broker.config.values['transaction.version'] as number) >= 2 ? this.ranges : this.rangesBelowTv2;
   }
 
   handlerFor(apiKey: number): Handler | undefined {
@@ -126,7 +150,7 @@ export class Router {
       run: async () =>
         encodeResponseParts(ApiVersions, 0, header.correlationId, {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
-          apiKeys: this.ranges,
+          apiKeys: this.advertisedRanges(),
           throttleTimeMs: 0,
         }),
     };

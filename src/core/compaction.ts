@@ -15,7 +15,11 @@
  * Transactions: the plan ends at or below the last stable offset, so every transactional batch
  * in it belongs to a transaction that has ended; the batches of aborted ones (the plan lists
  * them from the transaction indexes) are dropped and never enter the offset map, so an aborted
- * write never shadows a committed one. Markers are kept.
+ * write never shadows a committed one. A marker is kept while any record of its transaction is
+ * still in the log; once none is (an aborted transaction's batches are dropped, a committed
+ * one's records may all have been superseded) and the marker is older than
+ * delete.retention.ms, it is dropped too, as Kafka's cleaner drops it: a consumer that read the
+ * transaction's records has had that long to read the marker after them.
  *
  * Records keep their offsets and order; a batch whose records all survive is copied byte for
  * byte, a batch that loses some is decompressed, filtered and recompressed with its own codec
@@ -93,6 +97,8 @@ export interface CompactionResult {
   recordsBefore: number;
   recordsAfter: number;
   tombstonesDropped: number;
+  /** Markers dropped: no record of their transaction left, older than delete.retention.ms. */
+  markersDropped: number;
 }
 
 /** Reads the batches of one segment file in order, whole. */
@@ -159,7 +165,9 @@ export function runCompaction(plan: CompactionPlan): CompactionResult {
     else groups.push([s]);
   }
 
-  const result: CompactionResult = { groups: [], cleanedUpTo: mappedUpTo, bytesBefore: 0, bytesAfter: 0, recordsBefore: 0, recordsAfter: 0, tombstonesDropped: 0 };
+  const result: CompactionResult = { groups: [], cleanedUpTo: mappedUpTo, bytesBefore: 0, bytesAfter: 0, recordsBefore: 0, recordsAfter: 0, tombstonesDropped: 0, markersDropped: 0 };
+  // Producers with a record of their current transaction kept so far (offset order): their next marker stays.
+  const txnHasRecords = new Set<number>();
   const tombstoneHorizon = plan.nowMs - plan.deleteRetentionMs;
 
   for (const group of groups) {
@@ -177,7 +185,8 @@ export function runCompaction(plan: CompactionPlan): CompactionResult {
         result.bytesBefore += s.size;
         for (const { bytes, header } of batchesOf(s.path, s.size)) {
           if (header.attributes & Attr.control) {
-            write(bytes);
+            if (!txnHasRecords.delete(header.producerId) && header.maxTimestamp < tombstoneHorizon) result.markersDropped++;
+            else write(bytes);
             continue;
           }
           if (isAborted(header)) {
@@ -197,6 +206,7 @@ export function runCompaction(plan: CompactionPlan): CompactionResult {
             return true;
           });
           result.recordsAfter += kept.length;
+          if (kept.length > 0 && header.attributes & Attr.transactional) txnHasRecords.add(header.producerId);
           if (kept.length === records.length) write(bytes);
           else if (kept.length > 0) {
             write(

@@ -44,9 +44,9 @@ async function batches(topic: string) {
   return [...batchPositions(records)].map(({ at }) => ({ header: readBatchHeader(records, at), records: decodeBatchDecompressing(records, at).records }));
 }
 
-test('Produce v0-11 are advertised, as Kafka 3.9 advertises them', async () => {
+test('Produce v0-12 are advertised, as Kafka 4 advertises them with transaction.version 2', async () => {
   const produce = (await c.request(ApiVersions, 0, {})).apiKeys.find((k: { apiKey: number }) => k.apiKey === 0);
-  assert.equal([produce?.minVersion, produce?.maxVersion], [0, 11]);
+  assert.equal([produce?.minVersion, produce?.maxVersion], [0, 12]);
 });
 
 test('v0 and v1 (magic 0) and v2 (magic 1), uncompressed and in gzip: appended in order, read back as records of magic 2', async () => {

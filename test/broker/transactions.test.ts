@@ -11,6 +11,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import {
   AddOffsetsToTxn,
   AddPartitionsToTxn,
+  ApiVersions,
   CreateTopics,
   DescribeProducers,
   DescribeTransactions,
@@ -299,6 +300,109 @@ test('WriteTxnMarkers ends a hanging transaction, as kafka-transactions abort se
     const after = await readCommittedValues(c, TOPIC, 0);
     assert.equal(after.values, ['after'], 'the hanging records are aborted');
     assert.is(after.lastStableOffset, 3);
+  });
+});
+
+// ───────────── transaction version 2 (KIP-890 part 2): Produce v12, EndTxn v5, TxnOffsetCommit v5 ─────────────
+
+async function produceV12(c: RawClient, transactionalId: string, partitions: [number, Buffer][]) {
+  const r = await c.request(Produce, 12, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: partitions.map(([index, records]) => ({ index, records })) }] });
+  return r.responses[0].partitionResponses.map((p) => p.errorCode);
+}
+
+async function endTxnV5(c: RawClient, transactionalId: string, producerId: number, producerEpoch: number, committed: boolean) {
+  const r = await c.request(EndTxn, 5, { transactionalId, producerId, producerEpoch, committed });
+  return [r.errorCode, r.producerId, r.producerEpoch];
+}
+
+test('ApiVersions: transaction.version finalized at 2 with Produce v12, EndTxn v5, TxnOffsetCommit v5; at 1 none of them', async () => {
+  const max = (r: { apiKeys: { apiKey: number; maxVersion: number }[] }, key: number) => r.apiKeys.find((k) => k.apiKey === key)?.maxVersion;
+  await withBroker({}, async (_b, c) => {
+    const r = await c.request(ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
+    assert.equal(r.supportedFeatures, [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }]);
+    assert.equal(r.finalizedFeatures, [{ name: 'transaction.version', maxVersionLevel: 2, minVersionLevel: 2 }]);
+    assert.ok(r.finalizedFeaturesEpoch > 0);
+    assert.equal([max(r, Produce.key), max(r, EndTxn.key), max(r, TxnOffsetCommit.key)], [12, 5, 5]);
+  });
+  await withBroker({ 'transaction.version': 1 }, async (_b, c) => {
+    const r = await c.request(ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
+    assert.equal(r.finalizedFeatures, [{ name: 'transaction.version', maxVersionLevel: 1, minVersionLevel: 1 }]);
+    assert.equal([max(r, Produce.key), max(r, EndTxn.key), max(r, TxnOffsetCommit.key)], [11, 4, 4]);
+  });
+});
+
+test('v2: Produce v12 adds its partitions, EndTxn v5 bumps the epoch, the old epoch is refused, retries and empty aborts', async () => {
+  await withBroker({}, async (_b, c) => {
+    const { producerId: pid, producerEpoch: e0 } = await init(c, 'tx-v2', 60_000, 5);
+    // No AddPartitionsToTxn: the produce adds partitions 0 and 1 in one write.
+    assert.equal(await produceV12(c, 'tx-v2', [[0, txnBatch(pid, e0, 0, ['a1', 'a2'])], [1, txnBatch(pid, e0, 0, ['b1'])]]), [0, 0]);
+    assert.equal([(await describe(c, 'tx-v2')).transactionState, (await describe(c, 'tx-v2')).topics], ['Ongoing', [{ topic: TOPIC, partitions: [0, 1] }]]);
+    assert.equal(await produceV12(c, 'tx-v2', [[0, txnBatch(pid, e0, 2, ['a3'])]]), [0], 'a partition already held');
+    assert.is((await readCommittedValues(c, TOPIC, 0)).values.length, 0, 'nothing visible while open');
+    // Commit: the answer carries the bumped epoch; the markers carry it too.
+    assert.equal(await endTxnV5(c, 'tx-v2', pid, e0, true), [0, pid, e0 + 1]);
+    assert.is(await completed(c, 'tx-v2'), 'CompleteCommit');
+    assert.equal((await readCommittedValues(c, TOPIC, 0)).values, ['a1', 'a2', 'a3']);
+    assert.equal((await readCommittedValues(c, TOPIC, 1)).values, ['b1']);
+    const described = await describe(c, 'tx-v2');
+    assert.is(described.producerEpoch, e0 + 1);
+    const producers = (await c.request(DescribeProducers, 0, { topics: [{ name: TOPIC, partitionIndexes: [0] }] })).topics[0].partitions[0].activeProducers;
+    assert.equal(producers.map((p) => [p.producerId, p.producerEpoch, p.currentTxnStartOffset]), [[pid, e0 + 1, -1]], 'the marker moved the partition to the new epoch');
+    // A retry of the commit with the old epoch (its answer lost) is answered as done.
+    assert.equal(await endTxnV5(c, 'tx-v2', pid, e0, true), [0, pid, e0 + 1]);
+    assert.equal((await endTxnV5(c, 'tx-v2', pid, e0, false))[0], E.INVALID_TXN_STATE, 'an abort of the committed transaction');
+    // A late write of the ended transaction's epoch can land nowhere, in no transaction.
+    assert.equal(await produceV12(c, 'tx-v2', [[0, txnBatch(pid, e0, 3, ['late'])]]), [E.INVALID_PRODUCER_EPOCH]);
+    // The next transaction: the new epoch, sequences from 0; aborted.
+    const e1 = e0 + 1;
+    assert.equal(await produceV12(c, 'tx-v2', [[0, txnBatch(pid, e1, 0, ['x1'])]]), [0]);
+    assert.equal(await endTxnV5(c, 'tx-v2', pid, e1, false), [0, pid, e1 + 1]);
+    assert.is(await completed(c, 'tx-v2'), 'CompleteAbort');
+    assert.equal((await readCommittedValues(c, TOPIC, 0)).values, ['a1', 'a2', 'a3'], 'the aborted record is not read');
+    // An abort with nothing added (the client cannot know whether its writes added a partition): the epoch moves on.
+    const e2 = e1 + 1;
+    assert.equal(await endTxnV5(c, 'tx-v2', pid, e2, false), [0, pid, e2 + 1]);
+    assert.is(await completed(c, 'tx-v2'), 'CompleteAbort');
+    assert.equal((await endTxnV5(c, 'tx-v2', pid, e2 + 1, true))[0], E.INVALID_TXN_STATE, 'a commit with nothing in it');
+    assert.equal((await endTxnV5(c, 'tx-v2', pid, e2 + 5, false))[0], E.PRODUCER_FENCED, 'an epoch the coordinator never gave');
+    assert.is(await listOffset(c, 0, 1), await listOffset(c, 0, 0), 'the LSO reached the end');
+  });
+});
+
+test('v2: TxnOffsetCommit v5 adds the group to the transaction; a zombie of the old epoch is fenced everywhere', async () => {
+  await withBroker({}, async (_b, c) => {
+    const { producerId: pid, producerEpoch: epoch } = await init(c, 'tx-v2o', 60_000, 5);
+    const commitOffset = (offset: number, producerEpoch: number) =>
+      c.request(TxnOffsetCommit, 5, {
+        transactionalId: 'tx-v2o',
+        groupId: 'g-v2',
+        producerId: pid,
+        producerEpoch,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [{ name: TOPIC, partitions: [{ partitionIndex: 2, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      });
+    const fetchOffset = async () => {
+      const r = await c.request(OffsetFetch, 7, { groupId: 'g-v2', topics: [{ name: TOPIC, partitionIndexes: [2] }], requireStable: true });
+      return [r.topics[0].partitions[0].errorCode, r.topics[0].partitions[0].committedOffset];
+    };
+    assert.equal(await produceV12(c, 'tx-v2o', [[2, txnBatch(pid, epoch, 0, ['out'])]]), [0]);
+    assert.is((await commitOffset(42, epoch)).topics[0].partitions[0].errorCode, 0, 'no AddOffsetsToTxn first');
+    assert.equal(await fetchOffset(), [E.UNSTABLE_OFFSET_COMMIT, -1]);
+    assert.equal(await endTxnV5(c, 'tx-v2o', pid, epoch, true), [0, pid, epoch + 1]);
+    await completed(c, 'tx-v2o');
+    assert.equal(await fetchOffset(), [0, 42]);
+    // The old epoch can neither commit offsets nor write.
+    assert.is((await commitOffset(99, epoch)).topics[0].partitions[0].errorCode, E.PRODUCER_FENCED);
+    assert.equal(await produceV12(c, 'tx-v2o', [[2, txnBatch(pid, epoch, 1, ['zombie'])]]), [E.INVALID_PRODUCER_EPOCH]);
+    // A new producer of the id fences the current one's open transaction.
+    assert.equal(await produceV12(c, 'tx-v2o', [[2, txnBatch(pid, epoch + 1, 0, ['open'])]]), [0]);
+    const fresh = await initUntilDone(c, 'tx-v2o');
+    assert.ok(fresh.producerEpoch > epoch + 1);
+    assert.equal(await produceV12(c, 'tx-v2o', [[2, txnBatch(pid, epoch + 1, 1, ['fenced'])]]), [E.INVALID_PRODUCER_EPOCH]);
+    assert.equal((await readCommittedValues(c, TOPIC, 2)).values, ['out'], 'the fenced transaction was aborted');
+    assert.equal(await fetchOffset(), [0, 42]);
   });
 });
 

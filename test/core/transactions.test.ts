@@ -208,4 +208,43 @@ test('compaction stays below the LSO and drops the records of aborted transactio
   t.remove();
 });
 
+test('compaction drops a marker once no record of its transaction is left and it is older than delete.retention.ms', async () => {
+  const t = tempDir();
+  const config = logConfig({ cleanupPolicy: ['compact'], segmentBytes: 300, minCleanableDirtyRatio: 0 });
+  const markers = (log: PartitionLog) => {
+    const out: number[] = [];
+    for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
+      const bytes = readSlice(log.read(offset, 1 << 20).slice!);
+      for (const { at } of batchPositions(bytes)) {
+        const h = readBatchHeader(bytes, at);
+        if (h.attributes & Attr.control) out.push(h.producerId);
+        offset = h.baseOffset + h.lastOffsetDelta + 1;
+      }
+    }
+    return out;
+  };
+  const log = open(t.dir, config);
+  log.append(txn(9, 0, ['aborted'], 0, 'a'));
+  log.appendMarker(abort(9));
+  log.append(txn(10, 0, ['superseded'], 0, 'b'));
+  log.appendMarker(commit(10));
+  log.append(txn(11, 0, ['kept'], 0, 'c'));
+  log.appendMarker(commit(11));
+  log.append(encodeBatch([{ key: 'b', value: 'newer-b', timestamp: T0 }]));
+  for (let i = 0; i < 8; i++) log.append(encodeBatch([{ key: `f${i}`, value: `filler-${i}`, timestamp: T0 }]));
+  await log.compact(T0, true);
+  assert.equal(markers(log), [9, 10, 11], 'within delete.retention.ms every marker stays');
+  const later = T0 + config.deleteRetentionMs + 1;
+  // New writes make the log dirty again, so that the cleaner comes back to it.
+  for (let i = 0; i < 8; i++) log.append(encodeBatch([{ key: `g${i}`, value: `filler-g${i}`, timestamp: later }]));
+  await log.compact(later, true);
+  assert.equal(markers(log), [11], 'only the marker whose transaction still has a record is left');
+  assert.equal(committedValues(log).filter((v) => !v.startsWith('filler')), ['kept', 'newer-b']);
+  await log.close();
+  const reopened = open(t.dir, config);
+  assert.is(reopened.lastStableOffset, reopened.logEndOffset, 'no transaction reopens after the markers went');
+  await reopened.close();
+  t.remove();
+});
+
 test.run();

@@ -11,80 +11,19 @@
  *   consumer     assign + seek, offsetsForTimes, commitSync/commitAsync, pause/resume, max.poll.records
  *   admin        every admin call Spindle serves, each checked against what it did
  *   unsupported  calls Spindle does not serve fail with UnsupportedVersionException, promptly
- *   transactions commit, abort, a fenced zombie, consume-transform-produce with
- *                sendOffsetsToTransaction; read_committed exactly once; list/describe transactions
+ *
+ * The transactions scenario runs in java-transactions.test.ts.
  *
  * Needs Java 17+ (java, javac) and the client jars that `bash test/interop/java/setup.sh` copies
  * from Maven (CI runs it first); skipped with the reason otherwise. Interop.java is compiled once
  * per version into a temporary directory.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type RunningBroker, startBroker } from '../../src/broker/server.js';
 import { broker, dataDir } from './helpers.js';
 import { needs } from '../helpers/needs.js';
-
-const here = new URL('../../../test/interop/java/', import.meta.url).pathname;
-const versions = readFileSync(join(here, 'VERSIONS'), 'utf8').split('\n').filter((v) => v.trim() !== '');
-/** A scenario that takes longer has hung: the run is killed and fails. */
-const SCENARIO_TIMEOUT_MS = 120_000;
-
-const hasJava = spawnSync('javac', ['-version']).status === 0 && spawnSync('java', ['-version']).status === 0;
-const missing = versions.filter((v) => !existsSync(join(here, `lib-${v}`, '.complete')));
-const skipReason = !hasJava ? 'Java 17+ (java, javac) is not installed' : missing.length ? `kafka-clients ${missing.join(', ')} not copied: run test/interop/java/setup.sh` : '';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const classes = skipReason ? '' : mkdtempSync(join(tmpdir(), 'spindle-java-'));
-process.on('exit', () => classes && rmSync(classes, { recursive: true, force: true }));
-
-function compiled(version: string): string {
-  const out = join(classes, version);
-  if (!existsSync(join(out, 'Interop.class'))) {
-    const r = spawnSync('javac', ['-nowarn', '-d', out, '-cp', `${join(here, `lib-${version}`)}/*`, join(here, 'Interop.java')], { encoding: 'utf8' });
-    assert.is(r.status, 0, `javac against kafka-clients ${version}: ${r.stderr}`);
-  }
-  return out;
-}
-
-/** Runs one scenario; `onLine` sees each line of its output as it comes. */
-function java(version: string, args: string[], onLine: (line: string, child: ChildProcess) => void = () => {}): Promise<Run> {
-  const cp = `${join(here, `lib-${version}`)}/*:${compiled(version)}`;
-  return new Promise((resolve) => {
-    const child = spawn('java', ['-Xmx512m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', cp, 'Interop', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      partial += d.toString();
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) onLine(line, child);
-    });
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), SCENARIO_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function passed(r: Run, scenario: string): string {
-  assert.is(r.code, 0, `${scenario} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
-  const line = r.stdout.split('\n').find((l) => l.startsWith(`OK ${scenario}`));
-  assert.ok(line, `${scenario} reported OK:\n${r.stdout}`);
-  return line!;
-}
+import { java, passed, skipReason, versions } from './java-harness.js';
 
 for (const version of versions) {
   const name = (s: string) => `[kafka-clients ${version}] ${s}`;
@@ -131,10 +70,6 @@ for (const version of versions) {
 
   test(name('AdminClient: every call Spindle serves'), async () => {
     assert.match(passed(await java(version, ['admin', shared.bootstrap]), 'admin'), /node=1 /);
-  });
-
-  test(name('transactions: commit, abort, zombie fencing, sendOffsetsToTransaction, read_committed exactly once'), async () => {
-    assert.match(passed(await java(version, ['transactions', shared.bootstrap]), 'transactions'), /committed=50 uncommitted=56/);
   });
 
   test(name('AdminClient: calls Spindle does not serve fail with UnsupportedVersionException, never hang'), async () => {

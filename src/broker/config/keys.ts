@@ -431,6 +431,8 @@ export const CONFIG_KEYS = [
   int('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10000, H, 'How often transactions past their timeout are looked for and aborted.', { min: 1 }),
   int('transaction.remove.expired.transaction.cleanup.interval.ms', 3600000, H, 'How often expired transactional ids are removed.', { min: 1 }),
   bool('transaction.partition.verification.enable', true, H, 'Whether each transactional write is checked against the coordinator first (the partition must be in the producer\'s ongoing transaction).'),
+  // Kafka sets this feature level with `kafka-storage format --feature transaction.version=N`; Spindle reads it here.
+  int('transaction.version', 2, H, "Finalized level of Kafka's transaction.version feature, advertised in ApiVersions: 2 is KIP-890's protocol (partitions added by Produce v12, the epoch bumped by every EndTxn v5), 1 and 0 the classic one (Produce up to v11, EndTxn up to v4); from 1 __transaction_state records are written in their flexible format.", { min: 0, max: 2 }),
 
   // --- Security ---------------------------------------------------------------------------------
   str('authorizer.class.name', '', X, 'Java class that authorizes requests; Spindle allows every request.'),

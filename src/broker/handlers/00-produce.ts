@@ -1,5 +1,5 @@
 /**
- * Produce (key 0), v0-11, as Kafka 3.9 serves it.
+ * Produce (key 0), v0-12, as Kafka 3.9 serves v0-11 and Kafka 4.0 v12.
  *
  * Versions 0-2 carry message sets of magic 0 or 1 (old producers: librdkafka with
  * api.version.request=false and an old broker.version.fallback, clients from before Kafka 0.11).
@@ -24,7 +24,13 @@
  * transaction that holds this partition), immediately before it is handed to the partition's
  * ring, with no await between: a batch accepted there reaches the log before any marker that
  * ends its transaction. transaction.partition.verification.enable=false skips the check, as
- * Kafka's does.
+ * Kafka's does. In v12 (KIP-890 part 2, transaction version 2) the client sends no
+ * AddPartitionsToTxn: the partitions of the request's transactional batches that the
+ * transaction does not hold yet are added by the broker, in one coordinator write for the whole
+ * request, started before any partition takes its place in its ring order; each partition
+ * waits for it after taking its place, then is checked as above. An add that fails answers as
+ * Kafka's broker does: retriable coordinator errors as NOT_ENOUGH_REPLICAS (which every client
+ * retries), PRODUCER_FENCED as INVALID_PRODUCER_EPOCH.
  *
  * Internal topics (__consumer_offsets, __transaction_state) are refused with
  * INVALID_TOPIC_EXCEPTION, as Kafka refuses client appends to them: only the broker writes
@@ -41,7 +47,7 @@ import { compressionOf } from '../../protocol/records/batch.js';
 import { recordSetMagic } from '../../protocol/records/legacy.js';
 import { RecompressError } from '../../protocol/records/recompress.js';
 import type { RecordChecks, RecordError } from '../../protocol/records/validate.js';
-import type { ResponseOf } from '../../protocol/schema.js';
+import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import { convertLegacyOnPool, recompressOnPool } from '../../workers/pool.js';
 import type { Broker, TopicState } from '../broker.js';
 import { defineHandler } from '../router.js';
@@ -89,16 +95,66 @@ function needsRecompression(records: Buffer, to: number): boolean {
  * read of the attributes.
  */
 function transactionalVerdict(broker: Broker, transactionalId: string | null, topic: string, partition: number, records: Buffer): number {
-  if (records.length < 61 || records[16] !== 2 || (records.readInt16BE(BATCH_OFFSETS.attributes) & Attr.transactional) === 0) return 0;
+  if (!isTransactional(records)) return 0;
   if (!(broker.config.values['transaction.partition.verification.enable'] as boolean)) return 0;
   const coordinator = transactionCoordinatorOf(broker);
   if (!coordinator) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  const producerId = records.readInt32BE(BATCH_OFFSETS.producerId) * 4294967296 + records.readUInt32BE(BATCH_OFFSETS.producerId + 4);
-  return coordinator.checkProduce(transactionalId, producerId, records.readInt16BE(BATCH_OFFSETS.producerEpoch), topic, partition);
+  return coordinator.checkProduce(transactionalId, producerIdOf(records), records.readInt16BE(BATCH_OFFSETS.producerEpoch), topic, partition);
+}
+
+function isTransactional(records: Buffer | null): records is Buffer {
+  return records !== null && records.length >= 61 && records[16] === 2 && (records.readInt16BE(BATCH_OFFSETS.attributes) & Attr.transactional) !== 0;
+}
+
+const producerIdOf = (records: Buffer): number => records.readInt32BE(BATCH_OFFSETS.producerId) * 4294967296 + records.readUInt32BE(BATCH_OFFSETS.producerId + 4);
+
+/** What an implicit add's failure answers in the produce response (Kafka's ReplicaManager). */
+function addFailure(code: number): number {
+  switch (code) {
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    case ErrorCode.PRODUCER_FENCED:
+      return ErrorCode.INVALID_PRODUCER_EPOCH;
+    default:
+      return code;
+  }
+}
+
+/**
+ * Produce v12: starts adding, in one write, the partitions of the request's transactional
+ * batches that the producer's transaction does not hold yet. Undefined when there are none.
+ */
+function addImplicitly(broker: Broker, request: RequestOf<typeof Produce>): Promise<number> | undefined {
+  const transactionalId = request.transactionalId;
+  if (transactionalId === null) return undefined;
+  const coordinator = transactionCoordinatorOf(broker);
+  let producer: { id: number; epoch: number } | undefined;
+  const partitions: { topic: string; partition: number }[] = [];
+  for (const t of request.topicData) {
+    for (const p of t.partitionData) {
+      if (!isTransactional(p.records) || INTERNAL_TOPICS.has(t.name) || !broker.partition(t.name, p.index)) continue;
+      if (!coordinator) return Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      producer ??= { id: producerIdOf(p.records), epoch: p.records.readInt16BE(BATCH_OFFSETS.producerEpoch) };
+      if (coordinator.checkProduce(transactionalId, producer.id, producer.epoch, t.name, p.index) !== 0) partitions.push({ topic: t.name, partition: p.index });
+    }
+  }
+  if (!producer || partitions.length === 0) return undefined;
+  return coordinator!.addPartitionsImplicitly(transactionalId, producer.id, producer.epoch, partitions);
 }
 
 /** `legacy`: a request of v0-2, whose record set may be a message set of magic 0 or 1. */
-async function appendPartition(broker: Broker, topic: TopicState, index: number, records: Buffer | null, legacy: boolean, transactionalId: string | null): Promise<PartitionResponse> {
+async function appendPartition(
+  broker: Broker,
+  topic: TopicState,
+  index: number,
+  records: Buffer | null,
+  legacy: boolean,
+  transactionalId: string | null,
+  added: Promise<number> | undefined,
+): Promise<PartitionResponse> {
   const p = topic.partitions[index];
   if (!p) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record data');
@@ -125,7 +181,12 @@ async function appendPartition(broker: Broker, topic: TopicState, index: number,
       return failed(index, ErrorCode.CORRUPT_MESSAGE, (e as Error).message);
     }
   }
+  const addCode = added && isTransactional(data) ? addFailure(await added) : 0;
   await previous;
+  if (addCode !== 0) {
+    dispatched();
+    return failed(index, addCode, 'the partition could not be added to the transaction');
+  }
   // The coordinator's check and the hand-over to the ring happen together (see the header).
   const verdict = transactionalVerdict(broker, transactionalId, topic.meta.name, index, data);
   if (verdict !== 0) {
@@ -156,6 +217,7 @@ export default defineHandler({
   pipelined: true,
   async handle({ broker, version }, request) {
     const badAcks = request.acks !== 0 && request.acks !== 1 && request.acks !== -1;
+    const added = version >= 12 && !badAcks ? addImplicitly(broker, request) : undefined;
     const responses = await Promise.all(
       request.topicData.map(async (t) => {
         const topic = broker.topics.get(t.name);
@@ -164,7 +226,7 @@ export default defineHandler({
             if (badAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
             if (!topic) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (INTERNAL_TOPICS.has(t.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
-            return appendPartition(broker, topic, p.index, p.records, version < 3, request.transactionalId);
+            return appendPartition(broker, topic, p.index, p.records, version < 3, request.transactionalId, added);
           }),
         );
         // Metrics: a produce request per topic, failed when any of its partitions failed.

@@ -1,10 +1,12 @@
 /**
- * TxnOffsetCommit (key 28), v0-4: offsets committed within a transaction. The transaction must
+ * TxnOffsetCommit (key 28), v0-5: offsets committed within a transaction. The transaction must
  * be the producer's ongoing one and hold the group's __consumer_offsets partition (added by
  * AddOffsetsToTxn); with transaction.partition.verification.enable off, only the group's own
  * checks apply. The offsets are then written and held by the group coordinator until the
  * transaction's marker (groups/coordinator.ts). v3+ carries the member id, instance id and
- * generation, checked like OffsetCommit's (KIP-447).
+ * generation, checked like OffsetCommit's (KIP-447). In v5 (KIP-890 part 2, transaction version
+ * 2) the client sends no AddOffsetsToTxn: the group's partition is added to the transaction
+ * here first, as Kafka's broker adds it.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { TxnOffsetCommit } from '../../protocol/messages/index.js';
@@ -22,8 +24,15 @@ export default defineHandler({
     const groups = coordinatorOf(broker);
     const transactions = transactionCoordinatorOf(broker);
     if (!groups || !transactions) return answer(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const offsetsPartition = { topic: OFFSETS_TOPIC, partition: groups.partitionFor(request.groupId) };
+    if (version >= 5) {
+      const added = await transactions.addPartitionsImplicitly(request.transactionalId, request.producerId, request.producerEpoch, [offsetsPartition]);
+      // A retriable failure to add is one the client retries after looking for the coordinator.
+      const retriable = added === ErrorCode.CONCURRENT_TRANSACTIONS || added === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || added === ErrorCode.NOT_COORDINATOR;
+      if (added) return answer(() => (retriable ? ErrorCode.COORDINATOR_NOT_AVAILABLE : added));
+    }
     if (broker.config.values['transaction.partition.verification.enable'] as boolean) {
-      const [verdict] = transactions.verifyPartitions(request.transactionalId, request.producerId, request.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: groups.partitionFor(request.groupId) }]);
+      const [verdict] = transactions.verifyPartitions(request.transactionalId, request.producerId, request.producerEpoch, [offsetsPartition]);
       if (verdict) return answer(() => (verdict === ErrorCode.PRODUCER_FENCED && version < 2 ? ErrorCode.INVALID_PRODUCER_EPOCH : verdict));
     }
     const codes = await groups.txnCommitOffsets({

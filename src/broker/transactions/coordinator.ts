@@ -33,6 +33,13 @@
  * topic (`replay`) and `finishLoading` resumes the transactions found in PrepareCommit or
  * PrepareAbort: their markers are written and they complete.
  *
+ * Transaction version 2 (KIP-890 part 2, Kafka 4.0), chosen per request by the client: its
+ * Produce v12 and TxnOffsetCommit v5 add their partitions themselves (addPartitionsImplicitly),
+ * and its EndTxn v5 bumps the epoch at every end — PrepareCommit/PrepareAbort carry the new
+ * epoch, the markers too, and the answer hands it to the producer — so a write of the ended
+ * transaction is refused by every partition and the coordinator alike. An epoch exhausted at
+ * 32766 moves the id to a new producer id when the transaction completes.
+ *
  * Produce checks (KIP-890 part 1's verification, done in-process here): a transactional batch
  * is accepted only while its producer id and epoch are the id's current ones, the transaction is
  * Ongoing with no end under way, and the partition was added (`checkProduce`). The Produce
@@ -53,6 +60,8 @@ const NO_PRODUCER_EPOCH = -1;
 export const MAX_EPOCH_BEFORE_ROTATION = 32766;
 /** The coordinator epoch markers carry: a single node is the only coordinator there ever is. */
 export const COORDINATOR_EPOCH = 0;
+/** How many in-flight implicit adds one implicit add waits for before it writes its own. */
+const MAX_IMPLICIT_ADD_WAITS = 8;
 /** Marker retries back off from the first to the last, doubling. */
 const MARKER_RETRY_FIRST_MS = 50;
 const MARKER_RETRY_MAX_MS = 2_000;
@@ -79,6 +88,10 @@ interface TxnFields {
   partitions: Set<string>;
   startMs: number;
   lastUpdateMs: number;
+  /** The transaction protocol of the client's last EndTxn: 2 when it bumps the epoch (KIP-890). */
+  clientTransactionVersion: number;
+  /** The producer id the transaction moves to once complete, when its epoch is exhausted (-1: none). */
+  nextProducerId: number;
 }
 
 export interface TxnMetadata extends TxnFields {
@@ -87,6 +100,8 @@ export interface TxnMetadata extends TxnFields {
   pending: TxnState | undefined;
   /** Partitions whose marker is still to be written (PrepareCommit/PrepareAbort). */
   markersLeft: Set<string>;
+  /** The broker's own add being written (addPartitionsImplicitly), which later ones wait for. */
+  addInFlight?: Promise<number>;
 }
 
 export interface TxnStateLog {
@@ -101,6 +116,8 @@ export interface MarkerWriter {
 }
 
 export interface TransactionConfig {
+  /** The finalized level of the transaction.version feature: from 1 the flexible record format, at 2 KIP-890's protocol. */
+  transactionVersion: number;
   maxTimeoutMs: number;
   idExpirationMs: number;
   abortTimedOutIntervalMs: number;
@@ -120,6 +137,9 @@ export interface InitResult {
   producerId: number;
   producerEpoch: number;
 }
+
+/** EndTxn's answer: with the v2 protocol, the producer id and epoch the next transaction uses. */
+export type EndTxnResult = InitResult;
 
 export interface DescribedTxn {
   errorCode: number;
@@ -210,6 +230,8 @@ export class TransactionCoordinator {
       partitions,
       startMs: v.transactionStartTimestampMs,
       lastUpdateMs: v.transactionLastUpdateTimestampMs,
+      clientTransactionVersion: v.clientTransactionVersion,
+      nextProducerId: v.nextProducerId,
       pending: undefined,
       markersLeft: new Set(),
     };
@@ -259,6 +281,8 @@ export class TransactionCoordinator {
       partitions: new Set(meta.partitions),
       startMs: meta.startMs,
       lastUpdateMs: meta.lastUpdateMs,
+      clientTransactionVersion: meta.clientTransactionVersion,
+      nextProducerId: meta.nextProducerId,
     };
   }
 
@@ -278,15 +302,15 @@ export class TransactionCoordinator {
     const value = encodeTxnValue({
       producerId: next.producerId,
       previousProducerId: next.lastProducerId,
-      nextProducerId: -1,
+      nextProducerId: next.nextProducerId,
       producerEpoch: next.producerEpoch,
       transactionTimeoutMs: next.timeoutMs,
       transactionStatus: next.state,
       transactionPartitions: next.state === TxnState.Empty || next.state === TxnState.CompleteCommit || next.state === TxnState.CompleteAbort ? null : [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds: partitionIds.sort((a, b) => a - b) })),
       transactionLastUpdateTimestampMs: next.lastUpdateMs,
       transactionStartTimestampMs: next.startMs,
-      clientTransactionVersion: 0,
-    });
+      clientTransactionVersion: next.clientTransactionVersion,
+    }, this.config.transactionVersion >= 1 ? 1 : 0);
     let code: number;
     try {
       code = logAppendError(await this.deps.log.append(this.partitionFor(meta.transactionalId), encodeTxnKey(meta.transactionalId), value));
@@ -333,6 +357,8 @@ export class TransactionCoordinator {
           partitions: new Set(),
           startMs: -1,
           lastUpdateMs: now,
+          clientTransactionVersion: 0,
+          nextProducerId: NO_PRODUCER_ID,
           pending: undefined,
           markersLeft: new Set(),
         };
@@ -348,8 +374,8 @@ export class TransactionCoordinator {
         return refused(E.CONCURRENT_TRANSACTIONS);
       case TxnState.Ongoing: {
         // Fence the current producer: abort its transaction with a bumped epoch; the caller retries.
-        const code = await this.endTransaction(meta, meta.producerId, meta.producerEpoch + 1, false, false);
-        return refused(code === E.NONE ? E.CONCURRENT_TRANSACTIONS : code);
+        const { errorCode } = await this.endTransaction(meta, meta.producerId, meta.producerEpoch + 1, false, false);
+        return refused(errorCode === E.NONE ? E.CONCURRENT_TRANSACTIONS : errorCode);
       }
       default: {
         const now = this.now();
@@ -397,6 +423,8 @@ export class TransactionCoordinator {
 
   /** The checks every request on an existing transaction makes first; 0 when it may go on. */
   private checkProducer(meta: TxnMetadata | undefined, producerId: number, producerEpoch: number): number {
+    // The producer id a transaction with an exhausted epoch is moving to, while it completes.
+    if (meta && meta.pending !== undefined && meta.nextProducerId >= 0 && meta.nextProducerId === producerId) return E.CONCURRENT_TRANSACTIONS;
     if (!meta || meta.producerId !== producerId) return E.INVALID_PRODUCER_ID_MAPPING;
     if (meta.producerEpoch !== producerEpoch) return E.PRODUCER_FENCED;
     if (meta.pending !== undefined) return E.CONCURRENT_TRANSACTIONS;
@@ -426,6 +454,30 @@ export class TransactionCoordinator {
     return this.transition(m, next);
   }
 
+  /**
+   * The broker's own add for Produce v12 and TxnOffsetCommit v5 (KIP-890 part 2): as
+   * addPartitions, except that an add already being written for the same producer and epoch
+   * (a pipelined request of the same transaction) is waited for first rather than answered
+   * CONCURRENT_TRANSACTIONS; then whatever is still missing is added.
+   */
+  async addPartitionsImplicitly(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const meta = this.transactions.get(transactionalId);
+      const inFlight = meta?.addInFlight;
+      if (!meta || !inFlight || attempt >= MAX_IMPLICIT_ADD_WAITS || meta.producerId !== producerId || meta.producerEpoch !== producerEpoch) break;
+      await inFlight;
+    }
+    const meta = this.transactions.get(transactionalId);
+    const adding = this.addPartitions(transactionalId, producerId, producerEpoch, partitions);
+    if (meta && meta.pending === TxnState.Ongoing && meta.addInFlight === undefined) {
+      meta.addInFlight = adding;
+      void adding.finally(() => {
+        if (meta.addInFlight === adding) meta.addInFlight = undefined;
+      });
+    }
+    return adding;
+  }
+
   /** AddPartitionsToTxn v4+ with verifyOnly: whether each partition is in the ongoing transaction. */
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): number[] {
     const meta = this.transactions.get(transactionalId);
@@ -439,49 +491,100 @@ export class TransactionCoordinator {
 
   // ───────────────────────────── EndTxn ─────────────────────────────
 
-  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
-    if (this.notReady()) return this.notReady();
-    if (transactionalId === '') return E.INVALID_REQUEST;
+  /**
+   * EndTxn. `clientTransactionVersion` 2 (EndTxn v5, KIP-890 part 2) bumps the epoch with every
+   * end: the markers carry the new epoch, so no write of the ended transaction's epoch can
+   * land after them, and the answer hands the new epoch to the producer.
+   */
+  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean, clientTransactionVersion = 0): Promise<EndTxnResult> {
+    const refused = (errorCode: number): EndTxnResult => ({ errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
+    if (this.notReady()) return refused(this.notReady());
+    if (transactionalId === '') return refused(E.INVALID_REQUEST);
     const meta = this.transactions.get(transactionalId);
-    if (!meta || meta.producerId !== producerId) return E.INVALID_PRODUCER_ID_MAPPING;
-    return this.endTransaction(meta, producerId, producerEpoch, commit, true);
+    if (!meta) return refused(E.INVALID_PRODUCER_ID_MAPPING);
+    return this.endTransaction(meta, producerId, producerEpoch, commit, true, clientTransactionVersion);
   }
 
   /**
    * Phase one of ending a transaction: Prepare* written, then (not awaited) the markers and
    * Complete*. `fromClient` false is the coordinator's own abort (fencing, timeout), whose
    * epoch is the bumped one.
+   *
+   * With the v2 protocol (Kafka's TransactionCoordinator under transaction.version 2) the epoch
+   * check depends on the state, since every end moves the epoch on: the current epoch may end
+   * an Ongoing transaction; a retry of an end whose answer was lost presents the epoch before
+   * the bump (answered as before: NONE once complete, CONCURRENT_TRANSACTIONS while the markers
+   * are written); and an abort with the current epoch of an Empty or completed id (the client
+   * may not know whether its writes added a partition) bumps the epoch with no marker to write.
+   * The pending check comes before the epoch check, so such an abort arriving while the
+   * previous end completes is told to retry rather than fenced (KAFKA-18464).
    */
-  private async endTransaction(meta: TxnMetadata, producerId: number, producerEpoch: number, commit: boolean, fromClient: boolean): Promise<number> {
-    if (meta.producerId !== producerId) return E.INVALID_PRODUCER_ID_MAPPING;
-    if ((fromClient && producerEpoch !== meta.producerEpoch) || producerEpoch < meta.producerEpoch) return E.PRODUCER_FENCED;
-    if (meta.pending !== undefined) return E.CONCURRENT_TRANSACTIONS;
+  private async endTransaction(meta: TxnMetadata, producerId: number, producerEpoch: number, commit: boolean, fromClient: boolean, clientTransactionVersion = 0): Promise<EndTxnResult> {
+    const refused = (errorCode: number): EndTxnResult => ({ errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
+    const current = (): EndTxnResult => ({ errorCode: E.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch });
+    const v2 = fromClient && meta.clientTransactionVersion >= 2;
+    const retryOnBump = v2 && meta.producerEpoch === producerEpoch + 1;
+    const retryOnRotation = v2 && meta.lastProducerId === producerId && producerEpoch === MAX_EPOCH_BEFORE_ROTATION && meta.producerEpoch === 0;
+    if (meta.producerId !== producerId && !retryOnRotation) return refused(E.INVALID_PRODUCER_ID_MAPPING);
+    if (meta.pending !== undefined) return refused(E.CONCURRENT_TRANSACTIONS);
+    let validEpoch: boolean;
+    if (!v2) validEpoch = (!fromClient || producerEpoch === meta.producerEpoch) && producerEpoch >= meta.producerEpoch;
+    else if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) validEpoch = retryOnBump;
+    else if (meta.state === TxnState.CompleteCommit || meta.state === TxnState.CompleteAbort) validEpoch = retryOnBump || retryOnRotation || producerEpoch === meta.producerEpoch;
+    else validEpoch = producerEpoch === meta.producerEpoch;
+    if (!validEpoch) return refused(E.PRODUCER_FENCED);
+    const retry = retryOnBump || retryOnRotation;
+    // An abort that only moves the epoch on (v2): nothing was added, or the transaction ended.
+    const bumpOnly = fromClient && clientTransactionVersion >= 2 && !commit && !retry && producerEpoch === meta.producerEpoch;
     switch (meta.state) {
       case TxnState.Ongoing:
         break;
       case TxnState.CompleteCommit:
-        return commit ? E.NONE : E.INVALID_TXN_STATE;
+        if (commit) return v2 && !retry ? refused(E.INVALID_TXN_STATE) : current();
+        if (bumpOnly) break;
+        return refused(E.INVALID_TXN_STATE);
       case TxnState.CompleteAbort:
-        return commit ? E.INVALID_TXN_STATE : E.NONE;
+        if (commit) return refused(E.INVALID_TXN_STATE);
+        if (bumpOnly) break;
+        return v2 && !retry ? refused(E.INVALID_TXN_STATE) : current();
       case TxnState.PrepareCommit:
-        return commit ? E.CONCURRENT_TRANSACTIONS : E.INVALID_TXN_STATE;
+        return refused(commit ? E.CONCURRENT_TRANSACTIONS : E.INVALID_TXN_STATE);
       case TxnState.PrepareAbort:
-        return commit ? E.INVALID_TXN_STATE : E.CONCURRENT_TRANSACTIONS;
+        return refused(commit ? E.INVALID_TXN_STATE : E.CONCURRENT_TRANSACTIONS);
+      case TxnState.Empty:
+        if (bumpOnly) break;
+        return refused(E.INVALID_TXN_STATE);
       default:
-        return E.INVALID_TXN_STATE;
+        return refused(E.INVALID_TXN_STATE);
     }
     const next = this.fieldsOf(meta);
     next.state = commit ? TxnState.PrepareCommit : TxnState.PrepareAbort;
     next.lastUpdateMs = this.now();
+    if (meta.state !== TxnState.Ongoing) {
+      next.partitions = new Set();
+      next.startMs = next.lastUpdateMs;
+    }
     if (!fromClient) {
       next.producerEpoch = producerEpoch;
       next.lastProducerEpoch = NO_PRODUCER_EPOCH;
+    } else {
+      next.clientTransactionVersion = clientTransactionVersion;
+      if (clientTransactionVersion >= 2) {
+        if (meta.producerEpoch >= MAX_EPOCH_BEFORE_ROTATION) {
+          // The markers take the last epoch; the next transaction a new producer id.
+          next.nextProducerId = await this.deps.nextProducerId();
+          if (meta.pending !== undefined) return refused(E.CONCURRENT_TRANSACTIONS);
+        }
+        next.lastProducerEpoch = meta.producerEpoch;
+        next.producerEpoch = meta.producerEpoch + 1;
+      }
     }
     const code = await this.transition(meta, next);
-    if (code !== E.NONE) return code;
+    if (code !== E.NONE) return refused(code);
     meta.markersLeft = new Set(meta.partitions);
+    const answer: EndTxnResult = meta.nextProducerId >= 0 ? { errorCode: E.NONE, producerId: meta.nextProducerId, producerEpoch: 0 } : current();
     void this.sendMarkers(meta, commit);
-    return E.NONE;
+    return answer;
   }
 
   /**
@@ -511,6 +614,13 @@ export class TransactionCoordinator {
       next.state = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
       next.partitions = new Set();
       next.lastUpdateMs = this.now();
+      if (meta.nextProducerId >= 0) {
+        next.lastProducerId = meta.producerId;
+        next.producerId = meta.nextProducerId;
+        next.producerEpoch = 0;
+        next.lastProducerEpoch = NO_PRODUCER_EPOCH;
+        next.nextProducerId = NO_PRODUCER_ID;
+      }
       const code = await this.transition(meta, next);
       if (code === E.NONE || this.closed) return;
       meta.pending = next.state;
@@ -622,6 +732,20 @@ export class TransactionCoordinator {
   /** Open transactions, for the console and metrics: oldest first. */
   ongoing(): TxnMetadata[] {
     return [...this.transactions.values()].filter((m) => m.state === TxnState.Ongoing || m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort).sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /**
+   * An operator's abort (the console): the id's Ongoing transaction is aborted as a timed-out
+   * one is, with a bumped epoch that fences its producer. 0 once PrepareAbort is written; the
+   * markers and CompleteAbort follow.
+   */
+  async abortOngoing(transactionalId: string): Promise<number> {
+    if (this.notReady()) return this.notReady();
+    const meta = this.transactions.get(transactionalId);
+    if (!meta) return E.TRANSACTIONAL_ID_NOT_FOUND;
+    if (meta.state !== TxnState.Ongoing) return E.INVALID_TXN_STATE;
+    this.say('INFO', `transaction of ${transactionalId} (producer ${meta.producerId}, epoch ${meta.producerEpoch}) aborted by an operator`);
+    return (await this.endTransaction(meta, meta.producerId, meta.producerEpoch + 1, false, false)).errorCode;
   }
 }
 

@@ -11,8 +11,9 @@
  *                          │   NextProducerId (1) and ClientTransactionVersion (2)
  *
  * A null value (tombstone) removes the transactional id (transactional.id.expiration.ms);
- * compaction keeps the last record per key. Spindle writes version 0, as Kafka does for
- * transactions of protocol version 1, and reads 0 and 1.
+ * compaction keeps the last record per key. Spindle writes version 1 (the flexible one, with
+ * the client's transaction version) while the transaction.version feature is 1 or 2, and
+ * version 0 at level 0, as Kafka does; it reads both.
  *
  * A transactional id's records live in partition abs(hashCode(transactionalId)) % partitions,
  * the same function as a group's (records.ts of groups), so that an id lands where Kafka puts it.

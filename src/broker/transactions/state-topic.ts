@@ -96,6 +96,7 @@ export async function startTransactionCoordinator(broker: Broker): Promise<Start
   const topic = broker.topics.get(TRANSACTION_STATE_TOPIC);
   const coordinator = new TransactionCoordinator(
     {
+      transactionVersion: v['transaction.version'] as number,
       maxTimeoutMs: v['transaction.max.timeout.ms'] as number,
       idExpirationMs: v['transactional.id.expiration.ms'] as number,
       abortTimedOutIntervalMs: v['transaction.abort.timed.out.transaction.cleanup.interval.ms'] as number,

@@ -1,5 +1,6 @@
 /**
- * Produce (key 0), versions 0-11, flexible from 9.
+ * Produce (key 0), versions 0-12, flexible from 9. v12 (Kafka 4.0, KIP-890 part 2) has v11's
+ * fields: a transactional batch in it adds its partition to the transaction implicitly.
  *
  * Versions 0-2 carry the old message formats (magic 0 and 1). They are declared so that they
  * can be advertised and answered: librdkafka up to 2.11 turns compression off when Produce v0
@@ -13,7 +14,7 @@ import { array, defineApi, int16, int32, int64, records, string, struct } from '
 export const Produce = defineApi({
   key: 0,
   name: 'Produce',
-  versions: '0-11',
+  versions: '0-12',
   flexible: '9+',
   request: {
     transactionalId: string('3+', { nullable: '0+', default: null }),

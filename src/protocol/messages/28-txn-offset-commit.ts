@@ -1,14 +1,16 @@
 /**
- * TxnOffsetCommit (key 28), versions 0-4, flexible from 3: offsets committed as part of a
+ * TxnOffsetCommit (key 28), versions 0-5, flexible from 3: offsets committed as part of a
  * transaction, visible once it commits. v2 adds the committed leader epoch, v3 the member id,
- * group instance id and generation (checked like OffsetCommit's), v4 TRANSACTION_ABORTABLE.
+ * group instance id and generation (checked like OffsetCommit's), v4 TRANSACTION_ABORTABLE;
+ * v5 (Kafka 4.0, KIP-890 part 2) has the same fields and adds the group's partition to the
+ * transaction itself, with no AddOffsetsToTxn first.
  */
 import { array, defineApi, int16, int32, int64, string } from '../schema.js';
 
 export const TxnOffsetCommit = defineApi({
   key: 28,
   name: 'TxnOffsetCommit',
-  versions: '0-4',
+  versions: '0-5',
   flexible: '3+',
   request: {
     transactionalId: string('0+'),

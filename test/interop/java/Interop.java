@@ -750,6 +750,10 @@ public final class Interop {
         first.send(new ProducerRecord<>(out, "z".getBytes(), "zombie".getBytes())).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         KafkaProducer<byte[], byte[]> second = new KafkaProducer<>(producerProps(txn));
         second.initTransactions();
+        int initialEpoch;
+        try (Admin admin = admin(Map.of())) {
+            initialEpoch = get(admin.describeTransactions(List.of("java-tx-1")).all()).get("java-tx-1").producerEpoch();
+        }
         String fenced;
         try {
             first.send(new ProducerRecord<>(out, "z".getBytes(), "zombie-2".getBytes())).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -768,6 +772,7 @@ public final class Interop {
             for (int i = 0; i < 30; i++) plain.send(new ProducerRecord<>(in, ("in" + i).getBytes(), ("in-" + i).getBytes()));
         }
         int processed = 0;
+        int commits = 0;
         Map<String, Object> readCommitted = Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 7);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(group, readCommitted))) {
             consumer.subscribe(List.of(in));
@@ -784,6 +789,7 @@ public final class Interop {
                 }
                 second.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
                 second.commitTransaction();
+                commits++;
             }
         }
         same(30, processed, "records processed");
@@ -807,8 +813,13 @@ public final class Interop {
             check(listed.stream().anyMatch(l -> l.transactionalId().equals("java-tx-1")), "listTransactions: " + listed);
             var described = get(admin.describeTransactions(List.of("java-tx-1")).all()).get("java-tx-1");
             same("COMPLETE_COMMIT", described.state().name(), "describeTransactions state");
+            // With transaction.version 2 (KIP-890) every commit bumps the epoch; with version 1 none does.
+            var level = get(admin.describeFeatures().featureMetadata()).finalizedFeatures().get("transaction.version");
+            int bumps = described.producerEpoch() - initialEpoch;
+            check(bumps == 0 || bumps == commits, "epoch bumps " + bumps + " for " + commits + " commits");
+            ok("transactions", "committed=" + committed.size() + " uncommitted=" + uncommitted.size() + " fenced=" + fenced
+                + " transaction.version=" + (level == null ? 0 : level.maxVersionLevel()) + " epochBumps=" + (bumps == commits ? "each-commit" : "none"));
         }
-        ok("transactions", "committed=" + committed.size() + " uncommitted=" + uncommitted.size() + " fenced=" + fenced);
     }
 
     /**
