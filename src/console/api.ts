@@ -4,13 +4,17 @@
  *
  * Every write is a Kafka admin operation sent through src/client (the same Admin the
  * `spindle` command uses) to the broker's own listener: the console has no side door into
- * the storage. Reads go the same way where the protocol carries the answer (topics,
- * partitions' offsets, configs, groups, committed offsets, records through the client's
- * Fetch). The few read-only facts the protocol does not carry (log sizes and segment counts,
- * data directories, worker rings, the lag history) come from the Broker object (facts.ts).
+ * the storage. The one exception is aborting a transaction the coordinator holds, which asks
+ * the coordinator itself (TransactionCoordinator.abortOngoing) to abort it as it aborts a
+ * timed-out one, since the protocol has no request for that. Reads go the same way where the
+ * protocol carries the answer (topics, partitions' offsets, configs, groups, committed offsets,
+ * records through the client's Fetch). The few read-only facts the protocol does not carry
+ * (log sizes and segment counts, data directories, worker rings, the lag history, the
+ * coordinator's open transactions with their last update) come from the Broker object (facts.ts).
  *
  *   GET    /api/overview                     broker, listeners, version, uptime, data directories
- *                                            (Spindle's bytes, free and total space), totals, workers
+ *                                            (Spindle's bytes, free and total space), totals (open
+ *                                            transactions among them), workers
  *   GET    /api/events                       server-sent events: `history` (the last 5 minutes of
  *                                            samples) then `sample` every second (sampler.ts)
  *   GET    /api/topics[?internal=1]          topics: partitions, size, records, retention, cleanup policy
@@ -33,9 +37,24 @@
  *                                            committed offset, end offset and lag, lag history
  *   POST   /api/groups/:group/reset          {to: earliest|latest|timestamp, timestamp?, topic?}:
  *                                            commits the reset offsets; only for an Empty group
+ *   GET    /api/transactions                 the coordinator's ids by state; its open transactions
+ *                                            (id, producer id and epoch, state, timeout, start, age)
+ *                                            with per partition the transaction's first offset, the
+ *                                            partition's LSO and log end, whether it pins the LSO and
+ *                                            the groups parked behind it (ParkedGroup); and `hanging`:
+ *                                            transactions open on a partition that the coordinator
+ *                                            does not have open
+ *   POST   /api/transactions/:id/abort       {producerId, producerEpoch}: the coordinator aborts the
+ *                                            id's Ongoing transaction (409 if it is another by now)
+ *   POST   /api/topics/:topic/partitions/:partition/abort-transaction
+ *                                            {startOffset}: ends a hanging transaction with
+ *                                            DescribeProducers and WriteTxnMarkers, as
+ *                                            `kafka-transactions abort` does
  *
  * Errors answer {error: message} with 400 (bad input, or what Kafka refused, with its error
- * name), 404 (no such topic, group or route), 409 (the group is not empty) or 500.
+ * name), 404 (no such topic, group, transaction or route), 409 (the group is not empty, the
+ * transaction is not the one named or no longer Ongoing), 503 (the transaction coordinator
+ * cannot serve now) or 500.
  *
  * Writes (POST, PATCH, DELETE) must come from the console's own origin: a request whose Origin
  * header names another site is refused (403), and a body must be sent as application/json
@@ -49,9 +68,13 @@ import type { Broker } from '../broker/broker.js';
 import { Admin, CONFIG_SOURCES, ConfigSource } from '../client/admin.js';
 import type { Client } from '../client/client.js';
 import { Consumer, type ConsumedRecord } from '../client/consumer.js';
-import { ClientError, KafkaError } from '../client/errors.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { type LogDirFacts, groupFacts, hostStats, logDirFacts, noteTopicSizes, partitionFacts } from './facts.js';
+import { ClientError, KafkaError, check } from '../client/errors.js';
+import { tpKey } from '../broker/transactions/coordinator.js';
+import { TXN_STATE_NAMES, TxnState } from '../broker/transactions/records.js';
+import { transactionCoordinatorOf } from '../broker/transactions/state-topic.js';
+import { ErrorCode, errorName } from '../protocol/errors.js';
+import { DescribeProducers, WriteTxnMarkers } from '../protocol/messages/index.js';
+import { type LogDirFacts, coordinatorFacts, groupFacts, heldPartitions, hostStats, logDirFacts, noteTopicSizes, partitionFacts, partitionTxnFacts } from './facts.js';
 import type { Sampler } from './sampler.js';
 
 /** Records one browse answers at most: a page of a table, and at most 50 × 64 KiB of values. */
@@ -239,6 +262,7 @@ route('GET', '/api/overview', async (ctx) => {
       topics: [...broker.topics.keys()].filter((n) => !n.startsWith('__')).length,
       partitions: partitions.length,
       groups: groups.length,
+      openTransactions: coordinatorFacts(broker).open.length,
       connections: broker.metrics.connectionsOpen,
       connectionsAccepted: broker.metrics.connectionsAccepted,
       dataBytes: dirs.reduce((a, d) => a + d.dataBytes, 0),
@@ -519,4 +543,171 @@ route('POST', '/api/groups/:group/reset', async (ctx, [groupId], _query, body) =
   );
   await admin.commitGroupOffsets(groupId!, offsets);
   return { groupId, offsets };
+});
+
+// ───────────────────────────── transactions ─────────────────────────────
+
+/**
+ * Groups whose committed offset on a partition has reached its last stable offset: a
+ * read_committed consumer of such a group can read no further there until the transaction
+ * pinning the offset ends. The broker does not know a group's isolation level (a fetch carries
+ * it, not the group), so a read_uncommitted group that is caught up shows too; one past the
+ * LSO (`atLso` false) has read records of the open transaction, which read_committed never does.
+ */
+interface ParkedGroup {
+  groupId: string;
+  committedOffset: number;
+  atLso: boolean;
+}
+
+interface PartitionView {
+  topic: string;
+  partition: number;
+  /** The transaction's first offset on the partition; null while it has added the partition but written nothing there. */
+  firstOffset: number | null;
+  lastStableOffset: number;
+  logEndOffset: number;
+  /** Whether this transaction is the partition's oldest open one: the LSO is its first offset. */
+  pinsLso: boolean;
+  /** Preparing transactions only: the marker for this partition is not written yet. */
+  awaitingMarker: boolean;
+  parked: ParkedGroup[];
+}
+
+route('GET', '/api/transactions', async (ctx) => {
+  const { broker } = ctx;
+  const before = coordinatorFacts(broker);
+  const partitions = await partitionTxnFacts(broker, heldPartitions(before));
+  // The coordinator again, after the partitions answered. A transaction open at either read is
+  // not taken for a hanging one: one begun meanwhile, or one whose markers were being written.
+  const coordinator = coordinatorFacts(broker);
+  const now = Date.now();
+  const byPartition = new Map(partitions.map((f) => [tpKey(f.topic, f.partition), f]));
+  const committed = new Map<string, { groupId: string; offset: number }[]>();
+  for (const g of groupFacts(broker)) {
+    for (const p of g.partitions) {
+      const k = tpKey(p.topic, p.partition);
+      let list = committed.get(k);
+      if (!list) committed.set(k, (list = []));
+      list.push({ groupId: g.groupId, offset: p.committedOffset });
+    }
+  }
+  const view = (topic: string, partition: number, producerId: number, awaitingMarker: boolean): PartitionView => {
+    const k = tpKey(topic, partition);
+    const f = byPartition.get(k);
+    const mine = f?.open.find((o) => o.producerId === producerId);
+    const pinsLso = mine !== undefined && f!.open[0] === mine;
+    const lso = f?.lastStableOffset ?? -1;
+    return {
+      topic,
+      partition,
+      firstOffset: mine?.firstOffset ?? null,
+      lastStableOffset: lso,
+      logEndOffset: f?.logEndOffset ?? -1,
+      pinsLso,
+      awaitingMarker,
+      parked: pinsLso ? (committed.get(k) ?? []).filter((c) => c.offset >= lso).map((c) => ({ groupId: c.groupId, committedOffset: c.offset, atLso: c.offset === lso })) : [],
+    };
+  };
+  const known = new Set([...before.open, ...coordinator.open].map((t) => t.producerId));
+  const hanging = [];
+  for (const f of partitions) {
+    for (const o of f.open) {
+      if (known.has(o.producerId)) continue;
+      hanging.push({ ...view(f.topic, f.partition, o.producerId, false), producerId: o.producerId, producerEpoch: o.producerEpoch, coordinatorEpoch: o.coordinatorEpoch, lastTimestamp: o.lastTimestamp });
+    }
+  }
+  return {
+    nowMs: now,
+    coordinator: { loaded: coordinator.loaded, states: coordinator.states },
+    transactions: coordinator.open.map((t) => ({
+      transactionalId: t.transactionalId,
+      producerId: t.producerId,
+      producerEpoch: t.producerEpoch,
+      state: t.state,
+      pendingState: t.pendingState,
+      timeoutMs: t.timeoutMs,
+      startMs: t.startMs,
+      lastUpdateMs: t.lastUpdateMs,
+      ageMs: t.startMs >= 0 ? Math.max(0, now - t.startMs) : 0,
+      timedOut: t.startMs >= 0 && now - t.startMs > t.timeoutMs,
+      partitions: t.partitions.map((p) => view(p.topic, p.partition, t.producerId, p.awaitingMarker)),
+    })),
+    hanging,
+  };
+});
+
+/** Answers a coordinator error code as the console's errors. */
+function coordinatorRefusal(code: number, transactionalId: string): HttpError {
+  const what = `transaction of '${transactionalId}': ${errorName(code)}`;
+  switch (code) {
+    case ErrorCode.TRANSACTIONAL_ID_NOT_FOUND:
+      return new HttpError(404, what);
+    case ErrorCode.INVALID_TXN_STATE:
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+      return new HttpError(409, `${what}; it is no longer Ongoing or is changing state: reload`);
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      return new HttpError(503, `${what}; try again`);
+    default:
+      return new HttpError(400, what);
+  }
+}
+
+/**
+ * Aborts a transaction the coordinator holds, the way it aborts one past its timeout: the
+ * producer's epoch is bumped (the producer is fenced, its later writes refused), PrepareAbort is
+ * written, then abort markers to every partition and CompleteAbort. The body names the producer
+ * id and epoch the caller saw, so that a newer transaction of the same id is never aborted by a
+ * stale page.
+ */
+route('POST', '/api/transactions/:id/abort', async (ctx, [transactionalId], _query, body) => {
+  const b = object(body);
+  const whole = (x: unknown): number => (typeof x === 'number' || (typeof x === 'string' && x.trim() !== '') ? Number(x) : Number.NaN);
+  const producerId = whole(b.producerId);
+  const producerEpoch = whole(b.producerEpoch);
+  if (!Number.isSafeInteger(producerId) || !Number.isSafeInteger(producerEpoch)) throw new HttpError(400, 'producerId and producerEpoch (of the transaction to abort) are required');
+  const coordinator = transactionCoordinatorOf(ctx.broker);
+  if (!coordinator) throw new HttpError(503, 'the transaction coordinator is not running');
+  const meta = coordinator.transactions.get(transactionalId!);
+  if (!meta) throw new HttpError(404, `transactional id '${transactionalId}' does not exist`);
+  if (meta.producerId !== producerId || meta.producerEpoch !== producerEpoch) {
+    throw new HttpError(409, `'${transactionalId}' is now producer ${meta.producerId} epoch ${meta.producerEpoch}, not ${producerId} epoch ${producerEpoch}: reload`);
+  }
+  const state = TXN_STATE_NAMES[meta.state];
+  if (meta.state !== TxnState.Ongoing) throw new HttpError(409, `the transaction of '${transactionalId}' is ${state}, not Ongoing: there is nothing to abort`);
+  const code = await coordinator.abortOngoing(transactionalId!);
+  if (code !== 0) throw coordinatorRefusal(code, transactionalId!);
+  return { transactionalId, producerId: meta.producerId, producerEpoch: meta.producerEpoch, state: TXN_STATE_NAMES[meta.state] };
+});
+
+/**
+ * Ends a hanging transaction (open on a partition, unknown to the coordinator as an open one)
+ * as `kafka-transactions abort --topic T --partition P --start-offset N` does: DescribeProducers
+ * finds the producer whose open transaction starts at `startOffset`, and WriteTxnMarkers writes
+ * an abort marker with its producer id and epoch. A transaction the coordinator has open is
+ * refused: abort it by its transactional id instead, or its other partitions would stay open.
+ */
+route('POST', '/api/topics/:topic/partitions/:partition/abort-transaction', async (ctx, [topic, partitionText], _query, body) => {
+  const given = object(body).startOffset;
+  const startOffset = typeof given === 'number' || (typeof given === 'string' && given.trim() !== '') ? Number(given) : Number.NaN;
+  if (!Number.isSafeInteger(startOffset) || startOffset < 0) throw new HttpError(400, 'startOffset (the first offset of the open transaction) is required');
+  const partition = Number(partitionText);
+  if (!Number.isSafeInteger(partition) || partition < 0) throw new HttpError(400, 'the partition must be a whole number');
+  const client = ctx.client();
+  const leader = await client.leaderFor(topic!, partition);
+  const described = await leader.request(DescribeProducers, { topics: [{ name: topic!, partitionIndexes: [partition] }] });
+  const p = described.topics[0]?.partitions[0];
+  if (!p) throw new HttpError(500, 'DescribeProducers answered no partition');
+  check(p.errorCode, `${topic}-${partition}`, p.errorMessage);
+  const producer = p.activeProducers.find((x) => x.currentTxnStartOffset === startOffset);
+  if (!producer) throw new HttpError(404, `no open transaction starts at offset ${startOffset} of ${topic}-${partition}`);
+  const owner = coordinatorFacts(ctx.broker).open.find((t) => t.producerId === producer.producerId);
+  if (owner) throw new HttpError(409, `that transaction is '${owner.transactionalId}', open at the coordinator: abort it by its transactional id`);
+  const written = await leader.request(WriteTxnMarkers, {
+    markers: [{ producerId: producer.producerId, producerEpoch: producer.producerEpoch, transactionResult: false, topics: [{ name: topic!, partitionIndexes: [partition] }], coordinatorEpoch: Math.max(0, producer.coordinatorEpoch) }],
+  });
+  check(written.markers[0]?.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, `${topic}-${partition}`);
+  return { topic, partition, startOffset, producerId: producer.producerId, producerEpoch: producer.producerEpoch, aborted: true };
 });

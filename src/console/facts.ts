@@ -9,6 +9,10 @@
  *               and total space (fs.statfs)
  *   group lag   the coordinator's committed offsets against the partitions' log end offsets,
  *               for /metrics and the lag charts, sampled every second without a request
+ *   transactions the transaction coordinator's ids by state and its open transactions (their
+ *               last update and pending transition are not in DescribeTransactions), and per
+ *               partition the last stable offset and the transactions open on it, asked of
+ *               the partition hosts when /metrics is scraped or the Transactions view loads
  *
  * Nothing here changes the broker: every write the console makes goes through src/client.
  *
@@ -18,6 +22,10 @@ import { statfs } from 'node:fs/promises';
 import type { Broker } from '../broker/broker.js';
 import { coordinatorOf } from '../broker/groups/offsets-topic.js';
 import type { HostStats, LogStats } from '../broker/partitions/host.js';
+import { tpKey, tpOf } from '../broker/transactions/coordinator.js';
+import { TXN_STATE_NAMES, TxnState } from '../broker/transactions/records.js';
+import { transactionCoordinatorOf } from '../broker/transactions/state-topic.js';
+import { LATEST_TIMESTAMP } from '../core/partition-log.js';
 
 /**
  * How long a stats question may wait for the partition workers. A worker answers between two
@@ -191,4 +199,133 @@ export function groupFacts(broker: Broker): GroupFacts[] {
     out.push({ groupId, state: g.state, protocolType: g.protocolType, protocol: g.protocolName, members: g.members.size, partitions, totalLag });
   }
   return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+}
+
+// ───────────────────────────── transactions ─────────────────────────────
+
+/** The states a transactional id shows in, as DescribeTransactions names them; each is always reported, 0 included. */
+export const TXN_STATES_SHOWN: readonly string[] = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort'];
+
+export interface CoordinatorTxn {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  state: string;
+  /** The state a transition being written will reach (the markers of Prepare* under way: Complete*). */
+  pendingState: string | null;
+  timeoutMs: number;
+  /** When the transaction's first partition was added (ms since the epoch). */
+  startMs: number;
+  lastUpdateMs: number;
+  /** The partitions the transaction holds, by topic and partition. */
+  partitions: { topic: string; partition: number; awaitingMarker: boolean }[];
+}
+
+export interface CoordinatorFacts {
+  /** False while no coordinator has loaded (never started, or stopped). */
+  loaded: boolean;
+  /** Transactional ids by the state of their transaction, every state of TXN_STATES_SHOWN present. */
+  states: Record<string, number>;
+  /** Ongoing, PrepareCommit and PrepareAbort transactions, oldest first. */
+  open: CoordinatorTxn[];
+}
+
+/** What the transaction coordinator holds: a synchronous read of its maps. */
+export function coordinatorFacts(broker: Broker): CoordinatorFacts {
+  const coordinator = transactionCoordinatorOf(broker);
+  const states: Record<string, number> = Object.fromEntries(TXN_STATES_SHOWN.map((s) => [s, 0]));
+  if (!coordinator) return { loaded: false, states, open: [] };
+  for (const meta of coordinator.transactions.values()) {
+    const name = TXN_STATE_NAMES[meta.state] ?? String(meta.state);
+    states[name] = (states[name] ?? 0) + 1;
+  }
+  const open = coordinator.ongoing().map((m) => {
+    const preparing = m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort;
+    return {
+      transactionalId: m.transactionalId,
+      producerId: m.producerId,
+      producerEpoch: m.producerEpoch,
+      state: TXN_STATE_NAMES[m.state] ?? String(m.state),
+      pendingState: m.pending === undefined ? null : (TXN_STATE_NAMES[m.pending] ?? String(m.pending)),
+      timeoutMs: m.timeoutMs,
+      startMs: m.startMs,
+      lastUpdateMs: m.lastUpdateMs,
+      partitions: [...m.partitions]
+        .map((k) => ({ ...tpOf(k), awaitingMarker: preparing && m.markersLeft.has(k) }))
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+    };
+  });
+  return { loaded: true, states, open };
+}
+
+/** The partitions of the coordinator's open transactions, as partitionTxnFacts takes them. */
+export function heldPartitions(facts: CoordinatorFacts): Set<string> {
+  return new Set(facts.open.flatMap((t) => t.partitions.map((p) => tpKey(p.topic, p.partition))));
+}
+
+/** A transaction open on one partition: its producer's records from `firstOffset` on have no marker yet. */
+export interface PartitionOpenTxn {
+  producerId: number;
+  producerEpoch: number;
+  firstOffset: number;
+  /** The coordinator epoch of the producer's last marker; -1 when it never had one. */
+  coordinatorEpoch: number;
+  /** The largest timestamp of the producer's last batch. */
+  lastTimestamp: number;
+}
+
+export interface PartitionTxnFacts {
+  topic: string;
+  partition: number;
+  logEndOffset: number;
+  /** The first offset of the oldest open transaction, else the log end offset (the high watermark on one node). */
+  lastStableOffset: number;
+  /** Oldest first: the first one pins the last stable offset. */
+  open: PartitionOpenTxn[];
+}
+
+/**
+ * Every online partition's last stable offset, and the transactions open on it: a ListOffsets
+ * (latest, read_committed, then latest) per partition through its host, which answers between
+ * two groups of commands, and the partition's producers (DescribeProducers) only where the last
+ * stable offset is behind the log end or the partition is in `held` (tpKey: partitions of open
+ * transactions at the coordinator). Partitions that did not answer within STATS_TIMEOUT_MS are
+ * left out. Per scrape, not per record.
+ */
+export async function partitionTxnFacts(broker: Broker, held: ReadonlySet<string> = new Set()): Promise<PartitionTxnFacts[]> {
+  const out: PartitionTxnFacts[] = [];
+  const jobs: Promise<void>[] = [];
+  for (const [topic, t] of broker.topics) {
+    for (const p of t.partitions) {
+      if (!broker.logDirs.isOnline(p.logDir)) continue;
+      jobs.push(
+        (async () => {
+          // Asked in this order on the partition's queue: the log end is at least the stable offset.
+          const [stable, end] = await Promise.all([broker.host.listOffset(p.handle, LATEST_TIMESTAMP, true), broker.host.listOffset(p.handle, LATEST_TIMESTAMP, false)]);
+          if (stable.errorCode !== 0 || end.errorCode !== 0) return;
+          const f: PartitionTxnFacts = { topic, partition: p.partition, logEndOffset: end.offset, lastStableOffset: Math.min(stable.offset, end.offset), open: [] };
+          if (f.lastStableOffset < f.logEndOffset || held.has(tpKey(topic, p.partition))) {
+            const d = await broker.host.describeProducers(p.handle);
+            if (d.errorCode === 0) {
+              for (const x of d.producers) {
+                if (x.currentTxnStartOffset >= 0) f.open.push({ producerId: x.producerId, producerEpoch: x.producerEpoch, firstOffset: x.currentTxnStartOffset, coordinatorEpoch: x.coordinatorEpoch, lastTimestamp: x.lastTimestamp });
+              }
+              f.open.sort((a, b) => a.firstOffset - b.firstOffset);
+            }
+          }
+          out.push(f);
+        })().catch(() => {}),
+      );
+    }
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, STATS_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([Promise.all(jobs), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return out.slice().sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }

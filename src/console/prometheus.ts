@@ -39,12 +39,21 @@
  *   spindle_log_dir_offline{dir}                                gauge     1 while the directory is offline (OfflineLogDirectoryCount)
  *   spindle_partition_offline{topic,partition}                  gauge     1 while its directory is offline (OfflineReplicaCount)
  *   spindle_partition_uncleanable{topic,partition}              gauge     1 once the cleaner gave up on it (uncleanable-partitions-count)
+ *   spindle_transaction_coordinator_transactions{state}         gauge     transactional ids by the state of their transaction
+ *   spindle_transaction_coordinator_oldest_open_transaction_age_seconds gauge  since the oldest open transaction began
+ *   spindle_partition_last_stable_offset{topic,partition}       gauge     (Kafka's LSO: first offset of the oldest open transaction)
+ *   spindle_partition_last_stable_offset_lag{topic,partition}   gauge     high watermark − last stable offset
+ *   spindle_partition_open_transactions{topic,partition}        gauge     transactions with records on the partition and no marker yet
  *   process_start_time_seconds, process_resident_memory_bytes, process_cpu_seconds_total
  *   nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes, nodejs_external_memory_bytes
  *   nodejs_eventloop_lag_{mean,p50,p99,max}_seconds             gauge     since the previous scrape
  *
  * Consumer group lag is computed here, as Kafka leaves it to outside exporters: for every
- * offset a group committed, the partition's log end offset minus that offset.
+ * offset a group committed, the partition's log end offset minus that offset. Kafka has no
+ * broker metric for the last stable offset either: here each scrape asks every partition for it
+ * (facts.ts partitionTxnFacts), so a transaction left open shows as a growing LSO lag that
+ * read_committed consumers cannot pass, on the partition it pins. Ended transactions are not
+ * counted (committed, aborted, timed out): the coordinator reports no events to count.
  *
  * Main thread.
  */
@@ -53,7 +62,7 @@ import type { Broker } from '../broker/broker.js';
 import { API_KEY_SLOTS, ERROR_CODE_SLOTS, FaultCounter, HISTOGRAM_WIDTH, LATENCY_BUCKETS_MS, TopicField } from '../broker/metrics.js';
 import { apiByKey } from '../protocol/messages/index.js';
 import { errorName } from '../protocol/errors.js';
-import { groupFacts, hostStats, logDirFacts, noteTopicSizes, partitionFacts } from './facts.js';
+import { coordinatorFacts, groupFacts, heldPartitions, hostStats, logDirFacts, noteTopicSizes, partitionFacts, partitionTxnFacts } from './facts.js';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -127,7 +136,8 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   const { broker } = ctx;
   const m = broker.metrics;
   const e = new Exposition();
-  const stats = await hostStats(broker, true);
+  const coordinator = coordinatorFacts(broker);
+  const [stats, stable] = await Promise.all([hostStats(broker, true), partitionTxnFacts(broker, heldPartitions(coordinator))]);
   const partitions = partitionFacts(broker, stats);
   noteTopicSizes(broker, partitions);
   const dirs = await logDirFacts(broker, partitions);
@@ -191,6 +201,17 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   const live = offsets.filter(({ p }) => p.lag >= 0);
   e.rows('spindle_consumer_group_lag', 'gauge', "Records between the group's committed offset and the partition's log end offset.", live, gl, ({ p }) => p.lag);
   e.rows('spindle_consumer_group_lag_sum', 'gauge', 'Lag of the group summed over its partitions.', groups, (g) => ({ group: g.groupId }), (g) => g.totalLag);
+
+  // Transactions.
+  e.family('spindle_transaction_coordinator_transactions', 'gauge', 'Transactional ids at the transaction coordinator, by the state of their transaction; Ongoing, PrepareCommit and PrepareAbort are open.');
+  for (const [state, n] of Object.entries(coordinator.states)) e.sample('spindle_transaction_coordinator_transactions', { state }, n);
+  const oldest = coordinator.open[0];
+  e.family('spindle_transaction_coordinator_oldest_open_transaction_age_seconds', 'gauge', 'Time since the oldest open transaction added its first partition; 0 when none is open.');
+  e.sample('spindle_transaction_coordinator_oldest_open_transaction_age_seconds', undefined, oldest && oldest.startMs >= 0 ? Math.max(0, Date.now() - oldest.startMs) / 1000 : 0);
+  const sl = (p: (typeof stable)[number]): Labels => ({ topic: p.topic, partition: p.partition });
+  e.rows('spindle_partition_last_stable_offset', 'gauge', 'Last stable offset of the partition: the first offset of its oldest open transaction, else the high watermark. read_committed consumers read up to it.', stable, sl, (p) => p.lastStableOffset);
+  e.rows('spindle_partition_last_stable_offset_lag', 'gauge', 'High watermark minus last stable offset: records of the partition that read_committed consumers cannot read yet because a transaction is open.', stable, sl, (p) => Math.max(0, p.logEndOffset - p.lastStableOffset));
+  e.rows('spindle_partition_open_transactions', 'gauge', 'Transactions with records on the partition and no commit or abort marker yet.', stable, sl, (p) => p.open.length);
 
   // Faults.
   const fault = (name: string, kind: number, help: string): void => {

@@ -1,5 +1,5 @@
 // Spindle's web console: the page's only script, an ES module served as it is (no build step,
-// nothing fetched from elsewhere). It draws four views from the console's JSON API
+// nothing fetched from elsewhere). It draws five views from the console's JSON API
 // (src/console/api.ts documents every endpoint) and keeps the overview charts live from the
 // server-sent events of /api/events: the last five minutes of samples on connecting, then one
 // sample a second.
@@ -9,6 +9,8 @@
 //   #/topics/NAME              partitions, configs; alter configs, add partitions, delete
 //   #/messages?topic=&…        message browser: records by offset or time, search
 //   #/groups, #/groups/ID      consumer groups: members, offsets, lag; reset offsets
+//   #/transactions             open and hanging transactions: age, partitions, the LSO each pins,
+//                              the groups parked behind it; abort
 //
 // Charts are SVG drawn here. Every write goes to the API, which makes it a Kafka admin request.
 
@@ -286,7 +288,7 @@ async function route() {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const section = parts[0] || 'overview';
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === section);
-  const view = { overview: overviewPage, topics: parts[1] ? () => topicPage(parts[1]) : topicsPage, messages: messagesPage, groups: parts[1] ? () => groupPage(parts[1]) : groupsPage }[section];
+  const view = { overview: overviewPage, topics: parts[1] ? () => topicPage(parts[1]) : topicsPage, messages: messagesPage, groups: parts[1] ? () => groupPage(parts[1]) : groupsPage, transactions: transactionsPage }[section];
   try {
     const content = view ? await view(params) : h('p', { class: 'error' }, `No page ${path}`);
     if (id !== renderId) return;
@@ -406,6 +408,7 @@ async function overviewPage() {
           stat('topics', fmtInt(o.totals.topics), 'total-topics'),
           stat('partitions', fmtInt(o.totals.partitions)),
           stat('consumer groups', fmtInt(o.totals.groups)),
+          stat('open transactions', h('a', { href: '#/transactions' }, fmtInt(o.totals.openTransactions)), 'total-open-transactions'),
           stat('connections', liveConn),
           stat('data on disk', fmtBytes(o.totals.dataBytes)),
           stat('records in/s', liveIn),
@@ -1143,6 +1146,192 @@ async function groupPage(groupId) {
         h('h2', {}, 'Reset offsets'),
         h('p', { class: 'muted' }, empty ? 'Commits new offsets for the group (an admin OffsetCommit), clamped to each partition’s log start and end.' : `Only an empty group can be reset: this one is ${g.state}. Stop its consumers first.`),
         resetForm,
+      ),
+    ),
+  );
+}
+
+// ───────────────────────────── transactions ─────────────────────────────
+
+const tpName = (p) => `${p.topic}-${p.partition}`;
+
+/** Age against the timeout: a bar that turns red once the transaction is past its timeout. */
+function ageBar(ageMs, timeoutMs) {
+  const fraction = timeoutMs > 0 ? Math.min(1, ageMs / timeoutMs) : 0;
+  const late = ageMs > timeoutMs;
+  return h(
+    'div',
+    { class: 'age' },
+    h('div', { class: `bar${late ? ' danger' : fraction > 0.75 ? ' warn' : ''}` }, h('span', { style: `width:${(fraction * 100).toFixed(1)}%` })),
+    h('span', { class: 'mono' }, `${fmtDuration(ageMs)} of ${fmtDuration(timeoutMs)}`),
+    late ? h('div', { class: 'error' }, 'past its timeout: the coordinator aborts it at its next check') : null,
+  );
+}
+
+/** Who waits on the LSO a transaction pins on one partition. */
+function parkedList(p) {
+  if (!p.pinsLso) return null;
+  if (p.parked.length === 0) return h('div', { class: 'muted' }, 'no group has reached it');
+  return h(
+    'div',
+    { class: 'parked' },
+    'parked: ',
+    p.parked.map((g, i) => [i > 0 ? ', ' : '', h('a', { href: `#/groups/${enc(g.groupId)}`, title: `committed offset ${g.committedOffset}` }, g.groupId), g.atLso ? '' : h('span', { class: 'muted' }, ' (past the LSO: reads uncommitted)')]),
+  );
+}
+
+/** One partition of a transaction: its first offset, and the LSO it pins or what holds the LSO before it. */
+function partitionLine(p) {
+  const lag = p.logEndOffset - p.lastStableOffset;
+  let where;
+  if (p.firstOffset === null) where = h('span', { class: 'muted' }, 'added, no records yet');
+  else if (p.pinsLso) where = [`from offset ${fmtInt(p.firstOffset)} · `, h('span', { class: 'badge warn' }, 'pins the LSO'), ' ', h('span', { class: 'lso-lag' }, `${fmtInt(lag)} record${lag === 1 ? '' : 's'} held back`)];
+  else where = [`from offset ${fmtInt(p.firstOffset)} · `, h('span', { class: 'muted' }, `behind an older transaction (LSO ${fmtInt(p.lastStableOffset)})`)];
+  return h(
+    'div',
+    { class: 'txn-partition', 'data-partition': tpName(p) },
+    h('a', { href: `#/messages?topic=${enc(p.topic)}&partition=${p.partition}` }, tpName(p)),
+    ' ',
+    where,
+    p.awaitingMarker ? h('span', { class: 'muted' }, ' · marker being written') : null,
+    parkedList(p),
+  );
+}
+
+async function transactionsPage() {
+  let answer = await api('GET', '/api/transactions');
+  let fetchedAt = Date.now();
+  const open = h('tbody', {});
+  const hanging = h('tbody', {});
+  const states = h('div', { class: 'stats', id: 'txn-states' });
+  const title = h('small', {});
+
+  const abortOne = (button, t) =>
+    act(button, async () => {
+      const yes = await confirmDialog({
+        title: `Abort the transaction of ${t.transactionalId}?`,
+        text: `The coordinator aborts it as it aborts a transaction past its timeout: its records on ${t.partitions.length} partition(s) are discarded and the producer (id ${t.producerId}, epoch ${t.producerEpoch}) is fenced: its next request is refused and it must initialize again.`,
+        confirmLabel: 'Abort transaction',
+        danger: true,
+      });
+      if (!yes) return;
+      await api('POST', `/api/transactions/${enc(t.transactionalId)}/abort`, { producerId: t.producerId, producerEpoch: t.producerEpoch });
+      toast(`Aborting the transaction of ${t.transactionalId}`);
+      await refresh();
+    });
+
+  const abortHanging = (button, x) =>
+    act(button, async () => {
+      const yes = await confirmDialog({
+        title: `Abort the hanging transaction on ${tpName(x)}?`,
+        text: `An abort marker is written for producer ${x.producerId} (epoch ${x.producerEpoch}) on ${tpName(x)}, as kafka-transactions abort does: its records from offset ${x.firstOffset} on are discarded and the LSO moves on.`,
+        confirmLabel: 'Write abort marker',
+        danger: true,
+      });
+      if (!yes) return;
+      await api('POST', `/api/topics/${enc(x.topic)}/partitions/${x.partition}/abort-transaction`, { startOffset: x.firstOffset });
+      toast(`Aborted the hanging transaction on ${tpName(x)}`);
+      await refresh();
+    });
+
+  const draw = () => {
+    const a = answer;
+    const n = a.transactions.length;
+    title.textContent = `${n} open${a.hanging.length ? ` · ${a.hanging.length} hanging` : ''}`;
+    states.replaceChildren(
+      ...Object.entries(a.coordinator.states).map(([state, count]) => h('div', { class: 'stat', 'data-state': state }, h('div', { class: 'v' }, fmtInt(count)), h('div', { class: 'k' }, state))),
+    );
+    open.replaceChildren(
+      ...(n === 0
+        ? [h('tr', {}, h('td', { colspan: 6, class: 'empty' }, a.coordinator.loaded ? 'No open transactions.' : 'The transaction coordinator is not running.'))]
+        : a.transactions.map((t) => {
+            const button = h('button', { class: 'danger abort', disabled: t.state !== 'Ongoing' || t.pendingState !== null }, 'Abort');
+            button.addEventListener('click', () => abortOne(button, t));
+            return h(
+              'tr',
+              { 'data-txn': t.transactionalId },
+              h('td', { class: 'mono' }, t.transactionalId),
+              h('td', { class: 'num mono' }, `${t.producerId} / ${t.producerEpoch}`),
+              h('td', {}, badge(t.state), t.pendingState ? h('div', { class: 'muted' }, `→ ${t.pendingState}`) : null),
+              h('td', { class: 'txn-age', 'data-age': t.ageMs }, ageBar(t.ageMs + (Date.now() - fetchedAt), t.timeoutMs), h('div', { class: 'muted' }, `since ${fmtTime(t.startMs).slice(11)}`)),
+              h('td', {}, t.partitions.length === 0 ? h('span', { class: 'muted' }, 'none') : t.partitions.map(partitionLine)),
+              h('td', {}, button),
+            );
+          })),
+    );
+    hanging.replaceChildren(
+      ...(a.hanging.length === 0
+        ? [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'None: every transaction open on a partition is open at the coordinator.'))]
+        : a.hanging.map((x) => {
+            const button = h('button', { class: 'danger abort' }, 'Abort');
+            button.addEventListener('click', () => abortHanging(button, x));
+            return h(
+              'tr',
+              { 'data-hanging': `${tpName(x)}@${x.firstOffset}` },
+              h('td', {}, partitionLine(x)),
+              h('td', { class: 'num mono' }, `${x.producerId} / ${x.producerEpoch}`),
+              h('td', { class: 'num' }, fmtInt(x.logEndOffset - x.lastStableOffset)),
+              h('td', { class: 'mono' }, fmtTime(x.lastTimestamp)),
+              h('td', {}, button),
+            );
+          })),
+    );
+  };
+
+  const refresh = async () => {
+    const fresh = await api('GET', '/api/transactions').catch(() => null);
+    if (!fresh) return;
+    answer = fresh;
+    fetchedAt = Date.now();
+    draw();
+  };
+  draw();
+  every(2000, refresh);
+  every(1000, () => {
+    for (const cell of open.querySelectorAll('td.txn-age')) {
+      const t = answer.transactions.find((x) => x.transactionalId === cell.parentElement.dataset.txn);
+      if (t) cell.firstChild.replaceWith(ageBar(t.ageMs + (Date.now() - fetchedAt), t.timeoutMs));
+    }
+  });
+
+  return h(
+    'div',
+    {},
+    h('h1', {}, 'Transactions', title),
+    h(
+      'p',
+      { class: 'sub' },
+      'A transaction’s records on a partition hold back its last stable offset (LSO), the offset read_committed consumers read up to, from its first offset there until its commit or abort marker. ',
+      'The oldest open transaction on a partition pins the LSO; a consumer group is shown as parked behind it when its committed offset on that partition has reached the LSO. ',
+      'The broker cannot see a group’s isolation level: a read_committed member of a parked group can read no further until the transaction ends, while a group past the LSO reads uncommitted records.',
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      h('section', { class: 'card' }, h('h2', {}, 'Transactional ids at the coordinator, by state'), states),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, 'Open transactions'),
+        h(
+          'table',
+          { id: 'transactions' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Transactional id'), h('th', { class: 'num' }, 'Producer id / epoch'), h('th', {}, 'State'), h('th', {}, 'Age, of its timeout'), h('th', {}, 'Partitions: first offset, LSO, parked groups'), h('th', {}, ''))),
+          open,
+        ),
+        h('p', { class: 'muted' }, 'Abort has the coordinator abort the transaction as it aborts one past its timeout: abort markers on every partition, and a new epoch that fences the producer.'),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, 'Hanging transactions'),
+        h('p', { class: 'muted' }, 'Open on a partition but not at the coordinator (kafka-transactions find-hanging): nothing will end them. Abort writes an abort marker for the producer on that partition, as kafka-transactions abort does.'),
+        h(
+          'table',
+          { id: 'hanging' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Partition: first offset, parked groups'), h('th', { class: 'num' }, 'Producer id / epoch'), h('th', { class: 'num' }, 'LSO lag'), h('th', {}, 'Last write'), h('th', {}, ''))),
+          hanging,
+        ),
       ),
     ),
   );
