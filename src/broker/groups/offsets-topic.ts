@@ -12,16 +12,15 @@
  *                    └─ coordinatorOf(broker) answers the handlers from then on
  *   close ─► stopGroupCoordinator(broker): parked requests answered, timers dropped
  *
- * Appends are one record batch per call (uncompressed, CreateTime now), through
- * broker.host.append like a producer's with acks=all: the caller is answered after the
- * append returns. Transactional offset commits are a transactional batch of their producer
+ * Appends are one record batch per call (uncompressed, CreateTime now), through the
+ * internal-topic log (../internal-topic.ts), answered once appended. Transactional offset commits are a transactional batch of their producer
  * (sequence 0, written as a coordinator's, whose sequences the log does not check).
  *
  * Main thread.
  */
-import { ErrorCode } from '../../protocol/errors.js';
 import { encodeBatch } from '../../protocol/records/batch.js';
 import type { Broker, TopicProblem, TopicState } from '../broker.js';
+import { ensureInternalTopic, InternalTopicLog, type InternalTopicSpec } from '../internal-topic.js';
 import { GroupCoordinator, groupConfigFrom, type LogRecord, type OffsetsLog } from './coordinator.js';
 import type { Scheduler } from './deadline-queue.js';
 import { type LoadStats, loadTopic } from './loader.js';
@@ -35,46 +34,36 @@ export function coordinatorOf(broker: Broker): GroupCoordinator | undefined {
   return coordinators.get(broker);
 }
 
-class TopicOffsetsLog implements OffsetsLog {
-  readonly numPartitions: number;
-  private readonly broker: Broker;
-  /** The topic, created on the first write when the broker started without it (as Kafka does). */
-  private topic: Promise<TopicState | TopicProblem> | undefined;
+/** The offsets topic's spec, from the broker's offsets.topic.* keys. */
+function offsetsTopicSpec(broker: Broker): InternalTopicSpec {
+  const v = broker.config.values;
+  return { name: OFFSETS_TOPIC, partitions: v['offsets.topic.num.partitions'] as number, segmentBytes: v['offsets.topic.segment.bytes'] as number, compression: 'producer' };
+}
 
-  constructor(broker: Broker, topic: TopicState | undefined) {
-    this.broker = broker;
-    this.topic = topic ? Promise.resolve(topic) : undefined;
-    // Fixed at start: a group's partition must not move while the broker runs.
-    this.numPartitions = topic?.partitions.length ?? (broker.config.values['offsets.topic.num.partitions'] as number);
+/** The group coordinator's log: each call one batch, a transactional one for a transaction's offsets. */
+class TopicOffsetsLog implements OffsetsLog {
+  private readonly log: InternalTopicLog;
+
+  constructor(broker: Broker) {
+    this.log = new InternalTopicLog(broker, offsetsTopicSpec(broker));
   }
 
-  async append(partition: number, records: LogRecord[], txn?: { producerId: number; producerEpoch: number }): Promise<number> {
-    this.topic ??= ensureOffsetsTopic(this.broker);
-    const topic = await this.topic;
-    if (!('meta' in topic)) {
-      // Not created (a storage error, or too many operations on the name): the next write tries again.
-      this.topic = undefined;
-      return topic.errorCode;
-    }
-    const p = topic.partitions[partition];
-    if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  get numPartitions(): number {
+    return this.log.numPartitions;
+  }
+
+  append(partition: number, records: LogRecord[], txn?: { producerId: number; producerEpoch: number }): Promise<number> {
     const batch = encodeBatch(
       records.map((r) => ({ key: r.key, value: r.value })),
       txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0, transactional: true } : {},
     );
-    const reply = await this.broker.host.append(p.handle, batch, 'coordinator');
-    if (reply.errorCode === 0) this.broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
-    return reply.errorCode;
+    return this.log.appendBatch(partition, batch);
   }
 }
 
 /** Creates __consumer_offsets through the Broker API when it does not exist yet; the problem when it cannot. */
-export async function ensureOffsetsTopic(broker: Broker): Promise<TopicState | TopicProblem> {
-  const existing = broker.topics.get(OFFSETS_TOPIC);
-  if (existing) return existing;
-  const v = broker.config.values;
-  const configs = { 'cleanup.policy': 'compact', 'segment.bytes': String(v['offsets.topic.segment.bytes']), 'compression.type': 'producer' };
-  return broker.createTopic(OFFSETS_TOPIC, v['offsets.topic.num.partitions'] as number, configs, true);
+export function ensureOffsetsTopic(broker: Broker): Promise<TopicState | TopicProblem> {
+  return ensureInternalTopic(broker, offsetsTopicSpec(broker));
 }
 
 const EMPTY_LOAD: LoadStats = Object.freeze({ partitions: 0, batches: 0, records: 0, bytes: 0, skippedBatches: 0, failedPartitions: [] });
@@ -90,7 +79,7 @@ export async function startGroupCoordinator(broker: Broker, options: { scheduler
   // An existing topic is loaded now; a fresh broker creates it on the first group write, so
   // that starting a broker does not pay for opening offsets.topic.num.partitions logs.
   const topic = broker.topics.get(OFFSETS_TOPIC);
-  const coordinator = new GroupCoordinator(groupConfigFrom(broker.config.values), new TopicOffsetsLog(broker, topic), {
+  const coordinator = new GroupCoordinator(groupConfigFrom(broker.config.values), new TopicOffsetsLog(broker), {
     scheduler: options.scheduler,
     log: options.log,
     partitionExists: (t, p) => broker.partition(t, p) !== undefined,

@@ -24,6 +24,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { encodeBatch } from '../../protocol/records/batch.js';
 import type { TxnMarker } from '../partitions/host.js';
 import type { Broker, TopicProblem, TopicState } from '../broker.js';
+import { ensureInternalTopic, InternalTopicLog, type InternalTopicSpec } from '../internal-topic.js';
 import { coordinatorOf as groupCoordinatorOf, OFFSETS_TOPIC } from '../groups/offsets-topic.js';
 import { type LoadStats, loadTopic } from '../groups/loader.js';
 import { TransactionCoordinator, type TopicPartition, type TxnStateLog } from './coordinator.js';
@@ -37,39 +38,32 @@ export function transactionCoordinatorOf(broker: Broker): TransactionCoordinator
   return coordinators.get(broker);
 }
 
-class TopicTxnStateLog implements TxnStateLog {
-  readonly numPartitions: number;
-  private readonly broker: Broker;
-  private topic: Promise<TopicState | TopicProblem> | undefined;
+/** The transaction state topic's spec, from the broker's transaction.state.log.* keys. */
+function txnStateTopicSpec(broker: Broker): InternalTopicSpec {
+  const v = broker.config.values;
+  return { name: TRANSACTION_STATE_TOPIC, partitions: v['transaction.state.log.num.partitions'] as number, segmentBytes: v['transaction.state.log.segment.bytes'] as number, compression: 'uncompressed' };
+}
 
-  constructor(broker: Broker, topic: TopicState | undefined) {
-    this.broker = broker;
-    this.topic = topic ? Promise.resolve(topic) : undefined;
-    this.numPartitions = topic?.partitions.length ?? (broker.config.values['transaction.state.log.num.partitions'] as number);
+/** The coordinator's log: one record a batch. */
+class TopicTxnStateLog implements TxnStateLog {
+  private readonly log: InternalTopicLog;
+
+  constructor(broker: Broker) {
+    this.log = new InternalTopicLog(broker, txnStateTopicSpec(broker));
   }
 
-  async append(partition: number, key: Buffer, value: Buffer | null): Promise<number> {
-    this.topic ??= ensureTxnStateTopic(this.broker);
-    const topic = await this.topic;
-    if (!('meta' in topic)) {
-      this.topic = undefined;
-      return topic.errorCode;
-    }
-    const p = topic.partitions[partition];
-    if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    const reply = await this.broker.host.append(p.handle, encodeBatch([{ key, value }]), 'coordinator');
-    if (reply.errorCode === 0) this.broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
-    return reply.errorCode;
+  get numPartitions(): number {
+    return this.log.numPartitions;
+  }
+
+  append(partition: number, key: Buffer, value: Buffer | null): Promise<number> {
+    return this.log.appendBatch(partition, encodeBatch([{ key, value }]));
   }
 }
 
 /** Creates __transaction_state when it does not exist yet; the problem when it cannot. */
-export async function ensureTxnStateTopic(broker: Broker): Promise<TopicState | TopicProblem> {
-  const existing = broker.topics.get(TRANSACTION_STATE_TOPIC);
-  if (existing) return existing;
-  const v = broker.config.values;
-  const configs = { 'cleanup.policy': 'compact', 'segment.bytes': String(v['transaction.state.log.segment.bytes']), 'compression.type': 'uncompressed' };
-  return broker.createTopic(TRANSACTION_STATE_TOPIC, v['transaction.state.log.num.partitions'] as number, configs, true);
+export function ensureTxnStateTopic(broker: Broker): Promise<TopicState | TopicProblem> {
+  return ensureInternalTopic(broker, txnStateTopicSpec(broker));
 }
 
 /**
@@ -103,7 +97,7 @@ export async function startTransactionCoordinator(broker: Broker): Promise<Start
       removeExpiredIntervalMs: v['transaction.remove.expired.transaction.cleanup.interval.ms'] as number,
     },
     {
-      log: new TopicTxnStateLog(broker, topic),
+      log: new TopicTxnStateLog(broker),
       markers: { write: (tp, marker) => writeMarker(broker, tp, marker) },
       nextProducerId: () => producerIdsOf(broker).nextId(),
       say: (level, message) => (level === 'ERROR' ? broker.logger.error(message) : level === 'WARN' ? broker.logger.warn(message) : broker.logger.info(message)),
