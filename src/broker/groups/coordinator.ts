@@ -952,28 +952,7 @@ export class GroupCoordinator {
       const member = req.generationId >= 0 ? group.members.get(req.memberId) : undefined;
       if (member && !member.isNew) this.rescheduleSession(member);
     }
-    const nowMs = this.queue.now();
-    const records: { key: Buffer; value: Buffer }[] = [];
-    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
-    const codes = req.topics.map((t) =>
-      t.partitions.map((p) => {
-        if (!this.partitionExists(t.name, p.partitionIndex)) return E.UNKNOWN_TOPIC_OR_PARTITION;
-        const metadata = p.committedMetadata ?? '';
-        if (metadata.length > this.config.offsetMetadataMaxBytes) return E.OFFSET_METADATA_TOO_LARGE;
-        const committed: CommittedOffset = {
-          offset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch,
-          metadata,
-          commitTimestampMs: p.commitTimestamp >= 0 ? p.commitTimestamp : nowMs,
-        };
-        accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
-        records.push({
-          key: encodeOffsetCommitKey(req.groupId, t.name, p.partitionIndex),
-          value: encodeOffsetCommitValue({ offset: committed.offset, leaderEpoch: committed.leaderEpoch, metadata, commitTimestamp: committed.commitTimestampMs }),
-        });
-        return -1; // filled in after the append
-      }),
-    );
+    const { codes, records, accepted } = this.offsetRecords(req.groupId, req.topics);
     if (records.length === 0) return codes;
     for (const a of accepted) {
       const k = pendingKey(a.topic, a.partition);
@@ -1055,6 +1034,37 @@ export class GroupCoordinator {
   }
 
   /**
+   * The records of an offset commit, plain or transactional: per partition -1 (to be answered
+   * with the append's code) or the partition's own refusal (an unknown partition, metadata
+   * too large), each accepted offset with its record. The commit time is the request's where it
+   * gives one (OffsetCommit v1), now otherwise.
+   */
+  private offsetRecords(
+    groupId: string,
+    topics: readonly { name: string; partitions: readonly { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null; commitTimestamp?: number }[] }[],
+  ): { codes: number[][]; records: LogRecord[]; accepted: { topic: string; partition: number; committed: CommittedOffset }[] } {
+    const nowMs = this.queue.now();
+    const records: LogRecord[] = [];
+    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
+    const codes = topics.map((t) =>
+      t.partitions.map((p) => {
+        if (!this.partitionExists(t.name, p.partitionIndex)) return E.UNKNOWN_TOPIC_OR_PARTITION;
+        const metadata = p.committedMetadata ?? '';
+        if (metadata.length > this.config.offsetMetadataMaxBytes) return E.OFFSET_METADATA_TOO_LARGE;
+        const commitTimestampMs = p.commitTimestamp !== undefined && p.commitTimestamp >= 0 ? p.commitTimestamp : nowMs;
+        const committed: CommittedOffset = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestampMs };
+        accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
+        records.push({
+          key: encodeOffsetCommitKey(groupId, t.name, p.partitionIndex),
+          value: encodeOffsetCommitValue({ offset: committed.offset, leaderEpoch: committed.leaderEpoch, metadata, commitTimestamp: commitTimestampMs }),
+        });
+        return -1; // filled in after the append
+      }),
+    );
+    return { codes, records, accepted };
+  }
+
+  /**
    * TxnOffsetCommit: the offsets are written as a transactional batch of the producer and held
    * as pending until the transaction's marker. Checks as Kafka's doTxnCommitOffsets: a Dead group
    * is COORDINATOR_NOT_AVAILABLE; a member id or generation (v3+, KIP-447) must be the group's;
@@ -1074,23 +1084,7 @@ export class GroupCoordinator {
         if (req.generationId >= 0 && req.generationId !== group.generationId) return all(E.ILLEGAL_GENERATION);
       }
     }
-    const nowMs = this.queue.now();
-    const records: LogRecord[] = [];
-    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
-    const codes = req.topics.map((t) =>
-      t.partitions.map((p) => {
-        if (!this.partitionExists(t.name, p.partitionIndex)) return E.UNKNOWN_TOPIC_OR_PARTITION;
-        const metadata = p.committedMetadata ?? '';
-        if (metadata.length > this.config.offsetMetadataMaxBytes) return E.OFFSET_METADATA_TOO_LARGE;
-        const committed: CommittedOffset = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestampMs: nowMs };
-        accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
-        records.push({
-          key: encodeOffsetCommitKey(req.groupId, t.name, p.partitionIndex),
-          value: encodeOffsetCommitValue({ offset: committed.offset, leaderEpoch: committed.leaderEpoch, metadata, commitTimestamp: nowMs }),
-        });
-        return -1;
-      }),
-    );
+    const { codes, records, accepted } = this.offsetRecords(req.groupId, req.topics);
     if (records.length === 0) return codes;
     const code = commitAppendError(await this.append(req.groupId, records, { producerId: req.producerId, producerEpoch: req.producerEpoch }));
     if (code === 0) for (const a of accepted) this.addPendingTxn(req.groupId, req.producerId, a.topic, a.partition, a.committed);
