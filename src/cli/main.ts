@@ -9,6 +9,7 @@ import { runConsume } from './consume.js';
 import { runGroups } from './groups.js';
 import { runProduce } from './produce.js';
 import { runTopics } from './topics.js';
+import { runTransactions } from './transactions.js';
 
 const USAGE = `Usage: spindle <command> [options]
 
@@ -19,6 +20,7 @@ Commands:
   consume     print the records of a topic
   groups      list, describe, reset and delete consumer groups
   configs     describe and alter topic and broker configs
+  transactions  list and describe transactions, find and abort hanging ones
   perf        measure a broker: the benchmark harness (npm run bench runs its full preset)
   help        show this help (--version: Spindle's version)
 
@@ -52,6 +54,8 @@ export async function run(argv: string[]): Promise<number> {
       return runGroups(rest);
     case 'configs':
       return runConfigs(rest);
+    case 'transactions':
+      return runTransactions(rest);
     case 'perf':
       return (await import('./perf.js')).runPerfCommand(rest);
     default:

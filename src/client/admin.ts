@@ -1,12 +1,16 @@
 /**
  * Admin operations over a Client: topics (create, delete, add partitions, list, describe with
  * log start and end offsets), configs (describe, alter, incremental alter) for topics and
- * brokers, consumer groups (list, describe, delete, committed offsets: fetch, commit, reset)
- * and ListOffsets.
+ * brokers, consumer groups (list, describe, delete, committed offsets: fetch, commit, reset),
+ * ListOffsets, and transactions (list, describe, the producers of partitions, writing markers:
+ * what an operator needs to find and end a hanging transaction).
  *
  * Where the requests go: topic and config changes to the controller (a broker's own configs to
  * that broker), group requests to the group's coordinator, ListOffsets to each partition's
- * leader, ListGroups to every broker (each lists the groups it coordinates).
+ * leader, ListGroups and ListTransactions to every broker (each lists the groups and
+ * transactional ids it coordinates), DescribeTransactions to the transactional id's coordinator
+ * (FindCoordinator, key type 1), DescribeProducers and WriteTxnMarkers to each partition's
+ * leader (or to a broker named for DescribeProducers).
  *
  * Every operation throws on the first failed resource, after sending the whole request: a
  * KafkaError naming the resource ("topic 'orders': TOPIC_ALREADY_EXISTS (…)"), a ClientError
@@ -26,15 +30,21 @@ import {
   DeleteTopics,
   DescribeConfigs,
   DescribeGroups,
+  DescribeProducers,
+  DescribeTransactions,
+  FindCoordinator,
   IncrementalAlterConfigs,
   ListGroups,
   ListOffsets,
+  ListTransactions,
   OffsetCommit,
   OffsetFetch,
+  WriteTxnMarkers,
 } from '../protocol/messages/index.js';
 import { Client, MAX_RETRIES, RETRY_BACKOFF_MS, ZERO_UUID, sleep, type TopicInfo } from './client.js';
 import { type TopicPartitions, decodeAssignment, CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
-import { ClientError, check } from './errors.js';
+import type { Connection } from './connection.js';
+import { ClientError, KafkaError, UnsupportedApiError, check } from './errors.js';
 
 /** How long the broker may take for a topic change before answering REQUEST_TIMED_OUT. */
 export const ADMIN_TIMEOUT_MS = 30_000;
@@ -137,8 +147,69 @@ export interface GroupMemberRef {
   groupInstanceId?: string | null;
 }
 
+/** Kafka's transaction states, as ListTransactions and DescribeTransactions name them. */
+export const TRANSACTION_STATES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'] as const;
+
+export interface TransactionListing {
+  transactionalId: string;
+  producerId: number;
+  state: string;
+  /** The broker that answered: the id's coordinator. */
+  coordinatorId: number;
+}
+
+export interface TransactionFilters {
+  /** Only these states (TRANSACTION_STATES names). */
+  states?: string[];
+  producerIds?: number[];
+  /** Only transactions running longer than this (ListTransactions v1+, KIP-994). */
+  durationMs?: number;
+}
+
+export interface TransactionDescription {
+  coordinatorId: number;
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  state: string;
+  transactionTimeoutMs: number;
+  /** -1 when no transaction is under way. */
+  transactionStartTimeMs: number;
+  /** The ongoing transaction's partitions (while it ends, those still waiting for their marker). */
+  topicPartitions: { topic: string; partition: number }[];
+}
+
+export interface ProducerState {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  /** -1 before the partition saw a marker of this producer. */
+  coordinatorEpoch: number;
+  /** The first offset of the producer's open transaction, -1 when none is open. */
+  currentTxnStartOffset: number;
+}
+
+export interface PartitionProducers {
+  topic: string;
+  partition: number;
+  producers: ProducerState[];
+}
+
+export interface TxnMarkerSpec {
+  topic: string;
+  partition: number;
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  /** true: a commit marker; false: an abort marker. */
+  commit: boolean;
+}
+
 export class Admin {
   readonly client: Client;
+  /** Transaction coordinators by transactional id, found by FindCoordinator key type 1. */
+  private readonly txnCoordinators = new Map<string, number>();
 
   constructor(client: Client) {
     this.client = client;
@@ -517,6 +588,178 @@ export class Admin {
       const wanted = to.kind === 'earliest' ? start : to.kind === 'latest' ? end : to.kind === 'offset' ? to.offset : target!.get(k)!;
       return { topic, partition, offset: Math.min(Math.max(wanted, start), end) };
     });
+  }
+
+  // ───────────────────────────── transactions ─────────────────────────────
+
+  /**
+   * The transactional ids every broker coordinates, filtered as ListTransactions filters them,
+   * in each broker's order, brokers by id. A filter on duration needs ListTransactions v1.
+   */
+  async listTransactions(filters: TransactionFilters = {}): Promise<TransactionListing[]> {
+    await this.client.refreshMetadata([]);
+    const out: TransactionListing[] = [];
+    for (const nodeId of [...this.client.brokers.keys()].sort((a, b) => a - b)) {
+      const c = await this.client.broker(nodeId);
+      const durationFilter = filters.durationMs ?? -1;
+      if (durationFilter >= 0 && (c.versionFor(ListTransactions) ?? 0) < 1) {
+        throw new UnsupportedApiError(`the broker at ${c.address} does not filter ListTransactions by duration (version 1, KIP-994)`);
+      }
+      for (let attempt = 0; ; attempt++) {
+        const r = await c.request(ListTransactions, { stateFilters: filters.states ?? [], producerIdFilters: filters.producerIds ?? [], durationFilter });
+        if (r.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && attempt < MAX_RETRIES) {
+          await sleep(RETRY_BACKOFF_MS);
+          continue;
+        }
+        check(r.errorCode, `transactions of broker ${nodeId}`);
+        for (const t of r.transactionStates) out.push({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState, coordinatorId: nodeId });
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The coordinator's view of transactional ids, in the order asked. An id the coordinator does
+   * not know is a KafkaError TRANSACTIONAL_ID_NOT_FOUND, or left out with `allowMissing`.
+   */
+  async describeTransactions(transactionalIds: string[], options: { allowMissing?: boolean } = {}): Promise<TransactionDescription[]> {
+    const out: TransactionDescription[] = [];
+    for (const transactionalId of new Set(transactionalIds)) {
+      for (let attempt = 0; ; attempt++) {
+        const { nodeId, connection } = await this.transactionCoordinator(transactionalId);
+        const r = await connection.request(DescribeTransactions, { transactionalIds: [transactionalId] });
+        const t = r.transactionStates.find((x) => x.transactionalId === transactionalId);
+        if (!t) throw new ClientError(`transactional id '${transactionalId}' was not described`);
+        const moved = t.errorCode === ErrorCode.NOT_COORDINATOR || t.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        if ((moved || t.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) && attempt < MAX_RETRIES) {
+          if (moved) this.txnCoordinators.delete(transactionalId);
+          await sleep(RETRY_BACKOFF_MS);
+          continue;
+        }
+        if (t.errorCode === ErrorCode.TRANSACTIONAL_ID_NOT_FOUND && options.allowMissing) break;
+        check(t.errorCode, `transactional id '${transactionalId}'`);
+        out.push({
+          coordinatorId: nodeId,
+          transactionalId,
+          producerId: t.producerId,
+          producerEpoch: t.producerEpoch,
+          state: t.transactionState,
+          transactionTimeoutMs: t.transactionTimeoutMs,
+          transactionStartTimeMs: t.transactionStartTimeMs,
+          topicPartitions: t.topics.flatMap((x) => x.partitions.map((partition) => ({ topic: x.topic, partition }))),
+        });
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The producers each partition's log knows, with their open transactions: asked of each
+   * partition's leader, or of broker `brokerId` for all of them. One request per broker.
+   */
+  async describeProducers(partitions: { topic: string; partition: number }[], options: { brokerId?: number } = {}): Promise<PartitionProducers[]> {
+    const byBroker = new Map<number, { topic: string; partition: number }[]>();
+    for (const tp of partitions) {
+      let nodeId = options.brokerId;
+      if (nodeId === undefined) {
+        const t = await this.client.topic(tp.topic);
+        const p = t.partitions[tp.partition];
+        if (!p) throw new ClientError(`topic '${tp.topic}' has no partition ${tp.partition} (it has ${t.partitions.length})`);
+        nodeId = p.leaderId;
+      }
+      let list = byBroker.get(nodeId);
+      if (!list) byBroker.set(nodeId, (list = []));
+      list.push(tp);
+    }
+    const answers = new Map<string, PartitionProducers>();
+    for (const [nodeId, list] of byBroker) {
+      const c = await this.client.broker(nodeId);
+      const r = await c.request(DescribeProducers, { topics: groupByTopic(list).map(([name, partitionIndexes]) => ({ name, partitionIndexes })) });
+      for (const t of r.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && options.brokerId !== undefined) {
+            throw new ClientError(`broker ${nodeId} does not host ${t.name}-${p.partitionIndex}`);
+          }
+          check(p.errorCode, `${t.name}-${p.partitionIndex}`, p.errorMessage);
+          answers.set(`${t.name}\u0000${p.partitionIndex}`, {
+            topic: t.name,
+            partition: p.partitionIndex,
+            producers: p.activeProducers.map((a) => ({
+              producerId: a.producerId,
+              producerEpoch: a.producerEpoch,
+              lastSequence: a.lastSequence,
+              lastTimestamp: a.lastTimestamp,
+              coordinatorEpoch: a.coordinatorEpoch,
+              currentTxnStartOffset: a.currentTxnStartOffset,
+            })),
+          });
+        }
+      }
+    }
+    return partitions.map((tp) => {
+      const a = answers.get(`${tp.topic}\u0000${tp.partition}`);
+      if (!a) throw new ClientError(`no producers answered for ${tp.topic}-${tp.partition}`);
+      return a;
+    });
+  }
+
+  /**
+   * Writes commit or abort markers (WriteTxnMarkers) through each partition's leader, as a
+   * transaction coordinator would: what ends a hanging transaction by hand. Throws on the first
+   * partition that refused its marker (INVALID_PRODUCER_EPOCH for an older producer epoch,
+   * TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch).
+   */
+  async writeTxnMarkers(markers: TxnMarkerSpec[]): Promise<void> {
+    const byLeader = new Map<number, TxnMarkerSpec[]>();
+    for (const m of markers) {
+      const t = await this.client.topic(m.topic);
+      const p = t.partitions[m.partition];
+      if (!p) throw new ClientError(`topic '${m.topic}' has no partition ${m.partition} (it has ${t.partitions.length})`);
+      let list = byLeader.get(p.leaderId);
+      if (!list) byLeader.set(p.leaderId, (list = []));
+      list.push(m);
+    }
+    for (const [leaderId, list] of byLeader) {
+      const c = await this.client.broker(leaderId);
+      const r = await c.request(WriteTxnMarkers, {
+        markers: list.map((m) => ({
+          producerId: m.producerId,
+          producerEpoch: m.producerEpoch,
+          transactionResult: m.commit,
+          topics: [{ name: m.topic, partitionIndexes: [m.partition] }],
+          coordinatorEpoch: m.coordinatorEpoch,
+        })),
+      });
+      for (const m of r.markers) for (const t of m.topics) for (const p of t.partitions) check(p.errorCode, `${t.name}-${p.partitionIndex} (producer ${m.producerId})`);
+    }
+  }
+
+  /** Aborts one partition's open transaction of a producer: an abort marker through its leader. */
+  abortTransaction(spec: { topic: string; partition: number; producerId: number; producerEpoch: number; coordinatorEpoch: number }): Promise<void> {
+    return this.writeTxnMarkers([{ ...spec, commit: false }]);
+  }
+
+  /** The coordinator of a transactional id (FindCoordinator, key type 1), cached. */
+  private async transactionCoordinator(transactionalId: string): Promise<{ nodeId: number; connection: Connection }> {
+    const cached = this.txnCoordinators.get(transactionalId);
+    if (cached !== undefined) return { nodeId: cached, connection: await this.client.broker(cached) };
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.client.any();
+      const r = await c.request(FindCoordinator, { key: transactionalId, keyType: 1, coordinatorKeys: [transactionalId] });
+      // v4+ answers per key; earlier versions at the top level.
+      const a = r.coordinators[0] ?? { nodeId: r.nodeId, host: r.host, port: r.port, errorCode: r.errorCode, errorMessage: r.errorMessage };
+      if (a.errorCode === 0) {
+        const known = this.client.brokers.get(a.nodeId);
+        if (!known || known.host !== a.host || known.port !== a.port) this.client.brokers.set(a.nodeId, { nodeId: a.nodeId, host: a.host, port: a.port, rack: null });
+        this.txnCoordinators.set(transactionalId, a.nodeId);
+        return { nodeId: a.nodeId, connection: await this.client.broker(a.nodeId) };
+      }
+      const retriable = a.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE || a.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || a.errorCode === ErrorCode.NOT_COORDINATOR;
+      if (!retriable || attempt >= MAX_RETRIES) throw new KafkaError(a.errorCode, `coordinator of transactional id '${transactionalId}'`, a.errorMessage);
+      await sleep(RETRY_BACKOFF_MS * 2);
+    }
   }
 
   /** Runs a group request, finding the coordinator again once when it moved or was loading. */
