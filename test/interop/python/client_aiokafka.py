@@ -24,7 +24,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, ProducerFenced
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from common import (TXN_PARTITIONS, TXNS, Fail, Rec, check, check_log, check_txn_log, main, make_records, now_ms, open_txn_offsets,
-                    txn_expected, txn_records)
+                    txn_expected, txn_records, check_txn_readback)
 
 CODECS = [None, 'gzip', 'snappy', 'lz4', 'zstd']
 ASSIGNORS = {'range': RangePartitionAssignor, 'roundrobin': RoundRobinPartitionAssignor, 'sticky': StickyPartitionAssignor}
@@ -535,26 +535,9 @@ async def transactions(bootstrap: str) -> str:
         out_ends = {tp.partition: o for tp, o in (await probe.end_offsets([TopicPartition(out_topic, p) for p in range(TXN_PARTITIONS)])).items()}
     finally:
         await probe.stop()
-    everything = txn_expected(batches, [name for name, _, _ in TXNS])
-    for p in range(TXN_PARTITIONS):
-        check(ends[p] == len(everything[p]) + len(TXNS), f'{topic}-{p}: log end {ends[p]}, {len(everything[p])} records and {len(TXNS)} markers written')
-    committed_recs = txn_expected(batches, [name for name, _, end in TXNS if end == 'commit'])
-    n_committed = check_txn_log('read_committed', committed_recs, await read_txn(bootstrap, topic, 'read_committed', ends))
-    n_all = check_txn_log('read_uncommitted', everything, await read_txn(bootstrap, topic, 'read_uncommitted', ends))
-    # The transformed records: one transaction, so one marker per partition.
-    transformed: Dict[int, List[Rec]] = {p: [] for p in range(TXN_PARTITIONS)}
-    for part, offset, r in consumed:
-        transformed[part].append(Rec(r.key, b'%d@%d' % (part, offset), [], 0))
-    for p in range(TXN_PARTITIONS):
-        check(out_ends[p] == len(transformed[p]) + 1, f'{out_topic}-{p}: log end {out_ends[p]}, {len(transformed[p])} records and a marker written')
-    out_read = await read_txn(bootstrap, out_topic, 'read_committed', out_ends)
-    check_txn_log(f'{out_topic} read_committed', transformed,
-                  {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
-    return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
-            f'read_committed reads the {n_committed} exactly once (and stops at the last stable offset while a '
-            f'transaction is open), read_uncommitted all {n_all}; '
-            f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
-            f'zombie fenced ({fenced})')
+    reads = (await read_txn(bootstrap, topic, 'read_committed', ends), await read_txn(bootstrap, topic, 'read_uncommitted', ends),
+             await read_txn(bootstrap, out_topic, 'read_committed', out_ends))
+    return check_txn_readback(topic, out_topic, ends, out_ends, batches, consumed, *reads, fenced)
 
 
 if __name__ == '__main__':

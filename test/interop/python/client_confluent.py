@@ -20,7 +20,7 @@ from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, A
                                    ScramMechanism, UserScramCredentialUpsertion)
 
 from common import (TXN_PARTITIONS, TXNS, Fail, Rec, check, check_log, check_txn_log, expect_error, main, make_records, members_healthy,
-                    now_ms, open_txn_offsets, share_between, txn_expected, txn_records, wait_until)
+                    now_ms, open_txn_offsets, share_between, txn_expected, txn_records, wait_until, check_txn_readback)
 
 CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 TIMEOUT = 15  # seconds, for any single client call
@@ -618,26 +618,9 @@ def transactions(bootstrap: str) -> str:
     ends = {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=TIMEOUT)[1] for p in range(TXN_PARTITIONS)}
     out_ends = {p: probe.get_watermark_offsets(TopicPartition(out_topic, p), timeout=TIMEOUT)[1] for p in range(TXN_PARTITIONS)}
     probe.close()
-    everything = txn_expected(batches, [name for name, _, _ in TXNS])
-    for p in range(TXN_PARTITIONS):
-        check(ends[p] == len(everything[p]) + len(TXNS), f'{topic}-{p}: log end {ends[p]}, {len(everything[p])} records and {len(TXNS)} markers written')
-    committed_recs = txn_expected(batches, [name for name, _, end in TXNS if end == 'commit'])
-    n_committed = check_txn_log('read_committed', committed_recs, read_txn(bootstrap, topic, 'read_committed', ends))
-    n_all = check_txn_log('read_uncommitted', everything, read_txn(bootstrap, topic, 'read_uncommitted', ends))
-    # The transformed records: one transaction, so one marker per partition.
-    transformed: Dict[int, List[Rec]] = {p: [] for p in range(TXN_PARTITIONS)}
-    for part, offset, r in consumed:
-        transformed[part].append(Rec(r.key, b'%d@%d' % (part, offset), [], 0))
-    for p in range(TXN_PARTITIONS):
-        check(out_ends[p] == len(transformed[p]) + 1, f'{out_topic}-{p}: log end {out_ends[p]}, {len(transformed[p])} records and a marker written')
-    out_read = read_txn(bootstrap, out_topic, 'read_committed', out_ends)
-    check_txn_log(f'{out_topic} read_committed', transformed,
-                  {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
-    return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
-            f'read_committed reads the {n_committed} exactly once (and stops at the last stable offset while a '
-            f'transaction is open), read_uncommitted all {n_all}; '
-            f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
-            f'zombie fenced ({fenced})')
+    reads = (read_txn(bootstrap, topic, 'read_committed', ends), read_txn(bootstrap, topic, 'read_uncommitted', ends),
+             read_txn(bootstrap, out_topic, 'read_committed', out_ends))
+    return check_txn_readback(topic, out_topic, ends, out_ends, batches, consumed, *reads, fenced)
 
 
 def unsupported(bootstrap: str) -> str:

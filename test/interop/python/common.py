@@ -151,6 +151,34 @@ def check_txn_log(what: str, want: Dict[int, List[Rec]], consumed: Dict[int, Lis
     return total
 
 
+def check_txn_readback(topic: str, out_topic: str, ends: Dict[int, int], out_ends: Dict[int, int],
+                       batches: Dict[str, List[Tuple[int, Rec]]], consumed: List[Tuple[int, int, Rec]],
+                       committed: Dict[int, List[Tuple[int, Rec]]], everything_read: Dict[int, List[Tuple[int, Rec]]],
+                       out_read: Dict[int, List[Tuple[int, Rec]]], fenced: str) -> str:
+    """The transactions scenario's read-back, the same for every client: the log ends (one
+    marker per transaction per partition), what read_committed and read_uncommitted read of
+    `topic`, and what read_committed reads of the transformed records in `out_topic` (one
+    transaction, so one marker per partition). Returns the scenario's summary."""
+    everything = txn_expected(batches, [name for name, _, _ in TXNS])
+    for p in range(TXN_PARTITIONS):
+        check(ends[p] == len(everything[p]) + len(TXNS), f'{topic}-{p}: log end {ends[p]}, {len(everything[p])} records and {len(TXNS)} markers written')
+    committed_recs = txn_expected(batches, [name for name, _, end in TXNS if end == 'commit'])
+    n_committed = check_txn_log('read_committed', committed_recs, committed)
+    n_all = check_txn_log('read_uncommitted', everything, everything_read)
+    transformed: Dict[int, List[Rec]] = {p: [] for p in range(TXN_PARTITIONS)}
+    for part, offset, r in consumed:
+        transformed[part].append(Rec(r.key, b'%d@%d' % (part, offset), [], 0))
+    for p in range(TXN_PARTITIONS):
+        check(out_ends[p] == len(transformed[p]) + 1, f'{out_topic}-{p}: log end {out_ends[p]}, {len(transformed[p])} records and a marker written')
+    check_txn_log(f'{out_topic} read_committed', transformed,
+                  {p: [(o, Rec(r.key, r.value, [], 0)) for o, r in recs] for p, recs in out_read.items()})
+    return (f'{n_committed} committed and {n_all - n_committed} aborted records in {TXN_PARTITIONS} partitions: '
+            f'read_committed reads the {n_committed} exactly once (and stops at the last stable offset while a '
+            f'transaction is open), read_uncommitted all {n_all}; '
+            f'consume-transform-produce of {len(consumed)} records, group offsets committed in the transaction; '
+            f'zombie fenced ({fenced})')
+
+
 def expect_error(what: str, fn: Callable[[], object], within_s: float) -> str:
     """Runs fn, which must raise within `within_s` seconds; returns the error's text."""
     start = time.monotonic()
