@@ -8,8 +8,9 @@
  *     limits      loopback TCP, disk append (plain, fdatasync each write, every MiB), CRC32C,
  *                 startBroker()                                              (limits.ts)
  *     rows        per row: broker process → topic → produce phase (producer threads, closed or
- *                 open loop; an end-to-end consumer thread for open-loop rows) → consume phase
- *                 (one consumer thread from offset 0) → stop; /proc read throughout
+ *                 open loop; an end-to-end consumer thread for open-loop rows; transactional
+ *                 producers for the txn row) → consume phase (one consumer thread from offset 0,
+ *                 read_committed for the txn row) → stop; /proc read throughout
  *     soak        for --soak seconds: an open loop at --soak-rate MB/s (or the base row's closed
  *                 loop) with retention on and small segments, a consumer reading along, and a
  *                 timeline per window of ack and end-to-end latency, RSS, deleted-but-open
@@ -34,12 +35,12 @@ import { type BrokerProcess, readMachineBusySeconds, startBrokerProcess } from '
 import { HdrHistogram, type LatencySummaryMs } from './hdr-histogram.js';
 import { type Limits, measureCrc32c, measureDisk, measureLoopback, measureStartBroker } from './limits.js';
 import { describeRow, FULL_ROWS, QUICK_ROWS, type RowSpec, soakRow } from './matrix.js';
-import type { ConsumeResult, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker, WindowPlan } from './messages.js';
+import type { ConsumeResult, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker, TxnProduceTask, WindowPlan } from './messages.js';
 import { installed, type KcatFigures, kcatWorkload, type RedisFigures, redisXadd, startRedis } from './peers.js';
 import { summarizeProfiles, type ThreadProfile } from './profile.js';
 import { renderKafkaSvg, renderMarkdown, renderSoakSvg, renderSvg, renderTables } from './report.js';
 import { buildTimeline, type EndToEndWindow, type ProduceWindow, type SoakResult, SoakSampler, summarizeSoak, WindowMerger } from './soak.js';
-import { encodeProduce, ensureTopic, recordsPerBatch } from './wire.js';
+import { encodeProduce, ensureTopic, READ_COMMITTED, recordsPerBatch } from './wire.js';
 import { KAFKA_HEAP_OPTS, startKafkaProcess } from '../kafka/broker.js';
 import { type GeneratorResults, generatorLoads, runGenerators } from './generators.js';
 import { ensureKafkaJars, kafkaVersion } from '../kafka/kafka.js';
@@ -124,6 +125,32 @@ export interface ProducePhase {
   recordsPerSecond: number[];
   limitName: string;
   fractionOfLimit: number;
+  /** The txn row: its transactions. Records, bytes and the per-second figures above count committed transactions only. */
+  transactions?: TransactionsPhase;
+}
+
+export interface TransactionsPhase {
+  /** Transactional producers (one per connection of each producer thread), each its own transactional id. */
+  producers: number;
+  requestsPerTxn: number;
+  recordsPerTxn: number;
+  /** Produce requests in flight per transactional producer. */
+  inflight: number;
+  committed: number;
+  perSec: number;
+  /** Transactions given up after an error (aborted; the producer initialised again). */
+  aborted: number;
+  /** AddPartitionsToTxn answered CONCURRENT_TRANSACTIONS (the previous transaction still completing) and sent again after the back-off. */
+  concurrentRetries: number;
+  concurrentBackoffMs: number;
+  /** EndTxn answered CONCURRENT_TRANSACTIONS and sent again. */
+  endTxnRetries: number;
+  /** Produce requests sent, committed or not. */
+  produceRequests: number;
+  /** From the first AddPartitionsToTxn sent to the EndTxn answer, committed transactions. */
+  latencyMs: LatencySummaryMs;
+  /** Where a committed transaction's time goes, mean ms: AddPartitionsToTxn (its retries and back-off included), the produce requests, EndTxn. */
+  meanMs: { addPartitions: number; produce: number; endTxn: number };
 }
 
 export interface ConsumePhase {
@@ -137,6 +164,8 @@ export interface ConsumePhase {
   fetches: number;
   caughtUp: boolean;
   fractionOfLimit: number;
+  /** The txn row: the consumer read read_committed, and whether it read exactly the records of the committed transactions. */
+  readCommitted?: { matchesCommitted: boolean };
 }
 
 export interface Resources {
@@ -359,11 +388,13 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
     soak = spec.soak && broker ? startSoak(spec, ctx, broker, topic, seconds) : null;
 
     const producers = await Promise.all(
-      Array.from({ length: spec.producers }, () =>
-        spawnLoad(
-          { ...produceTask(ctx, bootstrap, request, seconds), ...(requestsPerSec !== undefined ? { requestsPerSec } : {}), ...(soak ? { windows: soak.plan } : {}) },
-          soak?.onWindow,
-        ),
+      Array.from({ length: spec.producers }, (_, w) =>
+        spec.transactional
+          ? spawnLoad(txnTask(ctx, spec, bootstrap, topic, `perf-txn-${w}`, seconds))
+          : spawnLoad(
+              { ...produceTask(ctx, bootstrap, request, seconds), ...(requestsPerSec !== undefined ? { requestsPerSec } : {}), ...(soak ? { windows: soak.plan } : {}) },
+              soak?.onWindow,
+            ),
       ),
     );
     const e2e = open
@@ -394,6 +425,9 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
 
     const latency = new HdrHistogram();
     const sendLag = new HdrHistogram();
+    const txnLatency = new HdrHistogram();
+    const txn = { committed: 0, aborted: 0, concurrentRetries: 0, endTxnRetries: 0, produceRequests: 0 };
+    const txnMs = { addPartitions: 0, produce: 0, endTxn: 0 };
     let records = 0;
     let recordBytes = 0;
     let batchBytes = 0;
@@ -413,6 +447,17 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
       firstErrorCode ||= r.firstErrorCode;
       backlogMax = Math.max(backlogMax, r.backlogMax);
       produceSeconds = Math.max(produceSeconds, r.elapsedSec);
+      if (r.txn) {
+        txnLatency.merge(r.txn.latency);
+        txn.committed += r.txn.committed;
+        txn.aborted += r.txn.aborted;
+        txn.concurrentRetries += r.txn.concurrentRetries;
+        txn.endTxnRetries += r.txn.endTxnRetries;
+        txn.produceRequests += r.txn.produceRequests;
+        txnMs.addPartitions += r.txn.addMs;
+        txnMs.produce += r.txn.produceMs;
+        txnMs.endTxn += r.txn.endMs;
+      }
     }
     const limit = produceLimit(ctx, spec);
     const produce: ProducePhase = {
@@ -431,6 +476,21 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
       recordsPerSecond,
       limitName: limit.name,
       fractionOfLimit: batchBytes / produceSeconds / limit.bytesPerSec,
+      ...(spec.transactional
+        ? {
+            transactions: {
+              producers: spec.producers * ctx.connections,
+              requestsPerTxn: spec.transactional.requestsPerTxn,
+              recordsPerTxn: spec.transactional.requestsPerTxn * perBatch * spec.partitions,
+              inflight: txnInflight(ctx, spec),
+              ...txn,
+              perSec: txn.committed / produceSeconds,
+              concurrentBackoffMs: CONCURRENT_BACKOFF_MS,
+              latencyMs: txnLatency.summaryMs(),
+              meanMs: { addPartitions: txnMs.addPartitions / txn.committed, produce: txnMs.produce / txn.committed, endTxn: txnMs.endTxn / txn.committed },
+            },
+          }
+        : {}),
     };
     if (records === 0) throw new Error(`no record was acknowledged${firstErrorCode ? ` (error code ${firstErrorCode})` : ''}`);
 
@@ -446,6 +506,7 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
         seconds,
         maxBytes: ctx.fetchMaxBytes,
         partitionMaxBytes: ctx.partitionFetchMaxBytes,
+        ...(spec.transactional ? { isolationLevel: READ_COMMITTED } : {}),
       });
       const c0 = broker ? broker.cpuSeconds() : NaN;
       consumer.go(performance.timeOrigin + performance.now());
@@ -462,6 +523,7 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
         fetches: c.fetches,
         caughtUp: c.caughtUp,
         fractionOfLimit: ctx.limits ? c.batchBytes / c.elapsedSec / ctx.limits.loopback.bytesPerSec : NaN,
+        ...(spec.transactional ? { readCommitted: { matchesCommitted: c.records === records } } : {}),
       };
     }
     const memory = broker ? await broker.stop() : { peakRssBytes: NaN };
@@ -479,7 +541,10 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
       spawnToListenMs: broker ? broker.spawnToListenMs : NaN,
     };
     const result: RowResult = { ...base, produce, ...(consume ? { consume } : {}), ...(endToEnd ? { endToEndMs: HdrHistogram.fromSnapshot(endToEnd.latency).summaryMs() } : {}), resources };
-    if (errors) result.note = `${errors} produce requests failed (first error code ${firstErrorCode})`;
+    if (errors) result.note = `${errors} ${spec.transactional ? '' : 'produce '}requests failed (first error code ${firstErrorCode})`;
+    if (consume?.readCommitted && !consume.readCommitted.matchesCommitted) {
+      result.note = `${result.note ? `${result.note}; ` : ''}read_committed consumer read ${consume.records} records, the committed transactions hold ${records}`;
+    }
     if (open && backlogMax > 0) result.note = `${result.note ? `${result.note}; ` : ''}open loop fell behind its rate: up to ${backlogMax} sends waited for one of the ${ctx.connections * ctx.inflight} in-flight slots`;
     if (consume && !consume.caughtUp) result.note = `${result.note ? `${result.note}; ` : ''}the consumer read ${((consume.records / records) * 100).toFixed(0)}% of what was produced in its ${seconds} s`;
     if (spec.id === 'soak' && broker) result.rssTimeline = broker.rssTimeline;
@@ -628,16 +693,55 @@ function produceTask(ctx: RowContext, bootstrap: string, request: ReturnType<typ
   };
 }
 
-/** The warm-up of a row (PerfOptions.warmupSeconds): its batches produced closed-loop to `topic`, then read back. */
+/** Kafka's producer sends the first AddPartitionsToTxn of a transaction again this soon after CONCURRENT_TRANSACTIONS (TransactionManager, KAFKA-5482). */
+const CONCURRENT_BACKOFF_MS = 20;
+/** The transaction timeout each transactional producer asks for in InitProducerId. */
+const TRANSACTION_TIMEOUT_MS = 60_000;
+
+/** Produce requests in flight per transactional producer: the run's --inflight, capped at what a Kafka producer with idempotence allows. */
+const txnInflight = (ctx: RowContext, spec: RowSpec): number => Math.max(1, Math.min(ctx.inflight, spec.transactional!.inflight));
+
+/** A transactional producer thread's task (the txn row): a transactional id `<prefix>-<slot>` per connection. */
+function txnTask(ctx: RowContext, spec: RowSpec, bootstrap: string, topic: string, transactionalIdPrefix: string, seconds: number): TxnProduceTask {
+  return {
+    role: 'txn',
+    bootstrap,
+    topic,
+    partitions: Array.from({ length: spec.partitions }, (_, i) => i),
+    recordsPerBatch: recordsPerBatch(spec.recordBytes, spec.batchBytes),
+    recordBytes: spec.recordBytes,
+    acks: spec.acks,
+    codec: spec.codec,
+    connections: ctx.connections,
+    inflight: txnInflight(ctx, spec),
+    requestsPerTxn: spec.transactional!.requestsPerTxn,
+    transactionalIdPrefix,
+    transactionTimeoutMs: TRANSACTION_TIMEOUT_MS,
+    concurrentBackoffMs: CONCURRENT_BACKOFF_MS,
+    seconds,
+  };
+}
+
+/** The warm-up of a row (PerfOptions.warmupSeconds): its batches produced closed-loop to `topic` (in transactions, for the txn row), then read back. */
 async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: string): Promise<void> {
   const seconds = ctx.warmupSeconds;
   await ensureTopic(bootstrap, topic, spec.partitions);
   const partitions = Array.from({ length: spec.partitions }, (_, i) => i);
   const request = encodeProduce(topic, partitions, recordsPerBatch(spec.recordBytes, spec.batchBytes), spec.recordBytes, spec.acks, spec.codec);
-  const producer = await spawnLoad(produceTask(ctx, bootstrap, request, seconds));
+  const producer = await spawnLoad(spec.transactional ? txnTask(ctx, spec, bootstrap, topic, 'perf-txn-warmup-0', seconds) : produceTask(ctx, bootstrap, request, seconds));
   producer.go(performance.timeOrigin + performance.now());
   await producer.result;
-  const consumer = await spawnLoad({ role: 'consume', bootstrap, topic, partitions: spec.partitions, recordBytes: spec.recordBytes, seconds, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes });
+  const consumer = await spawnLoad({
+    role: 'consume',
+    bootstrap,
+    topic,
+    partitions: spec.partitions,
+    recordBytes: spec.recordBytes,
+    seconds,
+    maxBytes: ctx.fetchMaxBytes,
+    partitionMaxBytes: ctx.partitionFetchMaxBytes,
+    ...(spec.transactional ? { isolationLevel: READ_COMMITTED } : {}),
+  });
   consumer.go(performance.timeOrigin + performance.now());
   await consumer.result;
 }
@@ -652,7 +756,13 @@ function logRow(r: RowResult, log: (line: string) => void): void {
   log(
     `  ${p.records} records sent, ${p.recordsPerSec.toFixed(1)} records/sec (${p.mbPerSec.toFixed(2)} MB/sec), ${l.avg.toFixed(2)} ms avg latency, ${l.max.toFixed(2)} ms max latency, ${l.p50.toFixed(2)} ms 50th, ${l.p95.toFixed(2)} ms 95th, ${l.p99.toFixed(2)} ms 99th, ${l.p999.toFixed(2)} ms 99.9th.`,
   );
-  if (r.consume) log(`  consumed ${r.consume.records} records, ${r.consume.mbPerSec.toFixed(2)} MB/sec, ${r.consume.recordsPerSec.toFixed(1)} records/sec`);
+  const t = p.transactions;
+  if (t) {
+    log(
+      `  ${t.committed} transactions committed, ${t.perSec.toFixed(1)} transactions/sec, transaction latency ${t.latencyMs.p50.toFixed(2)} ms 50th, ${t.latencyMs.p99.toFixed(2)} ms 99th, ${t.latencyMs.max.toFixed(2)} ms max (mean ${t.meanMs.addPartitions.toFixed(1)} ms adding partitions, ${t.meanMs.produce.toFixed(1)} ms producing, ${t.meanMs.endTxn.toFixed(1)} ms ending); ${t.concurrentRetries} AddPartitionsToTxn retries after CONCURRENT_TRANSACTIONS, ${t.endTxnRetries} EndTxn retries, ${t.aborted} aborted, ${p.errors} errors.`,
+    );
+  }
+  if (r.consume) log(`  consumed ${r.consume.records} records${r.consume.readCommitted ? ` read_committed (${r.consume.readCommitted.matchesCommitted ? 'exactly' : 'NOT'} the committed records)` : ''}, ${r.consume.mbPerSec.toFixed(2)} MB/sec, ${r.consume.recordsPerSec.toFixed(1)} records/sec`);
   if (r.endToEndMs) log(`  end-to-end p50 ${r.endToEndMs.p50.toFixed(2)} ms, p99 ${r.endToEndMs.p99.toFixed(2)} ms, p99.9 ${r.endToEndMs.p999.toFixed(2)} ms`);
   if (r.note) log(`  note: ${r.note}`);
 }

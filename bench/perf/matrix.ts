@@ -9,8 +9,8 @@
  * records, 64 KiB batches, 1 partition, no codec, acks=1, the default worker count, one
  * producer), and adds the pairs the targets compare: each workload that matters with its
  * inline (0 workers) twin, 100 B records with four producers, flush.messages=1 with one and
- * four producers, and two open-loop latency rows. The quick preset is a handful of those rows
- * sized for CI.
+ * four producers, and two open-loop latency rows; and the txn row, the base row's records in
+ * transactions. The quick preset is a handful of those rows sized for CI.
  *
  * Pure data (and the arithmetic of the soak row's batches); any thread.
  */
@@ -42,7 +42,27 @@ export interface RowSpec {
   seconds?: number;
   /** The soak row: a timeline of windows (soakRow). */
   soak?: SoakSpec;
+  /** The txn row: a transactional producer per connection, and a read_committed consumer. */
+  transactional?: TxnSpec;
 }
+
+/**
+ * What makes a row transactional: each transaction is AddPartitionsToTxn, `requestsPerTxn`
+ * produce requests (one batch per partition each) with at most `inflight` in flight, and
+ * EndTxn commit, all in the classic protocol (AddPartitionsToTxn v3, Produce v9, EndTxn v3).
+ */
+export interface TxnSpec {
+  requestsPerTxn: number;
+  /** Produce requests in flight per transactional producer: a Kafka producer with idempotence allows at most 5. */
+  inflight: number;
+}
+
+/**
+ * The txn row's transactions: 10 requests of 64 KiB (630 records of 1 KiB) per
+ * transaction, 5 in flight as a Kafka producer's max.in.flight.requests.per.connection allows
+ * with idempotence; acks=-1, which a transactional Kafka producer requires.
+ */
+export const TXN: TxnSpec = { requestsPerTxn: 10, inflight: 5 };
 
 const KiB = 1024;
 
@@ -84,6 +104,7 @@ export const FULL_ROWS: RowSpec[] = [
   row('flush1-w0', { flushMessages: 1, workers: 0 }),
   row('e2e-10k', { recordsPerSec: 10_000, openBatchRecords: 10 }),
   row('e2e-100k', { recordsPerSec: 100_000, openBatchRecords: 100 }),
+  row('txn', { acks: -1, transactional: TXN }),
 ];
 
 export const QUICK_ROWS: RowSpec[] = [
@@ -94,6 +115,7 @@ export const QUICK_ROWS: RowSpec[] = [
   row('p8-wN', { partitions: 8, workers: 'N' }),
   row('flush1', { flushMessages: 1 }),
   row('e2e-10k', { recordsPerSec: 10_000, openBatchRecords: 10 }),
+  row('txn', { acks: -1, transactional: TXN }),
 ];
 
 /** What makes a row the soak row: its timeline windows and the load it was given. */
@@ -187,6 +209,7 @@ export function describeRow(r: RowSpec, resolvedWorkers: number): string {
   ];
   if (r.flushMessages) parts.push(`flush.messages=${r.flushMessages}`);
   if (r.recordsPerSec) parts.push(`open loop ${r.recordsPerSec.toLocaleString('en-US')} records/s`);
+  if (r.transactional) parts.push(`transactions of ${r.transactional.requestsPerTxn} produce requests (${r.transactional.inflight} in flight), read_committed`);
   if (r.soak) {
     const c = r.brokerConfig ?? {};
     const mib = (k: string): string => (c[k] === undefined ? 'default' : `${Number(c[k]) / 1024 / 1024} MiB`);

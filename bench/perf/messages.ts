@@ -2,7 +2,8 @@
  * Every message between the harness's main thread and its load workers (load-worker.ts).
  *
  *   main ──workerData: LoadTask──▶ worker        the task, fixed for the worker's life
- *   worker ──{type:'ready'}──────▶ main          connected, request encoded, waiting for go
+ *   worker ──{type:'ready'}──────▶ main          connected, request encoded (a transactional
+ *                                                producer: its producer id too), waiting for go
  *   main ──{type:'go', startAtEpochMs}──▶ worker  start the timed phase (all workers together)
  *   main ──{type:'stop'}─────────▶ worker        end an open-ended task (the e2e consumer)
  *   worker ──{type:'window', …}──▶ main          with `windowMs` (the soak row): each window as it
@@ -14,6 +15,7 @@
  */
 import type { HistogramSnapshot } from './hdr-histogram.js';
 import type { EndToEndWindow, ProduceWindow } from './soak.js';
+import type { CodecName } from './wire.js';
 
 export interface ProduceTask {
   role: 'produce';
@@ -35,6 +37,33 @@ export interface ProduceTask {
   windows?: WindowPlan;
 }
 
+/**
+ * The transactional produce task (the txn row): each of `connections` connections is one
+ * transactional producer, `<transactionalIdPrefix>-<slot>`, that finds its coordinator and
+ * initialises its producer id before 'ready', then runs transactions until the time is up:
+ * AddPartitionsToTxn for `partitions`, `requestsPerTxn` produce requests (one batch of
+ * `recordsPerBatch` records per partition each, up to `inflight` in flight), EndTxn commit.
+ */
+export interface TxnProduceTask {
+  role: 'txn';
+  bootstrap: string;
+  topic: string;
+  partitions: number[];
+  recordsPerBatch: number;
+  recordBytes: number;
+  acks: number;
+  codec: CodecName;
+  connections: number;
+  /** Produce requests in flight per transactional producer (Kafka's idempotent producer allows at most 5). */
+  inflight: number;
+  requestsPerTxn: number;
+  transactionalIdPrefix: string;
+  transactionTimeoutMs: number;
+  /** Back-off before AddPartitionsToTxn is sent again after CONCURRENT_TRANSACTIONS. */
+  concurrentBackoffMs: number;
+  seconds: number;
+}
+
 export interface ConsumeTask {
   role: 'consume';
   bootstrap: string;
@@ -45,6 +74,8 @@ export interface ConsumeTask {
   seconds: number;
   maxBytes: number;
   partitionMaxBytes: number;
+  /** 1: read_committed (stops at the last stable offset; aborted transactions' batches are skipped); absent or 0: read_uncommitted. */
+  isolationLevel?: number;
 }
 
 export interface EndToEndTask {
@@ -67,7 +98,31 @@ export interface WindowPlan {
   windowCount: number;
 }
 
-export type LoadTask = ProduceTask | ConsumeTask | EndToEndTask;
+export type LoadTask = ProduceTask | TxnProduceTask | ConsumeTask | EndToEndTask;
+
+/** What a transactional producer thread counts beyond the produce figures (which cover committed transactions only). */
+export interface TxnFigures {
+  /** Transactions committed: EndTxn(commit) answered without error. */
+  committed: number;
+  /** Transactions given up after an error (aborted, the producer initialised again). */
+  aborted: number;
+  /** AddPartitionsToTxn answered CONCURRENT_TRANSACTIONS (the previous transaction's markers still being written) and sent again. */
+  concurrentRetries: number;
+  /** EndTxn answered CONCURRENT_TRANSACTIONS and sent again. */
+  endTxnRetries: number;
+  /** From the first AddPartitionsToTxn sent to the EndTxn answer, committed transactions only, µs. */
+  latency: HistogramSnapshot;
+  /** Produce requests sent, committed or not. */
+  produceRequests: number;
+  /**
+   * Milliseconds summed over committed transactions: from the first AddPartitionsToTxn sent to
+   * its success (CONCURRENT_TRANSACTIONS retries and back-off included), then the produce
+   * requests, then EndTxn; the three add up to the transaction latency.
+   */
+  addMs: number;
+  produceMs: number;
+  endMs: number;
+}
 
 export interface ProduceResult {
   role: 'produce';
@@ -89,6 +144,8 @@ export interface ProduceResult {
   backlogMax: number;
   /** Records acknowledged in each second of the run (the last one partial). */
   recordsPerSecond: number[];
+  /** The transactional task: requests, records and bytes above count committed transactions only. */
+  txn?: TxnFigures;
 }
 
 export interface ConsumeResult {

@@ -9,6 +9,9 @@
  *                    data.consumed.in.nMsg, nMsg.sec, fetch.time.ms (no group, so no
  *                    rebalance.time.ms; start and end times are in the JSON's date)
  *   latency table    end-to-end, from each record's send time to its arrival at a consumer
+ *   transactions     the txn row: transactions/s, committed records/s and MB/s, transaction
+ *                    latency (AddPartitionsToTxn sent to EndTxn answered), CONCURRENT_TRANSACTIONS
+ *                    retries, and whether the read_committed consumer read exactly the committed records
  *   resources        peak RSS, CPU seconds per GiB, cores used by the broker and the generator
  *   soak             the soak row's summary (p99 of windows with and without a roll,
  *                    deleted-but-open bytes, RSS) and its timeline, one line per window; and
@@ -221,6 +224,14 @@ function sections(report: PerfReport): Section[] {
       }),
     });
   }
+  const txn = done.filter((r) => r.produce.transactions);
+  if (txn.length) {
+    out.push({
+      title: 'Transactions (committed transactions only; txn latency in ms, from the first AddPartitionsToTxn sent to the EndTxn(commit) answer, and its mean split: AddPartitionsToTxn with its retries, the produce requests, EndTxn; retries: requests sent again after CONCURRENT_TRANSACTIONS, AddPartitionsToTxn while the previous transaction completes (20 ms back-off) and EndTxn (100 ms))',
+      header: ['row', 'transactions', 'transactions/sec', 'records/txn', 'committed records/sec', 'committed MB/sec', 'txn p50', 'txn p99', 'txn max', 'add / produce / end avg', 'retries', 'aborted', 'errors', 'read_committed = committed'],
+      rows: txn.map((r) => [r.id, ...txnCells(r)]),
+    });
+  }
   out.push({
     title: `Resources (broker process; cores used during the produce phase, of ${report.cores})`,
     header: ['row', 'peak RSS MiB', 'CPU s/GiB produce', 'CPU s/GiB consume', 'broker cores', 'generator cores', 'other cores', 'spawn→listen ms'],
@@ -253,7 +264,7 @@ function sections(report: PerfReport): Section[] {
   for (const bytes of [100, 1024]) {
     const k = kcatFor(report, bytes);
     const red = redisFor(report, bytes);
-    const harness = done.filter((r) => r.spec.recordBytes === bytes && !r.spec.recordsPerSec && r.spec.codec === 'none' && r.spec.partitions === 1 && !r.spec.flushMessages).sort((a, b) => b.produce.recordsPerSec - a.produce.recordsPerSec)[0];
+    const harness = done.filter((r) => r.spec.recordBytes === bytes && !r.spec.recordsPerSec && r.spec.codec === 'none' && r.spec.partitions === 1 && !r.spec.flushMessages && !r.spec.transactional).sort((a, b) => b.produce.recordsPerSec - a.produce.recordsPerSec)[0];
     const h = harness?.produce.recordsPerSec;
     if (k) {
       peerRows.push([`kcat produce → Spindle, ${bytes} B`, int(k.produce.recordsPerSec), f(k.produce.bytesPerSec / MiB), h ? `harness ${f(h / k.produce.recordsPerSec, 2)}× kcat` : '']);
@@ -268,6 +279,15 @@ function sections(report: PerfReport): Section[] {
   for (const s of skipped) peerRows.push([`skipped: ${s}`, '', '', '']);
   out.push({ title: 'Peers (same machine, same run; ratios are Spindle over the peer)', header: ['peer workload', 'records/sec', 'MB/sec', 'Spindle / peer'], rows: peerRows });
   return out;
+}
+
+/** A txn row's cells after its id: transactions, rate, size, committed throughput, latency, retries, aborts, errors, the read_committed check. */
+function txnCells(r: RowResult & Required<Pick<RowResult, 'produce'>>): string[] {
+  const t = r.produce.transactions!;
+  const l = t.latencyMs;
+  const check = r.consume?.readCommitted ? (r.consume.readCommitted.matchesCommitted ? 'yes' : `NO (${int(r.consume.records)})`) : 'n/a';
+  const split = `${f(t.meanMs.addPartitions, 1)} / ${f(t.meanMs.produce, 1)} / ${f(t.meanMs.endTxn, 1)}`;
+  return [int(t.committed), f(t.perSec, 1), int(t.recordsPerTxn), int(r.produce.recordsPerSec), f(r.produce.mbPerSec), f(l.p50, 2), f(l.p99, 2), f(l.max, 2), split, int(t.concurrentRetries + t.endTxnRetries), int(t.aborted), int(r.produce.errors), check];
 }
 
 /** Spindle's rows that have a Kafka row, each with it: [Spindle, Kafka]. */
@@ -328,6 +348,28 @@ export function kafkaSections(report: PerfReport): Section[] {
       return [s.id, ...trio(a.p50, b.p50, 2), ...trio(a.p99, b.p99, 2), ...trio(a.p999, b.p999, 2), e('p50'), e('p99'), e('p999')];
     }),
   });
+  const txnPairs = pairs.filter(([s, k]) => s.produce.transactions && k.produce.transactions);
+  if (txnPairs.length) {
+    out.push({
+      title: `Spindle beside Apache Kafka ${version}: transactions (committed only; txn latency in ms, AddPartitionsToTxn sent to EndTxn answered, and its mean split; retries: AddPartitionsToTxn and EndTxn sent again after CONCURRENT_TRANSACTIONS; read_committed = committed: the consumer read exactly the committed records)`,
+      header: ['row', 'transactions/sec Spindle', 'Kafka', '×', 'committed MB/sec Spindle', 'Kafka', '×', 'txn p50 Spindle', 'Kafka', '×', 'txn p99 Spindle', 'Kafka', '×', 'add / produce / end avg S | K', 'retries S/K', 'read_committed = committed S/K'],
+      rows: txnPairs.map(([s, k]) => {
+        const a = s.produce.transactions!;
+        const b = k.produce.transactions!;
+        const check = (r: RowResult): string => (r.consume?.readCommitted ? (r.consume.readCommitted.matchesCommitted ? 'yes' : 'NO') : 'n/a');
+        return [
+          s.id,
+          ...trio(a.perSec, b.perSec, 1),
+          ...trio(s.produce.mbPerSec, k.produce.mbPerSec, 1),
+          ...trio(a.latencyMs.p50, b.latencyMs.p50, 2),
+          ...trio(a.latencyMs.p99, b.latencyMs.p99, 2),
+          [a, b].map((t) => `${f(t.meanMs.addPartitions, 1)} / ${f(t.meanMs.produce, 1)} / ${f(t.meanMs.endTxn, 1)}`).join(' | '),
+          `${int(a.concurrentRetries + a.endTxnRetries)} / ${int(b.concurrentRetries + b.endTxnRetries)}`,
+          `${check(s)} / ${check(k)}`,
+        ];
+      }),
+    });
+  }
   out.push({
     title: `Spindle beside Apache Kafka ${version}: resources (broker process; CPU seconds per GiB of record values; peak RSS is VmHWM; start: spawn to serving; × below 1: Spindle uses less)`,
     header: ['row', 'CPU s/GiB produce Spindle', 'Kafka', '×', 'CPU s/GiB consume Spindle', 'Kafka', '×', 'peak RSS MiB Spindle', 'Kafka', '×', 'start ms Spindle', 'Kafka', '×'],

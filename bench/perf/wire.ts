@@ -23,14 +23,22 @@
 import { connect, type Socket } from 'node:net';
 import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
 import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
-import { ApiVersions, CreateTopics, Fetch, Metadata, Produce } from '../../src/protocol/messages/index.js';
-import { BATCH_OFFSETS, encodeBatch } from '../../src/protocol/records/batch.js';
+import { AddPartitionsToTxn, ApiVersions, CreateTopics, EndTxn, Fetch, FindCoordinator, InitProducerId, Metadata, Produce } from '../../src/protocol/messages/index.js';
+import { Attr, BATCH_OFFSETS, encodeBatch } from '../../src/protocol/records/batch.js';
 import { CompressionType, codecNamed } from '../../src/protocol/records/compression/index.js';
 import { crc32c } from '../../src/protocol/records/crc32c.js';
 import { jsonRecords } from '../micro/data.js';
 
 export const PRODUCE_VERSION = 9;
 export const FETCH_VERSION = 12;
+/** The classic transaction protocol, as a Kafka 3.x client speaks it (transaction version 1 semantics). */
+export const FIND_COORDINATOR_VERSION = 4;
+export const INIT_PRODUCER_ID_VERSION = 4;
+export const ADD_PARTITIONS_VERSION = 3;
+export const END_TXN_VERSION = 3;
+/** Kafka's isolation levels (Fetch v4+). */
+export const READ_UNCOMMITTED = 0;
+export const READ_COMMITTED = 1;
 export const CLIENT_ID = 'spindle-perf';
 /** Kafka's OFFSET_OUT_OF_RANGE: the fetch offset is below the log start (retention) or past the end. */
 export const OFFSET_OUT_OF_RANGE = 1;
@@ -146,41 +154,129 @@ export interface EncodedProduce {
   batchBytes: number;
   /** For stamped requests: where each batch starts and where its stamp goes. */
   stamps: { batchAt: number; stampAt: number; batchEnd: number }[];
+  /** Where each partition's batch starts and ends in `bytes`. */
+  batches: { batchAt: number; batchEnd: number }[];
 }
 
 /**
  * A produce request with one batch of `count` records per partition in `partitions`. With
  * `stamped`, each batch's first record carries the header `t` for the send time.
  */
-export function encodeProduce(topic: string, partitions: number[], count: number, recordBytes: number, acks: number, codec: CodecName, stamped = false): EncodedProduce {
+export function encodeProduce(topic: string, partitions: number[], count: number, recordBytes: number, acks: number, codec: CodecName, stamped = false, txn?: TxnProducer): EncodedProduce {
   const compression = (codecNamed(codec)?.type ?? CompressionType.None) as CompressionType;
   if (stamped && compression !== CompressionType.None) throw new Error('a stamped request must be uncompressed: the stamp is patched in place');
   const values = recordValues(count, recordBytes);
   const now = Date.now();
   const batch = encodeBatch(
     values.map((value, i) => (stamped && i === 0 ? { value, timestamp: now, headers: [{ key: 't', value: STAMP_SENTINEL }] } : { value, timestamp: now })),
-    { compression, baseTimestamp: now },
+    { compression, baseTimestamp: now, ...(txn ? { transactional: true, producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0 } : {}) },
   );
   const bytes = Buffer.from(
     encodeRequest(Produce, PRODUCE_VERSION, 0, CLIENT_ID, {
-      transactionalId: null,
+      transactionalId: txn?.transactionalId ?? null,
       acks,
       timeoutMs: 30_000,
       topicData: [{ name: topic, partitionData: partitions.map((index) => ({ index, records: batch })) }],
     }),
   );
   const stamps: EncodedProduce['stamps'] = [];
-  if (stamped) {
-    let from = 0;
-    for (let p = 0; p < partitions.length; p++) {
-      const batchAt = bytes.indexOf(batch, from);
-      if (batchAt < 0) throw new Error('encoded batch not found in its request');
-      const stampAt = bytes.indexOf(STAMP_SENTINEL, batchAt);
-      stamps.push({ batchAt, stampAt, batchEnd: batchAt + batch.length });
-      from = batchAt + batch.length;
-    }
+  const batches: EncodedProduce['batches'] = [];
+  let from = 0;
+  for (let p = 0; p < partitions.length; p++) {
+    const batchAt = bytes.indexOf(batch, from);
+    if (batchAt < 0) throw new Error('encoded batch not found in its request');
+    batches.push({ batchAt, batchEnd: batchAt + batch.length });
+    if (stamped) stamps.push({ batchAt, stampAt: bytes.indexOf(STAMP_SENTINEL, batchAt), batchEnd: batchAt + batch.length });
+    from = batchAt + batch.length;
   }
-  return { bytes, records: count * partitions.length, recordBytes: count * recordBytes * partitions.length, batchBytes: batch.length * partitions.length, stamps };
+  return { bytes, records: count * partitions.length, recordBytes: count * recordBytes * partitions.length, batchBytes: batch.length * partitions.length, stamps, batches };
+}
+
+/** A transactional producer's identity, written into its batches and its transaction requests. */
+export interface TxnProducer {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+}
+
+/** The sequence after `sequence` once `count` records have used it: past 2^31 - 1 it wraps to 0, as Kafka's does. */
+export function nextSequence(sequence: number, count: number): number {
+  return sequence > 0x7fffffff - count ? count - (0x7fffffff - sequence) - 1 : sequence + count;
+}
+
+/**
+ * Readies a transactional request for one send: every batch gets `sequence` as its base
+ * sequence (one batch per partition per request, so every partition's sequence advances alike)
+ * and its CRC32C recomputed, since the CRC covers the producer fields. On the load thread this
+ * costs a third to a fifth of encoding the batch afresh (the CRC alone, against every record and
+ * the CRC); bench/results/2026-12-02-vm-txn-perf.md has the figures.
+ */
+export function setSequence(bytes: Buffer, batches: EncodedProduce['batches'], sequence: number): void {
+  for (const b of batches) {
+    bytes.writeInt32BE(sequence, b.batchAt + BATCH_OFFSETS.baseSequence);
+    bytes.writeUInt32BE(crc32c(bytes, b.batchAt + BATCH_OFFSETS.attributes, b.batchEnd) >>> 0, b.batchAt + BATCH_OFFSETS.crc);
+  }
+}
+
+/** Writes another producer id and epoch (a new InitProducerId) into every batch; setSequence then fixes the CRC. */
+export function setProducer(bytes: Buffer, batches: EncodedProduce['batches'], producerId: number, producerEpoch: number): void {
+  const hi = Math.floor(producerId / 4294967296);
+  for (const b of batches) {
+    bytes.writeInt32BE(hi, b.batchAt + BATCH_OFFSETS.producerId);
+    bytes.writeUInt32BE(producerId - hi * 4294967296, b.batchAt + BATCH_OFFSETS.producerId + 4);
+    bytes.writeInt16BE(producerEpoch, b.batchAt + BATCH_OFFSETS.producerEpoch);
+  }
+}
+
+/** FindCoordinator for a transactional id (key type 1): the coordinator's address, or its error. */
+export async function findTxnCoordinator(c: WireConnection, transactionalId: string): Promise<{ errorCode: number; host: string; port: number }> {
+  const frame = await c.send(Buffer.from(encodeRequest(FindCoordinator, FIND_COORDINATOR_VERSION, 0, CLIENT_ID, { key: transactionalId, keyType: 1, coordinatorKeys: [transactionalId] })));
+  const { body } = decodeResponse(FindCoordinator, FIND_COORDINATOR_VERSION, frame);
+  const k = (body.coordinators as { errorCode: number; host: string; port: number }[])[0];
+  return k ? { errorCode: k.errorCode, host: k.host, port: k.port } : { errorCode: -1, host: '', port: 0 };
+}
+
+/** InitProducerId with a transactional id: a producer id and a fresh epoch (fencing any earlier producer of the id), or the error. */
+export async function initTxnProducer(c: WireConnection, transactionalId: string, transactionTimeoutMs: number): Promise<{ errorCode: number; producerId: number; producerEpoch: number }> {
+  const frame = await c.send(Buffer.from(encodeRequest(InitProducerId, INIT_PRODUCER_ID_VERSION, 0, CLIENT_ID, { transactionalId, transactionTimeoutMs, producerId: -1, producerEpoch: -1 })));
+  const { body } = decodeResponse(InitProducerId, INIT_PRODUCER_ID_VERSION, frame);
+  return { errorCode: body.errorCode as number, producerId: Number(body.producerId), producerEpoch: body.producerEpoch as number };
+}
+
+/** AddPartitionsToTxn v3 for `partitions` of `topic`: encoded once per producer id and epoch, sent at the start of every transaction. */
+export function encodeAddPartitions(p: TxnProducer, topic: string, partitions: number[]): Buffer {
+  return Buffer.from(
+    encodeRequest(AddPartitionsToTxn, ADD_PARTITIONS_VERSION, 0, CLIENT_ID, {
+      v3AndBelowTransactionalId: p.transactionalId,
+      v3AndBelowProducerId: p.producerId,
+      v3AndBelowProducerEpoch: p.producerEpoch,
+      v3AndBelowTopics: [{ name: topic, partitions }],
+    }),
+  );
+}
+
+/** The first partition error of an AddPartitionsToTxn v3 answer, or 0. */
+export function addPartitionsErrorCode(frame: Buffer): number {
+  const { body } = decodeResponse(AddPartitionsToTxn, ADD_PARTITIONS_VERSION, frame);
+  for (const t of body.resultsByTopicV3AndBelow as { resultsByPartition: { partitionErrorCode: number }[] }[]) {
+    for (const r of t.resultsByPartition) if (r.partitionErrorCode !== 0) return r.partitionErrorCode;
+  }
+  return 0;
+}
+
+/** EndTxn v3: commit or abort the producer's ongoing transaction. */
+export function encodeEndTxn(p: TxnProducer, committed: boolean): Buffer {
+  return Buffer.from(encodeRequest(EndTxn, END_TXN_VERSION, 0, CLIENT_ID, { transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, committed }));
+}
+
+export function endTxnErrorCode(frame: Buffer): number {
+  return decodeResponse(EndTxn, END_TXN_VERSION, frame).body.errorCode as number;
+}
+
+/** Whether the batch at `at` is a control batch (a transaction marker, no records for a consumer) and whether it is transactional. */
+export function batchKind(records: Buffer, at: number): { control: boolean; transactional: boolean } {
+  const a = records.readInt16BE(at + BATCH_OFFSETS.attributes);
+  return { control: (a & Attr.control) !== 0, transactional: (a & Attr.transactional) !== 0 };
 }
 
 /** Writes the send time into every batch of a stamped request and recomputes their CRCs. */
@@ -224,18 +320,22 @@ export interface FetchPartitionResult {
   partition: number;
   errorCode: number;
   highWatermark: number;
+  lastStableOffset: number;
   logStartOffset: number;
+  /** read_committed: the transactions aborted within the answered range (producer id, first offset). */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null;
   records: Buffer | null;
 }
 
-export function encodeFetch(topic: string, offsets: number[], maxWaitMs: number, maxBytes: number, partitionMaxBytes: number): Buffer {
+/** A fetch of `topic` from `offsets` (one per partition); READ_COMMITTED stops at each partition's last stable offset. */
+export function encodeFetch(topic: string, offsets: number[], maxWaitMs: number, maxBytes: number, partitionMaxBytes: number, isolationLevel = READ_UNCOMMITTED): Buffer {
   return Buffer.from(
     encodeRequest(Fetch, FETCH_VERSION, 0, CLIENT_ID, {
       replicaId: -1,
       maxWaitMs,
       minBytes: 1,
       maxBytes,
-      isolationLevel: 0,
+      isolationLevel,
       sessionId: 0,
       sessionEpoch: -1,
       topics: [{ topic, partitions: offsets.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes })) }],
@@ -248,8 +348,19 @@ export function encodeFetch(topic: string, offsets: number[], maxWaitMs: number,
 export function decodeFetch(frame: Buffer): FetchPartitionResult[] {
   const { body } = decodeResponse(Fetch, FETCH_VERSION, frame);
   const out: FetchPartitionResult[] = [];
-  for (const t of body.responses as { partitions: { partitionIndex: number; errorCode: number; highWatermark: number; logStartOffset: number; records: Buffer | null }[] }[]) {
-    for (const p of t.partitions) out.push({ partition: p.partitionIndex, errorCode: p.errorCode, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset, records: p.records });
+  type Answer = Omit<FetchPartitionResult, 'partition'> & { partitionIndex: number };
+  for (const t of body.responses as { partitions: Answer[] }[]) {
+    for (const p of t.partitions) {
+      out.push({
+        partition: p.partitionIndex,
+        errorCode: p.errorCode,
+        highWatermark: p.highWatermark,
+        lastStableOffset: p.lastStableOffset,
+        logStartOffset: p.logStartOffset,
+        abortedTransactions: p.abortedTransactions,
+        records: p.records,
+      });
+    }
   }
   return out;
 }

@@ -15,12 +15,13 @@ matrix, next to this machine's limits (loopback TCP, disk append) and to the pee
 kafka-producer-perf-test and kafka-consumer-perf-test and writes <name>.json, .md and .svg.
 
 Options:
-  --preset quick|full              the matrix: quick (7 rows, about a minute) or full (25 rows,
+  --preset quick|full              the matrix: quick (8 rows, about a minute) or full (26 rows,
                                    about 10 minutes); default quick
   --bootstrap-server HOST:PORT     load an outside broker instead of starting one per row
   --seconds N                      seconds of producing per row (quick 2, full 8); the consume
                                    phase gets at most as long
-  --only ID[,ID...]                only the rows whose id contains one of these (base, rec100, p8, ...)
+  --only ID[,ID...]                only the rows whose id contains one of these (base, rec100, p8,
+                                   txn, ...)
   --soak SECONDS                   add the soak row: SECONDS of load with retention on and
                                    128 MiB segments, a consumer reading along, and a timeline per
                                    window (ack and end-to-end p99, RSS, deleted-but-open files,

@@ -2,7 +2,8 @@
  * The benchmark harness keeps working: the quick preset, run once with tiny sizes (a quarter
  * second per phase, limits measured for a tenth of a second, no peers), plus a soak row of
  * three seconds at 4 MB/s with 1 MiB segments, produces every figure and writes its files into
- * a temporary directory. How large the figures are is never checked: benchmarks report, tests
+ * a temporary directory; its txn row commits transactions that a read_committed consumer reads
+ * back exactly. How large the figures are is never checked: benchmarks report, tests
  * check behaviour.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -71,6 +72,24 @@ test('closed-loop rows are consumed back, and open-loop rows have end-to-end lat
       finitePositive(r.consume?.mbPerSec, `${r.id} consume MB/s`);
     }
   }
+});
+
+test('the txn row commits transactions, and its read_committed consumer reads exactly their records', () => {
+  const r = report.rows.find((x) => x.id === 'txn')!;
+  const t = r.produce!.transactions!;
+  finitePositive(t.committed, 'committed transactions');
+  finitePositive(t.perSec, 'transactions/s');
+  finitePositive(t.latencyMs.p99, 'transaction p99');
+  assert.is(r.produce!.errors, 0, `errors (first error code ${r.produce!.firstErrorCode})`);
+  assert.is(t.aborted, 0);
+  // Every committed transaction, and only those, in the records: requestsPerTxn batches each.
+  assert.is(r.produce!.records, t.committed * t.recordsPerTxn);
+  assert.ok(t.produceRequests >= t.committed * t.requestsPerTxn);
+  // Markers are no records: the read_committed consumer counts the committed records exactly.
+  assert.is(r.consume!.records, r.produce!.records);
+  assert.is(r.consume!.readCommitted?.matchesCommitted, true);
+  const text = printed.join('\n');
+  for (const column of ['transactions/sec', 'txn p99', 'read_committed = committed']) assert.ok(text.includes(column), `the table shows '${column}'`);
 });
 
 test('every row reports the broker process peak RSS and CPU per GiB', () => {
