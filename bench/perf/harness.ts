@@ -78,6 +78,8 @@ export interface PerfOptions {
   /** The consumer's fetch.max.bytes and max.partition.fetch.bytes. */
   fetchMaxBytes?: number;
   partitionFetchMaxBytes?: number;
+  /** Every row's consumer reads read_committed (the txn row's always does), as most clients do by default. */
+  readCommitted?: boolean;
   /** Broker keys applied to every row (after the row's own). */
   overrides?: Record<string, string>;
   /**
@@ -233,6 +235,8 @@ export interface PerfReport {
     profile: boolean;
     /** Seconds of warm-up load before each row, on every broker. */
     warmupSeconds?: number;
+    /** Whether every row's consumer read read_committed (--read-committed). */
+    readCommitted?: boolean;
     /** The `spindle` command the brokers ran, when not this checkout's. */
     brokerBin?: string | null;
   };
@@ -335,6 +339,7 @@ interface RowContext {
   fetchMaxBytes: number;
   partitionFetchMaxBytes: number;
   warmupSeconds: number;
+  readCommitted: boolean;
   log: (line: string) => void;
 }
 
@@ -506,7 +511,7 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
         seconds,
         maxBytes: ctx.fetchMaxBytes,
         partitionMaxBytes: ctx.partitionFetchMaxBytes,
-        ...(spec.transactional ? { isolationLevel: READ_COMMITTED } : {}),
+        ...(spec.transactional || ctx.readCommitted ? { isolationLevel: READ_COMMITTED } : {}),
       });
       const c0 = broker ? broker.cpuSeconds() : NaN;
       consumer.go(performance.timeOrigin + performance.now());
@@ -740,7 +745,7 @@ async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: 
     seconds,
     maxBytes: ctx.fetchMaxBytes,
     partitionMaxBytes: ctx.partitionFetchMaxBytes,
-    ...(spec.transactional ? { isolationLevel: READ_COMMITTED } : {}),
+    ...(spec.transactional || ctx.readCommitted ? { isolationLevel: READ_COMMITTED } : {}),
   });
   consumer.go(performance.timeOrigin + performance.now());
   await consumer.result;
@@ -813,6 +818,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     fetchMaxBytes: options.fetchMaxBytes ?? 52_428_800,
     partitionFetchMaxBytes: options.partitionFetchMaxBytes ?? 1_048_576,
     warmupSeconds: options.warmupSeconds ?? (options.peer === 'kafka' ? (options.tiny ? 0.25 : 5) : 0),
+    readCommitted: options.readCommitted ?? false,
     log,
   };
   const notes: string[] = [];
@@ -901,6 +907,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
       overrides: options.overrides ?? {},
       profile: !!profileRoot,
       warmupSeconds: ctx.warmupSeconds,
+      readCommitted: ctx.readCommitted,
       // Where another build's command lives says nothing about it: only that one was used.
       brokerBin: options.brokerBin ? 'another build (--broker-bin)' : null,
     },

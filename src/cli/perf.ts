@@ -47,6 +47,8 @@ Options:
   --inflight N                     requests in flight per connection (default 16)
   --fetch-max-bytes N              the consumer's fetch.max.bytes (default 52428800)
   --partition-fetch-max-bytes N    the consumer's max.partition.fetch.bytes (default 1048576)
+  --read-committed                 every row's consumer reads read_committed (isolation level 1,
+                                   as most clients do by default); the txn row's always does
   --override key=value             a broker configuration key for every row (repeatable)
   --out DIR                        where the results go (default bench/results)
   --name NAME                      base name of the results files (default <date>-<host>,
@@ -182,6 +184,9 @@ export async function runPerfCommand(argv: string[]): Promise<number> {
         break;
       case '--no-limits':
         options.limits = false;
+        break;
+      case '--read-committed':
+        options.readCommitted = true;
         break;
       case '--connections': {
         const n = num(1);

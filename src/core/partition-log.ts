@@ -258,6 +258,13 @@ export class PartitionLog {
   private readonly leaderEpoch: number;
   /** Oldest first; the last is the active segment. Never empty while open. */
   private segments: LogSegment[] = [];
+  /**
+   * Entries in every segment's transaction index, undefined when to be counted again: set
+   * undefined wherever an entry is added or segments go (a marker, replay, retention,
+   * compaction, truncation). Lets read_committed skip the aborted-transaction search with one
+   * check while the log has none.
+   */
+  private abortedTotal: number | undefined;
   logStartOffset = 0;
   recoveryPoint = 0;
   /** Offsets below this were cleaned by compaction; the dirty section starts here. */
@@ -444,9 +451,12 @@ export class PartitionLog {
 
   /** Aborted transactions in the transaction indexes of every segment. */
   private abortedCount(): number {
-    let n = 0;
-    for (const s of this.segments) n += s.txnIndex.size;
-    return n;
+    if (this.abortedTotal === undefined) {
+      let n = 0;
+      for (const s of this.segments) n += s.txnIndex.size;
+      this.abortedTotal = n;
+    }
+    return this.abortedTotal;
   }
 
   get segmentCount(): number {
@@ -607,6 +617,7 @@ export class PartitionLog {
     const first = this.producers.applyMarker(m, now);
     if (!m.commit && first >= 0) {
       this.activeSegment.txnIndex.append({ producerId: m.producerId, firstOffset: first, lastOffset: offset, lastStableOffset: this.producers.firstUnstableOffset ?? offset + 1 });
+      this.abortedTotal = undefined;
     }
     this.unflushedMessages += 1;
     return { errorCode: ErrorCode.NONE, baseOffset: offset, lastOffset: offset, logAppendTimeMs: -1, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, recordCount: 1 };
@@ -932,6 +943,7 @@ export class PartitionLog {
 
   private deleteOldestSegment(): void {
     const oldest = this.segments.shift()!;
+    this.abortedTotal = undefined;
     this.rolledUnflushed.delete(oldest);
     const paths = oldest.markDeleted();
     this.pendingDeletes.push({ paths, dueMs: this.now() + this.config.fileDeleteDelayMs });
@@ -1118,6 +1130,7 @@ export class PartitionLog {
       replacement.recover(Number.MAX_SAFE_INTEGER);
       this.segments.splice(index, 0, replacement);
     });
+    this.abortedTotal = undefined;
     this.firstDirtyOffset = Math.max(this.firstDirtyOffset, result.cleanedUpTo);
     await this.inBackground(`syncing ${this.dir} after a compaction swap`, () => syncDirectoryAsync(this.dir));
     void this.scheduleCheckpoints();
@@ -1175,6 +1188,7 @@ export class PartitionLog {
     const from = Math.max(snapshotOffset ?? this.segments[Math.max(0, this.segments.length - 2)]!.baseOffset, this.logStartOffset);
     // The aborts replayed below are indexed again; entries past the end are from before a truncation.
     for (const segment of this.segments) if (segment.nextOffset > from || segment.txnIndex.size > 0) segment.txnIndex.truncateTo(from);
+    this.abortedTotal = undefined;
     let batches = 0;
     for (const segment of this.segments) {
       if (segment.nextOffset <= from) continue;
@@ -1196,6 +1210,7 @@ export class PartitionLog {
           const first = this.producers.applyMarker({ producerId, producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, commit }, maxTimestamp);
           if (!commit && first >= 0) {
             segment.txnIndex.append({ producerId, firstOffset: first, lastOffset: baseOffset, lastStableOffset: this.producers.firstUnstableOffset ?? baseOffset + 1 });
+            this.abortedTotal = undefined;
           }
           return;
         }
