@@ -914,7 +914,9 @@ export class PartitionLog {
   /**
    * Retention (policy `delete`): removes whole segments, oldest first, whose newest record is
    * older than retention.ms, or while the log is larger than retention.bytes; never the active
-   * segment. Returns how many segments were deleted.
+   * segment, nor one holding records at or past the last stable offset: an open transaction's
+   * records stay until it ends (its marker then decides what a read_committed reader sees).
+   * Returns how many segments were deleted.
    */
   runRetention(now = this.now()): number {
     this.assertOpen();
@@ -922,7 +924,7 @@ export class PartitionLog {
     if (!this.config.cleanupPolicy.includes('delete')) return deleted;
     const { retentionMs, retentionBytes } = this.config;
     if (retentionMs >= 0) {
-      while (this.segments.length > 1) {
+      while (this.segments.length > 1 && this.segments[0]!.nextOffset <= this.lastStableOffset) {
         const oldest = this.segments[0]!;
         if (oldest.largestTimestamp < 0 || now - oldest.largestTimestamp <= retentionMs) break;
         this.deleteOldestSegment();
@@ -931,7 +933,7 @@ export class PartitionLog {
     }
     if (retentionBytes >= 0) {
       let excess = this.sizeBytes - retentionBytes;
-      while (this.segments.length > 1 && excess >= this.segments[0]!.size) {
+      while (this.segments.length > 1 && this.segments[0]!.nextOffset <= this.lastStableOffset && excess >= this.segments[0]!.size) {
         excess -= this.segments[0]!.size;
         this.deleteOldestSegment();
         deleted++;

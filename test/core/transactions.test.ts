@@ -247,4 +247,22 @@ test('compaction drops a marker once no record of its transaction is left and it
   t.remove();
 });
 
+test('retention never deletes a segment holding an open transaction: it goes once the transaction ends', async () => {
+  const t = tempDir();
+  const config = logConfig({ segmentBytes: 200, retentionMs: 1000 });
+  const log = open(t.dir, config);
+  log.append(txn(7, 0, ['open-1']));
+  for (let i = 0; i < 6; i++) log.append(encodeBatch([{ value: `plain-${i}`, timestamp: T0 }]));
+  assert.ok(log.segmentCount > 2, 'several segments');
+  const later = T0 + 10_000;
+  log.runRetention(later);
+  assert.is(log.logStartOffset, 0, 'the segment with the open transaction stays, and every later one');
+  assert.is(log.lastStableOffset, 0);
+  log.appendMarker(commit(7));
+  assert.ok(log.runRetention(later) > 0, 'once committed, the old segments go');
+  assert.ok(log.logStartOffset > 0);
+  await log.close();
+  t.remove();
+});
+
 test.run();
