@@ -5,8 +5,8 @@
  *
  *   node dist/bench/txn-checker.js [--duration 180] [--producers 4] [--partitions 6]
  *     [--consumers 2] [--restart-min 15] [--restart-max 30] [--max-restarts N] [--workers 2]
- *     [--seed N] [--txn-timeout 20] [--segment-bytes N] [--dir DIR] [--json FILE] [--keep]
- *                                                                   (times in seconds)
+ *     [--seed N] [--txn-timeout 20] [--segment-bytes N] [--protocol 1|2] [--dir DIR]
+ *     [--json FILE] [--keep]                                        (times in seconds)
  *
  * The broker is `spindle broker` as a child process on 127.0.0.1 (test/helpers/txn-broker.ts),
  * restarted on the same data directory after each kill; every client reconnects to the new
@@ -23,6 +23,15 @@
  *               restart (it must land once) or the transaction is abandoned. An EndTxn whose
  *               connection died is "unknown"; it is retried after the restart (the answer then
  *               decides it) or abandoned, and stays unknown.
+ *   protocol    1 (the default): AddPartitionsToTxn v3, Produce v9, EndTxn v3, the epoch
+ *               fixed from one InitProducerId to the next. 2 (KIP-890 part 2): no
+ *               AddPartitionsToTxn, Produce v12 adds its partition (NOT_ENOUGH_REPLICAS while the
+ *               coordinator is busy is retried), EndTxn v5, whose answer gives the producer id and
+ *               epoch of the next transaction (sequences from 0 again). A lost EndTxn is retried
+ *               with the same old epoch, whose answer then gives the epoch, or given up as
+ *               before. Three commits in ten are followed at once by a late write of the ended
+ *               transaction's epoch (the next sequence of one of its partitions), which must be
+ *               refused; retriable answers are retried, as a zombie would.
  *   consumers   M read_committed consumers reading every partition from offset 0 as long as
  *               the run lasts, as a Kafka consumer does (the aborted transactions of each answer
  *               dropped, control batches skipped), carrying on from their positions after a
@@ -36,7 +45,8 @@
  * again. The anomalies (ANOMALY_MEANINGS): an aborted read, a lost committed write, a torn
  * transaction, per-key order broken, a duplicate, a record a consumer saw and that is gone
  * later (retracted), a partition whose LSO never reaches its high watermark, a zombie's write
- * accepted, a record nobody wrote, a broker that failed to start or died by itself.
+ * accepted, a late write of an ended transaction's epoch accepted (protocol 2), a record nobody
+ * wrote, a broker that failed to start or died by itself.
  *
  * `analyze` is a pure function of the history, so the test can also feed it made-up histories
  * and see each anomaly caught (test/broker/txn-checker.test.ts).
@@ -55,9 +65,11 @@ import {
   createTopic,
   describeTxn,
   endTxn,
+  endTxnV5,
   initProducerId,
   latestOffsets,
   produce,
+  produceV12,
   startBrokerProcess,
   txnBatch,
 } from '../test/helpers/txn-broker.js';
@@ -85,6 +97,8 @@ export interface WrittenRecord {
   order: number;
   /** A produce answered NONE for it. */
   acked: boolean;
+  /** A late write of the transaction's epoch after its EndTxn v5 was answered: it may never be read. */
+  late?: boolean;
 }
 
 export interface TxnHistory {
@@ -117,6 +131,8 @@ export interface History {
   stuck: string[];
   /** Zombie writes the broker accepted. */
   zombiesAccepted: string[];
+  /** Late writes of an ended transaction's epoch (protocol 2) the broker accepted. */
+  lateWritesAccepted?: string[];
   /** Broker starts that failed, and exits nobody asked for. */
   brokerFailures: string[];
 }
@@ -131,6 +147,7 @@ export const ANOMALY_CLASSES = [
   'retracted',
   'stuckLso',
   'zombieAccepted',
+  'lateWriteAccepted',
   'unknownRecord',
   'brokerFailure',
 ] as const;
@@ -146,6 +163,7 @@ export const ANOMALY_MEANINGS: Record<AnomalyClass, string> = {
   retracted: 'a record a read_committed consumer read during the run is not at that offset at the end, or the final read changed across the last restart',
   stuckLso: "a partition's last stable offset never reached its high watermark once every producer had finished (a hanging transaction)",
   zombieAccepted: 'a fenced producer (an old epoch) got a write accepted after the new producer of its id was initialised',
+  lateWriteAccepted: "a write of a transaction's epoch sent right after its EndTxn v5 (protocol 2) was answered was accepted, or read",
   unknownRecord: 'a record was read that no producer wrote, or in a partition it was not written to',
   brokerFailure: 'the broker failed to start on its data directory after a kill, or exited without being killed',
 };
@@ -193,6 +211,7 @@ export function analyze(h: History): Analysis {
         continue;
       }
       if (mustBeInvisible(w.txn)) flag('abortedRead', `${TOPIC}-${p}@${s.offset}: '${s.value}' of ${w.txn.id} (${w.txn.outcome}, meant to ${w.txn.intent}) at the end`);
+      if (w.rec.late) flag('lateWriteAccepted', `${TOPIC}-${p}@${s.offset}: the late write '${s.value}' of ${w.txn.id} is read at the end`);
       let set = visibleOf.get(w.txn);
       if (!set) visibleOf.set(w.txn, (set = new Set()));
       set.add(s.value);
@@ -236,6 +255,7 @@ export function analyze(h: History): Analysis {
         lastOffset = Math.max(lastOffset, s.offset);
         values.add(s.value);
         const w = byValue.get(s.value);
+        if (w?.rec.late) flag('lateWriteAccepted', `consumer ${consumer} read the late write '${s.value}' of ${w.txn.id} at ${TOPIC}-${p}@${s.offset}`);
         if (w && mustBeInvisible(w.txn)) flag('abortedRead', `consumer ${consumer} read '${s.value}' of ${w.txn.id} (${w.txn.outcome}, meant to ${w.txn.intent}) at ${TOPIC}-${p}@${s.offset}`);
         else if (w && s.at !== undefined && (w.txn.endSentAt === undefined || s.at < w.txn.endSentAt)) {
           flag('earlyRead', `consumer ${consumer} read '${s.value}' of ${w.txn.id} at ${TOPIC}-${p}@${s.offset} ${w.txn.endSentAt === undefined ? 'and no EndTxn was ever sent' : `${(w.txn.endSentAt - s.at).toFixed(1)} ms before its EndTxn was sent`}`);
@@ -255,6 +275,7 @@ export function analyze(h: History): Analysis {
   }
   for (const s of h.stuck) flag('stuckLso', s);
   for (const z of h.zombiesAccepted) flag('zombieAccepted', z);
+  for (const l of h.lateWritesAccepted ?? []) flag('lateWriteAccepted', l);
   for (const f of h.brokerFailures) flag('brokerFailure', f);
   return { counts, examples, visibleRecords, unknownCommitted, unknownAborted };
 }
@@ -282,6 +303,11 @@ export interface CheckerOptions {
    * __transaction_state are in play. The broker's defaults when absent.
    */
   segmentBytes?: number;
+  /**
+   * The transaction protocol: 1, AddPartitionsToTxn v3 + Produce v9 + EndTxn v3; 2 (KIP-890
+   * part 2), Produce v12 adding its partitions + EndTxn v5 bumping the epoch at every end.
+   */
+  protocol: 1 | 2;
   /** The data directory; a temporary one, removed at the end unless `keep`, when absent. */
   dir?: string;
   keep?: boolean;
@@ -299,6 +325,7 @@ export const DEFAULT_OPTIONS: CheckerOptions = {
   workers: 2,
   seed: 1,
   txnTimeoutMs: 20_000,
+  protocol: 1,
 };
 
 export interface Figures {
@@ -320,6 +347,12 @@ export interface Figures {
   endTxnRetries: number;
   concurrentTransactions: number;
   zombieWritesRefused: number;
+  /** Protocol 2: Produce v12 answers NOT_ENOUGH_REPLICAS (the coordinator busy adding, e.g. the last markers), retried. */
+  addBusy: number;
+  /** Protocol 2: late writes of an ended transaction's epoch, refused, by the final answer. */
+  lateWritesRefused: Record<string, number>;
+  /** Protocol 2: late writes whose answer was lost in a kill. */
+  lateWritesLost: number;
   /** From a kill to the broker listening again, and from then to the first acknowledged commit: min, median, max. */
   downtimeMs: number[];
   toFirstCommitMs: number[];
@@ -579,6 +612,8 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
   const started = Date.now();
   const txns: TxnHistory[] = [];
   const zombiesAccepted: string[] = [];
+  const lateWritesAccepted: string[] = [];
+  const v2 = o.protocol === 2;
   const f: Figures = {
     elapsedMs: 0,
     restarts: 0,
@@ -597,6 +632,9 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
     endTxnRetries: 0,
     concurrentTransactions: 0,
     zombieWritesRefused: 0,
+    addBusy: 0,
+    lateWritesRefused: {},
+    lateWritesLost: 0,
     downtimeMs: [],
     toFirstCommitMs: [],
     killMoments: {},
@@ -679,13 +717,48 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
       const rec: WrittenRecord = { value, partition: z.partition, key: `Z${i}`, order: -1, acked: false };
       z.txn.records.push(rec);
       try {
-        const r = await conn.call((c) => produce(c, tid, TOPIC, z.partition, txnBatch(z.pid, z.epoch, z.seq, [{ key: rec.key, value }])));
+        const batch = txnBatch(z.pid, z.epoch, z.seq, [{ key: rec.key, value }]);
+        const r = await conn.call((c) => (v2 ? produceV12 : produce)(c, tid, TOPIC, z.partition, batch));
         if (r.errorCode === 0) {
           rec.acked = true;
           zombiesAccepted.push(`${tid}: epoch ${z.epoch} wrote '${value}' to ${TOPIC}-${z.partition}@${r.baseOffset} after epoch ${epoch} was handed out`);
         } else f.zombieWritesRefused++;
       } catch (e) {
         if (!(e instanceof Lost)) throw e;
+      }
+    };
+
+    /**
+     * Protocol 2: a write of the ended transaction's epoch sent right after its EndTxn v5 was
+     * answered, at the next sequence of one of its partitions. It must be refused; retriable
+     * answers are tried again, as a zombie would.
+     */
+    const lateWrite = async (txn: TxnHistory, lpid: number, lepoch: number, partition: number, ended: Map<number, number>): Promise<void> => {
+      const value = `${txn.id}|late|-1`;
+      const rec: WrittenRecord = { value, partition, key: `L${i}`, order: -1, acked: false, late: true };
+      txn.records.push(rec);
+      const batch = txnBatch(lpid, lepoch, ended.get(partition) ?? 0, [{ key: rec.key, value }]);
+      for (let attempt = 0; attempt < 100; attempt++) {
+        let r;
+        try {
+          r = await conn.call((c) => produceV12(c, tid, TOPIC, partition, batch));
+        } catch (e) {
+          if (!(e instanceof Lost)) throw e;
+          f.lateWritesLost++;
+          return;
+        }
+        if (r.errorCode === 0) {
+          rec.acked = true;
+          lateWritesAccepted.push(`${tid}: producer ${lpid} epoch ${lepoch} wrote '${value}' to ${TOPIC}-${partition}@${r.baseOffset} after ${txn.id}'s EndTxn v5 was answered with epoch ${epoch}`);
+          return;
+        }
+        if (PRODUCE_RETRIABLE.has(r.errorCode) && attempt < 99) {
+          await sleep(20);
+          continue;
+        }
+        const k = ERROR_NAMES.get(r.errorCode) ?? String(r.errorCode);
+        f.lateWritesRefused[k] = (f.lateWritesRefused[k] ?? 0) + 1;
+        return;
       }
     };
 
@@ -705,7 +778,7 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
       for (let attempt = 0; attempt < 50; attempt++) {
         let r;
         try {
-          const answer = conn.call((c) => produce(c, tid, TOPIC, partition, batch));
+          const answer = conn.call((c) => (v2 ? produceV12 : produce)(c, tid, TOPIC, partition, batch));
           sent('Produce');
           r = await answer;
         } catch (e) {
@@ -721,6 +794,13 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
           f.recordsAcked += recs.length;
           seqs.set(partition, seq + recs.length);
           return 'ok';
+        }
+        if (v2 && r.errorCode === E.NOT_ENOUGH_REPLICAS && Date.now() < hardDeadline) {
+          // The coordinator could not add the partition yet (the last transaction's markers, a load).
+          f.addBusy++;
+          attempt--;
+          await sleep(20);
+          continue;
         }
         countError('Produce', r.errorCode);
         if (PRODUCE_RETRIABLE.has(r.errorCode)) {
@@ -742,8 +822,8 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
       const chosen = new Set<number>();
       while (chosen.size < count) chosen.add(pick(o.partitions));
       const partitions = [...chosen].sort((a, b) => a - b);
-      // AddPartitionsToTxn; retried as it is idempotent.
-      for (;;) {
+      // AddPartitionsToTxn (protocol 1 only); retried as it is idempotent.
+      while (!v2) {
         let codes: number[];
         try {
           codes = await conn.call((c) => addPartitions(c, tid, pid, epoch, TOPIC, partitions));
@@ -793,10 +873,13 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
       txn.endSentAt = performance.now();
       for (;;) {
         let code: number;
+        let next = { producerId: pid, producerEpoch: epoch };
         try {
-          const answer = conn.call((c) => endTxn(c, tid, pid, epoch, commit));
+          const answer = conn.call(async (c) => (v2 ? endTxnV5(c, tid, pid, epoch, commit) : { errorCode: await endTxn(c, tid, pid, epoch, commit), producerId: pid, producerEpoch: epoch }));
           sent('EndTxn');
-          code = await answer;
+          const r = await answer;
+          code = r.errorCode;
+          next = { producerId: r.producerId, producerEpoch: r.producerEpoch };
         } catch (e) {
           if (!(e instanceof Lost)) throw e;
           countLost('EndTxn');
@@ -819,7 +902,15 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
         }
         if (code === 0) {
           if (lost) f.unknownSettledByRetry++;
-          return finish(txn, commit ? 'committed' : 'aborted');
+          finish(txn, commit ? 'committed' : 'aborted');
+          if (!v2) return;
+          // The next transaction's producer id and epoch, sequences from 0.
+          const ended = { pid, epoch, seqs: new Map(seqs) };
+          pid = next.producerId;
+          epoch = next.producerEpoch;
+          seqs.clear();
+          if (commit && rnd() < 0.3) await lateWrite(txn, ended.pid, ended.epoch, partitions[pick(partitions.length)]!, ended.seqs);
+          return;
         }
         if (COORDINATOR_RETRIABLE.has(code) && Date.now() < hardDeadline) {
           if (code === E.CONCURRENT_TRANSACTIONS) f.concurrentTransactions++;
@@ -950,7 +1041,7 @@ export async function runChecker(options: Partial<CheckerOptions> = {}): Promise
     const stopCode = await cluster.stop();
     if (stopCode !== 0) cluster.failures.push(`the last stop (SIGTERM) exited with ${stopCode}`);
 
-    const analysis = analyze({ partitions: o.partitions, txns, final, finalAfterRestart, live, stuck, zombiesAccepted, brokerFailures: cluster.failures });
+    const analysis = analyze({ partitions: o.partitions, txns, final, finalAfterRestart, live, stuck, zombiesAccepted, lateWritesAccepted, brokerFailures: cluster.failures });
     f.elapsedMs = Date.now() - started;
     f.recordsVisible = analysis.visibleRecords;
     f.consumerReads = live.reduce((n, c) => n + c.reduce((m, p) => m + p.length, 0), 0);
@@ -979,11 +1070,19 @@ export function formatReport(r: CheckerReport): string {
     `retries           ${f.produceRetries} produce, ${f.endTxnRetries} EndTxn after a lost answer; ${f.concurrentTransactions} CONCURRENT_TRANSACTIONS answers; ${f.zombieWritesRefused} zombie writes refused`,
     `elapsed           ${(f.elapsedMs / 1000).toFixed(1)} s`,
   ];
+  if (r.options.protocol === 2) {
+    const refused = Object.entries(f.lateWritesRefused);
+    lines.splice(
+      lines.length - 1,
+      0,
+      `protocol 2        ${f.addBusy} NOT_ENOUGH_REPLICAS answers to Produce v12 (coordinator busy), retried; late writes of an ended transaction's epoch: ${refused.reduce((n, [, v]) => n + v, 0)} refused (${refused.map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), ${f.lateWritesLost} answers lost`,
+    );
+  }
   const errors = Object.entries(f.errors);
   if (errors.length > 0) lines.push(`error answers     ${errors.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
   lines.push('anomalies');
   for (const c of ANOMALY_CLASSES) {
-    lines.push(`  ${c.padEnd(16)}${r.analysis.counts[c]}`);
+    lines.push(`  ${`${c} `.padEnd(16)}${r.analysis.counts[c]}`);
     for (const ex of r.analysis.examples[c]) lines.push(`      ${ex}`);
   }
   lines.push(r.anomalies === 0 ? 'no anomalies' : `${r.anomalies} anomalies`);
@@ -1003,6 +1102,10 @@ const FLAGS: Record<string, (o: Partial<CheckerOptions>, v: string) => void> = {
   '--seed': (o, v) => (o.seed = whole(v)),
   '--txn-timeout': (o, v) => (o.txnTimeoutMs = seconds(v)),
   '--segment-bytes': (o, v) => (o.segmentBytes = whole(v)),
+  '--protocol': (o, v) => {
+    if (v !== '1' && v !== '2') throw new Error(`--protocol is 1 or 2, not '${v}'`);
+    o.protocol = v === '1' ? 1 : 2;
+  },
   '--dir': (o, v) => (o.dir = v),
 };
 
@@ -1045,7 +1148,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log(
     `txn-checker: ${(o.durationMs / 1000).toFixed(0)} s, ${o.producers} producers, ${o.partitions} partitions, ${o.consumers} consumers, ` +
       `kill -9 every ${(o.restartMinMs / 1000).toFixed(0)}-${(o.restartMaxMs / 1000).toFixed(0)} s, ${o.workers} partition workers, ` +
-      `${o.segmentBytes ? `segments of ${o.segmentBytes} bytes` : 'default segments'}, seed ${o.seed}`,
+      `${o.segmentBytes ? `segments of ${o.segmentBytes} bytes` : 'default segments'}, seed ${o.seed}${o.protocol === 2 ? ', transaction protocol 2' : ''}`,
   );
   console.log(formatReport(report));
   if (json) writeFileSync(json, `${JSON.stringify({ options: { ...o, progress: undefined }, figures: report.figures, anomalies: report.analysis.counts, examples: report.analysis.examples }, null, 2)}\n`);

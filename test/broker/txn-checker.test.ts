@@ -2,7 +2,8 @@
  * The randomized transaction checker (bench/txn-checker.ts): its analysis catches each class
  * of anomaly in a made-up history, and a short run against a real broker — concurrent
  * transactional producers, read_committed consumers, two kill -9 restarts — does work and
- * finds none.
+ * finds none, with transaction protocol 1 (AddPartitionsToTxn, EndTxn v3) and 2 (Produce v12
+ * adding its partitions, EndTxn v5 bumping the epoch, late writes of the ended epoch refused).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -63,6 +64,7 @@ const anomalies: Record<AnomalyClass, (h: History) => void> = {
   retracted: (h) => (h.live[0]![0]![0]!.offset = 3),
   stuckLso: (h) => h.stuck.push('checked-0: LSO 3, high watermark 4'),
   zombieAccepted: (h) => h.zombiesAccepted.push('checker-0: epoch 1 wrote after epoch 2'),
+  lateWriteAccepted: (h) => (h.lateWritesAccepted = ['checker-0: epoch 1 wrote after its EndTxn v5 was answered with epoch 2']),
   unknownRecord: (h) => h.final[0]!.push({ offset: 9, value: 'nobody wrote this' }),
   brokerFailure: (h) => h.brokerFailures.push('the broker exited by itself'),
 };
@@ -83,6 +85,13 @@ test('the analysis finds nothing in a clean history, and each anomaly in one tha
   h.final[0]!.pop();
   const a = analyze(h);
   assert.equal([a.counts.lostWrite, a.counts.torn], [1, 1]);
+  // A late write of an ended transaction's epoch that is read (its answer lost, say) is caught too.
+  const late = history();
+  late.txns[0]!.records.push({ value: 'P0.0|late|-1', partition: 1, key: 'L0', order: -1, acked: false, late: true });
+  late.final[1]!.push({ offset: 3, value: 'P0.0|late|-1' });
+  late.finalAfterRestart = late.final.map((p) => p.map((s) => ({ ...s })));
+  const l = analyze(late);
+  assert.equal(Object.entries(l.counts).filter(([, n]) => n > 0), [['lateWriteAccepted', 1]], JSON.stringify(l.examples));
 });
 
 test('a short run with two kill -9 restarts: transactions of every kind, and no anomaly', async () => {
@@ -107,6 +116,33 @@ test('a short run with two kill -9 restarts: transactions of every kind, and no 
   assert.ok(f.recordsCommitted > 0 && f.recordsVisible >= f.recordsCommitted, text);
   assert.ok(f.consumerReads > 0, text);
   assert.ok(f.zombieWritesRefused > 0, text);
+});
+
+test('protocol 2, a short run with two kill -9 restarts: epochs from EndTxn v5, late writes refused, no anomaly', async () => {
+  const lines: string[] = [];
+  const report = await runChecker({
+    durationMs: 12_000,
+    producers: 4,
+    partitions: 6,
+    consumers: 2,
+    restartMinMs: 3_000,
+    restartMaxMs: 4_500,
+    maxRestarts: 2,
+    workers: 2,
+    seed: 20261203,
+    protocol: 2,
+    progress: (line) => lines.push(line),
+  });
+  const text = `${formatReport(report)}\n${lines.join('\n')}`;
+  assert.is(report.anomalies, 0, text);
+  const f = report.figures;
+  assert.is(f.restarts, 2, text);
+  assert.ok(f.committed > 0 && f.aborted > 0 && f.abandoned > 0, text);
+  assert.ok(f.recordsCommitted > 0 && f.recordsVisible >= f.recordsCommitted, text);
+  assert.ok(f.consumerReads > 0, text);
+  assert.ok(f.zombieWritesRefused > 0, text);
+  assert.ok((f.lateWritesRefused.INVALID_PRODUCER_EPOCH ?? 0) > 0, text);
+  assert.ok(![...Object.keys(f.errors), ...Object.keys(f.lostAnswers)].some((k) => k.startsWith('AddPartitionsToTxn')), 'no AddPartitionsToTxn is sent');
 });
 
 test.run();

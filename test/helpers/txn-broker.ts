@@ -219,6 +219,19 @@ export async function endTxn(c: RawClient, transactionalId: string, producerId: 
   return (await c.request(EndTxn, 3, { transactionalId, producerId, producerEpoch, committed: commit })).errorCode;
 }
 
+/** Produce v12 (transaction version 2): a transactional batch adds its partition to the transaction itself. */
+export async function produceV12(c: RawClient, transactionalId: string | null, topic: string, partition: number, records: Buffer): Promise<{ errorCode: number; baseOffset: number }> {
+  const r = await c.request(Produce, 12, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
+  const p = r.responses[0]!.partitionResponses[0]!;
+  return { errorCode: p.errorCode, baseOffset: p.baseOffset };
+}
+
+/** EndTxn v5 (transaction version 2): the answer carries the producer id and the bumped epoch for the next transaction. */
+export async function endTxnV5(c: RawClient, transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<{ errorCode: number; producerId: number; producerEpoch: number }> {
+  const r = await c.request(EndTxn, 5, { transactionalId, producerId, producerEpoch, committed: commit });
+  return { errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
+}
+
 export interface DescribedTxn {
   errorCode: number;
   transactionState: string;
