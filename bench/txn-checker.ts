@@ -59,6 +59,7 @@ import { ErrorCode } from '../src/protocol/errors.js';
 import { Fetch } from '../src/protocol/messages/index.js';
 import { Attr, batchPositions, decodeBatchDecompressing, readBatchHeader } from '../src/protocol/records/batch.js';
 import { RawClient } from '../test/helpers/raw-client.js';
+import { seededRandom } from './micro/data.js';
 import {
   addPartitions,
   type BrokerProcess,
@@ -372,18 +373,6 @@ export interface CheckerReport {
   anomalies: number;
 }
 
-/** mulberry32: the run's decisions follow the seed (the timing does not). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Min, median and max, rounded to milliseconds; [] for none. */
 function spread(xs: readonly number[]): number[] {
   if (xs.length === 0) return [];
@@ -598,7 +587,8 @@ const ERROR_NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name
 export async function runChecker(options: Partial<CheckerOptions> = {}): Promise<CheckerReport> {
   const o: CheckerOptions = { ...DEFAULT_OPTIONS, ...options };
   const say = o.progress ?? (() => {});
-  const rnd = random(o.seed);
+  // The run's decisions follow the seed (the timing does not).
+  const rnd = seededRandom(o.seed);
   const pick = (n: number): number => Math.floor(rnd() * n);
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'spindle-txn-checker-'));
   const cluster = new Cluster(dir, o.workers, {

@@ -58,10 +58,10 @@ test('an unknown API key still yields the header, with no declaration', () => {
 });
 
 test('a version outside the declared range is refused', () => {
-  const frame = encodeRequest(Produce, 11, 1, null, { transactionalId: null, acks: 1, timeoutMs: 1, topicData: [] }).subarray(4);
-  frame.writeInt16BE(12, 2);
+  const frame = encodeRequest(Produce, 12, 1, null, { transactionalId: null, acks: 1, timeoutMs: 1, topicData: [] }).subarray(4);
+  frame.writeInt16BE(Produce.highest + 1, 2);
   const { bodyOffset } = decodeRequestHeader(frame, apiByKey);
-  assert.throws(() => decodeRequest(Produce, 12, frame, bodyOffset), isProtocolError);
+  assert.throws(() => decodeRequest(Produce, Produce.highest + 1, frame, bodyOffset), isProtocolError);
 });
 
 test('malformed frames give protocol errors: truncated, negative lengths, lengths past the end', () => {
