@@ -35,7 +35,7 @@ import { type BrokerProcess, readMachineBusySeconds, startBrokerProcess } from '
 import { HdrHistogram, type LatencySummaryMs } from './hdr-histogram.js';
 import { type Limits, measureCrc32c, measureDisk, measureLoopback, measureStartBroker } from './limits.js';
 import { describeRow, FULL_ROWS, QUICK_ROWS, type RowSpec, soakRow } from './matrix.js';
-import type { ConsumeResult, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker, TxnProduceTask, WindowPlan } from './messages.js';
+import type { ConsumeResult, ConsumeTask, EndToEndResult, FromWorker, LoadResult, LoadTask, ProduceResult, ToWorker, TxnProduceTask, WindowPlan } from './messages.js';
 import { installed, type KcatFigures, kcatWorkload, type RedisFigures, redisXadd, startRedis } from './peers.js';
 import { summarizeProfiles, type ThreadProfile } from './profile.js';
 import { renderKafkaSvg, renderMarkdown, renderSoakSvg, renderSvg, renderTables } from './report.js';
@@ -502,17 +502,7 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
     let consume: ConsumePhase | undefined;
     let consumeCpu = NaN;
     if (!open) {
-      const consumer = await spawnLoad({
-        role: 'consume',
-        bootstrap,
-        topic,
-        partitions: spec.partitions,
-        recordBytes: spec.recordBytes,
-        seconds,
-        maxBytes: ctx.fetchMaxBytes,
-        partitionMaxBytes: ctx.partitionFetchMaxBytes,
-        ...(spec.transactional || ctx.readCommitted ? { isolationLevel: READ_COMMITTED } : {}),
-      });
+      const consumer = await spawnLoad(consumeTask(ctx, spec, bootstrap, topic, seconds));
       const c0 = broker ? broker.cpuSeconds() : NaN;
       consumer.go(performance.timeOrigin + performance.now());
       const c = (await consumer.result) as ConsumeResult;
@@ -682,6 +672,21 @@ async function runPeers(ctx: RowContext, sizes: [number, number]): Promise<PeerR
   return out;
 }
 
+/** A row's consumer: every partition from offset 0, read_committed for the txn row or with --read-committed. */
+function consumeTask(ctx: RowContext, spec: RowSpec, bootstrap: string, topic: string, seconds: number): ConsumeTask {
+  return {
+    role: 'consume',
+    bootstrap,
+    topic,
+    partitions: spec.partitions,
+    recordBytes: spec.recordBytes,
+    seconds,
+    maxBytes: ctx.fetchMaxBytes,
+    partitionMaxBytes: ctx.partitionFetchMaxBytes,
+    ...(spec.transactional || ctx.readCommitted ? { isolationLevel: READ_COMMITTED } : {}),
+  };
+}
+
 /** A producer thread's task: `request` sent closed-loop (open-loop when the caller adds a rate) for `seconds`. */
 function produceTask(ctx: RowContext, bootstrap: string, request: ReturnType<typeof encodeProduce>, seconds: number): Extract<LoadTask, { role: 'produce' }> {
   return {
@@ -736,17 +741,7 @@ async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: 
   const producer = await spawnLoad(spec.transactional ? txnTask(ctx, spec, bootstrap, topic, 'perf-txn-warmup-0', seconds) : produceTask(ctx, bootstrap, request, seconds));
   producer.go(performance.timeOrigin + performance.now());
   await producer.result;
-  const consumer = await spawnLoad({
-    role: 'consume',
-    bootstrap,
-    topic,
-    partitions: spec.partitions,
-    recordBytes: spec.recordBytes,
-    seconds,
-    maxBytes: ctx.fetchMaxBytes,
-    partitionMaxBytes: ctx.partitionFetchMaxBytes,
-    ...(spec.transactional || ctx.readCommitted ? { isolationLevel: READ_COMMITTED } : {}),
-  });
+  const consumer = await spawnLoad(consumeTask(ctx, spec, bootstrap, topic, seconds));
   consumer.go(performance.timeOrigin + performance.now());
   await consumer.result;
 }
