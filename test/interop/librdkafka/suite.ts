@@ -52,9 +52,9 @@ export interface Spec {
   timeoutS?: number;
   /**
    * The runner's test.timeout.multiplier, with the reason: for a test that asserts how long
-   * something took, the 3 librdkafka's own CI gives every test (its CI mode adds 2 to 1), since
-   * this suite runs beside the others on a shared machine. Its waits for what must not come grow
-   * by as much, so it is kept to such tests.
+   * something took, since this suite runs beside the others on a shared machine (librdkafka's
+   * own CI gives every test 3: its CI mode adds 2 to 1). A test's waits for what must not come
+   * grow by as much, so it is kept to such tests, at a factor that still lets the test fail.
    */
   timeoutMultiplier?: { factor: number; why: string };
 }

@@ -74,8 +74,12 @@ export const CONSUMER: Spec[] = [
   { n: '0015' }, // seeks
   { n: '0019' }, // ListGroups
   { n: '0029' }, // assign() with offsets
-  // fetch queue back-off: each message must come within 30 ms (× the multiplier) of the 1 s back-off
-  { n: '0127', timeoutMultiplier: { factor: 3, why: 'it times each fetch to within 30 ms' } },
+  // fetch queue back-off: each message must come within 30 ms × the multiplier of the back-off
+  // (500 ms, then the 1 s default). At 3 (librdkafka's CI) a loaded two-core machine running the
+  // other suites beside it has put one fetch in four past the 90 ms; at 10 the test allows 300 ms
+  // of scheduling noise and still fails a broker that parks a fetch with data waiting for
+  // fetch.wait.max.ms (500 ms): only an upper bound is checked, so nothing else grows.
+  { n: '0127', timeoutMultiplier: { factor: 10, why: 'it times each fetch to within 30 ms × this of the back-off' } },
   { n: '0040' }, // queue I/O events
   { n: '0059' }, // binary search by timestamp with ListOffsets
   { n: '0112' }, // assigning a partition that does not exist yet
