@@ -72,9 +72,12 @@ async function lane(files) {
   }
 }
 
+const began = Date.now();
 const files = walk(root).filter((f) => f.includes(filter));
 const side = files.filter((f) => SIDE_LANE.test(relative(root, f)));
 await Promise.all([lane(files.filter((f) => !side.includes(f))), lane(side)]);
 if (failures.length) console.log(`\nfailed suites: ${failures.join(', ')}`);
+// The whole run's time, against the ten minutes npm test may take.
+console.log(`${files.length} suites in ${((Date.now() - began) / 1000).toFixed(0)} s`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);
