@@ -30,6 +30,9 @@ import { AddOffsetsToTxn } from './25-add-offsets-to-txn.js';
 import { EndTxn } from './26-end-txn.js';
 import { WriteTxnMarkers } from './27-write-txn-markers.js';
 import { TxnOffsetCommit } from './28-txn-offset-commit.js';
+import { DescribeAcls } from './29-describe-acls.js';
+import { CreateAcls } from './30-create-acls.js';
+import { DeleteAcls } from './31-delete-acls.js';
 import { DescribeConfigs } from './32-describe-configs.js';
 import { AlterConfigs } from './33-alter-configs.js';
 import { SaslAuthenticate } from './36-sasl-authenticate.js';
@@ -37,6 +40,10 @@ import { CreatePartitions } from './37-create-partitions.js';
 import { DeleteGroups } from './42-delete-groups.js';
 import { IncrementalAlterConfigs } from './44-incremental-alter-configs.js';
 import { OffsetDelete } from './47-offset-delete.js';
+import { DescribeClientQuotas } from './48-describe-client-quotas.js';
+import { AlterClientQuotas } from './49-alter-client-quotas.js';
+import { DescribeUserScramCredentials } from './50-describe-user-scram-credentials.js';
+import { AlterUserScramCredentials } from './51-alter-user-scram-credentials.js';
 import { DescribeCluster } from './60-describe-cluster.js';
 import { DescribeProducers } from './61-describe-producers.js';
 import { DescribeTransactions } from './65-describe-transactions.js';
@@ -67,6 +74,9 @@ export { AddOffsetsToTxn } from './25-add-offsets-to-txn.js';
 export { EndTxn } from './26-end-txn.js';
 export { WriteTxnMarkers } from './27-write-txn-markers.js';
 export { TxnOffsetCommit } from './28-txn-offset-commit.js';
+export { DescribeAcls } from './29-describe-acls.js';
+export { CreateAcls } from './30-create-acls.js';
+export { DeleteAcls } from './31-delete-acls.js';
 export { DescribeConfigs } from './32-describe-configs.js';
 export { AlterConfigs } from './33-alter-configs.js';
 export { SaslAuthenticate } from './36-sasl-authenticate.js';
@@ -74,13 +84,17 @@ export { CreatePartitions } from './37-create-partitions.js';
 export { DeleteGroups } from './42-delete-groups.js';
 export { IncrementalAlterConfigs } from './44-incremental-alter-configs.js';
 export { OffsetDelete } from './47-offset-delete.js';
+export { DescribeClientQuotas } from './48-describe-client-quotas.js';
+export { AlterClientQuotas } from './49-alter-client-quotas.js';
+export { DescribeUserScramCredentials } from './50-describe-user-scram-credentials.js';
+export { AlterUserScramCredentials } from './51-alter-user-scram-credentials.js';
 export { DescribeCluster } from './60-describe-cluster.js';
 export { DescribeProducers } from './61-describe-producers.js';
 export { DescribeTransactions } from './65-describe-transactions.js';
 export { ListTransactions } from './66-list-transactions.js';
 
 export const APIS: readonly ApiSpec[] = Object.freeze([
-  Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, SaslHandshake, ApiVersions, CreateTopics, DeleteTopics, DeleteRecords, InitProducerId, OffsetForLeaderEpoch, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers, TxnOffsetCommit, DescribeConfigs, AlterConfigs, SaslAuthenticate, CreatePartitions, DeleteGroups, IncrementalAlterConfigs, OffsetDelete, DescribeCluster, DescribeProducers, DescribeTransactions, ListTransactions,
+  Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, SaslHandshake, ApiVersions, CreateTopics, DeleteTopics, DeleteRecords, InitProducerId, OffsetForLeaderEpoch, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers, TxnOffsetCommit, DescribeAcls, CreateAcls, DeleteAcls, DescribeConfigs, AlterConfigs, SaslAuthenticate, CreatePartitions, DeleteGroups, IncrementalAlterConfigs, OffsetDelete, DescribeClientQuotas, AlterClientQuotas, DescribeUserScramCredentials, AlterUserScramCredentials, DescribeCluster, DescribeProducers, DescribeTransactions, ListTransactions,
 ]);
 
 const byKey: (ApiSpec | undefined)[] = [];
