@@ -18,7 +18,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type TopicMeta, TopicStore, uuidToBase64 } from '../core/topic-store.js';
+import { METADATA_DIR, type TopicMeta, TopicStore, uuidToBase64 } from '../core/topic-store.js';
+import { ScramStore } from './security/scram-store.js';
+import { ClientQuotaStore } from './security/quota-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../core/topic-name.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { LogConfig } from '../core/log-config.js';
@@ -90,6 +92,15 @@ export class Broker {
   readonly metrics = new BrokerMetrics();
   /** What Metadata advertises: filled in once the listeners are bound (port 0 becomes the real port). */
   advertised: Endpoint = { host: '127.0.0.1', port: 9092 };
+  /** What Metadata advertises to the clients of each listener, by listener name. */
+  readonly advertisedByListener = new Map<string, Endpoint>();
+  /** The address told to clients of the listener `connection` came in on. */
+  advertisedFor(connection: { auth: { security: { listener: { name: string } } } }): Endpoint {
+    return this.advertisedByListener.get(connection.auth.security.listener.name) ?? this.advertised;
+  }
+
+  /** SCRAM credentials (and, with them, what authorizes requests): security/. */
+  readonly security: { readonly scram: ScramStore; readonly quotas: ClientQuotaStore };
   readonly logger: Logger;
   /** Every open partition by its host slot, for the host's events. */
   private readonly bySlot = new Map<number, PartitionState>();
@@ -135,6 +146,10 @@ export class Broker {
     };
     this.store = new TopicStore(config.derived.logDirs);
     this.clusterId = this.loadClusterId();
+    this.security = {
+      scram: new ScramStore(join(config.derived.logDirs[0]!, METADATA_DIR)),
+      quotas: new ClientQuotaStore(join(config.derived.logDirs[0]!, METADATA_DIR)),
+    };
   }
 
   /** What clients may make the broker hold, and the gate that stops reading sockets (intake.ts). */

@@ -31,6 +31,7 @@
  * Main thread.
  */
 import type { Socket } from 'node:net';
+import type { ConnectionAuth } from './security/authenticator.js';
 import { ProtocolError } from '../protocol/codec/errors.js';
 import { ExternalBytes } from '../protocol/codec/writer.js';
 import { FRAME_SIZE_BYTES, FrameReader, MIN_REQUEST_FRAME_BYTES } from '../protocol/frame.js';
@@ -59,6 +60,8 @@ export interface ConnectionOptions {
   idleMs: number;
   files: SegmentFiles;
   intake: Intake;
+  /** The connection's principal and SASL state (security/authenticator.ts). */
+  auth: ConnectionAuth;
   /** Decodes a frame; throws ProtocolError to close the connection (bad frame, unknown API). */
   prepare(connection: Connection, frame: Buffer): PreparedRequest;
   onClose(connection: Connection): void;
@@ -102,12 +105,14 @@ export class Connection implements IntakeClient {
   private unsentBytes = 0;
   closed = false;
   requestsHandled = 0;
+  readonly auth: ConnectionAuth;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.socket = socket;
     this.options = options;
+    this.auth = options.auth;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.reader = new FrameReader({ minBytes: MIN_REQUEST_FRAME_BYTES, maxBytes: Math.max(MIN_REQUEST_FRAME_BYTES, options.maxRequestBytes) });
+    this.reader = new FrameReader({ minBytes: MIN_REQUEST_FRAME_BYTES, maxBytes: this.frameLimit() });
     socket.setNoDelay(true);
     if (options.idleMs > 0) socket.setTimeout(options.idleMs, () => this.close('idle'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -117,6 +122,26 @@ export class Connection implements IntakeClient {
     });
     socket.on('error', () => {});
     socket.on('close', () => this.onClosed());
+  }
+
+  /** The largest frame accepted now: sasl.server.max.receive.size until the client has authenticated. */
+  private frameLimit(): number {
+    const max = Math.max(MIN_REQUEST_FRAME_BYTES, this.options.maxRequestBytes);
+    return this.auth.authenticated ? max : Math.min(max, this.auth.security.maxUnauthenticatedFrameBytes);
+  }
+
+  /**
+   * The frame limits follow the SASL state: after a SaslHandshake v0 the client's bare tokens may
+   * be shorter than a request header, and after authentication frames may be as large as
+   * socket.request.max.bytes. Applies to the frames after the one just read.
+   */
+  authChanged(): void {
+    this.reader.setLimits({ minBytes: this.auth.stage === 'raw-token' ? 0 : MIN_REQUEST_FRAME_BYTES, maxBytes: this.frameLimit() });
+  }
+
+  /** The IP address of the client, for ACL host matching and per-address limits. */
+  get clientAddress(): string {
+    return this.socket.remoteAddress ?? '';
   }
 
   /** Aborted when the connection closes: long polls and parked requests end early. */

@@ -97,6 +97,11 @@ export class BrokerMetrics {
   topics = new Float64Array(INITIAL_TOPIC_SLOTS * TOPIC_FIELDS);
   readonly faults = new Float64Array(FAULT_COUNTERS);
   connectionsAccepted = 0;
+  /** TLS handshakes that failed: plaintext on a TLS port, an untrusted certificate, a stalled client. */
+  tlsHandshakeFailures = 0;
+  /** SASL logins that succeeded and that failed (wrong password, unknown user, bad token). */
+  authentications = 0;
+  failedAuthentications = 0;
   connectionsClosed = 0;
   private readonly slotByTopic = new Map<string, number>();
   private readonly freeSlots: number[] = [];
@@ -213,6 +218,15 @@ export class BrokerMetrics {
 
   connectionAccepted(): void {
     this.connectionsAccepted++;
+  }
+
+  tlsHandshakeFailed(): void {
+    this.tlsHandshakeFailures++;
+  }
+
+  authenticated(ok: boolean): void {
+    if (ok) this.authentications++;
+    else this.failedAuthentications++;
   }
 
   connectionClosed(): void {

@@ -12,13 +12,14 @@
  */
 import { ProtocolError } from '../protocol/codec/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { decodeRequest, decodeRequestHeader, encodeResponseParts } from '../protocol/frame.js';
+import { FRAME_SIZE_BYTES, decodeRequest, decodeRequestHeader, encodeResponseParts } from '../protocol/frame.js';
 import type { RequestHeader } from '../protocol/header.js';
 import { ApiVersions, EndTxn, Produce, TxnOffsetCommit, apiByKey } from '../protocol/messages/index.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
 import type { Broker } from './broker.js';
 import type { Connection, PreparedRequest, ResponseParts } from './connection.js';
 import { API_KEY_SLOTS } from './metrics.js';
+import { evaluateToken } from './security/authenticator.js';
 
 /**
  * A handler, or the encoding of its answer, threw: a programmer error. Carries the request it
@@ -110,9 +111,14 @@ export class Router {
 
   prepare(connection: Connection, frame: Buffer): PreparedRequest {
     const startedMs = performance.now();
+    // After a SaslHandshake v0 the client sends bare tokens, not requests.
+    if (connection.auth.stage === 'raw-token') return this.rawToken(connection, frame);
     const { header, bodyOffset } = decodeRequestHeader(frame, apiByKey);
     const key = header.requestApiKey;
     const version = header.requestApiVersion;
+    // Before a SASL login only ApiVersions and the SASL APIs are served (security/authenticator.ts).
+    const refusal = connection.auth.refusal(key, Date.now());
+    if (refusal !== null) throw new ProtocolError(refusal);
     const handler = this.handlers[key];
     if (!handler) throw new ProtocolError(`API key ${key} is not served`);
     const [min, max] = handler.versions ?? [handler.api.lowest, handler.api.highest];
@@ -139,6 +145,25 @@ export class Router {
         } catch (e) {
           throw new RequestFailed(`${handler.api.name} v${version} (correlation id ${header.correlationId})`, e);
         }
+      },
+    };
+  }
+
+  /**
+   * A bare SASL token (after SaslHandshake v0): the mechanism's answer goes back the same way,
+   * a 4-byte size and the token. A failed login gets no answer but the close (the v0 exchange
+   * has no way to carry an error), after the failed-authentication delay.
+   */
+  private rawToken(connection: Connection, frame: Buffer): PreparedRequest {
+    const token = Buffer.from(frame);
+    return {
+      pipelined: false,
+      run: async (): Promise<ResponseParts | null> => {
+        const outcome = await evaluateToken(connection, token, (ok) => this.broker.metrics.authenticated(ok));
+        if (!outcome.ok) return null;
+        const size = Buffer.alloc(FRAME_SIZE_BYTES);
+        size.writeInt32BE(outcome.challenge.length, 0);
+        return [size, outcome.challenge];
       },
     };
   }

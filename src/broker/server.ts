@@ -14,7 +14,8 @@
  * Main thread.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { type TLSSocket, createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from './broker.js';
@@ -31,6 +32,11 @@ import { startGroupCoordinator, stopGroupCoordinator } from './groups/offsets-to
 import { startTransactionCoordinator, stopTransactionCoordinator } from './transactions/state-topic.js';
 import { closePool } from '../workers/pool.js';
 import { type RunningConsole, startConsole } from '../console/server.js';
+import { ANONYMOUS, ConnectionAuth } from './security/authenticator.js';
+import { type ListenerSecurity, checkListenerExposure, listenerSecurity } from './security/listener-security.js';
+import { principalFromCertificate } from './security/principal.js';
+import { watchTlsFiles } from './security/tls.js';
+import type { Listener } from './config/load.js';
 
 /** How often logs get their upkeep (flush.ms, retention, deleted files): fine enough for flush.ms. */
 export const TICK_INTERVAL_MS = 200;
@@ -55,7 +61,18 @@ export interface StartOptions extends LoadConfigOptions {
   temporaryDataDir?: boolean;
 }
 
+/** One listener as bound: its name, protocol and address. */
+export interface BoundListener {
+  readonly name: string;
+  readonly securityProtocol: string;
+  readonly host: string;
+  readonly port: number;
+  /** "host:port" as advertised to clients of this listener. */
+  readonly bootstrap: string;
+}
+
 export interface RunningBroker {
+  /** The first listener's address. */
   readonly host: string;
   readonly port: number;
   /** "host:port", for clients' bootstrap servers. */
@@ -67,8 +84,12 @@ export interface RunningBroker {
   readonly startupMs: number;
   /** The web console and /metrics ("http://host:port"), or null when console.listener is 'none'. */
   readonly consoleUrl: string | null;
+  /** Every listener, in the order of `listeners`. */
+  readonly listeners: readonly BoundListener[];
   /** Open client connections. */
   connectionCount(): number;
+  /** Each open connection's listener, client address and principal (User:ANONYMOUS until a SASL login). */
+  sessions(): { listener: string; remote: string; principal: string; authenticated: boolean }[];
   close(): Promise<void>;
 }
 
@@ -82,7 +103,9 @@ class Started {
   locks: LogDirLock[] = [];
   host: PartitionHost | undefined;
   broker: Broker | undefined;
-  server: Server | undefined;
+  servers: Server[] = [];
+  securities: ListenerSecurity[] = [];
+  stopWatches: (() => void)[] = [];
   webConsole: RunningConsole | undefined;
   readonly connections = new Set<Connection>();
   private closing: Promise<void> | undefined;
@@ -92,17 +115,21 @@ class Started {
   }
 
   private async stop(): Promise<void> {
-    const { broker, server, connections } = this;
+    const { broker, servers, connections } = this;
     // The console first: its event streams end and its client lets go of its connection.
     await this.webConsole?.close();
+    for (const stop of this.stopWatches) stop();
+    for (const security of this.securities) security.close();
     // Parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so connections drain at once.
     if (broker) {
       stopGroupCoordinator(broker);
       stopTransactionCoordinator(broker);
     }
-    if (server?.listening) {
+    const listening = servers.filter((server) => server.listening);
+    if (listening.length > 0) {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        let open = listening.length;
+        for (const server of listening) server.close(() => --open === 0 && resolve());
         // Stop reading, answer what was read, then close; a connection stuck past the grace
         // period (a client that stopped reading) is cut.
         for (const c of connections) c.drainAndClose();
@@ -156,6 +183,7 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
     if (overrides['console.listener'] === undefined) overrides['console.listener'] = 'none';
   }
   const config = loadConfig({ ...options, overrides });
+  checkListenerExposure(config);
   const log = (m: string): void => {
     if (options.log) process.stderr.write(`${m}\n`);
   };
@@ -186,44 +214,42 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   const files = broker.files;
   const { connections } = s;
 
-  const listener = config.derived.listeners[0];
-  if (!listener) throw new Error('no listener configured');
-  const server: Server = (s.server = createServer((socket) => {
-    broker.metrics.connectionAccepted(); // metrics: connections accepted, and closed below
-    const connection = new Connection(socket, {
-      maxRequestBytes: v['socket.request.max.bytes'] as number,
-      maxQueuedRequests: v['queued.max.requests'] as number,
-      idleMs: v['connections.max.idle.ms'] as number,
-      files,
-      intake: broker.intake,
-      prepare: (c, frame) => router.prepare(c, frame),
-      onClose: (c) => {
-        connections.delete(c);
-        broker.metrics.connectionClosed();
-      },
-      onInternalError: (c, e) => broker.internalError(`request on ${c.remote}`, e),
-      log: (m) => process.stderr.write(`${m}\n`),
-    });
-    connections.add(connection);
-  }));
-  server.maxConnections = Math.min(v['max.connections'] as number, 2 ** 31 - 1);
-  const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: listener.port, host: bindHost, backlog: v['socket.listen.backlog.size'] as number }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // After listening, an error is an accept that failed (EMFILE, ENFILE): logged, and the
-  // listener goes on; the kernel keeps the connection queued until a descriptor frees.
-  server.on('error', (e) => logger.error(`accepting a connection on ${bindHost}:${listener.port}: ${(e as Error).message}`));
-  const address = server.address() as AddressInfo;
-  const advertised = config.derived.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
-  broker.advertised = {
-    host: advertised.host === '' || advertised.host === '0.0.0.0' ? address.address : advertised.host,
-    port: advertised.port === 0 || advertised.port === listener.port ? address.port : advertised.port,
-  };
+  // Every client listener, each with what it asks of its clients (security/listener-security.ts).
+  const bound: BoundListener[] = [];
+  for (const listener of config.derived.listeners) {
+    const security = listenerSecurity(config, listener, { scram: broker.security.scram, log: logger });
+    s.securities.push(security);
+    const address = await listen(s, listener, security, v['socket.listen.backlog.size'] as number, (socket, auth) => {
+      broker.metrics.connectionAccepted(); // metrics: connections accepted, and closed below
+      const connection = new Connection(socket, {
+        maxRequestBytes: v['socket.request.max.bytes'] as number,
+        maxQueuedRequests: v['queued.max.requests'] as number,
+        idleMs: v['connections.max.idle.ms'] as number,
+        files,
+        intake: broker.intake,
+        auth,
+        prepare: (c, frame) => router.prepare(c, frame),
+        onClose: (c) => {
+          connections.delete(c);
+          broker.metrics.connectionClosed();
+        },
+        onInternalError: (c, e) => broker.internalError(`request on ${c.remote}`, e),
+        log: (m) => process.stderr.write(`${m}\n`),
+      });
+      connections.add(connection);
+    }, logger);
+    const advertised = config.derived.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
+    const endpoint = {
+      host: advertised.host === '' || advertised.host === '0.0.0.0' ? address.address : advertised.host,
+      port: advertised.port === 0 || advertised.port === listener.port ? address.port : advertised.port,
+    };
+    broker.advertisedByListener.set(listener.name, endpoint);
+    bound.push({ name: listener.name, securityProtocol: listener.securityProtocol, host: address.address, port: address.port, bootstrap: `${endpoint.host}:${endpoint.port}` });
+  }
+  const first = bound[0];
+  if (!first) throw new Error('no listener configured');
+  broker.advertised = broker.advertisedByListener.get(first.name)!;
+  const address = { address: first.host, port: first.port };
   // The web console and /metrics, on their own HTTP listener; its Kafka client uses the listener
   // just bound. A console that cannot listen (its port taken) stops the broker it came with.
   const consoleListener = config.derived.consoleListener;
@@ -233,6 +259,7 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
     log(`Console and /metrics at ${s.webConsole.url}`);
   }
   const startupMs = performance.now() - started;
+  for (const l of bound.slice(1)) log(`Listener ${l.name} (${l.securityProtocol}) on ${l.host}:${l.port}`);
   log(`Spindle listening on ${address.address}:${address.port} (${workers === 0 ? 'logs inline on the main thread' : `${workers} partition worker${workers > 1 ? 's' : ''}`}), started in ${startupMs.toFixed(0)} ms`);
 
   return {
@@ -244,7 +271,77 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
     router,
     startupMs,
     consoleUrl: s.webConsole?.url ?? null,
+    listeners: bound,
     connectionCount: () => connections.size,
+    sessions: () => [...connections].map((c) => ({ listener: c.auth.security.listener.name, remote: c.remote, principal: c.auth.principal, authenticated: c.auth.authenticated })),
     close: () => s.close(),
   };
+}
+
+/**
+ * Binds one listener: plain TCP, or TLS (a connection is handed over once its handshake is done,
+ * with the principal its certificate maps to). Resolves with the bound address.
+ */
+async function listen(
+  s: Started,
+  listener: Listener,
+  security: ListenerSecurity,
+  backlog: number,
+  accept: (socket: Socket, auth: ConnectionAuth) => void,
+  logger: Logger,
+): Promise<AddressInfo> {
+  const config = s.broker!.config;
+  let server: Server;
+  if (security.tls) {
+    const tls = security.tls;
+    const tlsServer = createTlsServer(tls.options, (socket: TLSSocket) => {
+      let principal = ANONYMOUS;
+      const cert = socket.getPeerX509Certificate();
+      if (cert) {
+        // ssl.client.auth=requested: a certificate given must be trusted, as in Java's "want" mode.
+        if (!socket.authorized) {
+          socket.destroy();
+          s.broker?.metrics.tlsHandshakeFailed();
+          return;
+        }
+        // On SASL_SSL the SASL login names the principal; on SSL the certificate does, and a
+        // name no mapping rule matches fails the connection, as in Kafka.
+        if (!security.sasl) {
+          try {
+            principal = principalFromCertificate(cert, security.principalRules);
+          } catch {
+            socket.destroy();
+            s.broker?.metrics.authenticated(false);
+            return;
+          }
+        }
+      }
+      accept(socket, new ConnectionAuth(security, principal));
+    });
+    // A failed handshake (plaintext bytes, an untrusted certificate, a stalled client past
+    // TLS_HANDSHAKE_TIMEOUT_MS) only closes that socket; counted, not logged line by line.
+    // With a listener here Node leaves the socket open: it is closed here.
+    tlsServer.on('tlsClientError', (_e, socket) => {
+      socket.destroy();
+      s.broker?.metrics.tlsHandshakeFailed();
+    });
+    s.stopWatches.push(watchTlsFiles(tls, tlsServer, logger, listener.name));
+    server = tlsServer;
+  } else {
+    server = createServer((socket) => accept(socket, new ConnectionAuth(security, ANONYMOUS)));
+  }
+  s.servers.push(server);
+  server.maxConnections = Math.min(config.values['max.connections'], 2 ** 31 - 1);
+  const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: listener.port, host: bindHost, backlog }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // After listening, an error is an accept that failed (EMFILE, ENFILE): logged, and the
+  // listener goes on; the kernel keeps the connection queued until a descriptor frees.
+  server.on('error', (e) => logger.error(`accepting a connection on ${bindHost}:${listener.port}: ${(e as Error).message}`));
+  return server.address() as AddressInfo;
 }

@@ -225,6 +225,9 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   // Connections.
   e.family('spindle_connections', 'gauge', 'Open client connections.').sample('spindle_connections', undefined, m.connectionsOpen);
   e.family('spindle_connections_accepted_total', 'counter', 'Client connections accepted.').sample('spindle_connections_accepted_total', undefined, m.connectionsAccepted);
+  e.family('spindle_tls_handshake_failures_total', 'counter', 'TLS handshakes that failed (plaintext on a TLS port, an untrusted client certificate, a stalled handshake).').sample('spindle_tls_handshake_failures_total', undefined, m.tlsHandshakeFailures);
+  e.family('spindle_sasl_authentications_total', 'counter', 'SASL logins that succeeded.').sample('spindle_sasl_authentications_total', undefined, m.authentications);
+  e.family('spindle_sasl_failed_authentications_total', 'counter', 'SASL logins that failed.').sample('spindle_sasl_failed_authentications_total', undefined, m.failedAuthentications);
   e.family('spindle_connections_closed_total', 'counter', 'Client connections closed.').sample('spindle_connections_closed_total', undefined, m.connectionsClosed);
 
   // Partition workers.

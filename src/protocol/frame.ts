@@ -226,8 +226,8 @@ export interface FrameLimits {
  * No I/O; any thread, one reader per stream.
  */
 export class FrameReader {
-  readonly minBytes: number;
-  readonly maxBytes: number;
+  minBytes: number;
+  maxBytes: number;
   /** Pushed chunks; those before `head` are consumed (emptied), `at` is the position in chunks[head]. */
   private chunks: Buffer[] = [];
   private head = 0;
@@ -244,6 +244,20 @@ export class FrameReader {
   private failure: FrameSizeError | null = null;
 
   constructor(limits: FrameLimits) {
+    const { minBytes, maxBytes } = limits;
+    if (!Number.isInteger(minBytes) || !Number.isInteger(maxBytes) || minBytes < 0 || maxBytes < minBytes || maxBytes > MAX_FRAME_SIZE) {
+      throw new RangeError(`frame limits [${minBytes}, ${maxBytes}] must be integers with 0 <= min <= max <= ${MAX_FRAME_SIZE}`);
+    }
+    this.minBytes = minBytes;
+    this.maxBytes = maxBytes;
+  }
+
+  /**
+   * New limits for the frames after the one being read: a connection that has not authenticated
+   * takes smaller frames (sasl.server.max.receive.size) than one that has, and after a
+   * SaslHandshake v0 its bare SASL tokens may be shorter than a request header.
+   */
+  setLimits(limits: FrameLimits): void {
     const { minBytes, maxBytes } = limits;
     if (!Number.isInteger(minBytes) || !Number.isInteger(maxBytes) || minBytes < 0 || maxBytes < minBytes || maxBytes > MAX_FRAME_SIZE) {
       throw new RangeError(`frame limits [${minBytes}, ${maxBytes}] must be integers with 0 <= min <= max <= ${MAX_FRAME_SIZE}`);

@@ -3,6 +3,7 @@
  * Kafka; a bug (anything else thrown while preparing or running a request) is reported to
  * onInternalError, to be logged and counted, and then closes it.
  */
+import { ANONYMOUS, ConnectionAuth, plaintextSecurity } from '../../src/broker/security/authenticator.js';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,6 +27,7 @@ async function serveOne(prepare: ConnectionOptions['prepare']): Promise<Outcome>
       idleMs: 0,
       files: new SegmentFiles(),
       intake: new Intake(-1),
+      auth: new ConnectionAuth(plaintextSecurity(), ANONYMOUS),
       prepare,
       onClose: () => {},
       onInternalError: (_c, e) => outcome.internalErrors.push(e),

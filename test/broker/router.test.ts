@@ -6,13 +6,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Broker } from '../../src/broker/broker.js';
 import type { Connection } from '../../src/broker/connection.js';
+import { ANONYMOUS, ConnectionAuth, plaintextSecurity } from '../../src/broker/security/authenticator.js';
 import { BrokerMetrics } from '../../src/broker/metrics.js';
 import { defineHandler, RequestFailed, Router } from '../../src/broker/router.js';
 import { encodeRequest } from '../../src/protocol/frame.js';
 import { Heartbeat, Metadata } from '../../src/protocol/messages/index.js';
 
 const broker = { metrics: new BrokerMetrics() } as unknown as Broker;
-const connection = {} as Connection;
+const connection = { auth: new ConnectionAuth(plaintextSecurity(), ANONYMOUS) } as unknown as Connection;
 
 const throwing = defineHandler({
   api: Heartbeat,

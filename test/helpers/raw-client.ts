@@ -18,6 +18,7 @@
  * fails the test instead of hanging the suite.
  */
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
 import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
 import { Fetch } from '../../src/protocol/messages/index.js';
@@ -80,6 +81,20 @@ export class RawClient {
     });
   }
 
+  /** Connects over TLS; `options` are node:tls's (ca, cert, key, servername, …). Rejects when the handshake fails. */
+  static connectTls(bootstrap: string, options: ConnectionOptions): Promise<RawClient> {
+    const at = bootstrap.lastIndexOf(':');
+    const host = bootstrap.slice(0, at).replace(/^\[|\]$/g, '');
+    const port = Number(bootstrap.slice(at + 1));
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host, ...options }, () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
   get isClosed(): boolean {
     return this.socket.destroyed;
   }
@@ -103,6 +118,11 @@ export class RawClient {
       this.closedBy = e;
       this.socket.destroy();
     }
+  }
+
+  /** Accepts frames shorter than a response header from now on: bare SASL tokens after a SaslHandshake v0. */
+  acceptBareFrames(): void {
+    this.frames.setLimits({ minBytes: 0, maxBytes: MAX_RESPONSE_BYTES });
   }
 
   /** Writes bytes as they are: a whole request, part of one, or garbage. */

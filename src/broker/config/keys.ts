@@ -88,7 +88,7 @@ export const DOUBLE_MAX = Number.MAX_VALUE;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
-/** The security protocols Kafka defines; Spindle serves PLAINTEXT only. */
+/** The security protocols Kafka defines, each served. */
 export const SECURITY_PROTOCOLS = Object.freeze(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const);
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
 const CLEANUP_POLICIES = ['compact', 'delete'] as const;
@@ -194,7 +194,7 @@ export const CONFIG_KEYS = [
     kafkaDefault: 'PLAINTEXT://:9092',
   }),
   list('advertised.listeners', null, H, 'Addresses given to clients in Metadata, per listener name; unset means the listeners themselves.', { format: 'listeners' }),
-  str('listener.security.protocol.map', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', H, 'Security protocol of each listener name, as NAME:PROTOCOL pairs; Spindle opens PLAINTEXT listeners only.', {
+  str('listener.security.protocol.map', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', H, 'Security protocol of each listener name, as NAME:PROTOCOL pairs: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL.', {
     format: 'protocol-map',
   }),
   str('inter.broker.listener.name', null, X, 'Listener that brokers use among themselves; there is no other broker.'),
@@ -209,7 +209,7 @@ export const CONFIG_KEYS = [
   str('max.connections.per.ip.overrides', '', X, 'Per-address exceptions to max.connections.per.ip, as host:count pairs.'),
   int('max.connection.creation.rate', INT_MAX, X, 'Most new connections per second.', { min: 0 }),
   long('connections.max.idle.ms', 600000, H, 'A connection with no request for this long is closed.'),
-  int('connection.failed.authentication.delay.ms', 100, X, 'Delay before closing a connection that failed authentication.', { min: 0 }),
+  int('connection.failed.authentication.delay.ms', 100, H, 'How long the answer to a failed authentication is held before it is sent and the connection closed, against password guessing.', { min: 0 }),
   int('queued.max.requests', 500, H, "Requests one connection has read and not yet answered before Spindle stops reading it: per connection, where Kafka's bound is shared by all.", { min: 1 }),
   long('queued.max.request.bytes', 67108864, H, "Bytes of requests read and not answered, and of answers not yet sent, across all connections, before sockets stop being read (the connections holding most stop first); -1 for no byte limit, Kafka's default.", {
     min: -1,
@@ -435,12 +435,17 @@ export const CONFIG_KEYS = [
   int('transaction.version', 2, H, "Finalized level of Kafka's transaction.version feature, advertised in ApiVersions: 2 is KIP-890's protocol (partitions added by Produce v12, the epoch bumped by every EndTxn v5), 1 and 0 the classic one (Produce up to v11, EndTxn up to v4); from 1 __transaction_state records are written in their flexible format.", { min: 0, max: 2 }),
 
   // --- Security ---------------------------------------------------------------------------------
+  // Every ssl.* and sasl.* key below may also be set for one listener, as in Kafka:
+  // listener.name.<listener>.<key>, and the SASL ones for one mechanism of it,
+  // listener.name.<listener>.<mechanism>.<key> (listener-config.ts).
   str('authorizer.class.name', '', X, 'Java class that authorizes requests; Spindle allows every request.'),
   str('super.users', null, X, 'Principals the authorizer always allows.'),
-  cls('principal.builder.class', null, X, 'Java class that builds principals from connections.'),
-  list('sasl.enabled.mechanisms', ['GSSAPI'], X, 'SASL mechanisms offered on SASL listeners; Spindle opens none.'),
+  cls('principal.builder.class', null, X, 'Java class that builds principals from connections; Spindle builds them as Kafka\'s default builder does.'),
+  list('sasl.enabled.mechanisms', ['GSSAPI'], H, 'SASL mechanisms offered on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (GSSAPI, Kerberos, is not served).'),
   str('sasl.mechanism.inter.broker.protocol', 'GSSAPI', X, 'SASL mechanism between brokers.'),
-  password('sasl.jaas.config', X, 'JAAS login section for SASL.'),
+  password('sasl.jaas.config', H, "JAAS login section of a SASL mechanism, set per listener and mechanism (listener.name.<l>.<mechanism>.sasl.jaas.config); PLAIN's users are its user_<name>=\"<password>\" options."),
+  int('sasl.server.max.receive.size', 524288, H, 'Largest request frame accepted from a client that has not authenticated yet.', { min: 1 }),
+  long('connections.max.reauth.ms', 0, H, 'Longest session a SASL authentication opens (KIP-368): the client must re-authenticate before it ends, or its connection is closed; 0 for no limit.', { min: 0 }),
   str('sasl.kerberos.service.name', null, X, 'Kerberos principal name the broker runs as.'),
   str('sasl.kerberos.kinit.cmd', '/usr/bin/kinit', X, 'Kerberos kinit command.'),
   double('sasl.kerberos.ticket.renew.window.factor', 0.8, X, 'Share of a Kerberos ticket lifetime after which it is renewed.'),
@@ -451,18 +456,33 @@ export const CONFIG_KEYS = [
   double('sasl.login.refresh.window.jitter', 0.05, X, 'Random jitter added to the login refresh time (OAUTHBEARER).', { min: 0, max: 0.25 }),
   int('sasl.login.refresh.min.period.seconds', 60, X, 'Shortest wait between login refreshes (OAUTHBEARER).', { min: 0, max: 900 }),
   int('sasl.login.refresh.buffer.seconds', 300, X, 'Time to keep before credential expiry when refreshing (OAUTHBEARER).', { min: 0, max: 3600 }),
-  str('ssl.protocol', 'TLSv1.3', X, 'TLS protocol for SSL listeners; Spindle opens none.'),
-  list('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3'], X, 'TLS versions accepted on SSL listeners.'),
-  list('ssl.cipher.suites', [], X, 'Cipher suites allowed on SSL listeners; empty means the platform default.'),
-  str('ssl.keystore.type', 'JKS', X, 'Format of the key store.'),
-  str('ssl.keystore.location', null, X, 'Path of the key store.'),
-  password('ssl.keystore.password', X, 'Password of the key store.'),
-  password('ssl.key.password', X, 'Password of the private key in the key store.'),
-  str('ssl.truststore.type', 'JKS', X, 'Format of the trust store.'),
-  str('ssl.truststore.location', null, X, 'Path of the trust store.'),
-  password('ssl.truststore.password', X, 'Password of the trust store.'),
-  str('ssl.client.auth', 'none', X, 'Whether TLS clients must present a certificate.', { oneOf: ['required', 'requested', 'none'] }),
+  cls('sasl.server.callback.handler.class', null, H, "How OAUTHBEARER tokens are validated: unset, Kafka's unsecured-JWS validator for development; org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler, signatures checked against sasl.oauthbearer.jwks.endpoint.url. Other classes are refused."),
+  str('sasl.oauthbearer.jwks.endpoint.url', null, H, 'Where the keys that sign OAUTHBEARER tokens are published (a JWKS document, http:, https: or file:).'),
+  long('sasl.oauthbearer.jwks.endpoint.refresh.ms', 3600000, H, 'How often the JWKS document is fetched again.', { min: 1 }),
+  long('sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 100, H, 'First pause before fetching the JWKS document again after a failure.', { min: 0 }),
+  long('sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 10000, H, 'Longest pause between failed JWKS fetches.', { min: 0 }),
+  str('sasl.oauthbearer.expected.issuer', null, H, "The iss a token must carry; unset, any."),
+  list('sasl.oauthbearer.expected.audience', null, H, 'Audiences of which a token\'s aud must name one; unset, any.'),
+  int('sasl.oauthbearer.clock.skew.seconds', 30, H, 'Clock difference allowed when checking a token\'s exp, nbf and iat.', { min: 0 }),
+  str('sasl.oauthbearer.sub.claim.name', 'sub', H, 'Claim that names the principal of an OAUTHBEARER token.'),
+  str('sasl.oauthbearer.scope.claim.name', 'scope', H, 'Claim that holds the scopes of an OAUTHBEARER token.'),
+  str('ssl.protocol', 'TLSv1.3', H, 'TLS protocol of SSL listeners; with ssl.enabled.protocols, the versions accepted (TLSv1.2 and TLSv1.3).', { oneOf: ['TLS', 'TLSv1.2', 'TLSv1.3'] }),
+  list('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3'], H, 'TLS versions accepted on SSL listeners.', { oneOf: ['TLSv1.2', 'TLSv1.3', 'TLSv1.1', 'TLSv1'], nonEmpty: true }),
+  list('ssl.cipher.suites', [], H, "Cipher suites allowed on SSL listeners, by IANA name as Java spells them (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or OpenSSL's; empty means the platform default."),
+  str('ssl.keystore.type', 'JKS', H, 'Format of the key store: PEM or PKCS12 (JKS cannot be read: convert it with keytool -importkeystore -deststoretype PKCS12).', { oneOf: ['JKS', 'PKCS12', 'PEM'] }),
+  str('ssl.keystore.location', null, H, 'Path of the key store (a PKCS12 file, or a PEM file with the key and the certificate chain).'),
+  password('ssl.keystore.password', H, 'Password of the key store.'),
+  password('ssl.key.password', H, 'Password of the private key in the key store.'),
+  password('ssl.keystore.certificate.chain', H, 'The certificate chain in PEM, inline, with ssl.keystore.type=PEM.'),
+  password('ssl.keystore.key', H, 'The private key in PEM (PKCS#8, encrypted with ssl.key.password or not), inline, with ssl.keystore.type=PEM.'),
+  str('ssl.truststore.type', 'JKS', H, 'Format of the trust store: PEM or PKCS12.', { oneOf: ['JKS', 'PKCS12', 'PEM'] }),
+  str('ssl.truststore.location', null, H, 'Path of the trust store: the certificates client certificates must chain to.'),
+  password('ssl.truststore.password', X, 'Password of the trust store; trust stores are PEM, which has none.'),
+  password('ssl.truststore.certificates', H, 'Trusted certificates in PEM, inline, with ssl.truststore.type=PEM.'),
+  str('ssl.client.auth', 'none', H, 'Whether TLS clients must present a certificate: required (mutual TLS), requested (used when given) or none.', { oneOf: ['required', 'requested', 'none'] }),
+  str('ssl.principal.mapping.rules', 'DEFAULT', H, "Rules mapping a client certificate's distinguished name to the principal's name, as RULE:pattern/replacement/[LU] items or DEFAULT (the whole name)."),
   str('ssl.endpoint.identification.algorithm', 'https', X, 'Host name check on TLS connections the broker makes.'),
+  bool('allow.plaintext.non.loopback', false, H, "Let a listener without client authentication (PLAINTEXT, or SSL without ssl.client.auth=required) bind an address other than loopback: anyone who reaches it can then read, write and delete every topic. Spindle's own key."),
 
   // --- Metrics and quotas -----------------------------------------------------------------------
   list('metric.reporters', [], X, 'Java classes that receive metrics; Spindle serves /metrics on the console listener.'),

@@ -153,6 +153,98 @@ export interface BrokerConfig {
   readonly file: string | null;
   /** Where reads are being recorded (reads.ts), or null: always null outside the honoured-keys test. */
   readonly reads: ConfigReads | null;
+  /**
+   * Kafka's listener-scoped security keys, listener.name.<listener>.[<mechanism>.]<key>, parsed
+   * and checked by their key's rules; read them through listenerValue().
+   */
+  readonly listenerScoped: ReadonlyMap<string, ListenerScopedValue>;
+}
+
+export interface ListenerScopedValue {
+  /** Upper-cased, as listener names are. */
+  readonly listener: string;
+  /** Upper-cased SASL mechanism (SCRAM-SHA-256), or null for a key of the whole listener. */
+  readonly mechanism: string | null;
+  readonly key: ConfigKeyName;
+  readonly value: number | boolean | string | readonly string[];
+  readonly origin: string;
+}
+
+/** The SASL mechanisms a listener-scoped key may name (Kafka lower-cases them in the key). */
+const SCOPED_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer', 'gssapi'];
+
+/** Whether a broker key may be set per listener: the TLS and SASL keys, and the connection limits Kafka scopes. */
+function listenerScopable(key: string): boolean {
+  return key.startsWith('ssl.') || key.startsWith('sasl.') || key === 'connections.max.reauth.ms' || key === 'principal.builder.class' || key === 'max.connections' || key === 'max.connection.creation.rate';
+}
+
+/** listener.name.<l>.[<mechanism>.]<key> taken apart, or null when the name is not of that form or names no scopable key. */
+export function parseListenerScopedKey(name: string): { listener: string; mechanism: string | null; key: ConfigKeyName } | null {
+  const m = /^listener\.name\.([A-Za-z0-9_]+)\.(.+)$/.exec(name);
+  if (!m) return null;
+  let rest = m[2]!;
+  let mechanism: string | null = null;
+  const lower = rest.toLowerCase();
+  for (const mech of SCOPED_MECHANISMS) {
+    if (lower.startsWith(`${mech}.`)) {
+      mechanism = mech.toUpperCase();
+      rest = rest.slice(mech.length + 1);
+      break;
+    }
+  }
+  const def = configKey(rest);
+  if (!def || !listenerScopable(def.name) || (mechanism !== null && !def.name.startsWith('sasl.') && def.name !== 'connections.max.reauth.ms')) return null;
+  return { listener: m[1]!.toUpperCase(), mechanism, key: def.name as ConfigKeyName };
+}
+
+/**
+ * SPINDLE_LISTENER_NAME_<LISTENER>_[<MECHANISM>_]<KEY>: the environment's spelling of a
+ * listener-scoped key, taken apart from the end (the key, then a mechanism), since listener
+ * names may hold underscores too.
+ */
+function listenerScopedKeyForEnvName(name: string): { listener: string; mechanism: string | null; key: ConfigKeyName } | null {
+  const prefix = `${ENV_PREFIX}LISTENER_NAME_`;
+  if (!name.startsWith(prefix)) return null;
+  const rest = name.slice(prefix.length);
+  let best: ConfigKeyDef | null = null;
+  for (const def of CONFIG_KEYS as readonly ConfigKeyDef[]) {
+    if (!listenerScopable(def.name)) continue;
+    const suffix = envNameFor(def.name).slice(ENV_PREFIX.length);
+    if (rest.endsWith(`_${suffix}`) && (best === null || suffix.length > envNameFor(best.name).length - ENV_PREFIX.length)) best = def;
+  }
+  if (!best) return null;
+  let head = rest.slice(0, rest.length - (envNameFor(best.name).length - ENV_PREFIX.length) - 1);
+  let mechanism: string | null = null;
+  for (const mech of SCOPED_MECHANISMS) {
+    const m = `_${mech.toUpperCase().replace(/-/g, '_')}`;
+    if (head.endsWith(m) && best.name.startsWith('sasl.')) {
+      mechanism = mech.toUpperCase();
+      head = head.slice(0, -m.length);
+      break;
+    }
+  }
+  if (!/^[A-Z0-9_]+$/.test(head)) return null;
+  return { listener: head, mechanism, key: best.name as ConfigKeyName };
+}
+
+function scopedId(listener: string, mechanism: string | null, key: string): string {
+  return `${listener}|${mechanism ?? ''}|${key}`;
+}
+
+/**
+ * A security key's value for one listener (and SASL mechanism), as Kafka resolves it: the
+ * listener-and-mechanism key, else the listener's, else the broker-wide value.
+ */
+export function listenerValue<K extends ConfigKeyName>(config: BrokerConfig, listener: string, key: K, mechanism: string | null = null): ConfigValues[K] {
+  // A listener's own value is a read of the key too (the honoured-keys test, reads.ts).
+  config.reads?.brokerKeys.add(key);
+  if (mechanism !== null) {
+    const own = config.listenerScoped.get(scopedId(listener, mechanism, key));
+    if (own) return own.value as ConfigValues[K];
+  }
+  const scoped = config.listenerScoped.get(scopedId(listener, null, key));
+  if (scoped) return scoped.value as ConfigValues[K];
+  return config.values[key];
 }
 
 type Value = number | boolean | string | readonly string[];
@@ -435,8 +527,14 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
   const cwd = options.cwd ?? process.cwd();
   const warnings: ConfigWarning[] = [];
   const winners = new Map<ConfigKeyName, Candidate>();
+  const scopedWinners = new Map<string, Candidate & { listener: string; mechanism: string | null; key: ConfigKeyName }>();
   const offer = (key: string, raw: unknown, source: Candidate['source'], origin: string): void => {
     const def = configKey(key);
+    const scoped = def ? null : parseListenerScopedKey(key);
+    if (scoped) {
+      scopedWinners.set(scopedId(scoped.listener, scoped.mechanism, scoped.key), { raw, source, origin, ...scoped });
+      return;
+    }
     if (!def) {
       warnings.push(unknownKeyWarning(key, origin));
       return;
@@ -508,8 +606,11 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
   for (const [name, raw] of env) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     const key = keyForEnvName(name);
+    const scoped = key ? null : listenerScopedKeyForEnvName(name);
     if (key) {
       winners.set(key, { raw, source: 'env', origin: `env ${name}` });
+    } else if (scoped) {
+      scopedWinners.set(scopedId(scoped.listener, scoped.mechanism, scoped.key), { raw, source: 'env', origin: `env ${name}`, ...scoped });
     } else if (!NON_CONFIG_ENV_VARS.includes(name)) {
       const near = closest(name.slice(ENV_PREFIX.length), ALL_ENV_SUFFIXES);
       const suggestion = near === null ? null : ENV_PREFIX + near;
@@ -560,6 +661,13 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
     }
   }
 
+  const listenerScoped = new Map<string, ListenerScopedValue>();
+  for (const [id, c] of scopedWinners) {
+    const def = configKey(c.key)!;
+    const value = parseAndValidate({ key: `listener.name.${c.listener.toLowerCase()}.${c.mechanism ? `${c.mechanism.toLowerCase()}.` : ''}${def.name}`, type: def.type, validation: def.validation }, c.raw, c.origin, c.source === 'embedded');
+    listenerScoped.set(id, Object.freeze({ listener: c.listener, mechanism: c.mechanism, key: c.key, value, origin: c.origin }));
+  }
+
   const typed = values as unknown as ConfigValues;
   const describe = (key: ConfigKeyName): string => origins[key] ?? 'default';
   const derived = derive(typed, describe, cwd, options.cpuCount, warnings);
@@ -572,6 +680,7 @@ export function loadConfig(options: LoadConfigOptions = {}): BrokerConfig {
     warnings: Object.freeze(warnings.map((w) => Object.freeze(w))),
     file,
     reads: null,
+    listenerScoped,
   });
   return options.recordReads ? recordingConfig(config, options.recordReads) : config;
 }
@@ -587,6 +696,11 @@ function keyError(key: ConfigKeyName, value: unknown, origin: string, reason: st
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+
+/** Whether a listener host is a loopback address or name (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 function hostsOverlap(a: string, b: string): boolean {
   return a === b || a === '' || b === '' || WILDCARD_HOSTS.has(a) || WILDCARD_HOSTS.has(b);
@@ -629,11 +743,6 @@ function derive(
   const listeners = all.filter((l) => !controllerNames.has(l.name));
   if (listeners.length === 0) {
     keyError('listeners', values['listeners'], originOf('listeners'), 'every listener is named in controller.listener.names, which leaves no listener for clients');
-  }
-  for (const l of listeners) {
-    if (l.securityProtocol !== 'PLAINTEXT') {
-      keyError('listeners', values['listeners'], originOf('listeners'), `listener ${l.name} uses ${l.securityProtocol}, but Spindle serves PLAINTEXT listeners only`);
-    }
   }
   for (let i = 0; i < listeners.length; i++) {
     for (let j = i + 1; j < listeners.length; j++) {
@@ -775,12 +884,7 @@ export function describeConfig(config: BrokerConfig): string[] {
   const lines: string[] = [];
   lines.push(config.file ? `Configuration file: ${config.file}` : 'Configuration file: none (defaults, environment and flags only)');
   lines.push(`Node id: ${derived.nodeId}${values['node.id'] !== derived.nodeId ? ` (node.id ${values['node.id']} means unset; a single node takes 1)` : ''}`);
-  for (const [i, l] of derived.listeners.entries()) {
-    if (i > 0) {
-      // startBroker opens the first client listener only; saying so beats a port that looks open.
-      lines.push(`[WARN] Listener ${l.name} (${l.securityProtocol}) on ${showAddress(l.host, l.port)} not opened: Spindle serves one client listener, the first (${derived.listeners[0]!.name})`);
-      continue;
-    }
+  for (const l of derived.listeners) {
     const adv = derived.advertisedListeners.find((a) => a.name === l.name);
     const advertised = adv ? `advertised as ${showAddress(adv.host, adv.port)}` : 'not advertised';
     lines.push(`Listener ${l.name} (${l.securityProtocol}) on ${showAddress(l.host, l.port)}, ${advertised}`);

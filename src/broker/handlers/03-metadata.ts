@@ -64,7 +64,8 @@ function refused(request: RequestOf<typeof Metadata>, errorCode: number): Respon
 
 export default defineHandler({
   api: Metadata,
-  async handle({ broker, version }, request) {
+  async handle({ broker, connection, version }, request) {
+    const advertised = broker.advertisedFor(connection);
     const includeOperations = request.includeTopicAuthorizedOperations;
     const all = request.topics === null || (version === 0 && request.topics.length === 0);
     const topics: MetadataTopic[] = [];
@@ -97,7 +98,7 @@ export default defineHandler({
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      brokers: [{ nodeId: broker.nodeId, host: advertised.host, port: advertised.port, rack: null }],
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       topics,

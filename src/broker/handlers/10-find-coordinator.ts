@@ -18,10 +18,10 @@ const TRANSACTION = 1;
 
 export default defineHandler({
   api: FindCoordinator,
-  async handle({ broker, version }, request) {
+  async handle({ broker, connection, version }, request) {
     const known = request.keyType === GROUP || request.keyType === TRANSACTION;
     const { nodeId } = broker;
-    const { host, port } = broker.advertised;
+    const { host, port } = broker.advertisedFor(connection);
     if (version < 4) {
       if (!known) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Key type ${request.keyType} is not supported`, nodeId: -1, host: '', port: -1, coordinators: [] };
       return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId, host, port, coordinators: [] };

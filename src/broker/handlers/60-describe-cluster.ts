@@ -19,7 +19,8 @@ const CONTROLLER_ENDPOINTS = 2;
 
 export default defineHandler({
   api: DescribeCluster,
-  async handle({ broker, version }, request) {
+  async handle({ broker, connection, version }, request) {
+    const advertised = broker.advertisedFor(connection);
     const refused = (errorCode: number, errorMessage: string) => ({
       throttleTimeMs: 0,
       errorCode: version === 0 ? ErrorCode.INVALID_REQUEST : errorCode,
@@ -43,7 +44,7 @@ export default defineHandler({
       endpointType: BROKER_ENDPOINTS,
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      brokers: [{ brokerId: broker.nodeId, host: advertised.host, port: advertised.port, rack: null }],
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
     };
   },

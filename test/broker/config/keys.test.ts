@@ -67,12 +67,12 @@ test('the keys the broker relies on are declared and honoured', () => {
   for (const name of honoured) assert.is(configKey(name)?.effect, 'honoured', name);
 });
 
-test('replication, quorum, thread-pool and TLS keys are declared without effect', () => {
+test('replication, quorum and thread-pool keys are declared without effect', () => {
   for (const name of [
     'process.roles', 'controller.quorum.voters', 'num.network.threads',
     'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
     'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'min.insync.replicas',
-    'unclean.leader.election.enable', 'ssl.keystore.location', 'sasl.enabled.mechanisms', 'replica.lag.time.max.ms',
+    'unclean.leader.election.enable', 'sasl.kerberos.service.name', 'replica.lag.time.max.ms',
     'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size',
     'log.cleaner.io.max.bytes.per.second',
   ]) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError } from '../../../src/broker/config/errors.js';
-import { describeConfig, loadConfig, type LoadConfigOptions } from '../../../src/broker/config/load.js';
+import { describeConfig, listenerValue, loadConfig, type LoadConfigOptions } from '../../../src/broker/config/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spindle-config-'));
 let fileCount = 0;
@@ -338,9 +338,52 @@ test('malformed listeners are refused with the item named', () => {
   assert.match(configError({ flags: { listeners: 'A://h:1,a://h:2' } }).message, 'appears twice');
 });
 
-test('a listener without a security protocol, or with one other than PLAINTEXT, is refused', () => {
+test('a listener without a security protocol is refused; each of the four protocols is taken, several listeners at once', () => {
   assert.match(configError({ flags: { listeners: 'CLIENT://h:1' } }).message, 'no security protocol');
-  assert.match(configError({ flags: { listeners: 'SSL://h:9093' } }).message, 'PLAINTEXT listeners only');
+  const c = loadConfig({
+    flags: {
+      listeners: 'PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093,SASL_PLAINTEXT://127.0.0.1:9094,CLIENT://127.0.0.1:9095',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,CLIENT:SASL_SSL',
+    },
+  });
+  assert.equal(
+    c.derived.listeners.map((l) => `${l.name}:${l.securityProtocol}`),
+    ['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'CLIENT:SASL_SSL'],
+  );
+});
+
+test("listener-scoped security keys, Kafka's listener.name.<l>.[<mechanism>.]<key>, are parsed by their key's rules and win over the broker-wide value", () => {
+  const c = loadConfig({
+    flags: {
+      'ssl.client.auth': 'none',
+      'listener.name.internal.ssl.client.auth': 'required',
+      'listener.name.client.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.client.sasl.enabled.mechanisms': 'SCRAM-SHA-512,PLAIN',
+    },
+  });
+  assert.is(listenerValue(c, 'INTERNAL', 'ssl.client.auth'), 'required');
+  assert.is(listenerValue(c, 'OTHER', 'ssl.client.auth'), 'none');
+  assert.equal(listenerValue(c, 'CLIENT', 'sasl.enabled.mechanisms'), ['SCRAM-SHA-512', 'PLAIN']);
+  assert.is(listenerValue(c, 'CLIENT', 'sasl.jaas.config', 'SCRAM-SHA-512'), 'org.apache.kafka.common.security.scram.ScramLoginModule required;');
+  assert.is(listenerValue(c, 'CLIENT', 'sasl.jaas.config', 'PLAIN'), null);
+  assert.ok(!c.warnings.some((w) => w.kind === 'unknown-key'), 'no key reported unknown');
+  // Checked as the key itself is checked.
+  assert.match(configError({ flags: { 'listener.name.internal.ssl.client.auth': 'sometimes' } }).message, "'listener.name.internal.ssl.client.auth'");
+  // A key Kafka does not scope per listener stays unknown.
+  const odd = loadConfig({ flags: { 'listener.name.client.log.retention.ms': '5' } });
+  assert.ok(odd.warnings.some((w) => w.kind === 'unknown-key' && w.key === 'listener.name.client.log.retention.ms'));
+});
+
+test('listener-scoped keys from the environment: SPINDLE_LISTENER_NAME_<LISTENER>_[<MECHANISM>_]<KEY>', () => {
+  const c = loadConfig({
+    env: {
+      SPINDLE_LISTENER_NAME_SASL_SSL_SCRAM_SHA_256_SASL_JAAS_CONFIG: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      SPINDLE_LISTENER_NAME_EXTERNAL_SSL_CLIENT_AUTH: 'requested',
+    },
+  });
+  assert.is(listenerValue(c, 'SASL_SSL', 'sasl.jaas.config', 'SCRAM-SHA-256'), 'org.apache.kafka.common.security.scram.ScramLoginModule required;');
+  assert.is(listenerValue(c, 'EXTERNAL', 'ssl.client.auth'), 'requested');
+  assert.ok(!c.warnings.some((w) => w.kind === 'unknown-env'));
 });
 
 test('binding 0.0.0.0 needs advertised.listeners, as in Kafka', () => {
@@ -367,14 +410,15 @@ test('a min compaction lag above the max is refused', () => {
   assert.is(err.key, 'log.cleaner.min.compaction.lag.ms');
 });
 
-test('a second client listener is reported as not opened, since only the first is served', () => {
+test('every client listener is in the start-up report, each with its protocol and what it advertises', () => {
   const config = loadConfig({
     cwd: '/srv',
-    flags: { listeners: 'PLAINTEXT://127.0.0.1:9092,PLAINTEXT_HOST://127.0.0.1:29092', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT' },
+    flags: { listeners: 'PLAINTEXT://127.0.0.1:9092,CLIENT://127.0.0.1:29092', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL' },
   });
   const report = describeConfig(config).join('\n');
   assert.match(report, 'Listener PLAINTEXT (PLAINTEXT) on 127.0.0.1:9092, advertised as 127.0.0.1:9092');
-  assert.match(report, '[WARN] Listener PLAINTEXT_HOST (PLAINTEXT) on 127.0.0.1:29092 not opened: Spindle serves one client listener, the first (PLAINTEXT)');
+  assert.match(report, 'Listener CLIENT (SASL_SSL) on 127.0.0.1:29092, advertised as 127.0.0.1:29092');
+  assert.not.match(report, 'not opened');
 });
 
 test('a missing file is an error naming the file', () => {

@@ -20,7 +20,8 @@
  * MIN_NONCE_LENGTH..MAX_NONCE_LENGTH, non-base64 values, a message longer than
  * MAX_SCRAM_MESSAGE_BYTES, an authzid that is not the user, Kafka's delegation-token extension
  * (tokenauth=true: Spindle issues no delegation tokens), in client-final a c= that is not the
- * gs2 header, a nonce that is not exactly the combined one, and a proof that does not verify.
+ * gs2 header, a nonce that does not end with the combined one (Kafka's check), and a proof that
+ * does not verify.
  * Other extensions are ignored, as Kafka ignores them.
  *
  * Unknown users: the server-first message of a user with no credential looks like any other (a
@@ -313,7 +314,9 @@ class ScramServer implements SaslServer {
     const proof = base64(proofAttr.slice(2));
     if (channelBinding === null || proof === null) throw this.fail('client-final message has a value that is not base64', 'invalid-encoding');
     if (!channelBinding.equals(Buffer.from(first.gs2Header, 'utf8'))) throw this.fail('the channel binding (c=) is not the gs2 header of client-first', 'channel-bindings-dont-match');
-    if (nonceAttr.slice(2) !== first.nonce) throw this.fail('the nonce of client-final is not the one of server-first', 'other-error');
+    // Kafka's rule (ScramSaslServer): the nonce must end with server-first's. librdkafka before
+    // 2.2 sends its own nonce again in front of it, and Kafka lets that through.
+    if (!nonceAttr.slice(2).endsWith(first.nonce)) throw this.fail('the nonce of client-final does not end with the one of server-first', 'other-error');
     if (proof.length !== this.digest.length) throw this.fail(`a proof of ${proof.length} bytes`, 'invalid-proof');
 
     const withoutProof = text.slice(0, text.length - proofAttr.length - 1);
