@@ -20,6 +20,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METADATA_DIR, type TopicMeta, TopicStore, uuidToBase64 } from '../core/topic-store.js';
 import { ScramStore } from './security/scram-store.js';
+import { Authorizer } from './security/authorizer.js';
 import { ClientQuotaStore } from './security/quota-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../core/topic-name.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -99,8 +100,8 @@ export class Broker {
     return this.advertisedByListener.get(connection.auth.security.listener.name) ?? this.advertised;
   }
 
-  /** SCRAM credentials (and, with them, what authorizes requests): security/. */
-  readonly security: { readonly scram: ScramStore; readonly quotas: ClientQuotaStore };
+  /** SCRAM credentials, client quotas and the authorizer with its ACLs: security/. */
+  readonly security: { readonly scram: ScramStore; readonly quotas: ClientQuotaStore; readonly authorizer: Authorizer };
   readonly logger: Logger;
   /** Every open partition by its host slot, for the host's events. */
   private readonly bySlot = new Map<number, PartitionState>();
@@ -149,6 +150,7 @@ export class Broker {
     this.security = {
       scram: new ScramStore(join(config.derived.logDirs[0]!, METADATA_DIR)),
       quotas: new ClientQuotaStore(join(config.derived.logDirs[0]!, METADATA_DIR)),
+      authorizer: new Authorizer(this.config, join(config.derived.logDirs[0]!, METADATA_DIR)),
     };
   }
 

@@ -42,6 +42,12 @@ export interface RequestContext {
   header: RequestHeader;
   version: number;
   router: Router;
+  /**
+   * Whether the connection's principal may do `operation` (acl.ts AclOperation) on the resource
+   * (ResourceType and name), as the authorizer decides (security/authorizer.ts); always true
+   * without one. Handlers check exactly what Kafka's KafkaApis checks.
+   */
+  authorize(operation: number, resourceType: number, resourceName: string): boolean;
 }
 
 export interface Handler<A extends ApiSpec = ApiSpec> {
@@ -53,6 +59,9 @@ export interface Handler<A extends ApiSpec = ApiSpec> {
   /** The response body, or null for no response at all (Produce with acks=0). */
   handle(ctx: RequestContext, request: RequestOf<A>): Promise<ResponseOf<A> | null>;
 }
+
+/** The authorize() of a broker without an authorizer. */
+const ALWAYS = (): boolean => true;
 
 export function defineHandler<A extends ApiSpec>(h: Handler<A>): Handler<A> {
   return h;
@@ -130,7 +139,15 @@ export class Router {
     // Metrics (metrics.ts): requests by API, and at the answer its latency and error codes.
     const metrics = this.broker.metrics;
     metrics.requestStarted(key);
-    const ctx: RequestContext = { broker: this.broker, connection, header, version, router: this };
+    const authorizer = this.broker.security.authorizer;
+    const ctx: RequestContext = {
+      broker: this.broker,
+      connection,
+      header,
+      version,
+      router: this,
+      authorize: authorizer.enabled ? (op, type, name) => authorizer.allows(connection.auth.principal, connection.clientAddress, op, type, name) : ALWAYS,
+    };
     return {
       pipelined: handler.pipelined === true,
       run: async (): Promise<ResponseParts | null> => {

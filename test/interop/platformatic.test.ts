@@ -698,18 +698,24 @@ test('what the broker does not serve is refused promptly, never hangs', async ()
   try {
     await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
     const acl = { resourceType: 2, resourceName: topic, resourcePatternType: 3, principal: 'User:x', host: '*', operation: 3, permissionType: 3 } as const;
-    const calls: [string, () => Promise<unknown>][] = [
-      ['createAcls', () => admin.createAcls({ creations: [acl] })],
-      ['describeAcls', () => admin.describeAcls({ filter: acl })],
-      ['deleteAcls', () => admin.deleteAcls({ filters: [acl] })],
-      ['describeClientQuotas', () => admin.describeClientQuotas({ components: [{ entityType: 'client-id', matchType: 2 }] })],
-      ['alterClientQuotas', () => admin.alterClientQuotas({ entries: [{ entities: [{ entityType: 'client-id', entityName: 'x' }], ops: [{ key: 'producer_byte_rate', value: 1000, remove: false }] }] })],
-      ['describeLogDirs', () => admin.describeLogDirs({ topics: [{ name: topic, partitions: [0] }] })],
-    ];
+    const calls: [string, () => Promise<unknown>][] = [['describeLogDirs', () => admin.describeLogDirs({ topics: [{ name: topic, partitions: [0] }] })]];
     for (const [name, call] of calls) {
       const e = await rejectsWithin(name, call());
       assert.ok(hasCode(e, 'PLT_KFK_UNSUPPORTED_API'), `${name}: ${String(e)}`);
     }
+    // The ACL APIs are served; without an authorizer they answer SECURITY_DISABLED (54), as Kafka's do.
+    for (const [name, call] of [
+      ['createAcls', () => admin.createAcls({ creations: [acl] })],
+      ['describeAcls', () => admin.describeAcls({ filter: acl })],
+      ['deleteAcls', () => admin.deleteAcls({ filters: [acl] })],
+    ] as [string, () => Promise<unknown>][]) {
+      const e = await rejectsWithin(name, call());
+      assert.match(JSON.stringify(e, Object.getOwnPropertyNames(e)) + String(e), /SECURITY_DISABLED|\b54\b|Security features/, `${name}: ${String(e)}`);
+    }
+    // Client quotas are served: set, then described.
+    await admin.alterClientQuotas({ entries: [{ entities: [{ entityType: 'client-id', entityName: 'pk' }], ops: [{ key: 'producer_byte_rate', value: 1000, remove: false }] }] });
+    const quotas = await admin.describeClientQuotas({ components: [{ entityType: 'client-id', matchType: 0, match: 'pk' }] });
+    assert.match(JSON.stringify(quotas), /producer_byte_rate/);
 
 
     // The KIP-848 consumer protocol (ConsumerGroupHeartbeat) is not offered.

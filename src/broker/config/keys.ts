@@ -438,8 +438,9 @@ export const CONFIG_KEYS = [
   // Every ssl.* and sasl.* key below may also be set for one listener, as in Kafka:
   // listener.name.<listener>.<key>, and the SASL ones for one mechanism of it,
   // listener.name.<listener>.<mechanism>.<key> (listener-config.ts).
-  str('authorizer.class.name', '', X, 'Java class that authorizes requests; Spindle allows every request.'),
-  str('super.users', null, X, 'Principals the authorizer always allows.'),
+  str('authorizer.class.name', '', H, "Turns authorization on: Kafka's org.apache.kafka.metadata.authorizer.StandardAuthorizer (or kafka.security.authorizer.AclAuthorizer) checks every request against the ACLs; empty allows everything."),
+  str('super.users', null, H, 'Principals the authorizer always allows, separated by semicolons (User:admin;User:ops).'),
+  bool('allow.everyone.if.no.acl.found', false, H, 'Whether a resource that no ACL names is open to every principal.'),
   cls('principal.builder.class', null, X, 'Java class that builds principals from connections; Spindle builds them as Kafka\'s default builder does.'),
   list('sasl.enabled.mechanisms', ['GSSAPI'], H, 'SASL mechanisms offered on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (GSSAPI, Kerberos, is not served).'),
   str('sasl.mechanism.inter.broker.protocol', 'GSSAPI', X, 'SASL mechanism between brokers.'),

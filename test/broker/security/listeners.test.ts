@@ -5,7 +5,9 @@
  * (KIP-368), several listeners at once, certificate reload and the safe-default check.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { generateKeyPairSync, type KeyObject, sign as cryptoSign } from 'node:crypto';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -423,6 +425,63 @@ test('security settings Spindle cannot honour stop the start with what to do: a 
   assert.match((await failure(start({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': '/nonexistent.jks' }))).message, 'keytool -importkeystore');
   assert.match((await failure(start({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0' }))).message, 'offers no SASL mechanism Spindle serves');
   assert.match((await failure(start({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'PLAIN' }))).message, 'plain.sasl.jaas.config');
+});
+
+/** A JWT signed with `key` (RS256), with `kid` in its header. */
+function signedJwt(key: KeyObject, kid: string, claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${part({ alg: 'RS256', typ: 'JWT', kid })}.${part(claims)}`;
+  return `${input}.${cryptoSign('sha256', Buffer.from(input), key).toString('base64url')}`;
+}
+
+test('OAUTHBEARER against a JWKS endpoint: a token signed by a published key logs in with kafkajs; a wrongly signed, expired, foreign-issuer or wrong-audience one does not', async () => {
+  const issuerKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...(issuerKey.publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid: 'k1', alg: 'RS256', use: 'sig' };
+  const jwks = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+  const b = await start({
+    listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+    'sasl.enabled.mechanisms': 'OAUTHBEARER',
+    'listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler',
+    'listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.jwks.endpoint.url': url,
+    'sasl.oauthbearer.expected.issuer': 'https://issuer.example',
+    'sasl.oauthbearer.expected.audience': 'spindle',
+  });
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const good = { sub: 'alice', iss: 'https://issuer.example', aud: 'spindle', iat: now, exp: now + 600 };
+    const withToken = (token: string) => kafka(listener(b, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) } });
+    assert.equal(await roundTrip(withToken(signedJwt(issuerKey.privateKey, 'k1', good)), 'jwks-ok'), ['one', 'two']);
+    for (const [why, token] of [
+      ['signed by another key', signedJwt(otherKey.privateKey, 'k1', good)],
+      ['expired', signedJwt(issuerKey.privateKey, 'k1', { ...good, iat: now - 7200, exp: now - 3600 })],
+      ['another issuer', signedJwt(issuerKey.privateKey, 'k1', { ...good, iss: 'https://elsewhere.example' })],
+      ['another audience', signedJwt(issuerKey.privateKey, 'k1', { ...good, aud: 'someone-else' })],
+    ] as const) {
+      // kafkajs takes the error challenge for success; its first request then finds the connection closed.
+      const admin = withToken(token).admin();
+      const e = await failure(admin.connect().then(() => admin.listTopics()));
+      await admin.disconnect();
+      assert.ok(e instanceof Error, why);
+    }
+    // A raw exchange shows the answer itself: the error challenge, then SASL_AUTHENTICATION_FAILED after 0x01.
+    const c = await RawClient.connect(listener(b, 'SASL_PLAINTEXT'));
+    await c.request(SaslHandshake, 1, { mechanism: 'OAUTHBEARER' });
+    const bad = signedJwt(otherKey.privateKey, 'k1', good);
+    const challenge = await c.request(SaslAuthenticate, 2, { authBytes: Buffer.from(`n,,\u0001auth=Bearer ${bad}\u0001\u0001`) });
+    assert.match(challenge.authBytes.toString(), '"status":"invalid_token"');
+    const end = await c.request(SaslAuthenticate, 2, { authBytes: Buffer.from([1]) });
+    assert.is(end.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+    assert.ok(await c.waitForClose(3000));
+  } finally {
+    await b.close();
+    jwks.close();
+  }
 });
 
 test.run();

@@ -830,10 +830,7 @@ public final class Interop {
         List<String> seen = new ArrayList<>();
         try (Admin admin = admin(Map.of())) {
             Map<String, Supplier<KafkaFuture<?>>> calls = new java.util.LinkedHashMap<>();
-            calls.put("describeAcls", () -> admin.describeAcls(AclBindingFilter.ANY).values());
             calls.put("describeLogDirs", () -> admin.describeLogDirs(List.of(1)).allDescriptions());
-            calls.put("describeClientQuotas", () -> admin.describeClientQuotas(ClientQuotaFilter.all()).entities());
-            calls.put("describeUserScramCredentials", () -> admin.describeUserScramCredentials().all());
             calls.put("listPartitionReassignments", () -> admin.listPartitionReassignments().reassignments());
             calls.put("describeDelegationToken", () -> admin.describeDelegationToken().delegationTokens());
             calls.put("describeMetadataQuorum", () -> admin.describeMetadataQuorum().quorumInfo());
@@ -848,6 +845,16 @@ public final class Interop {
                     throw new AssertionError(call.getKey() + " hung");
                 }
             }
+            // Served, where Kafka without an authorizer answers SECURITY_DISABLED: the ACL APIs.
+            try {
+                admin.describeAcls(AclBindingFilter.ANY).values().get(15, TimeUnit.SECONDS);
+                throw new AssertionError("describeAcls succeeded without an authorizer");
+            } catch (ExecutionException e) {
+                check(e.getCause() instanceof org.apache.kafka.common.errors.SecurityDisabledException, "describeAcls: SecurityDisabledException, got " + e.getCause());
+            }
+            // Served: client quotas and SCRAM credentials, empty on a fresh broker.
+            check(admin.describeClientQuotas(ClientQuotaFilter.all()).entities().get(15, TimeUnit.SECONDS).isEmpty(), "no client quotas");
+            check(admin.describeUserScramCredentials().all().get(15, TimeUnit.SECONDS).isEmpty(), "no SCRAM users");
             check(!get(admin.describeCluster().nodes()).isEmpty(), "the client still works");
         }
         ok("unsupported", String.join(",", seen));

@@ -101,8 +101,8 @@ export const CONSUMER: Spec[] = [
 
 /**
  * The admin API (0081): one run per sub-test function, every one but the ACL calls
- * (do_test_CreateAcls, do_test_DescribeAcls, do_test_DeleteAcls) and do_test_UserScramCredentials,
- * which Spindle does not serve. Quick mode: the calls are made from a producer handle only; full
+ * (do_test_CreateAcls, do_test_DescribeAcls, do_test_DeleteAcls), which need the suite's broker
+ * to run with an authorizer, and do_test_UserScramCredentials, not yet run here. Quick mode: the calls are made from a producer handle only; full
  * mode repeats every one from a consumer handle. librdkafka-consumer.test.ts, with CONSUMER.
  */
 export const ADMIN: Spec[] = [
