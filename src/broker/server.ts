@@ -36,6 +36,7 @@ import { ANONYMOUS, ConnectionAuth } from './security/authenticator.js';
 import { type ListenerSecurity, checkListenerExposure, listenerSecurity } from './security/listener-security.js';
 import { principalFromCertificate } from './security/principal.js';
 import { watchTlsFiles } from './security/tls.js';
+import { ConnectionLimits } from './security/connection-limits.js';
 import type { Listener } from './config/load.js';
 
 /** How often logs get their upkeep (flush.ms, retention, deleted files): fine enough for flush.ms. */
@@ -106,6 +107,7 @@ class Started {
   servers: Server[] = [];
   securities: ListenerSecurity[] = [];
   stopWatches: (() => void)[] = [];
+  limits: ConnectionLimits | undefined;
   webConsole: RunningConsole | undefined;
   readonly connections = new Set<Connection>();
   private closing: Promise<void> | undefined;
@@ -214,7 +216,10 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   const files = broker.files;
   const { connections } = s;
 
-  // Every client listener, each with what it asks of its clients (security/listener-security.ts).
+  // Every client listener, each with what it asks of its clients (security/listener-security.ts),
+  // and the per-address connection limits over all of them.
+  const limits = await ConnectionLimits.fromConfig(config);
+  s.limits = limits;
   const bound: BoundListener[] = [];
   for (const listener of config.derived.listeners) {
     const security = listenerSecurity(config, listener, { scram: broker.security.scram, log: logger });
@@ -332,6 +337,17 @@ async function listen(
   }
   s.servers.push(server);
   server.maxConnections = Math.min(config.values['max.connections'], 2 ** 31 - 1);
+  // max.connections.per.ip: counted from the TCP accept (before any TLS handshake), so a client
+  // that opens connections and never finishes them is held to its limit too.
+  const limits = s.limits!;
+  server.on('connection', (raw: Socket) => {
+    const address = raw.remoteAddress ?? '';
+    if (!limits.admit(address)) {
+      raw.destroy();
+      return;
+    }
+    raw.once('close', () => limits.release(address));
+  });
   const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

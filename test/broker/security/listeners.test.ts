@@ -484,4 +484,44 @@ test('OAUTHBEARER against a JWKS endpoint: a token signed by a published key log
   }
 });
 
+test('max.connections.per.ip closes the connection past the limit, all listeners together; an override raises it for one address', async () => {
+  const open = async (b: RunningBroker, name: string): Promise<RawClient> => RawClient.connect(listener(b, name));
+  const served = async (c: RawClient): Promise<boolean> => {
+    try {
+      await c.request(Metadata, 12, { topics: [], allowAutoTopicCreation: false }, 3000);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let b = await start({ listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT', 'max.connections.per.ip': 2 });
+  try {
+    const first = await open(b, 'PLAINTEXT');
+    const second = await open(b, 'OTHER');
+    const third = await open(b, 'PLAINTEXT');
+    assert.ok(await served(first));
+    assert.ok(await served(second));
+    assert.ok(await third.waitForClose(3000), 'the third connection from 127.0.0.1 is closed');
+    first.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await open(b, 'PLAINTEXT');
+    assert.ok(await served(again), 'a slot freed by a close is taken again');
+    again.close();
+    second.close();
+  } finally {
+    await b.close();
+  }
+  b = await start({ listeners: 'PLAINTEXT://127.0.0.1:0', 'max.connections.per.ip': 1, 'max.connections.per.ip.overrides': '127.0.0.1:3,10.9.9.9:0' });
+  try {
+    const cs = [await open(b, 'PLAINTEXT'), await open(b, 'PLAINTEXT'), await open(b, 'PLAINTEXT')];
+    for (const c of cs) assert.ok(await served(c));
+    const fourth = await open(b, 'PLAINTEXT');
+    assert.ok(await fourth.waitForClose(3000));
+    for (const c of cs) c.close();
+  } finally {
+    await b.close();
+  }
+  assert.match((await failure(start({ listeners: 'PLAINTEXT://127.0.0.1:0', 'max.connections.per.ip.overrides': 'nonsense' }))).message, 'is not host:count');
+});
+
 test.run();
