@@ -23,6 +23,7 @@ export const KAFKA_TOOLS = {
   'kafka-producer-perf-test': 'org.apache.kafka.tools.ProducerPerformance',
   'kafka-consumer-perf-test': 'org.apache.kafka.tools.ConsumerPerformance',
   'kafka-transactions': 'org.apache.kafka.tools.TransactionsCommand',
+  'kafka-acls': 'org.apache.kafka.tools.AclCommand',
   'kafka-storage': 'kafka.tools.StorageTool',
   'kafka-server-start': 'kafka.Kafka',
 } as const;

@@ -2,6 +2,7 @@
  * The `spindle` command line: parses the subcommand and hands over to it.
  * Data goes to stdout; logs, progress and errors to stderr; a failure exits non-zero.
  */
+import { runAcls } from './acls.js';
 import { spindleVersion } from './args.js';
 import { runBroker } from './broker.js';
 import { runConfigs } from './configs.js';
@@ -20,6 +21,7 @@ Commands:
   consume     print the records of a topic
   groups      list, describe, reset and delete consumer groups
   configs     describe and alter topic and broker configs
+  acls        add, list and remove ACLs
   transactions  list and describe transactions, find and abort hanging ones
   perf        measure a broker: the benchmark harness (npm run bench runs its full preset)
   help        show this help (--version: Spindle's version)
@@ -56,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
       return runConfigs(rest);
     case 'transactions':
       return runTransactions(rest);
+    case 'acls':
+      return runAcls(rest);
     case 'perf':
       return (await import('./perf.js')).runPerfCommand(rest);
     default:

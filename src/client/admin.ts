@@ -2,15 +2,17 @@
  * Admin operations over a Client: topics (create, delete, add partitions, list, describe with
  * log start and end offsets), configs (describe, alter, incremental alter) for topics and
  * brokers, consumer groups (list, describe, delete, committed offsets: fetch, commit, reset),
- * ListOffsets, and transactions (list, describe, the producers of partitions, writing markers:
- * what an operator needs to find and end a hanging transaction).
+ * ListOffsets, transactions (list, describe, the producers of partitions, writing markers:
+ * what an operator needs to find and end a hanging transaction), and ACLs (create, describe,
+ * delete).
  *
  * Where the requests go: topic and config changes to the controller (a broker's own configs to
  * that broker), group requests to the group's coordinator, ListOffsets to each partition's
  * leader, ListGroups and ListTransactions to every broker (each lists the groups and
  * transactional ids it coordinates), DescribeTransactions to the transactional id's coordinator
  * (FindCoordinator, key type 1), DescribeProducers and WriteTxnMarkers to each partition's
- * leader (or to a broker named for DescribeProducers).
+ * leader (or to a broker named for DescribeProducers), and the ACL requests to the controller
+ * (any broker serves them; one node for all three reads back what was just written).
  *
  * Every operation throws on the first failed resource, after sending the whole request: a
  * KafkaError naming the resource ("topic 'orders': TOPIC_ALREADY_EXISTS (…)"), a ClientError
@@ -24,10 +26,13 @@
 import { ErrorCode } from '../protocol/errors.js';
 import {
   AlterConfigs,
+  CreateAcls,
   CreatePartitions,
   CreateTopics,
+  DeleteAcls,
   DeleteGroups,
   DeleteTopics,
+  DescribeAcls,
   DescribeConfigs,
   DescribeGroups,
   DescribeProducers,
@@ -195,6 +200,77 @@ export interface PartitionProducers {
   partition: number;
   producers: ProducerState[];
 }
+
+/** Kafka's ACL enums by code, as AclBinding.toString and kafka-acls print them (ResourceType, PatternType, AclOperation, AclPermissionType). */
+export const ACL_RESOURCE_TYPES = ['UNKNOWN', 'ANY', 'TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN', 'USER'] as const;
+export const ACL_PATTERN_TYPES = ['UNKNOWN', 'ANY', 'MATCH', 'LITERAL', 'PREFIXED'] as const;
+export const ACL_OPERATIONS = [
+  'UNKNOWN',
+  'ANY',
+  'ALL',
+  'READ',
+  'WRITE',
+  'CREATE',
+  'DELETE',
+  'ALTER',
+  'DESCRIBE',
+  'CLUSTER_ACTION',
+  'DESCRIBE_CONFIGS',
+  'ALTER_CONFIGS',
+  'IDEMPOTENT_WRITE',
+  'CREATE_TOKENS',
+  'DESCRIBE_TOKENS',
+  'TWO_PHASE_COMMIT',
+] as const;
+export const ACL_PERMISSIONS = ['UNKNOWN', 'ANY', 'DENY', 'ALLOW'] as const;
+
+/** Kafka's constant name for an ACL code; "UNKNOWN" for a code Kafka does not define. */
+export function aclName(names: readonly string[], code: number): string {
+  return names[code] ?? 'UNKNOWN';
+}
+
+/**
+ * One ACL as the ACL APIs carry it, with Kafka's codes (the tables above): resource type 2
+ * TOPIC … 7 USER; pattern type 3 LITERAL, 4 PREFIXED; operation 2 ALL … 15 TWO_PHASE_COMMIT;
+ * permission 2 DENY, 3 ALLOW.
+ */
+export interface AclEntryBinding {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  /** "User:alice"; "User:*" for every principal. */
+  principal: string;
+  /** "*" or an address. */
+  host: string;
+  operation: number;
+  permission: number;
+}
+
+/**
+ * Which ACLs DescribeAcls reports and DeleteAcls removes: a field left out or null matches
+ * every value, as does ANY (1) for the codes; pattern type MATCH (2) selects the ACLs that apply
+ * to a resource of that name (the literal one, the literal "*", the prefixed prefixes of it).
+ */
+export interface AclEntryFilter {
+  resourceType?: number | null;
+  resourceName?: string | null;
+  patternType?: number | null;
+  principal?: string | null;
+  host?: string | null;
+  operation?: number | null;
+  permission?: number | null;
+}
+
+/** Kafka's AclBinding.toString: "(pattern=ResourcePattern(resourceType=TOPIC, name=orders, patternType=LITERAL), entry=(principal=User:alice, host=*, operation=READ, permissionType=ALLOW))". */
+export function aclBindingText(b: AclEntryBinding): string {
+  return (
+    `(pattern=ResourcePattern(resourceType=${aclName(ACL_RESOURCE_TYPES, b.resourceType)}, name=${b.resourceName}, patternType=${aclName(ACL_PATTERN_TYPES, b.patternType)}), ` +
+    `entry=(principal=${b.principal}, host=${b.host}, operation=${aclName(ACL_OPERATIONS, b.operation)}, permissionType=${aclName(ACL_PERMISSIONS, b.permission)}))`
+  );
+}
+
+/** The ANY code of the ACL enums: a filter field that matches every value. */
+const ACL_ANY = 1;
 
 export interface TxnMarkerSpec {
   topic: string;
@@ -739,6 +815,104 @@ export class Admin {
   /** Aborts one partition's open transaction of a producer: an abort marker through its leader. */
   abortTransaction(spec: { topic: string; partition: number; producerId: number; producerEpoch: number; coordinatorEpoch: number }): Promise<void> {
     return this.writeTxnMarkers([{ ...spec, commit: false }]);
+  }
+
+  // ───────────────────────────── ACLs ─────────────────────────────
+
+  /**
+   * Adds ACL bindings (CreateAcls). Throws on the first refused one, after the whole request:
+   * a KafkaError naming the binding (INVALID_REQUEST with the broker's reason,
+   * CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster), or a ClientError when the broker
+   * has no authorizer (SECURITY_DISABLED).
+   */
+  async createAcls(bindings: AclEntryBinding[]): Promise<void> {
+    if (bindings.length === 0) return;
+    const c = await this.client.controller();
+    const r = await c.request(CreateAcls, {
+      creations: bindings.map((b) => ({
+        resourceType: b.resourceType,
+        resourceName: b.resourceName,
+        resourcePatternType: b.patternType,
+        principal: b.principal,
+        host: b.host,
+        operation: b.operation,
+        permissionType: b.permission,
+      })),
+    });
+    r.results.forEach((res, i) => this.checkAclAnswer(res.errorCode, res.errorMessage, `creating ACL ${aclBindingText(bindings[i]!)}`));
+  }
+
+  /** The ACLs the filter matches (DescribeAcls), flattened, in the broker's order. */
+  async describeAcls(filter: AclEntryFilter = {}): Promise<AclEntryBinding[]> {
+    const c = await this.client.controller();
+    const r = await c.request(DescribeAcls, {
+      resourceTypeFilter: filter.resourceType ?? ACL_ANY,
+      resourceNameFilter: filter.resourceName ?? null,
+      patternTypeFilter: filter.patternType ?? ACL_ANY,
+      principalFilter: filter.principal ?? null,
+      hostFilter: filter.host ?? null,
+      operation: filter.operation ?? ACL_ANY,
+      permissionType: filter.permission ?? ACL_ANY,
+    });
+    this.checkAclAnswer(r.errorCode, r.errorMessage, 'describing ACLs');
+    return r.resources.flatMap((res) =>
+      res.acls.map((a) => ({
+        resourceType: res.resourceType,
+        resourceName: res.resourceName,
+        patternType: res.patternType,
+        principal: a.principal,
+        host: a.host,
+        operation: a.operation,
+        permission: a.permissionType,
+      })),
+    );
+  }
+
+  /**
+   * Removes the ACLs each filter matches (DeleteAcls) and returns, per filter in order, those it
+   * removed (an ACL two filters match is listed under both). Throws on the first failed filter
+   * or binding, as createAcls does.
+   */
+  async deleteAcls(filters: AclEntryFilter[]): Promise<AclEntryBinding[][]> {
+    if (filters.length === 0) return [];
+    const c = await this.client.controller();
+    const r = await c.request(DeleteAcls, {
+      filters: filters.map((f) => ({
+        resourceTypeFilter: f.resourceType ?? ACL_ANY,
+        resourceNameFilter: f.resourceName ?? null,
+        patternTypeFilter: f.patternType ?? ACL_ANY,
+        principalFilter: f.principal ?? null,
+        hostFilter: f.host ?? null,
+        operation: f.operation ?? ACL_ANY,
+        permissionType: f.permission ?? ACL_ANY,
+      })),
+    });
+    return r.filterResults.map((res) => {
+      this.checkAclAnswer(res.errorCode, res.errorMessage, 'deleting ACLs');
+      return res.matchingAcls.map((m) => {
+        const b: AclEntryBinding = {
+          resourceType: m.resourceType,
+          resourceName: m.resourceName,
+          patternType: m.patternType,
+          principal: m.principal,
+          host: m.host,
+          operation: m.operation,
+          permission: m.permissionType,
+        };
+        this.checkAclAnswer(m.errorCode, m.errorMessage, `deleting ACL ${aclBindingText(b)}`);
+        return b;
+      });
+    });
+  }
+
+  /** SECURITY_DISABLED says what to configure; other codes are KafkaErrors naming what failed. */
+  private checkAclAnswer(code: number, message: string | null, what: string): void {
+    if (code === ErrorCode.SECURITY_DISABLED) {
+      throw new ClientError(
+        `${what}: the broker has no authorizer (SECURITY_DISABLED${message ? `: ${message}` : ''}); ACLs need authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer in the broker's configuration`,
+      );
+    }
+    check(code, what, message);
   }
 
   /** The coordinator of a transactional id (FindCoordinator, key type 1), cached. */

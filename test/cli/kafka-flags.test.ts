@@ -1,5 +1,5 @@
 /**
- * The command line keeps the README's promise: `spindle topics/produce/consume/groups/configs`
+ * The command line keeps the README's promise: `spindle topics/produce/consume/groups/configs/acls`
  * take the flags of Kafka's tools. Each command's flags are compared with the `--help` of the
  * matching Kafka 4.4 tool (run from the jars bench/kafka/setup.sh copies): every flag Kafka
  * lists is taken, or is in LEFT_OUT with the reason it is not; every flag Spindle adds is in
@@ -7,7 +7,7 @@
  * until it is implemented or its absence explained.
  *
  * The Kafka half skips, with one line saying why, when `java` or bench/kafka/lib is missing
- * (CI installs both first). All five --help outputs are gathered in one before hook, two JVMs
+ * (CI installs both first). All six --help outputs are gathered in one before hook, two JVMs
  * at a time, each started once. Without Java, the rest still runs: every flag a command takes
  * appears in its own --help, and --version prints Spindle's version.
  */
@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ACLS_FLAGS } from '../../src/cli/acls.js';
 import { flagNames, type Flags } from '../../src/cli/args.js';
 import { CONFIGS_FLAGS } from '../../src/cli/configs.js';
 import { CONSUME_FLAGS } from '../../src/cli/consume.js';
@@ -109,6 +110,16 @@ const TOOLS: Tool[] = [
       '--group': 'KIP-848 group config resources, which Spindle does not serve',
     },
     spindleOnly: {},
+  },
+  {
+    command: 'acls',
+    flags: ACLS_FLAGS,
+    classes: ['org.apache.kafka.tools.AclCommand', 'kafka.admin.AclCommand'],
+    leftOut: {},
+    spindleOnly: {
+      '--authorizer': "Kafka 3's flag for editing ACLs through a ZooKeeper-era authorizer class, removed in Kafka 4: taken only to refuse it with that reason",
+      '--authorizer-properties': "Kafka 3's flag configuring that direct authorizer access (zookeeper.connect=…), removed in Kafka 4: taken only to refuse it with that reason",
+    },
   },
 ];
 
