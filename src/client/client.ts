@@ -12,11 +12,15 @@
  * Metadata is fetched for the topics a caller names, never auto-creating them unless asked
  * (the producer asks, as Kafka's does; describing or consuming an unknown topic is an error).
  *
+ * Every connection, bootstrap and broker alike, is secured as `security` says (TLS, SASL; see
+ * connection.ts): a cluster's listeners advertise brokers of the same security protocol. A login
+ * that fails (AuthenticationError) is not retried on another bootstrap server.
+ *
  * Main thread (any single thread).
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { FindCoordinator, Metadata } from '../protocol/messages/index.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { type ClientSecurity, Connection, type ConnectionOptions, checkSecurity } from './connection.js';
 import { ClientError, ConnectionError, KafkaError } from './errors.js';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -37,6 +41,8 @@ export interface ClientOptions {
   clientId?: string;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** TLS and SASL for every connection (Kafka's security.protocol, ssl.*, sasl.*); PLAINTEXT when absent. */
+  security?: ClientSecurity;
 }
 
 export interface BrokerInfo {
@@ -88,6 +94,7 @@ export class Client {
   readonly clientId: string;
   readonly requestTimeoutMs: number | undefined;
   private readonly connectTimeoutMs: number | undefined;
+  private readonly security: ClientSecurity | undefined;
   private readonly bootstrap: HostPort[];
   private bootstrapConnection: Promise<Connection> | undefined;
   private readonly connections = new Map<number, Promise<Connection>>();
@@ -104,12 +111,15 @@ export class Client {
     this.clientId = options.clientId ?? 'spindle';
     this.connectTimeoutMs = options.connectTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs;
+    if (options.security) checkSecurity(options.security);
+    this.security = options.security;
   }
 
   private options(hp: HostPort): ConnectionOptions {
     const o: ConnectionOptions = { host: hp.host, port: hp.port, clientId: this.clientId };
     if (this.connectTimeoutMs !== undefined) o.connectTimeoutMs = this.connectTimeoutMs;
     if (this.requestTimeoutMs !== undefined) o.requestTimeoutMs = this.requestTimeoutMs;
+    if (this.security !== undefined) o.security = this.security;
     return o;
   }
 

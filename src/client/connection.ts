@@ -18,14 +18,37 @@
  * A request that gets no answer within its timeout closes the connection, failing everything in
  * flight on it, as the Java client does: the caller reconnects.
  *
+ * Security (`security`, Kafka's security.protocol; PLAINTEXT when absent, the path above
+ * unchanged):
+ *
+ *   SSL, SASL_SSL            the socket is TLS (tls.connect with `security.tls`): the broker's
+ *                            certificate must chain to `ca` (Node's root CAs without one) and
+ *                            name the host connected to, as Kafka's default
+ *                            ssl.endpoint.identification.algorithm=https checks it
+ *   SASL_PLAINTEXT, SASL_SSL after ApiVersions, a login (sasl.ts for the mechanisms):
+ *
+ *     │── SaslHandshake v1 (mechanism) ───────▶│   UNSUPPORTED_SASL_MECHANISM lists what it offers
+ *     │── SaslAuthenticate (token) ───────────▶│   v1+ when the broker serves it, else v0;
+ *     │◀─ token [, sessionLifetimeMs] ─────────│   repeated until the mechanism completes
+ *
+ * A failed login (SASL_AUTHENTICATION_FAILED: "SASL authentication failed: <the broker's
+ * message>") or TLS handshake is an AuthenticationError, which nothing retries.
+ *
+ * Re-authentication (KIP-368): a login that tells a session lifetime is repeated on the same
+ * connection when 85-95% of it has passed (the Java client's window, jittered so that many
+ * connections do not log in at once). Requests made meanwhile wait in order behind it; those in
+ * flight are answered first, since nothing but the SASL requests may be on the wire while it runs.
+ *
  * Main thread (any single thread); no shared state.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../protocol/frame.js';
-import { ApiVersions, APIS, ListOffsets, Metadata, OffsetCommit, OffsetFetch, Produce } from '../protocol/messages/index.js';
+import { ApiVersions, APIS, ListOffsets, Metadata, OffsetCommit, OffsetFetch, Produce, SaslAuthenticate, SaslHandshake } from '../protocol/messages/index.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { ConnectionError, TimeoutError, UnsupportedApiError, describeSocketError } from './errors.js';
+import { ErrorCode, errorName } from '../protocol/errors.js';
+import { ClientError, ConnectionError, TimeoutError, UnsupportedApiError, describeSocketError } from './errors.js';
+import { AuthenticationError, CLIENT_SASL_MECHANISMS, type SaslOptions, createSaslClient } from './sasl.js';
 
 /** Kafka's default `request.timeout.ms`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -68,12 +91,74 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/** How a connection secures itself: Kafka's security.protocol with its ssl.* and sasl.* settings. */
+export interface ClientSecurity {
+  protocol: SecurityProtocol;
+  /**
+   * For SSL and SASL_SSL: node:tls options (ca, cert, key, pfx, passphrase, servername,
+   * rejectUnauthorized, minVersion, maxVersion, ciphers, checkServerIdentity…). The server name
+   * sent (SNI) and checked is the host connected to unless `servername` says otherwise;
+   * `checkServerIdentity: () => undefined` turns the host name check off (Kafka's
+   * ssl.endpoint.identification.algorithm= empty).
+   */
+  tls?: TlsOptions;
+  /** For SASL_PLAINTEXT and SASL_SSL: the mechanism and its credentials. */
+  sasl?: SaslOptions;
+}
+
 export interface ConnectionOptions {
   host: string;
   port: number;
   clientId: string;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** PLAINTEXT when absent. */
+  security?: ClientSecurity;
+}
+
+/**
+ * Re-authentication starts after this share of the session lifetime, plus up to
+ * REAUTH_JITTER more (the Java client's SaslClientAuthenticator: 85% and 10%).
+ */
+export const REAUTH_WINDOW_FACTOR = 0.85;
+export const REAUTH_JITTER = 0.1;
+/** Kafka brokers refuse a re-authentication less than a second after the previous one began. */
+export const MIN_REAUTH_INTERVAL_MS = 1_000;
+
+const PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+
+/** Throws ClientError for a security setting that cannot work, before anything is sent. */
+export function checkSecurity(security: ClientSecurity): void {
+  if (!PROTOCOLS.includes(security.protocol)) throw new ClientError(`security protocol ${String(security.protocol)} is not one of ${PROTOCOLS.join(', ')}`);
+  const sasl = security.protocol === 'SASL_PLAINTEXT' || security.protocol === 'SASL_SSL';
+  if (sasl && !security.sasl) throw new ClientError(`security protocol ${security.protocol} needs a SASL mechanism and its credentials`);
+  if (!sasl && security.sasl) throw new ClientError(`security protocol ${security.protocol} does not use SASL, yet SASL/${security.sasl.mechanism} is configured`);
+  if (security.sasl) {
+    if (!CLIENT_SASL_MECHANISMS.includes(security.sasl.mechanism)) {
+      throw new ClientError(`SASL mechanism ${String(security.sasl.mechanism)} is not supported (${CLIENT_SASL_MECHANISMS.join(', ')} are)`);
+    }
+    createSaslClient(security.sasl);
+  }
+}
+
+/** A TLS failure's words: OpenSSL's or Node's reason, with what usually causes it. */
+function describeTlsError(address: string, e: NodeJS.ErrnoException): string {
+  const code = e.code ?? '';
+  const reason = ((e as { reason?: unknown }).reason ? String((e as { reason?: unknown }).reason) : e.message).trim();
+  let hint = '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') hint = ": the broker's certificate does not name this host (ssl.endpoint.identification.algorithm= empty turns the check off)";
+  else if (/CERT|SELF_SIGNED|ISSUER|LEAF/.test(code) && !code.startsWith('ERR_SSL_')) hint = ": the broker's certificate is not trusted (is the CA that signed it in the trust store?)";
+  else if (/certificate required|bad certificate|unknown ca|certificate unknown|unsupported certificate/.test(reason)) hint = ': the broker wants a client certificate it trusts (ssl.keystore.*)';
+  else if (/handshake failure/.test(reason)) hint = ': the broker refused the handshake (does it want a client certificate, or other TLS versions or cipher suites?)';
+  else if (/wrong version number|packet length too long|record layer failure/.test(reason)) hint = ': is this a TLS port?';
+  return `SSL handshake with ${address} failed (${reason})${hint}`;
+}
+
+/** Whether a socket error came from TLS (a handshake or certificate failure) rather than from the network. */
+function isTlsFailure(e: NodeJS.ErrnoException): boolean {
+  return e.syscall === undefined && e.code !== undefined && !/^E[A-Z]+$/.test(e.code);
 }
 
 export interface RequestOptions {
@@ -93,43 +178,71 @@ export class Connection {
   private closedBy: Error | undefined;
   private readonly closeListeners: ((e: Error) => void)[] = [];
   private readonly frames = new FrameReader({ minBytes: MIN_RESPONSE_FRAME_BYTES, maxBytes: MAX_RESPONSE_BYTES });
+  /** The SASL login, repeated to re-authenticate; undefined without SASL. */
+  private readonly sasl: SaslOptions | undefined;
+  private reauthTimer: NodeJS.Timeout | undefined;
+  /** While a re-authentication runs: requests wait behind it. Undefined otherwise (always, without SASL). */
+  private reauthGate: Promise<void> | undefined;
+  /** Called when the last request in flight is answered, for a re-authentication waiting to start. */
+  private drained: (() => void) | undefined;
+  private lastReauthStartMs = 0;
+  /** Bytes of acks=0 requests waiting behind a re-authentication, for writableLength. */
+  private queuedBytes = 0;
 
-  private constructor(socket: Socket, options: ConnectionOptions) {
+  private constructor(socket: Socket, options: ConnectionOptions, tls: boolean) {
     this.socket = socket;
     this.address = `${options.host}:${options.port}`;
     this.clientId = options.clientId;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.sasl = options.security?.sasl;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      this.closedBy ??= new ConnectionError(this.address, `connection to ${this.address} failed (${describeSocketError(e)})`);
-    });
+    if (tls) {
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        // TLS 1.3 reports a refused client certificate after the client's side of the handshake.
+        this.closedBy ??= isTlsFailure(e)
+          ? new AuthenticationError(describeTlsError(this.address, e))
+          : new ConnectionError(this.address, `connection to ${this.address} failed (${describeSocketError(e)})`);
+      });
+    } else {
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        this.closedBy ??= new ConnectionError(this.address, `connection to ${this.address} failed (${describeSocketError(e)})`);
+      });
+    }
     socket.on('close', () => this.onClosed());
   }
 
-  /** Opens a connection and negotiates API versions. */
+  /** Opens a connection (TLS and SASL as `options.security` says) and negotiates API versions. */
   static async open(options: ConnectionOptions): Promise<Connection> {
     const address = `${options.host}:${options.port}`;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const security = options.security;
+    if (security) checkSecurity(security);
+    const tls = security !== undefined && (security.protocol === 'SSL' || security.protocol === 'SASL_SSL');
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: options.host, port: options.port });
+      const s = tls
+        ? tlsConnect({ ...(isIP(options.host) ? {} : { servername: options.host }), ...security.tls, host: options.host, port: options.port })
+        : connect({ host: options.host, port: options.port });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new ConnectionError(address, `cannot connect to ${address} (no answer within ${timeoutMs} ms)`));
       }, timeoutMs);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
         resolve(s);
       });
       s.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new ConnectionError(address, `cannot connect to ${address} (${describeSocketError(e)})`));
+        if (tls && isTlsFailure(e)) reject(new AuthenticationError(describeTlsError(address, e)));
+        else if (tls && e.code === 'ECONNRESET') reject(new ConnectionError(address, `cannot connect to ${address} (the broker closed the connection during the TLS handshake: is this a TLS port?)`));
+        else reject(new ConnectionError(address, `cannot connect to ${address} (${describeSocketError(e)})`));
       });
     });
-    const connection = new Connection(socket, options);
+    const connection = new Connection(socket, options, tls);
     try {
       await connection.negotiate(timeoutMs);
+      if (connection.sasl) await connection.authenticate(connection.sasl, timeoutMs);
     } catch (e) {
       connection.close();
       throw e;
@@ -157,6 +270,8 @@ export class Connection {
 
   /** Sends a request and resolves with its decoded answer. */
   request<A extends ApiSpec>(api: A, body: Partial<RequestOf<A>>, options: RequestOptions = {}): Promise<ResponseOf<A>> {
+    // Behind a re-authentication in progress, in the order made.
+    if (this.reauthGate !== undefined) return this.reauthGate.then(() => this.request(api, body, options));
     const version = this.versions.get(api.key);
     if (version === undefined) return Promise.reject(new UnsupportedApiError(`the broker at ${this.address} does not serve ${api.name}`));
     return this.requestAt(api, version, body, options);
@@ -167,12 +282,26 @@ export class Connection {
     const version = this.versions.get(api.key);
     if (version === undefined) throw new UnsupportedApiError(`the broker at ${this.address} does not serve ${api.name}`);
     if (this.closedBy) throw this.closedBy;
-    this.socket.write(encodeRequest(api, version, this.nextId(), this.clientId, body as Record<string, unknown>));
+    const frame = encodeRequest(api, version, this.nextId(), this.clientId, body as Record<string, unknown>);
+    if (this.reauthGate !== undefined) {
+      this.queuedBytes += frame.length;
+      this.reauthGate.then(
+        () => {
+          this.queuedBytes -= frame.length;
+          if (!this.closedBy) this.socket.write(frame);
+        },
+        () => {
+          this.queuedBytes -= frame.length;
+        },
+      );
+      return;
+    }
+    this.socket.write(frame);
   }
 
   /** Bytes queued in the socket, not yet handed to the kernel: for producers' backpressure. */
   get writableLength(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.queuedBytes;
   }
 
   /**
@@ -181,6 +310,7 @@ export class Connection {
    */
   close(): void {
     this.closedBy ??= new ConnectionError(this.address, `connection to ${this.address} closed`);
+    if (this.reauthTimer !== undefined) clearTimeout(this.reauthTimer);
     if (this.socket.writableLength > 0 && !this.socket.destroyed) {
       this.socket.end();
       setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
@@ -236,6 +366,76 @@ export class Connection {
     }
   }
 
+  /**
+   * One SASL login: SaslHandshake v1, then SaslAuthenticate rounds until the mechanism
+   * completes; schedules the re-authentication the session lifetime asks for.
+   */
+  private async authenticate(sasl: SaslOptions, timeoutMs: number): Promise<void> {
+    const handshakeVersion = this.versions.get(SaslHandshake.key);
+    const authenticateVersion = this.versions.get(SaslAuthenticate.key);
+    if (handshakeVersion === undefined || authenticateVersion === undefined) {
+      throw new AuthenticationError(`the broker at ${this.address} does not serve SaslHandshake v1 and SaslAuthenticate (Kafka before 1.0), which SASL needs here`);
+    }
+    const h = await this.requestAt(SaslHandshake, 1, { mechanism: sasl.mechanism }, { timeoutMs });
+    if (h.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
+      throw new AuthenticationError(`the broker at ${this.address} does not offer SASL mechanism ${sasl.mechanism}; it offers ${h.mechanisms.length > 0 ? h.mechanisms.join(', ') : 'none'}`);
+    }
+    if (h.errorCode === ErrorCode.ILLEGAL_SASL_STATE && this.lastReauthStartMs === 0) {
+      throw new AuthenticationError(`the broker at ${this.address} does not authenticate with SASL on this listener (SaslHandshake: ILLEGAL_SASL_STATE): is the security protocol right?`);
+    }
+    if (h.errorCode !== ErrorCode.NONE) throw new AuthenticationError(`SASL handshake with ${this.address} failed: ${errorName(h.errorCode)}`);
+    const mechanism = createSaslClient(sasl);
+    let token: Buffer | null = await mechanism.start();
+    let lifetimeMs = 0;
+    while (token !== null) {
+      const r = await this.requestAt(SaslAuthenticate, authenticateVersion, { authBytes: token }, { timeoutMs });
+      if (r.errorCode === ErrorCode.SASL_AUTHENTICATION_FAILED) throw new AuthenticationError(`SASL authentication failed: ${r.errorMessage ?? 'the broker gave no reason'}`);
+      if (r.errorCode !== ErrorCode.NONE) {
+        throw new AuthenticationError(`SASL authentication with ${this.address} failed: ${errorName(r.errorCode)}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);
+      }
+      lifetimeMs = Number(r.sessionLifetimeMs ?? 0);
+      token = await mechanism.next(r.authBytes);
+    }
+    if (lifetimeMs > 0 && !this.closedBy) {
+      const delay = Math.floor(lifetimeMs * (REAUTH_WINDOW_FACTOR + Math.random() * REAUTH_JITTER));
+      this.reauthTimer = setTimeout(() => {
+        this.reauthTimer = undefined;
+        this.reauthenticate();
+      }, delay);
+      this.reauthTimer.unref();
+    }
+  }
+
+  /**
+   * Re-authenticates (KIP-368): new requests wait, those in flight are answered, then the login
+   * runs again. A failure closes the connection with it, failing the requests that waited.
+   */
+  private reauthenticate(): void {
+    if (this.closedBy || this.reauthGate !== undefined || !this.sasl) return;
+    const sasl = this.sasl;
+    const run = async (): Promise<void> => {
+      if (this.pending.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      const wait = this.lastReauthStartMs + MIN_REAUTH_INTERVAL_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (this.closedBy) throw this.closedBy;
+      this.lastReauthStartMs = Date.now();
+      await this.authenticate(sasl, this.requestTimeoutMs);
+    };
+    const gate = run().then(
+      () => {
+        this.reauthGate = undefined;
+      },
+      (e: Error) => {
+        this.reauthGate = undefined;
+        this.closedBy ??= e instanceof AuthenticationError ? e : new ConnectionError(this.address, `re-authentication with ${this.address} failed: ${e.message}`);
+        this.socket.destroy();
+        throw this.closedBy;
+      },
+    );
+    gate.catch(() => {});
+    this.reauthGate = gate;
+  }
+
   private onData(chunk: Buffer): void {
     this.frames.push(chunk);
     for (;;) {
@@ -263,6 +463,11 @@ export class Connection {
     }
     this.pending.delete(correlationId);
     clearTimeout(p.timer);
+    if (this.drained !== undefined && this.pending.size === 0) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained();
+    }
     try {
       p.resolve(decodeResponse(p.api, p.version, frame).body);
     } catch (e) {
@@ -287,6 +492,12 @@ export class Connection {
       p.reject(reason);
     }
     this.pending.clear();
+    if (this.reauthTimer !== undefined) clearTimeout(this.reauthTimer);
+    if (this.drained !== undefined) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained();
+    }
     for (const l of this.closeListeners.splice(0)) l(reason);
   }
 }

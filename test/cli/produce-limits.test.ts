@@ -1,8 +1,9 @@
 /**
  * `spindle produce` under load and interruption, as a child process: 100 MB piped into it stay
  * under 150 MB of resident memory (the child's peak, VmHWM from /proc), every record arriving;
- * the progress summary counts acknowledged records only, not those the broker refused; and
- * Ctrl-C sends what was read and exits 130.
+ * the progress summary counts acknowledged records only, not those the broker refused;
+ * Ctrl-C sends what was read and exits 130; and a security protocol without what it needs
+ * (SASL_SSL with no mechanism or JAAS config) stops the command before anything is sent.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,12 +114,22 @@ test('--sync waits for each acknowledgement, and --producer.config and --produce
   assert.is(c.stdout, 'a\nb\nc\n');
 });
 
-test('--broker-list, Kafka 3\'s name, still names the broker; a secure protocol is refused in one line', async () => {
+test('--broker-list, Kafka 3\'s name, still names the broker; SASL_SSL without a mechanism or a JAAS config is refused in one line, never sent in the clear', async () => {
   const r = await spindle(['produce', '--topic', 'old-flags', '--broker-list', b.bootstrap], { input: 'x\n' });
   assert.is(r.code, 0, r.stderr);
   const s = await spindle(['produce', '--topic', 'old-flags', '--command-property', 'security.protocol=SASL_SSL', ...b.flag], { input: 'x\n' });
   assert.is(s.code, 1);
-  assert.is(s.stderr, "spindle produce: security.protocol=SASL_SSL (--command-property) is not supported: Spindle's client speaks PLAINTEXT only\n");
+  assert.is(
+    s.stderr,
+    "spindle produce: security.protocol=SASL_SSL needs sasl.mechanism: Kafka's default, GSSAPI (Kerberos), is not supported by Spindle's client; set sasl.mechanism to PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER\n",
+  );
+  const m = await spindle(['produce', '--topic', 'old-flags', '--command-property', 'security.protocol=SASL_SSL', '--command-property', 'sasl.mechanism=PLAIN', ...b.flag], { input: 'x\n' });
+  assert.is(m.code, 1);
+  assert.is(
+    m.stderr,
+    'spindle produce: security.protocol=SASL_SSL with sasl.mechanism=PLAIN needs sasl.jaas.config (org.apache.kafka.common.security.plain.PlainLoginModule required username="<user>" password="<password>";)\n',
+  );
+  assert.is(await endOffset('old-flags'), 1, 'nothing was sent');
 });
 
 test.run();
