@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { METADATA_DIR, type TopicMeta, TopicStore, uuidToBase64 } from '../core/topic-store.js';
 import { ScramStore } from './security/scram-store.js';
 import { Authorizer } from './security/authorizer.js';
+import { ClientQuotaManager } from './security/quota-manager.js';
 import { ClientQuotaStore } from './security/quota-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../core/topic-name.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -101,7 +102,14 @@ export class Broker {
   }
 
   /** SCRAM credentials, client quotas and the authorizer with its ACLs: security/. */
-  readonly security: { readonly scram: ScramStore; readonly quotas: ClientQuotaStore; readonly authorizer: Authorizer };
+  readonly security: {
+    readonly scram: ScramStore;
+    readonly quotas: ClientQuotaStore;
+    readonly authorizer: Authorizer;
+    /** producer_byte_rate and consumer_byte_rate enforced (quota-manager.ts). */
+    readonly produceQuota: ClientQuotaManager;
+    readonly fetchQuota: ClientQuotaManager;
+  };
   readonly logger: Logger;
   /** Every open partition by its host slot, for the host's events. */
   private readonly bySlot = new Map<number, PartitionState>();
@@ -147,10 +155,16 @@ export class Broker {
     };
     this.store = new TopicStore(config.derived.logDirs);
     this.clusterId = this.loadClusterId();
+    const metadataDir = join(config.derived.logDirs[0]!, METADATA_DIR);
+    const quotas = new ClientQuotaStore(metadataDir);
+    const samples = this.config.values['quota.window.num'];
+    const windowMs = this.config.values['quota.window.size.seconds'] * 1000;
     this.security = {
-      scram: new ScramStore(join(config.derived.logDirs[0]!, METADATA_DIR)),
-      quotas: new ClientQuotaStore(join(config.derived.logDirs[0]!, METADATA_DIR)),
-      authorizer: new Authorizer(this.config, join(config.derived.logDirs[0]!, METADATA_DIR)),
+      scram: new ScramStore(metadataDir),
+      quotas,
+      authorizer: new Authorizer(this.config, metadataDir),
+      produceQuota: new ClientQuotaManager('produce', quotas, samples, windowMs),
+      fetchQuota: new ClientQuotaManager('fetch', quotas, samples, windowMs),
     };
   }
 

@@ -24,7 +24,8 @@
  *                              never reads holds one answer beyond it, not one per request;
  *   the broker's Intake        queued.max.request.bytes across connections (intake.ts), and a
  *                              full command ring, stop reading too;
- *   connections.max.idle.ms    an idle connection is closed.
+ *   connections.max.idle.ms    an idle connection is closed;
+ *   a quota's throttle         reading stops for the throttle time (throttle(), KIP-219).
  * A connection that closes drops the requests it had queued and not started, and wakes (via
  * `signal`) the ones parked in a long poll, so nothing keeps running for a client that has gone.
  *
@@ -106,6 +107,9 @@ export class Connection implements IntakeClient {
   closed = false;
   requestsHandled = 0;
   readonly auth: ConnectionAuth;
+  /** While a quota throttles the connection (KIP-219), no request is read; 0 when not throttled. */
+  private mutedUntil = 0;
+  private muteTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.socket = socket;
@@ -144,6 +148,24 @@ export class Connection implements IntakeClient {
     return this.socket.remoteAddress ?? '';
   }
 
+  /**
+   * A client quota's throttle (KIP-219): the connection's next requests are not read for `ms`
+   * (answers already due still go out). The client is told the same time in throttle_time_ms;
+   * one that ignores it waits all the same.
+   */
+  throttle(ms: number): void {
+    if (ms <= 0 || this.closed) return;
+    const until = performance.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.mutedUntil = 0;
+      if (!this.closed) this.readFrames();
+    }, ms);
+    this.muteTimer.unref();
+  }
+
   /** Aborted when the connection closes: long polls and parked requests end early. */
   get signal(): AbortSignal {
     return this.aborted.signal;
@@ -166,6 +188,7 @@ export class Connection implements IntakeClient {
   private onClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.muteTimer);
     this.turnWaiter?.();
     this.aborted.abort();
     // Whatever is held is given back: unanswered requests and unsent answers are dropped.
@@ -194,6 +217,7 @@ export class Connection implements IntakeClient {
     return (
       !this.closed &&
       !this.closeWhenIdle &&
+      this.mutedUntil === 0 &&
       this.unanswered < this.options.maxQueuedRequests &&
       // Behind a request waiting its turn nothing could start anyway: reading further would
       // only hold decoded requests in memory.

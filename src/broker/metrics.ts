@@ -99,6 +99,8 @@ export class BrokerMetrics {
   connectionsAccepted = 0;
   /** TLS handshakes that failed: plaintext on a TLS port, an untrusted certificate, a stalled client. */
   tlsHandshakeFailures = 0;
+  /** Connections closed on arrival: their address had max.connections.per.ip open already. */
+  connectionsRefusedPerIp = 0;
   /** SASL logins that succeeded and that failed (wrong password, unknown user, bad token). */
   authentications = 0;
   failedAuthentications = 0;

@@ -48,6 +48,8 @@ export interface RequestContext {
    * without one. Handlers check exactly what Kafka's KafkaApis checks.
    */
   authorize(operation: number, resourceType: number, resourceName: string): boolean;
+  /** Bytes of the request frame, size prefix included: what producer_byte_rate counts. */
+  requestBytes: number;
 }
 
 export interface Handler<A extends ApiSpec = ApiSpec> {
@@ -147,6 +149,7 @@ export class Router {
       version,
       router: this,
       authorize: authorizer.enabled ? (op, type, name) => authorizer.allows(connection.auth.principal, connection.clientAddress, op, type, name) : ALWAYS,
+      requestBytes: frame.length + FRAME_SIZE_BYTES,
     };
     return {
       pipelined: handler.pipelined === true,

@@ -344,6 +344,7 @@ async function listen(
     const address = raw.remoteAddress ?? '';
     if (!limits.admit(address)) {
       raw.destroy();
+      if (s.broker) s.broker.metrics.connectionsRefusedPerIp++;
       return;
     }
     raw.once('close', () => limits.release(address));

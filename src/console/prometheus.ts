@@ -228,6 +228,14 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   e.family('spindle_tls_handshake_failures_total', 'counter', 'TLS handshakes that failed (plaintext on a TLS port, an untrusted client certificate, a stalled handshake).').sample('spindle_tls_handshake_failures_total', undefined, m.tlsHandshakeFailures);
   e.family('spindle_sasl_authentications_total', 'counter', 'SASL logins that succeeded.').sample('spindle_sasl_authentications_total', undefined, m.authentications);
   e.family('spindle_sasl_failed_authentications_total', 'counter', 'SASL logins that failed.').sample('spindle_sasl_failed_authentications_total', undefined, m.failedAuthentications);
+  e.family('spindle_connections_refused_per_ip_total', 'counter', 'Connections closed on arrival because their address was at max.connections.per.ip.').sample('spindle_connections_refused_per_ip_total', undefined, m.connectionsRefusedPerIp);
+  const sec = broker.security;
+  e.family('spindle_quota_throttle_time_ms_total', 'counter', 'Throttle time given to clients over a byte-rate quota, by quota.');
+  e.sample('spindle_quota_throttle_time_ms_total', { quota: 'produce' }, sec.produceQuota.throttledMs);
+  e.sample('spindle_quota_throttle_time_ms_total', { quota: 'fetch' }, sec.fetchQuota.throttledMs);
+  e.family('spindle_quota_throttles_total', 'counter', 'Requests answered with a throttle time, by quota.');
+  e.sample('spindle_quota_throttles_total', { quota: 'produce' }, sec.produceQuota.throttles);
+  e.sample('spindle_quota_throttles_total', { quota: 'fetch' }, sec.fetchQuota.throttles);
   e.family('spindle_connections_closed_total', 'counter', 'Client connections closed.').sample('spindle_connections_closed_total', undefined, m.connectionsClosed);
 
   // Partition workers.

@@ -95,6 +95,17 @@ export class RawClient {
     });
   }
 
+  /** The offset after the last whole batch of fetched `records`, or `from` when there is none. */
+  static nextOffset(records: Buffer | null, from: number): number {
+    let next = from;
+    if (!records) return next;
+    for (const { at } of batchPositions(records)) {
+      const h = readBatchHeader(records, at);
+      next = Math.max(next, h.baseOffset + h.lastOffsetDelta + 1);
+    }
+    return next;
+  }
+
   get isClosed(): boolean {
     return this.socket.destroyed;
   }
@@ -158,9 +169,15 @@ export class RawClient {
 
   /** Sends one request and resolves with the decoded response body. */
   async request<A extends ApiSpec>(api: A, version: number, body: RequestBody<RequestOf<A>>, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<ResponseOf<A>> {
+    return this.requestAs(CLIENT_ID, api, version, body, timeoutMs);
+  }
+
+  /** As request(), with `clientId` in the request header (client quotas are by client id). */
+  async requestAs<A extends ApiSpec>(clientId: string, api: A, version: number, body: RequestBody<RequestOf<A>>, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<ResponseOf<A>> {
     // Claim the answer's place in line before writing, so pipelined requests keep their order.
     const answer = this.nextFrame(timeoutMs, `${api.name} v${version}`);
-    const correlationId = this.send(api, version, body);
+    const correlationId = this.nextCorrelationId++;
+    this.write(encodeRequest(api, version, correlationId, clientId, body as Record<string, unknown>));
     const decoded = decodeResponse(api, version, await answer);
     if (decoded.correlationId !== correlationId) throw new Error(`${api.name} v${version}: correlation id ${decoded.correlationId}, expected ${correlationId}`);
     return decoded.body as ResponseOf<A>;

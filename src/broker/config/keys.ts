@@ -491,8 +491,8 @@ export const CONFIG_KEYS = [
   long('metrics.sample.window.ms', 30000, X, 'Length of one JVM metric sample window.', { min: 1 }),
   str('metrics.recording.level', 'INFO', X, 'Detail of JVM metrics recorded.', { oneOf: ['INFO', 'DEBUG', 'TRACE'] }),
   bool('auto.include.jmx.reporter', true, X, 'Whether JMX metrics are published; deprecated in Kafka 3.4.'),
-  int('quota.window.num', 11, X, 'Samples kept for client quotas; Spindle enforces no quotas.', { min: 1 }),
-  int('quota.window.size.seconds', 1, X, 'Length of one client-quota sample.', { min: 1 }),
+  int('quota.window.num', 11, H, 'Samples a client quota measures its rate over.', { min: 1 }),
+  int('quota.window.size.seconds', 1, H, 'Length of one client-quota sample.', { min: 1 }),
 
   // --- Spindle's own keys -----------------------------------------------------------------------
   str('console.listener', 'http://127.0.0.1:9644', H, "Address of the HTTP console and /metrics, as http://host:port; 'none' turns it off.", {

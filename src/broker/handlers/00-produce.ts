@@ -36,7 +36,15 @@
  * INVALID_TOPIC_EXCEPTION, as Kafka refuses client appends to them: only the broker writes
  * there (its coordinators append through the PartitionHost, not through this handler), so a
  * client can never put a record there that would stop the coordinator from loading.
+ *
+ * Authorization (KafkaApis.handleProduceRequest): a request holding any transactional batch
+ * needs a transactional id and WRITE on it, else every partition answers
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED; then WRITE on each topic, else its partitions answer
+ * TOPIC_AUTHORIZATION_FAILED (before any other check, and nothing of theirs is added to a
+ * transaction). Idempotent batches need nothing more (Kafka 3.x, KIP-679: the rule is on
+ * InitProducerId). acks=0 still gets no answer; Kafka closes the connection instead.
  */
+import { quotaUser } from '../security/quota-manager.js';
 import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
@@ -51,6 +59,7 @@ import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import { convertLegacyOnPool, recompressOnPool } from '../../workers/pool.js';
 import type { Broker, TopicState } from '../broker.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 type PartitionResponse = ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number];
 
@@ -106,6 +115,23 @@ function isTransactional(records: Buffer | null): records is Buffer {
   return records !== null && records.length >= 61 && records[16] === 2 && (records.readInt16BE(BATCH_OFFSETS.attributes) & Attr.transactional) !== 0;
 }
 
+/** Whether any batch of any partition is transactional (Kafka's RequestUtils.hasTransactionalRecords). */
+function hasTransactionalRecords(request: RequestOf<typeof Produce>): boolean {
+  for (const t of request.topicData) {
+    for (const p of t.partitionData) {
+      const records = p.records;
+      if (records === null) continue;
+      for (let at = 0; at + 61 <= records.length; ) {
+        if (records[at + 16] === 2 && (records.readInt16BE(at + BATCH_OFFSETS.attributes) & Attr.transactional) !== 0) return true;
+        const size = records.readInt32BE(at + 8) + 12;
+        if (size < 61) break;
+        at += size;
+      }
+    }
+  }
+  return false;
+}
+
 const producerIdOf = (records: Buffer): number => records.readInt32BE(BATCH_OFFSETS.producerId) * 4294967296 + records.readUInt32BE(BATCH_OFFSETS.producerId + 4);
 
 /** What an implicit add's failure answers in the produce response (Kafka's ReplicaManager). */
@@ -127,13 +153,14 @@ function addFailure(code: number): number {
  * Produce v12: starts adding, in one write, the partitions of the request's transactional
  * batches that the producer's transaction does not hold yet. Undefined when there are none.
  */
-function addImplicitly(broker: Broker, request: RequestOf<typeof Produce>): Promise<number> | undefined {
+function addImplicitly(broker: Broker, request: RequestOf<typeof Produce>, denied: ReadonlySet<string> | undefined): Promise<number> | undefined {
   const transactionalId = request.transactionalId;
   if (transactionalId === null) return undefined;
   const coordinator = transactionCoordinatorOf(broker);
   let producer: { id: number; epoch: number } | undefined;
   const partitions: { topic: string; partition: number }[] = [];
   for (const t of request.topicData) {
+    if (denied?.has(t.name)) continue;
     for (const p of t.partitionData) {
       if (!isTransactional(p.records) || INTERNAL_TOPICS.has(t.name) || !broker.partition(t.name, p.index)) continue;
       if (!coordinator) return Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -215,14 +242,27 @@ async function appendPartition(
 export default defineHandler({
   api: Produce,
   pipelined: true,
-  async handle({ broker, version }, request) {
+  async handle({ broker, connection, header, version, authorize, requestBytes }, request) {
+    // Topics the principal may not WRITE to; undefined when none (always, without an authorizer).
+    let denied: Set<string> | undefined;
+    if (broker.security.authorizer.enabled) {
+      const id = request.transactionalId;
+      if (hasTransactionalRecords(request) && (id === null || !authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, id))) {
+        if (request.acks === 0) return null;
+        const responses = request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
+        return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+      }
+      for (const t of request.topicData) if (!authorize(AclOperation.WRITE, ResourceType.TOPIC, t.name)) (denied ??= new Set()).add(t.name);
+    }
     const badAcks = request.acks !== 0 && request.acks !== 1 && request.acks !== -1;
-    const added = version >= 12 && !badAcks ? addImplicitly(broker, request) : undefined;
+    const added = version >= 12 && !badAcks ? addImplicitly(broker, request, denied) : undefined;
     const responses = await Promise.all(
       request.topicData.map(async (t) => {
         const topic = broker.topics.get(t.name);
+        const refused = denied?.has(t.name) === true;
         const partitionResponses = await Promise.all(
           t.partitionData.map((p) => {
+            if (refused) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             if (badAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
             if (!topic) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (INTERNAL_TOPICS.has(t.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
@@ -234,7 +274,11 @@ export default defineHandler({
         return { name: t.name, partitionResponses };
       }),
     );
+    // producer_byte_rate (security/quota-manager.ts): the request's bytes counted, and past the
+    // quota the connection muted for the throttle time it is told (KIP-219), acks=0 included.
+    const throttleTimeMs = broker.security.produceQuota.record(quotaUser(connection.auth.principal), header.clientId ?? '', requestBytes, Date.now());
+    connection.throttle(throttleTimeMs);
     if (request.acks === 0) return null;
-    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    return { responses, throttleTimeMs, nodeEndpoints: [] };
   },
 });

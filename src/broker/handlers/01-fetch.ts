@@ -21,7 +21,14 @@
  * to its last stable offset and answered with the aborted transactions its bytes overlap
  * (core/partition-log.ts); under READ_UNCOMMITTED the list is null. The preferred read replica
  * is -1.
+ *
+ * Authorization (KafkaApis.handleFetchRequest), over every partition of the fetch, a session's
+ * included: a fetch with a replica id (a follower) needs CLUSTER_ACTION on the cluster, else
+ * every partition answers TOPIC_AUTHORIZATION_FAILED; a consumer's needs READ on each topic,
+ * else its partitions answer TOPIC_AUTHORIZATION_FAILED (an unknown topic id stays
+ * UNKNOWN_TOPIC_ID, a name is checked before it is looked up).
  */
+import { quotaUser } from '../security/quota-manager.js';
 import { ExternalBytes } from '../../protocol/codec/writer.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/index.js';
@@ -31,6 +38,7 @@ import type { FileSlice } from '../fetch-stream.js';
 import { FetchSessions, type SessionPartition } from '../fetch-sessions.js';
 import type { ReadResult } from '../partitions/host.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 type FetchResponse = ResponseOf<typeof Fetch>;
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -50,8 +58,17 @@ function sessionsOf(broker: Broker): FetchSessions {
   return s;
 }
 
-function resolve(broker: Broker, byId: boolean, topic: string, topicId: string, partition: number): Pick<Wanted, 'state' | 'missingError' | 'topic' | 'topicId'> {
+/**
+ * Whether the principal may read a topic: by name, or undefined for a topic id the broker does
+ * not know. Absent without an authorizer.
+ */
+type Readable = (topic: string | undefined) => boolean;
+
+function resolve(broker: Broker, byId: boolean, topic: string, topicId: string, partition: number, readable?: Readable): Pick<Wanted, 'state' | 'missingError' | 'topic' | 'topicId'> {
   const t = byId ? broker.topicById(topicId) : broker.topics.get(topic);
+  if (readable && !readable(byId ? t?.meta.name : topic)) {
+    return { state: undefined, missingError: ErrorCode.TOPIC_AUTHORIZATION_FAILED, topic: t?.meta.name ?? topic, topicId: t?.meta.topicId ?? topicId };
+  }
   if (!t) return { state: undefined, missingError: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic, topicId };
   const state = t.partitions[partition];
   return { state, missingError: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic: t.meta.name, topicId: t.meta.topicId };
@@ -101,9 +118,27 @@ function waitForGrowth(states: PartitionState[], ms: number, closed: AbortSignal
   });
 }
 
+/**
+ * Kafka's rule: a follower needs CLUSTER_ACTION on the cluster, for every partition alike; a
+ * consumer READ on each topic, asked once per topic name.
+ */
+function readableBy(authorize: (operation: number, resourceType: number, resourceName: string) => boolean, fromFollower: boolean): Readable {
+  if (fromFollower) {
+    const allowed = authorize(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+    return () => allowed;
+  }
+  const byName = new Map<string, boolean>();
+  return (topic) => {
+    if (topic === undefined) return true;
+    let allowed = byName.get(topic);
+    if (allowed === undefined) byName.set(topic, (allowed = authorize(AclOperation.READ, ResourceType.TOPIC, topic)));
+    return allowed;
+  };
+}
+
 export default defineHandler({
   api: Fetch,
-  async handle({ broker, version, connection }, request) {
+  async handle({ broker, version, connection, header, authorize }, request) {
     const byId = version >= 13;
     const maxBytes = Math.max(0, Math.min(request.maxBytes, broker.config.values['fetch.max.bytes'] as number));
     // Each field reads as -1 in the versions that lack it.
@@ -114,11 +149,13 @@ export default defineHandler({
       return { throttleTimeMs: 0, errorCode: outcome.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
     }
 
+    const readable = broker.security.authorizer.enabled ? readableBy(authorize, replicaId >= 0) : undefined;
+
     // The partitions this fetch is about, in order.
     const fromRequest: Wanted[] = [];
     for (const t of request.topics) {
       for (const p of t.partitions) {
-        const found = resolve(broker, byId, t.topic, t.topicId, p.partition);
+        const found = resolve(broker, byId, t.topic, t.topicId, p.partition, readable);
         fromRequest.push({
           ...found,
           partition: p.partition,
@@ -144,7 +181,7 @@ export default defineHandler({
       for (const f of request.forgottenTopicsData) {
         for (const p of f.partitions) parts.delete(`${byId ? f.topicId : f.topic}:${p}`);
       }
-      wanted = [...parts.values()].map((sp) => ({ ...sp, ...resolve(broker, byId, sp.topic, sp.topicId, sp.partition) }));
+      wanted = [...parts.values()].map((sp) => ({ ...sp, ...resolve(broker, byId, sp.topic, sp.topicId, sp.partition, readable) }));
     } else {
       wanted = fromRequest;
       if (session) for (const w of wanted) session.partitions.set(keyOf(byId, w.topic, w.topicId, w.partition), w);
@@ -167,6 +204,7 @@ export default defineHandler({
     const metrics = broker.metrics;
     let countedSlot = -1;
     let failedSlot = -1;
+    let fetchedBytes = 0;
     for (const w of wanted) {
       const { reply, records } = pass.data.get(w)!;
       const errorCode = reply ? reply.errorCode : w.missingError;
@@ -175,6 +213,7 @@ export default defineHandler({
         if (slot !== countedSlot) metrics.fetchRequest((countedSlot = slot));
         if (errorCode !== 0 && slot !== failedSlot) metrics.fetchFailed((failedSlot = slot));
         if (records) metrics.fetched(slot, records.length);
+        if (records) fetchedBytes += records.length;
       }
       const highWatermark = reply && errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? reply.highWatermark : -1;
       const logStartOffset = reply ? reply.logStartOffset : -1;
@@ -210,6 +249,15 @@ export default defineHandler({
       if (last && (byId ? last.topicId === w.topicId : last.topic === w.topic)) last.partitions.push(partition);
       else topics.push({ topic: w.topic, topicId: w.topicId, partitions: [partition] });
     }
-    return { throttleTimeMs: 0, errorCode: 0, sessionId: session?.id ?? 0, responses: topics, nodeEndpoints: [] };
+    // consumer_byte_rate (security/quota-manager.ts): the records' bytes counted, and past the
+    // quota the connection muted for the throttle time it is told (KIP-219). Kafka answers such a
+    // fetch without its records; here they go out and the mute holds the rate, which keeps the
+    // fetch session's view of what the client has in step with what it got.
+    let throttleTimeMs = 0;
+    if (replicaId < 0 && fetchedBytes > 0) {
+      throttleTimeMs = broker.security.fetchQuota.record(quotaUser(connection.auth.principal), header.clientId ?? '', fetchedBytes, Date.now());
+      connection.throttle(throttleTimeMs);
+    }
+    return { throttleTimeMs, errorCode: 0, sessionId: session?.id ?? 0, responses: topics, nodeEndpoints: [] };
   },
 });

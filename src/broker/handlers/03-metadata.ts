@@ -10,6 +10,15 @@
  * them) is INVALID_TOPIC_EXCEPTION. An unknown topic is created when both the request
  * (allowAutoTopicCreation, implied before v4) and auto.create.topics.enable allow it; it is
  * answered ready at once, since creation completes (all its partitions open) before the answer.
+ *
+ * Authorization (KafkaApis.handleTopicMetadataRequest): DESCRIBE on each topic. A request for
+ * every topic lists only those the principal may describe; a topic asked for by name that it
+ * may not describe answers TOPIC_AUTHORIZATION_FAILED (zero id, not internal), whether it
+ * exists or not, and by id TOPIC_AUTHORIZATION_FAILED with a null name. A missing topic that
+ * would be auto-created needs CREATE on the cluster or on the topic, else it answers
+ * TOPIC_AUTHORIZATION_FAILED. The authorized operations, when asked (v8+), are the
+ * authorizer's: the cluster's (v8-10) only with DESCRIBE on it, else 0; each topic's for the
+ * topics described or missing, Int.MinValue for the refused ones.
  */
 import { INTERNAL_TOPICS, topicNameProblem } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -17,13 +26,15 @@ import { Metadata } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { Broker, TopicState } from '../broker.js';
 import { defineHandler } from '../router.js';
-import { CLUSTER_OPERATIONS, NOT_REQUESTED as NO_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
+import { NOT_REQUESTED as NO_OPERATIONS, authorizedOperations, clusterOperations } from './authorized-operations.js';
 
 type MetadataTopic = ResponseOf<typeof Metadata>['topics'][number];
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-export function describeTopic(broker: Broker, state: TopicState, includeOperations: boolean): MetadataTopic {
+/** `operations`: the topic's authorized-operations field. */
+export function describeTopic(broker: Broker, state: TopicState, operations: number): MetadataTopic {
   return {
     errorCode: 0,
     name: state.meta.name,
@@ -38,12 +49,12 @@ export function describeTopic(broker: Broker, state: TopicState, includeOperatio
       isrNodes: [broker.nodeId],
       offlineReplicas: [],
     })),
-    topicAuthorizedOperations: includeOperations ? TOPIC_OPERATIONS : NO_OPERATIONS,
+    topicAuthorizedOperations: operations,
   };
 }
 
-function missing(name: string | null, topicId: string, errorCode: number): MetadataTopic {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS };
+function missing(name: string | null, topicId: string, errorCode: number, operations = NO_OPERATIONS, isInternal = false): MetadataTopic {
+  return { errorCode, name, topicId, isInternal, partitions: [], topicAuthorizedOperations: operations };
 }
 
 /**
@@ -64,35 +75,53 @@ function refused(request: RequestOf<typeof Metadata>, errorCode: number): Respon
 
 export default defineHandler({
   api: Metadata,
-  async handle({ broker, connection, version }, request) {
+  async handle(ctx, request) {
+    const { broker, connection, version, authorize } = ctx;
     const advertised = broker.advertisedFor(connection);
-    const includeOperations = request.includeTopicAuthorizedOperations;
+    const authorizing = broker.security.authorizer.enabled;
+    const may = (operation: number, name: string): boolean => !authorizing || authorize(operation, ResourceType.TOPIC, name);
+    // A topic's authorized-operations field, for a topic described or missing.
+    const operationsOf = (name: string): number => (request.includeTopicAuthorizedOperations ? authorizedOperations(ctx, ResourceType.TOPIC, name) : NO_OPERATIONS);
     const all = request.topics === null || (version === 0 && request.topics.length === 0);
     const topics: MetadataTopic[] = [];
     if (all) {
-      for (const state of broker.topics.values()) topics.push(describeTopic(broker, state, includeOperations));
+      for (const state of broker.topics.values()) if (may(AclOperation.DESCRIBE, state.meta.name)) topics.push(describeTopic(broker, state, operationsOf(state.meta.name)));
     } else {
       // Before v12 every topic is named, and none by id (KafkaApis.handleTopicMetadataRequest):
       // v10 and v11 carry both fields, but Kafka refuses the request when either is used.
       if (version < 12 && request.topics!.some((t) => t.name === null || t.topicId !== ZERO_UUID)) return refused(request, ErrorCode.INVALID_REQUEST);
       const mayCreate = (version < 4 || request.allowAutoTopicCreation) && broker.autoCreateEnabled;
+      // CREATE on the cluster lets every missing topic be created; asked once, when needed.
+      let createsAny: boolean | undefined;
+      const mayCreateTopic = (name: string): boolean =>
+        !authorizing || (createsAny ??= authorize(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) || authorize(AclOperation.CREATE, ResourceType.TOPIC, name);
       for (const t of request.topics!) {
         if (t.topicId !== ZERO_UUID || t.name === null) {
           // v12: by id, the name (if any) aside, as Kafka does when an id is given.
           const byId = t.topicId === ZERO_UUID ? undefined : broker.topicById(t.topicId);
-          topics.push(byId ? describeTopic(broker, byId, includeOperations) : missing(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          if (!byId) topics.push(missing(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          // Topic ids are not secret: a refused one answers with its id, not its name.
+          else if (!may(AclOperation.DESCRIBE, byId.meta.name)) topics.push(missing(null, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          else topics.push(describeTopic(broker, byId, operationsOf(byId.meta.name)));
+          continue;
+        }
+        // Not even whether the topic exists is told to a principal that may not describe it.
+        if (!may(AclOperation.DESCRIBE, t.name)) {
+          topics.push(missing(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
           continue;
         }
         const state = broker.topics.get(t.name);
         if (state) {
-          topics.push(describeTopic(broker, state, includeOperations));
+          topics.push(describeTopic(broker, state, operationsOf(t.name)));
+        } else if (mayCreate && !mayCreateTopic(t.name)) {
+          topics.push(missing(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, NO_OPERATIONS, INTERNAL_TOPICS.has(t.name)));
         } else if (topicNameProblem(t.name) !== undefined) {
-          topics.push(missing(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+          topics.push(missing(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, operationsOf(t.name)));
         } else if (mayCreate && !INTERNAL_TOPICS.has(t.name)) {
           const created = await broker.autoCreate(t.name);
-          topics.push('meta' in created ? describeTopic(broker, created, includeOperations) : missing(t.name, ZERO_UUID, created.errorCode));
+          topics.push('meta' in created ? describeTopic(broker, created, operationsOf(t.name)) : missing(t.name, ZERO_UUID, created.errorCode, operationsOf(t.name)));
         } else {
-          topics.push(missing(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+          topics.push(missing(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, operationsOf(t.name), INTERNAL_TOPICS.has(t.name)));
         }
       }
     }
@@ -102,8 +131,8 @@ export default defineHandler({
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       topics,
-      // v8-10: the cluster's operations when asked, as Kafka answers without an authorizer.
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
+      // v8-10: the cluster's operations when asked, only for a principal that may describe it.
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterOperations(ctx) : NO_OPERATIONS,
     };
   },
 });

@@ -16,15 +16,31 @@
  * Deviations: v0 commits are treated like any other (Kafka kept them in ZooKeeper); the v1
  * per-partition commit timestamp is honoured but the v2-4 retention time is ignored (offsets
  * expire by offsets.retention.minutes only).
+ *
+ * Authorization (KafkaApis.handleOffsetCommitRequest): READ on the group, else every partition
+ * answers GROUP_AUTHORIZATION_FAILED; then READ on each topic, else its partitions answer
+ * TOPIC_AUTHORIZATION_FAILED and only the others are committed (none left: the group is not
+ * touched).
  */
 import { OffsetCommit } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { coordinatorOf } from '../groups/offsets-topic.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { partitionByAuthorized } from './authorized-operations.js';
 
 export default defineHandler({
   api: OffsetCommit,
-  async handle({ broker, version }, request) {
+  async handle(ctx, request) {
+    const { broker, version, authorize } = ctx;
+    const answer = (topics: typeof request.topics, code: (i: number, j: number) => number) =>
+      topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: code(i, j) })) }));
+    if (!authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+      return { throttleTimeMs: 0, topics: answer(request.topics, () => ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+    }
+    const [topics, denied] = partitionByAuthorized(ctx, AclOperation.READ, ResourceType.TOPIC, request.topics, (t) => t.name);
+    const refused = denied.length === 0 ? undefined : answer(denied, () => ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    if (refused && topics.length === 0) return { throttleTimeMs: 0, topics: refused };
     const coordinator = coordinatorOf(broker);
     const codes = coordinator
       ? await coordinator.commitOffsets({
@@ -33,15 +49,10 @@ export default defineHandler({
           memberId: request.memberId,
           groupInstanceId: version >= 7 ? request.groupInstanceId : null,
           version,
-          topics: request.topics,
+          topics,
         })
-      : request.topics.map((t) => t.partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((t, i) => ({
-        name: t.name,
-        partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })),
-      })),
-    };
+      : topics.map((t) => t.partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const committed = answer(topics, (i, j) => codes[i]![j]!);
+    return { throttleTimeMs: 0, topics: refused ? [...committed, ...refused] : committed };
   },
 });

@@ -13,33 +13,40 @@
  * to skip the assignment (KIP-814). The join reason (v8+) is not used.
  *
  * clientHost is the peer address with Kafka's leading slash ("/127.0.0.1").
+ *
+ * Authorization (KafkaApis.handleJoinGroupRequest): READ on the group, else
+ * GROUP_AUTHORIZATION_FAILED with no member id, generation -1 and no members.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { JoinGroup } from '../../protocol/messages/index.js';
 import { coordinatorOf } from '../groups/offsets-topic.js';
 import { joinError } from '../groups/group.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 export default defineHandler({
   api: JoinGroup,
-  async handle({ broker, version, header, connection }, request) {
+  async handle({ broker, version, header, connection, authorize }, request) {
     const coordinator = coordinatorOf(broker);
     const groupInstanceId = version >= 5 ? request.groupInstanceId : null;
-    const r = coordinator
-      ? await coordinator.join({
-          groupId: request.groupId,
-          memberId: request.memberId,
-          groupInstanceId,
-          requireKnownMemberId: version >= 4 && groupInstanceId === null,
-          supportsSkippingAssignment: version >= 9,
-          clientId: header.clientId ?? '',
-          clientHost: `/${connection.socket.remoteAddress ?? ''}`,
-          rebalanceTimeoutMs: version === 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs,
-          sessionTimeoutMs: request.sessionTimeoutMs,
-          protocolType: request.protocolType,
-          protocols: request.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
-        })
-      : joinError(request.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const allowed = authorize(AclOperation.READ, ResourceType.GROUP, request.groupId);
+    const r = !allowed
+      ? joinError('', ErrorCode.GROUP_AUTHORIZATION_FAILED)
+      : coordinator
+        ? await coordinator.join({
+            groupId: request.groupId,
+            memberId: request.memberId,
+            groupInstanceId,
+            requireKnownMemberId: version >= 4 && groupInstanceId === null,
+            supportsSkippingAssignment: version >= 9,
+            clientId: header.clientId ?? '',
+            clientHost: `/${connection.socket.remoteAddress ?? ''}`,
+            rebalanceTimeoutMs: version === 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs,
+            sessionTimeoutMs: request.sessionTimeoutMs,
+            protocolType: request.protocolType,
+            protocols: request.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+          })
+        : joinError(request.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     return {
       throttleTimeMs: 0,
       errorCode: r.errorCode,

@@ -6,15 +6,20 @@
  * member id with an instance id removes that static member, as an administrator does), with an
  * error per member. A Stable or CompletingRebalance group rebalances after a member leaves; a
  * rebalancing group may complete its join phase. The leave reason (v5) is not used.
+ *
+ * Authorization (KafkaApis.handleLeaveGroupRequest): READ on the group, else
+ * GROUP_AUTHORIZATION_FAILED and no members.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { LeaveGroup } from '../../protocol/messages/index.js';
 import { coordinatorOf } from '../groups/offsets-topic.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 export default defineHandler({
   api: LeaveGroup,
-  async handle({ broker, version }, request) {
+  async handle({ broker, version, authorize }, request) {
+    if (!authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const coordinator = coordinatorOf(broker);
     const leaving = version >= 3 ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: request.memberId, groupInstanceId: null }];
     const r = coordinator ? coordinator.leave(request.groupId, leaving) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };

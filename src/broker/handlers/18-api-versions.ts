@@ -11,6 +11,8 @@
  * is left out of the finalized features, as Kafka leaves it out. The features epoch is the
  * broker's start time: it grows with every restart, so a client that reconnects after the level
  * changed takes the new level (Kafka's Java client keeps the level of the highest epoch seen).
+ *
+ * Authorization: none, as in Kafka (it is served before a SASL login too).
  */
 import { ApiVersions } from '../../protocol/messages/index.js';
 import { defineHandler } from '../router.js';

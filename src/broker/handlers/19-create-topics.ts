@@ -34,6 +34,13 @@
  * than by the broker's settings. Kafka fails every topic of a request that passes the
  * record bound; Spindle fails the topics from the one that passes it on. timeoutMs is not
  * needed: creation has finished when the answer is sent.
+ *
+ * Authorization (ControllerApis.createTopics, where a KRaft broker forwards the request): CREATE
+ * on the cluster, else CREATE on each topic; a topic refused answers TOPIC_AUTHORIZATION_FAILED
+ * "Authorization failed." after the others (a duplicate or __cluster_metadata is answered as
+ * above, unchecked). A topic created, or validated, by a principal without DESCRIBE_CONFIGS on
+ * it answers topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED and no partition count,
+ * replication factor or configs (ReplicationControlManager.createTopic).
  */
 import { newTopicId } from '../../core/topic-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../../core/topic-name.js';
@@ -45,6 +52,7 @@ import { describeTopicConfigs } from '../config/dynamic.js';
 import { ConfigError } from '../config/errors.js';
 import { type ResolvedTopicConfig, resolveTopicConfig } from '../config/load.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 import type { Problem } from './config-resources.js';
 
 type TopicResult = ResponseOf<typeof CreateTopics>['topics'][number];
@@ -159,7 +167,9 @@ function plan(broker: Broker, t: CreatableTopic): Plan | Problem {
   return { overrides, resolved, partitions, replicationFactor };
 }
 
-function succeeded(broker: Broker, name: string, topicId: string, p: Plan): TopicResult {
+/** `describable`: whether the principal may see the topic's configs (DESCRIBE_CONFIGS). */
+function succeeded(broker: Broker, name: string, topicId: string, p: Plan, describable: boolean): TopicResult {
+  if (!describable) return { ...failed(name, 0, null), topicId, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
   const configs = describeTopicConfigs(broker.config, p.overrides, p.resolved)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((c) => ({ name: c.name, value: c.isSensitive ? null : c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive }));
@@ -177,13 +187,20 @@ function succeeded(broker: Broker, name: string, topicId: string, p: Plan): Topi
 
 export default defineHandler({
   api: CreateTopics,
-  async handle({ broker }, request) {
+  async handle({ broker, authorize }, request) {
     const copies = new Map<string, number>();
     for (const t of request.topics) copies.set(t.name, (copies.get(t.name) ?? 0) + 1);
     const topics: TopicResult[] = [];
+    const refused: string[] = [];
+    const createsAny = authorize(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
     let newPartitions = 0;
     for (const t of request.topics) {
       if (copies.get(t.name)! > 1 || t.name === CLUSTER_METADATA_TOPIC) continue;
+      if (!createsAny && !authorize(AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+        refused.push(t.name);
+        continue;
+      }
+      const describable = authorize(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name);
       const p = plan(broker, t);
       if (!('partitions' in p)) {
         topics.push(failed(t.name, p.errorCode, p.errorMessage));
@@ -195,13 +212,14 @@ export default defineHandler({
       }
       newPartitions += p.partitions;
       if (request.validateOnly) {
-        topics.push(succeeded(broker, t.name, newTopicId(), p));
+        topics.push(succeeded(broker, t.name, newTopicId(), p, describable));
         continue;
       }
       const created = await broker.createTopic(t.name, p.partitions, p.overrides);
-      topics.push('meta' in created ? succeeded(broker, t.name, created.meta.topicId, p) : failed(t.name, created.errorCode, created.errorMessage));
+      topics.push('meta' in created ? succeeded(broker, t.name, created.meta.topicId, p, describable) : failed(t.name, created.errorCode, created.errorMessage));
     }
     for (const [name, n] of copies) if (n > 1) topics.push(failed(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+    for (const name of refused) topics.push(failed(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
     if (copies.get(CLUSTER_METADATA_TOPIC) === 1) {
       topics.push(failed(CLUSTER_METADATA_TOPIC, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
     }

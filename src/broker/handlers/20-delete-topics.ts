@@ -18,11 +18,19 @@
  * Deviations: internal topics (__consumer_offsets, __transaction_state) are refused with
  * TOPIC_AUTHORIZATION_FAILED (Broker.deleteTopic), where Kafka would delete them. Answers come
  * in request order; Kafka shuffles them so that positions reveal nothing about authorization.
+ *
+ * Authorization (ControllerApis.deleteTopics, where a KRaft broker forwards the request): DELETE
+ * on the cluster allows every topic; else DELETE and DESCRIBE on each. A topic given by name
+ * that the principal may not describe answers TOPIC_AUTHORIZATION_FAILED before it is looked
+ * up (an unknown one is not told apart), one it may describe but not delete too, once known;
+ * a known topic id it may not delete answers TOPIC_AUTHORIZATION_FAILED, with its name only
+ * when the principal may describe it.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DeleteTopics } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 type TopicResult = ResponseOf<typeof DeleteTopics>['responses'][number];
 
@@ -30,7 +38,7 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export default defineHandler({
   api: DeleteTopics,
-  async handle({ broker, version }, request) {
+  async handle({ broker, version, authorize }, request) {
     const entries: { name: string | null; topicId: string }[] =
       version >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const responses: TopicResult[] = [];
@@ -72,16 +80,28 @@ export default defineHandler({
     for (const name of repeatedNames) answer(name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
     for (const id of repeatedIds) answer(null, id, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.');
 
+    const deletesAny = authorize(AclOperation.DELETE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+    const describable = (name: string): boolean => deletesAny || authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+    const deletable = (name: string): boolean => deletesAny || authorize(AclOperation.DELETE, ResourceType.TOPIC, name);
     const toDelete = new Map<string, string>(); // topic id → name
     for (const id of ids) {
       const state = broker.topicById(id);
-      if (state) toDelete.set(id, state.meta.name);
-      else answer(null, id, ErrorCode.UNKNOWN_TOPIC_ID);
+      if (!state) answer(null, id, ErrorCode.UNKNOWN_TOPIC_ID);
+      else if (!deletable(state.meta.name)) answer(describable(state.meta.name) ? state.meta.name : null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else toDelete.set(id, state.meta.name);
     }
     for (const name of names) {
+      if (!describable(name)) {
+        answer(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        continue;
+      }
       const state = broker.topics.get(name);
       if (!state) {
         answer(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      if (!deletable(name)) {
+        answer(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         continue;
       }
       const id = state.meta.topicId;

@@ -12,21 +12,27 @@
  * The broker's picture of the partition (Broker.noteOffsets) learns the new start at once.
  *
  * timeoutMs is not needed: with one replica the low watermark has moved when the log answers.
+ *
+ * Authorization (KafkaApis.handleDeleteRecordsRequest): DELETE on each topic, else its
+ * partitions answer TOPIC_AUTHORIZATION_FAILED (low watermark -1), before any other check.
  */
 import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { DeleteRecords } from '../../protocol/messages/index.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 export default defineHandler({
   api: DeleteRecords,
-  async handle({ broker }, request) {
+  async handle({ broker, authorize }, request) {
     const topics = await Promise.all(
       request.topics.map(async (t) => {
         const topic = broker.topics.get(t.name);
+        const allowed = authorize(AclOperation.DELETE, ResourceType.TOPIC, t.name);
         const partitions = await Promise.all(
           t.partitions.map(async (p) => {
             const failed = (errorCode: number) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode });
+            if (!allowed) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             if (INTERNAL_TOPICS.has(t.name)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
             const state = topic?.partitions[p.partitionIndex];
             if (!topic || !state) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -19,18 +19,32 @@
  *
  * Producer ids come from durable blocks (transactions/producer-ids.ts); when no block can be
  * made durable the answer is the retriable COORDINATOR_LOAD_IN_PROGRESS.
+ *
+ * Authorization (KafkaApis.handleInitProducerIdRequest), before anything else: with a
+ * transactional id, WRITE on it (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); without, Kafka 3.x's
+ * rule (KIP-679): IDEMPOTENT_WRITE on the cluster, or WRITE on at least one topic — any ACL
+ * that could allow it, a prefixed or wildcard one included — else CLUSTER_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/index.js';
 import { producerIdsOf } from '../transactions/producer-ids.js';
 import { transactionCoordinatorOf } from '../transactions/state-topic.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 const refused = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 });
 
 export default defineHandler({
   api: InitProducerId,
-  async handle({ broker, version }, request) {
+  async handle({ broker, connection, version, authorize }, request) {
+    if (request.transactionalId !== null) {
+      if (!authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    } else if (
+      !authorize(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) &&
+      !broker.security.authorizer.allowsSomeOf(connection.auth.principal, connection.clientAddress, AclOperation.WRITE, ResourceType.TOPIC)
+    ) {
+      return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     if (request.transactionalId === '') return refused(ErrorCode.INVALID_REQUEST);
     if (request.transactionalId !== null) {
       const coordinator = transactionCoordinatorOf(broker);

@@ -16,10 +16,16 @@
  * UNKNOWN_LEADER_EPOCH. An unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION. replicaId
  * changes nothing: this node leads every partition, so consumers and followers alike are
  * answered from the leader.
+ *
+ * Authorization (KafkaApis.handleOffsetForLeaderEpochRequest): CLUSTER_ACTION on the cluster (a
+ * follower) allows every topic; else DESCRIBE on each (KIP-320's consumers), and a topic refused
+ * answers TOPIC_AUTHORIZATION_FAILED for its partitions, after the others.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetForLeaderEpoch } from '../../protocol/messages/index.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
+import { partitionByAuthorized } from './authorized-operations.js';
 
 /** Every partition's leader epoch on a node that has always led it. */
 const LEADER_EPOCH = 0;
@@ -28,8 +34,12 @@ const UNDEFINED_EPOCH_OFFSET = -1;
 
 export default defineHandler({
   api: OffsetForLeaderEpoch,
-  async handle({ broker }, request) {
-    const topics = request.topics.map((t) => ({
+  async handle(ctx, request) {
+    const { broker, authorize } = ctx;
+    const [allowed, denied] = authorize(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+      ? [request.topics, []]
+      : partitionByAuthorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, request.topics, (t) => t.topic);
+    const topics = allowed.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p) => {
         const answer = (errorCode: number, leaderEpoch = UNDEFINED_EPOCH, endOffset = UNDEFINED_EPOCH_OFFSET) => ({ errorCode, partition: p.partition, leaderEpoch, endOffset });
@@ -44,6 +54,12 @@ export default defineHandler({
         return answer(0);
       }),
     }));
+    for (const t of denied) {
+      topics.push({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => ({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET })),
+      });
+    }
     return { throttleTimeMs: 0, topics };
   },
 });

@@ -9,31 +9,50 @@
  *
  * v4-5 (Kafka's brokers, KIP-890): a batch of transactions, each either added or, with
  * verifyOnly, checked (is each partition in the ongoing transaction?), answered per partition.
+ *
+ * Authorization (KafkaApis.handleAddPartitionsToTxnRequest). v0-3: WRITE on the transactional
+ * id, else every partition answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED; then WRITE on each
+ * topic, else its partitions answer TOPIC_AUTHORIZATION_FAILED (before UNKNOWN_TOPIC_OR_PARTITION,
+ * the others OPERATION_NOT_ATTEMPTED). An internal topic is never authorized there, authorizer
+ * or not, as in Kafka: a client adds __consumer_offsets with AddOffsetsToTxn. v4-5 come from
+ * brokers: CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED for the request.
  */
+import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddPartitionsToTxn } from '../../protocol/messages/index.js';
 import type { Broker } from '../broker.js';
 import { transactionCoordinatorOf } from '../transactions/state-topic.js';
 import type { TopicPartition } from '../transactions/coordinator.js';
-import { defineHandler } from '../router.js';
+import { type RequestContext, defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 type Topics = { name: string; partitions: number[] }[];
 
 const results = (topics: Topics, code: (tp: TopicPartition) => number) =>
   topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partition) => ({ partitionIndex: partition, partitionErrorCode: code({ topic: t.name, partition }) })) }));
 
-/** Partitions the broker does not have, which keep the request from being attempted. */
-function missing(broker: Broker, topics: Topics): Set<string> {
-  const out = new Set<string>();
-  for (const t of topics) for (const p of t.partitions) if (!broker.partition(t.name, p)) out.add(`${t.name}-${p}`);
+/**
+ * The partitions that keep the request from being attempted, with their error: those of topics
+ * the client may not write to (v0-3), then those the broker does not have.
+ */
+function refusals(broker: Broker, topics: Topics, writable: ((topic: string) => boolean) | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of topics) {
+    const refused = writable !== undefined && !writable(t.name);
+    for (const p of t.partitions) {
+      if (refused) out.set(`${t.name}-${p}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else if (!broker.partition(t.name, p)) out.set(`${t.name}-${p}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+  }
   return out;
 }
 
-async function add(broker: Broker, transactionalId: string, producerId: number, producerEpoch: number, topics: Topics, version: number) {
+/** `writable`: whether the client may add a topic's partitions (v0-3); undefined for brokers (v4+). */
+async function add(broker: Broker, transactionalId: string, producerId: number, producerEpoch: number, topics: Topics, version: number, writable?: (topic: string) => boolean) {
   const coordinator = transactionCoordinatorOf(broker);
   if (!coordinator) return results(topics, () => ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  const unknown = missing(broker, topics);
-  if (unknown.size > 0) return results(topics, (tp) => (unknown.has(`${tp.topic}-${tp.partition}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  const refused = refusals(broker, topics, writable);
+  if (refused.size > 0) return results(topics, (tp) => refused.get(`${tp.topic}-${tp.partition}`) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
   const partitions = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
   let code = await coordinator.addPartitions(transactionalId, producerId, producerEpoch, partitions);
   if (code === ErrorCode.PRODUCER_FENCED && version < 2) code = ErrorCode.INVALID_PRODUCER_EPOCH;
@@ -42,10 +61,19 @@ async function add(broker: Broker, transactionalId: string, producerId: number, 
 
 export default defineHandler({
   api: AddPartitionsToTxn,
-  async handle({ broker, version }, request) {
+  async handle(ctx, request) {
+    const { broker, version, authorize } = ctx;
     if (version <= 3) {
-      const r = await add(broker, request.v3AndBelowTransactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch, request.v3AndBelowTopics, version);
+      const transactionalId = request.v3AndBelowTransactionalId;
+      const topics = request.v3AndBelowTopics;
+      if (!authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+        return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: results(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
+      }
+      const r = await add(broker, transactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch, topics, version, writableBy(ctx));
       return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: r };
+    }
+    if (!authorize(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
     }
     const coordinator = transactionCoordinatorOf(broker);
     const resultsByTransaction = await Promise.all(
@@ -60,3 +88,9 @@ export default defineHandler({
     return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction, resultsByTopicV3AndBelow: [] };
   },
 });
+
+/** Kafka's rule for a client's partitions: WRITE on the topic, and never an internal topic. */
+function writableBy({ broker, authorize }: RequestContext): (topic: string) => boolean {
+  if (!broker.security.authorizer.enabled) return (topic) => !INTERNAL_TOPICS.has(topic);
+  return (topic) => !INTERNAL_TOPICS.has(topic) && authorize(AclOperation.WRITE, ResourceType.TOPIC, topic);
+}

@@ -4,15 +4,22 @@
  * are written the id answers CONCURRENT_TRANSACTIONS. Before v2, PRODUCER_FENCED is answered as
  * INVALID_PRODUCER_EPOCH. v5 is KIP-890's protocol (transaction version 2): every end bumps the
  * producer's epoch, and the answer carries the producer id and epoch of the next transaction.
+ *
+ * Authorization (KafkaApis.handleEndTxnRequest): WRITE on the transactional id, else
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED (producer id and epoch -1).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { EndTxn } from '../../protocol/messages/index.js';
 import { transactionCoordinatorOf } from '../transactions/state-topic.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 export default defineHandler({
   api: EndTxn,
-  async handle({ broker, version }, request) {
+  async handle({ broker, version, authorize }, request) {
+    if (!authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+    }
     const coordinator = transactionCoordinatorOf(broker);
     const result = coordinator
       ? await coordinator.endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed, version >= 5 ? 2 : 0)

@@ -6,14 +6,29 @@
  * older epoch is INVALID_PRODUCER_EPOCH, an older coordinator epoch
  * TRANSACTION_COORDINATOR_FENCED); a marker for __consumer_offsets also completes the
  * producer's transactional offsets.
+ *
+ * Authorization (KafkaApis.handleWriteTxnMarkersRequest): ALTER on the cluster, or else
+ * CLUSTER_ACTION on it; without either every partition of every marker answers
+ * CLUSTER_AUTHORIZATION_FAILED.
  */
+import { ErrorCode } from '../../protocol/errors.js';
 import { WriteTxnMarkers } from '../../protocol/messages/index.js';
 import { writeMarker } from '../transactions/state-topic.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 export default defineHandler({
   api: WriteTxnMarkers,
-  async handle({ broker }, request) {
+  async handle({ broker, authorize }, request) {
+    if (!authorize(AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) && !authorize(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return {
+        markers: request.markers.map((m) => ({
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+        })),
+      };
+    }
     const markers = await Promise.all(
       request.markers.map(async (m) => ({
         producerId: m.producerId,

@@ -7,20 +7,37 @@
  * generation, checked like OffsetCommit's (KIP-447). In v5 (KIP-890 part 2, transaction version
  * 2) the client sends no AddOffsetsToTxn: the group's partition is added to the transaction
  * here first, as Kafka's broker adds it.
+ *
+ * Authorization (KafkaApis.handleTxnOffsetCommitRequest), first: WRITE on the transactional id
+ * (every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED), READ on the group (every partition
+ * GROUP_AUTHORIZATION_FAILED), then READ on each topic: a topic refused answers
+ * TOPIC_AUTHORIZATION_FAILED and only the others are committed (none left: nothing is done).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { TxnOffsetCommit } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC, coordinatorOf } from '../groups/offsets-topic.js';
 import { transactionCoordinatorOf } from '../transactions/state-topic.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { partitionByAuthorized } from './authorized-operations.js';
 
 export default defineHandler({
   api: TxnOffsetCommit,
-  async handle({ broker, version }, request) {
-    const answer = (codes: (i: number, j: number) => number) => ({
-      throttleTimeMs: 0,
-      topics: request.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes(i, j) })) })),
-    });
+  async handle(ctx, request) {
+    const { broker, version, authorize } = ctx;
+    const resultsOf = (topics: typeof request.topics, codes: (i: number, j: number) => number) =>
+      topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes(i, j) })) }));
+    if (!authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+      return { throttleTimeMs: 0, topics: resultsOf(request.topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
+    }
+    if (!authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, topics: resultsOf(request.topics, () => ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+    const [topics, denied] = partitionByAuthorized(ctx, AclOperation.READ, ResourceType.TOPIC, request.topics, (t) => t.name);
+    const refused = denied.length === 0 ? undefined : resultsOf(denied, () => ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    const answer = (codes: (i: number, j: number) => number) => {
+      const results = resultsOf(topics, codes);
+      return { throttleTimeMs: 0, topics: refused ? [...results, ...refused] : results };
+    };
+    if (refused && topics.length === 0) return answer(() => 0);
     const groups = coordinatorOf(broker);
     const transactions = transactionCoordinatorOf(broker);
     if (!groups || !transactions) return answer(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -42,7 +59,7 @@ export default defineHandler({
       generationId: request.generationId,
       memberId: request.memberId,
       groupInstanceId: request.groupInstanceId,
-      topics: request.topics,
+      topics,
     });
     return answer((i, j) => codes[i]![j]!);
   },

@@ -24,6 +24,11 @@
  * precedence is set (an unset log.retention.ms hides log.retention.hours); Spindle lists every
  * broker key that is set, as resolveTopicConfig does, so a topic's retention.ms set through
  * log.retention.hours reports STATIC_BROKER_CONFIG where Kafka would say DEFAULT_CONFIG.
+ *
+ * Authorization (ConfigHelper.handleDescribeConfigsRequest), before anything else: DESCRIBE_CONFIGS
+ * on the topic for a TOPIC resource (TOPIC_AUTHORIZATION_FAILED "Topic authorization failed."),
+ * on the cluster for BROKER, BROKER_LOGGER and CLIENT_METRICS ones (CLUSTER_AUTHORIZATION_FAILED
+ * "Cluster authorization failed."); the refused resources are answered after the others.
  */
 import { topicNameProblem } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -31,8 +36,9 @@ import { DescribeConfigs } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import { type ConfigDescription, ConfigSourceCode, describeBrokerConfigs, describeTopicConfigs } from '../config/dynamic.js';
-import { defineHandler } from '../router.js';
-import { brokerScope, ResourceType, unsupportedResourceType } from './config-resources.js';
+import { type RequestContext, defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType as AclResource } from '../security/acl.js';
+import { brokerScope, type Problem, ResourceType, unsupportedResourceType } from './config-resources.js';
 
 type Result = ResponseOf<typeof DescribeConfigs>['results'][number];
 type Resource = RequestOf<typeof DescribeConfigs>['resources'][number];
@@ -83,10 +89,34 @@ function describe(broker: Broker, r: Resource, includeSynonyms: boolean, include
   return { errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs };
 }
 
+/** Why the principal may not describe the resource's configs, if it may not. */
+function refusal({ authorize }: RequestContext, r: Resource): Problem | undefined {
+  switch (r.resourceType) {
+    case ResourceType.TOPIC:
+      return authorize(AclOperation.DESCRIBE_CONFIGS, AclResource.TOPIC, r.resourceName)
+        ? undefined
+        : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' };
+    case ResourceType.BROKER:
+    case ResourceType.BROKER_LOGGER:
+    case ResourceType.CLIENT_METRICS:
+      return authorize(AclOperation.DESCRIBE_CONFIGS, AclResource.CLUSTER, CLUSTER_RESOURCE_NAME)
+        ? undefined
+        : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
+    default:
+      return undefined;
+  }
+}
+
 export default defineHandler({
   api: DescribeConfigs,
-  async handle({ broker }, request) {
-    const results = request.resources.map((r) => describe(broker, r, request.includeSynonyms, request.includeDocumentation));
-    return { throttleTimeMs: 0, results };
+  async handle(ctx, request) {
+    const results: Result[] = [];
+    const refused: Result[] = [];
+    for (const r of request.resources) {
+      const problem = refusal(ctx, r);
+      if (problem) refused.push({ ...problem, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] });
+      else results.push(describe(ctx.broker, r, request.includeSynonyms, request.includeDocumentation));
+    }
+    return { throttleTimeMs: 0, results: refused.length === 0 ? results : [...results, ...refused] };
   },
 });

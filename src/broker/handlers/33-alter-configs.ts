@@ -16,38 +16,51 @@
  * every copy, as is a resource with a key twice or a null value (INVALID_REQUEST).
  * validateOnly runs every check and changes nothing. Resources are applied one after another,
  * in request order, each answered on its own.
+ *
+ * Authorization (ControllerApis.authorizeAlterResource, after the broker's ConfigAdminManager
+ * checks above): ALTER_CONFIGS on the topic for a TOPIC resource (TOPIC_AUTHORIZATION_FAILED,
+ * before the name and the topic are looked at), on the cluster for BROKER and CLIENT_METRICS
+ * ones (CLUSTER_AUTHORIZATION_FAILED, after the broker id and the values are checked).
  */
 import { AlterConfigs } from '../../protocol/messages/index.js';
 import type { RequestOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from '../router.js';
+import { type RequestContext, defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType as AclResource } from '../security/acl.js';
 import {
   alterBrokerConfigs,
   alterTopicConfigs,
   alterEach,
   brokerScope,
+  CLUSTER_REFUSED,
   entriesProblem,
   type Problem,
   ResourceType,
+  TOPIC_REFUSED,
   topicResourceProblem,
   unsupportedResourceType,
 } from './config-resources.js';
 
 type Resource = RequestOf<typeof AlterConfigs>['resources'][number];
 
-async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promise<Problem | undefined> {
+async function alter({ broker, authorize }: RequestContext, r: Resource, validateOnly: boolean): Promise<Problem | undefined> {
   const bad = entriesProblem(r.configs);
   if (bad) return bad;
   const next: Record<string, string> = {};
   for (const c of r.configs) next[c.name] = c.value!;
+  const clusterAllowed = (): boolean => authorize(AclOperation.ALTER_CONFIGS, AclResource.CLUSTER, CLUSTER_RESOURCE_NAME);
   switch (r.resourceType) {
     case ResourceType.TOPIC:
+      if (!authorize(AclOperation.ALTER_CONFIGS, AclResource.TOPIC, r.resourceName)) return TOPIC_REFUSED;
       return topicResourceProblem(broker, r.resourceName) ?? (await alterTopicConfigs(broker, r.resourceName, next, validateOnly));
     case ResourceType.BROKER: {
       const scope = brokerScope(broker, r.resourceName, false);
       if (typeof scope !== 'string') return scope;
+      // Kafka's broker checks the values before its controller authorizes the change.
+      if (!clusterAllowed()) return (await alterBrokerConfigs(broker, scope, next, true)) ?? CLUSTER_REFUSED;
       return alterBrokerConfigs(broker, scope, next, validateOnly);
     }
+    case ResourceType.CLIENT_METRICS:
+      return clusterAllowed() ? unsupportedResourceType(r.resourceType) : CLUSTER_REFUSED;
     default:
       return unsupportedResourceType(r.resourceType);
   }
@@ -55,7 +68,7 @@ async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promis
 
 export default defineHandler({
   api: AlterConfigs,
-  async handle({ broker }, request) {
-    return alterEach(request.resources, (r) => alter(broker, r, request.validateOnly));
+  async handle(ctx, request) {
+    return alterEach(request.resources, (r) => alter(ctx, r, request.validateOnly));
   },
 });

@@ -18,6 +18,10 @@
  *
  * Deviation: internal topics keep their partition count (INVALID_REQUEST): the group
  * coordinator places groups by the partition count of __consumer_offsets. Kafka would add them.
+ *
+ * Authorization (ControllerApis.createPartitions, where a KRaft broker forwards the request):
+ * ALTER on each topic, else TOPIC_AUTHORIZATION_FAILED, answered after the duplicates and
+ * before the others, whether the topic exists or not.
  */
 import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -25,6 +29,7 @@ import { CreatePartitions } from '../../protocol/messages/index.js';
 import type { RequestOf } from '../../protocol/schema.js';
 import { type Broker, partitionCountProblem } from '../broker.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 import { EXCESSIVE_BATCH_MESSAGE, manualAssignmentProblem, MAX_PARTITIONS_PER_REQUEST } from './19-create-topics.js';
 import type { Problem } from './config-resources.js';
 
@@ -58,14 +63,19 @@ function plan(broker: Broker, t: PartitionsTopic): number | Problem {
 
 export default defineHandler({
   api: CreatePartitions,
-  async handle({ broker }, request) {
+  async handle({ broker, authorize }, request) {
     const copies = new Map<string, number>();
     for (const t of request.topics) copies.set(t.name, (copies.get(t.name) ?? 0) + 1);
     const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
     for (const [name, n] of copies) if (n > 1) results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
+    const allowed = request.topics.filter((t) => {
+      if (copies.get(t.name)! > 1) return false;
+      if (authorize(AclOperation.ALTER, ResourceType.TOPIC, t.name)) return true;
+      results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+      return false;
+    });
     let newPartitions = 0;
-    for (const t of request.topics) {
-      if (copies.get(t.name)! > 1) continue;
+    for (const t of allowed) {
       const additional = plan(broker, t);
       if (typeof additional !== 'number') {
         results.push({ name: t.name, ...additional });

@@ -20,32 +20,41 @@
  *
  * Deviation: Kafka sets the level of log4j loggers through BROKER_LOGGER resources; Spindle
  * has none and refuses them.
+ *
+ * Authorization, as in AlterConfigs (33-alter-configs.ts): ALTER_CONFIGS on the topic for TOPIC
+ * (TOPIC_AUTHORIZATION_FAILED, before the topic is looked at), on the cluster for BROKER (after
+ * the broker id, the operations and the values are checked), BROKER_LOGGER (Kafka's broker
+ * asks before anything else there) and CLIENT_METRICS (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { IncrementalAlterConfigs } from '../../protocol/messages/index.js';
 import type { RequestOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
 import { dynamicConfigsOf } from '../config/dynamic.js';
-import { defineHandler } from '../router.js';
+import { type RequestContext, defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType as AclResource } from '../security/acl.js';
 import {
   alterBrokerConfigs,
   alterTopicConfigs,
   applyOperations,
   alterEach,
   brokerScope,
+  CLUSTER_REFUSED,
   entriesProblem,
   type Problem,
   ResourceType,
+  TOPIC_REFUSED,
   topicResourceProblem,
   unsupportedResourceType,
 } from './config-resources.js';
 
 type Resource = RequestOf<typeof IncrementalAlterConfigs>['resources'][number];
 
-async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promise<Problem | undefined> {
+async function alter({ broker, authorize }: RequestContext, r: Resource, validateOnly: boolean): Promise<Problem | undefined> {
   const bad = entriesProblem(r.configs);
   if (bad) return bad;
+  const clusterAllowed = (): boolean => authorize(AclOperation.ALTER_CONFIGS, AclResource.CLUSTER, CLUSTER_RESOURCE_NAME);
   switch (r.resourceType) {
     case ResourceType.TOPIC: {
+      if (!authorize(AclOperation.ALTER_CONFIGS, AclResource.TOPIC, r.resourceName)) return TOPIC_REFUSED;
       const missing = topicResourceProblem(broker, r.resourceName);
       if (missing) return missing;
       const next = applyOperations(r.resourceType, broker.topics.get(r.resourceName)!.meta.configs, r.configs);
@@ -57,8 +66,13 @@ async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promis
       if (typeof scope !== 'string') return scope;
       const next = applyOperations(r.resourceType, dynamicConfigsOf(broker.config, scope), r.configs);
       if ('problem' in next) return next.problem;
+      // Kafka's broker checks the change before its controller authorizes it.
+      if (!clusterAllowed()) return (await alterBrokerConfigs(broker, scope, next.configs, true)) ?? CLUSTER_REFUSED;
       return alterBrokerConfigs(broker, scope, next.configs, validateOnly);
     }
+    case ResourceType.BROKER_LOGGER:
+    case ResourceType.CLIENT_METRICS:
+      return clusterAllowed() ? unsupportedResourceType(r.resourceType) : CLUSTER_REFUSED;
     default:
       return unsupportedResourceType(r.resourceType);
   }
@@ -66,7 +80,7 @@ async function alter(broker: Broker, r: Resource, validateOnly: boolean): Promis
 
 export default defineHandler({
   api: IncrementalAlterConfigs,
-  async handle({ broker }, request) {
-    return alterEach(request.resources, (r) => alter(broker, r, request.validateOnly));
+  async handle(ctx, request) {
+    return alterEach(request.resources, (r) => alter(ctx, r, request.validateOnly));
   },
 });

@@ -5,15 +5,24 @@
  * As Kafka's controller answers it (ScramControlManager): no users (null or empty) lists every
  * user that has one; a user named twice is answered DUPLICATE_RESOURCE, a user without
  * credentials RESOURCE_NOT_FOUND, each in its own result.
+ *
+ * Authorization (KafkaApis.handleDescribeUserScramCredentialsRequest): DESCRIBE on the cluster,
+ * else CLUSTER_AUTHORIZATION_FAILED at the top level and one result per user asked with it —
+ * with an empty user name, as DescribeUserScramCredentialsRequest.getErrorResponse leaves it.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeUserScramCredentials } from '../../protocol/messages/index.js';
 import { SCRAM_MECHANISM_CODES } from '../security/scram-store.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 export default defineHandler({
   api: DescribeUserScramCredentials,
-  async handle({ broker }, request) {
+  async handle({ broker, authorize }, request) {
+    if (!authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode, errorMessage: null, results: (request.users ?? []).map(() => ({ user: '', errorCode, errorMessage: null, credentialInfos: [] })) };
+    }
     const store = broker.security.scram;
     const info = (credentials: { mechanism: keyof typeof SCRAM_MECHANISM_CODES; iterations: number }[]) =>
       credentials.map((c) => ({ mechanism: SCRAM_MECHANISM_CODES[c.mechanism], iterations: c.iterations }));

@@ -11,6 +11,10 @@
  * outside 4096-16384, UNACCEPTABLE_CREDENTIAL; an unknown mechanism UNSUPPORTED_SASL_MECHANISM;
  * removing a credential that does not exist RESOURCE_NOT_FOUND. The changes of the users that
  * pass are written together.
+ *
+ * Authorization (ControllerApis.handleAlterUserScramCredentials): ALTER on the cluster, else
+ * every user named answers CLUSTER_AUTHORIZATION_FAILED (once, in name order, as
+ * AlterUserScramCredentialsRequest.getErrorResponse sorts them) and nothing changes.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AlterUserScramCredentials } from '../../protocol/messages/index.js';
@@ -22,6 +26,7 @@ import {
   credentialFromSaltedPassword,
 } from '../security/scram-store.js';
 import { defineHandler } from '../router.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 const MECHANISM_BY_CODE: ReadonlyMap<number, ScramMechanism> = new Map([
   [1, 'SCRAM-SHA-256'],
@@ -35,7 +40,11 @@ interface Outcome {
 
 export default defineHandler({
   api: AlterUserScramCredentials,
-  async handle({ broker }, request) {
+  async handle({ broker, authorize }, request) {
+    if (!authorize(AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+      const users = [...new Set([...request.deletions, ...request.upsertions].map((u) => u.name))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) };
+    }
     const store = broker.security.scram;
     const order: string[] = [];
     const counts = new Map<string, number>();

@@ -6,20 +6,24 @@
  * type before v1) lists this node with its advertised address; a request for controllers (2)
  * sent to this broker listener is MISMATCHED_ENDPOINT_TYPE, and an unknown type
  * UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST in v0, which cannot name another type anyway).
- * With includeClusterAuthorizedOperations, the operations a cluster resource supports are all
- * granted, as on a Kafka broker without an authorizer; otherwise the field is Int.MinValue.
+ * Without includeClusterAuthorizedOperations the field is Int.MinValue.
+ *
+ * Authorization (AuthHelper.computeDescribeClusterResponse): none for the answer itself, as on
+ * a Kafka broker; the cluster's authorized operations, when asked, are those the authorizer
+ * grants (every supported one without an authorizer), and 0 without DESCRIBE on the cluster.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeCluster } from '../../protocol/messages/index.js';
 import { defineHandler } from '../router.js';
-import { CLUSTER_OPERATIONS, NOT_REQUESTED } from './authorized-operations.js';
+import { NOT_REQUESTED, clusterOperations } from './authorized-operations.js';
 
 const BROKER_ENDPOINTS = 1;
 const CONTROLLER_ENDPOINTS = 2;
 
 export default defineHandler({
   api: DescribeCluster,
-  async handle({ broker, connection, version }, request) {
+  async handle(ctx, request) {
+    const { broker, connection, version } = ctx;
     const advertised = broker.advertisedFor(connection);
     const refused = (errorCode: number, errorMessage: string) => ({
       throttleTimeMs: 0,
@@ -45,7 +49,7 @@ export default defineHandler({
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       brokers: [{ brokerId: broker.nodeId, host: advertised.host, port: advertised.port, rack: null }],
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterOperations(ctx) : NOT_REQUESTED,
     };
   },
 });

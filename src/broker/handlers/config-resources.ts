@@ -88,6 +88,10 @@ export function repeatedResources(resources: readonly { resourceType: number; re
   return new Set([...byKey.values()].filter((list) => list.length > 1).flat());
 }
 
+/** A change the principal may not make (ALTER_CONFIGS on the topic, or on the cluster for the other types). */
+export const TOPIC_REFUSED: Problem = Object.freeze({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+export const CLUSTER_REFUSED: Problem = Object.freeze({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+
 export const REPEATED_RESOURCE: Problem = Object.freeze({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource must appear at most once.' });
 
 /**
