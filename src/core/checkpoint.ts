@@ -12,8 +12,7 @@
  * (`checkpointBytes` with fs.ts's writeFileDurably); `writeCheckpoint` does it on the calling
  * thread, for shutdown.
  */
-import { dirname } from 'node:path';
-import { fsio, syncDirectorySync } from './fs.js';
+import { fsio, syncDirectorySync, writeFileDurablySync } from './fs.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -30,17 +29,7 @@ export function checkpointBytes(entries: CheckpointEntry[]): Buffer {
 }
 
 export function writeCheckpoint(path: string, entries: CheckpointEntry[]): void {
-  const bytes = checkpointBytes(entries);
-  const tmp = `${path}.tmp`;
-  const fd = fsio.openSync(tmp, 'w');
-  try {
-    fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
-    fsio.fsyncSync(fd);
-  } finally {
-    fsio.closeSync(fd);
-  }
-  fsio.renameSync(tmp, path);
-  syncDirectorySync(dirname(path));
+  writeFileDurablySync(path, checkpointBytes(entries));
 }
 
 export function readCheckpoint(path: string): CheckpointEntry[] | undefined {

@@ -24,6 +24,7 @@
  *
  * Any thread; the fault rules are the calling thread's own.
  */
+import { dirname } from 'node:path';
 import * as fs from 'node:fs';
 
 export type FsOp = 'open' | 'close' | 'read' | 'write' | 'fsync' | 'truncate' | 'rename' | 'unlink' | 'mkdir' | 'readdir' | 'stat';
@@ -286,6 +287,23 @@ export async function writeFileDurably(path: string, data: Uint8Array, dir: stri
   }
   await fsioAsync.rename(tmp, path);
   await syncDirectoryAsync(dir);
+}
+
+/**
+ * writeFileDurably on the calling thread, for the broker's small admin files (checkpoints at
+ * shutdown, SCRAM credentials, ACLs, client quotas), where the write is rare and its caller waits.
+ */
+export function writeFileDurablySync(path: string, data: Uint8Array): void {
+  const tmp = `${path}.tmp`;
+  const fd = fsio.openSync(tmp, 'w');
+  try {
+    fsio.writeFullySync(fd, data, 0, data.length, 0);
+    fsio.fsyncSync(fd);
+  } finally {
+    fsio.closeSync(fd);
+  }
+  fsio.renameSync(tmp, path);
+  syncDirectorySync(dirname(path));
 }
 
 /**

@@ -20,7 +20,7 @@
  * Main thread. Written synchronously: ACL changes are rare admin operations.
  */
 import { join } from 'node:path';
-import { fsio, syncDirectorySync } from '../../core/fs.js';
+import { fsio, writeFileDurablySync } from '../../core/fs.js';
 import { ConfigError } from '../config/errors.js';
 import type { BrokerConfig } from '../config/load.js';
 import {
@@ -117,16 +117,7 @@ export class Authorizer {
 
   private write(): void {
     const bytes = Buffer.from(`${JSON.stringify({ version: 1, acls: this.acls.all().map(toJson) }, null, 2)}\n`);
-    const tmp = `${this.file}.tmp`;
-    const fd = fsio.openSync(tmp, 'w');
-    try {
-      fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
-      fsio.fsyncSync(fd);
-    } finally {
-      fsio.closeSync(fd);
-    }
-    fsio.renameSync(tmp, this.file);
-    syncDirectorySync(join(this.file, '..'));
+    writeFileDurablySync(this.file, bytes);
   }
 }
 

@@ -29,7 +29,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { fsio, syncDirectorySync } from '../../core/fs.js';
+import { fsio, writeFileDurablySync } from '../../core/fs.js';
 import { ErrorCode } from '../../protocol/errors.js';
 
 export const CLIENT_QUOTAS_FILE = 'client-quotas.json';
@@ -462,15 +462,6 @@ export class ClientQuotaStore {
       shape.entities.push({ entity: e, quotas: q });
     }
     const bytes = Buffer.from(`${JSON.stringify(shape, null, 2)}\n`);
-    const tmp = `${this.file}.tmp`;
-    const fd = fsio.openSync(tmp, 'w');
-    try {
-      fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
-      fsio.fsyncSync(fd);
-    } finally {
-      fsio.closeSync(fd);
-    }
-    fsio.renameSync(tmp, this.file);
-    syncDirectorySync(join(this.file, '..'));
+    writeFileDurablySync(this.file, bytes);
   }
 }

@@ -17,25 +17,17 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { fsio, syncDirectorySync } from '../../core/fs.js';
+import { fsio, writeFileDurablySync } from '../../core/fs.js';
+import { SCRAM_MAX_ITERATIONS, SCRAM_MECHANISMS, SCRAM_MIN_ITERATIONS, type ScramCredential, type ScramMechanism } from './sasl/scram.js';
 
 export const SCRAM_CREDENTIALS_FILE = 'scram-credentials.json';
 
-export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
-export const SCRAM_MECHANISMS: readonly ScramMechanism[] = Object.freeze(['SCRAM-SHA-256', 'SCRAM-SHA-512']);
 /** Kafka's ScramMechanism codes in the SCRAM credential APIs. */
 export const SCRAM_MECHANISM_CODES: Readonly<Record<ScramMechanism, number>> = Object.freeze({ 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 });
-/** The iteration counts Kafka accepts (ScramMechanism.minIterations, and its upper bound). */
-export const SCRAM_MIN_ITERATIONS = 4096;
-export const SCRAM_MAX_ITERATIONS = 16384;
+export { SCRAM_MAX_ITERATIONS, SCRAM_MECHANISMS, SCRAM_MIN_ITERATIONS, type ScramMechanism };
 
-export interface StoredScramCredential {
-  readonly mechanism: ScramMechanism;
-  readonly salt: Buffer;
-  readonly iterations: number;
-  readonly storedKey: Buffer;
-  readonly serverKey: Buffer;
-}
+/** What a login is checked against (sasl/scram.ts's credential), frozen once stored. */
+export type StoredScramCredential = Readonly<ScramCredential>;
 
 function hashName(mechanism: ScramMechanism): 'sha256' | 'sha512' {
   return mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512';
@@ -143,15 +135,6 @@ export class ScramStore {
       shape.users[user] = entry;
     }
     const bytes = Buffer.from(`${JSON.stringify(shape, null, 2)}\n`);
-    const tmp = `${this.file}.tmp`;
-    const fd = fsio.openSync(tmp, 'w');
-    try {
-      fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
-      fsio.fsyncSync(fd);
-    } finally {
-      fsio.closeSync(fd);
-    }
-    fsio.renameSync(tmp, this.file);
-    syncDirectorySync(join(this.file, '..'));
+    writeFileDurablySync(this.file, bytes);
   }
 }
