@@ -13,8 +13,9 @@
  *
  * Brokers are named by node id; --entity-default (or --broker-defaults) names the cluster-wide
  * defaults. Only topics and brokers have configs here: the other entity types of Kafka's tool
- * (users, clients, ips: quotas; client-metrics; groups; broker-loggers) need APIs Spindle does
- * not serve, and are refused in one line.
+ * (users, clients, ips: quotas and SCRAM credentials, which the broker serves and Kafka's own
+ * kafka-configs manages; client-metrics; groups; broker-loggers, which need APIs Spindle does not
+ * serve) are refused in one line.
  *
  * Main thread.
  */
@@ -73,11 +74,14 @@ export const CONFIGS_FLAGS: Flags = {
 };
 
 const ENTITY_TYPES: Record<string, ResourceKind> = { topics: 'topic', topic: 'topic', brokers: 'broker', broker: 'broker' };
+/** Entity types the broker serves but this command does not manage yet: Kafka's kafka-configs does. */
+const NOT_YET: Record<string, string> = {
+  users: 'client quotas and SCRAM credentials',
+  clients: 'client quotas',
+  ips: 'connection quotas',
+};
 /** Kafka's other entity types, with what Spindle would need to serve them. */
 const UNSERVED: Record<string, string> = {
-  users: 'client quotas (DescribeClientQuotas, AlterClientQuotas) and SCRAM credentials',
-  clients: 'client quotas (DescribeClientQuotas, AlterClientQuotas)',
-  ips: 'connection quotas (DescribeClientQuotas, AlterClientQuotas)',
   'client-metrics': 'client metrics resources (KIP-714)',
   groups: 'group config resources (KIP-848)',
   'broker-loggers': 'broker logger resources',
@@ -92,6 +96,8 @@ function entity(args: Args): { kind: ResourceKind; name: string | undefined } {
   if (shortcuts[0] === 'broker-defaults') return { kind: 'broker', name: '' };
   if (shortcuts.length === 1) return { kind: shortcuts[0] as ResourceKind, name: args.string(shortcuts[0]!) };
   const type = args.required('entity-type');
+  const notYet = NOT_YET[type];
+  if (notYet !== undefined) throw new UsageError(`--entity-type ${type} is not supported yet: the broker serves ${notYet}, which Kafka's kafka-configs manages (topics and brokers are managed here)`);
   const unserved = UNSERVED[type];
   if (unserved !== undefined) throw new UsageError(`--entity-type ${type} is not supported: it needs ${unserved}, which Spindle does not serve (topics and brokers are)`);
   const kind = ENTITY_TYPES[type];

@@ -39,7 +39,7 @@ interface Tool {
   spindleOnly: Record<string, string>;
 }
 
-const QUOTAS = 'client quotas and SCRAM credentials (DescribeClientQuotas, AlterClientQuotas, DescribeUserScramCredentials), which Spindle does not serve; SASL is not there yet either';
+const QUOTAS = 'client quotas and SCRAM credentials: the broker serves them (DescribeClientQuotas, AlterClientQuotas, AlterUserScramCredentials), spindle configs does not manage them yet; Kafka\'s kafka-configs does';
 
 const TOOLS: Tool[] = [
   {
