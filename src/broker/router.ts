@@ -128,7 +128,7 @@ export class Router {
     const key = header.requestApiKey;
     const version = header.requestApiVersion;
     // Before a SASL login only ApiVersions and the SASL APIs are served (security/authenticator.ts).
-    const refusal = connection.auth.refusal(key, Date.now());
+    const refusal = connection.auth.refusal(key);
     if (refusal !== null) throw new ProtocolError(refusal);
     const handler = this.handlers[key];
     if (!handler) throw new ProtocolError(`API key ${key} is not served`);

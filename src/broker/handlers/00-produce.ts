@@ -44,7 +44,6 @@
  * transaction). Idempotent batches need nothing more (Kafka 3.x, KIP-679: the rule is on
  * InitProducerId). acks=0 still gets no answer; Kafka closes the connection instead.
  */
-import { quotaUser } from '../security/quota-manager.js';
 import { INTERNAL_TOPICS } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
@@ -276,7 +275,7 @@ export default defineHandler({
     );
     // producer_byte_rate (security/quota-manager.ts): the request's bytes counted, and past the
     // quota the connection muted for the throttle time it is told (KIP-219), acks=0 included.
-    const throttleTimeMs = broker.security.produceQuota.record(quotaUser(connection.auth.principal), header.clientId ?? '', requestBytes, Date.now());
+    const throttleTimeMs = broker.security.produceQuota.record(connection.auth.principal, header.clientId ?? '', requestBytes);
     connection.throttle(throttleTimeMs);
     if (request.acks === 0) return null;
     return { responses, throttleTimeMs, nodeEndpoints: [] };

@@ -28,7 +28,6 @@
  * else its partitions answer TOPIC_AUTHORIZATION_FAILED (an unknown topic id stays
  * UNKNOWN_TOPIC_ID, a name is checked before it is looked up).
  */
-import { quotaUser } from '../security/quota-manager.js';
 import { ExternalBytes } from '../../protocol/codec/writer.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/index.js';
@@ -255,7 +254,7 @@ export default defineHandler({
     // fetch session's view of what the client has in step with what it got.
     let throttleTimeMs = 0;
     if (replicaId < 0 && fetchedBytes > 0) {
-      throttleTimeMs = broker.security.fetchQuota.record(quotaUser(connection.auth.principal), header.clientId ?? '', fetchedBytes, Date.now());
+      throttleTimeMs = broker.security.fetchQuota.record(connection.auth.principal, header.clientId ?? '', fetchedBytes);
       connection.throttle(throttleTimeMs);
     }
     return { throttleTimeMs, errorCode: 0, sessionId: session?.id ?? 0, responses: topics, nodeEndpoints: [] };

@@ -65,7 +65,7 @@ export class ConnectionAuth {
    * Why a request with this API key may not be served now (the connection is then closed), or
    * null when it may.
    */
-  refusal(apiKey: number, nowMs: number): string | null {
+  refusal(apiKey: number, nowMs?: number): string | null {
     if (this.stage === 'raw-token') return null;
     if (!this.security.sasl) return null;
     if (this.stage === 'handshake' && !this.reauthenticating) {
@@ -75,7 +75,7 @@ export class ConnectionAuth {
       return apiKey === SASL_AUTHENTICATE ? null : `API key ${apiKey} sent during SASL authentication`;
     }
     // Authenticated: served while the session lasts; re-authenticating is always allowed.
-    if (this.sessionEndsMs > 0 && nowMs > this.sessionEndsMs && apiKey !== SASL_HANDSHAKE && apiKey !== SASL_AUTHENTICATE) {
+    if (this.sessionEndsMs > 0 && (nowMs ?? Date.now()) > this.sessionEndsMs && apiKey !== SASL_HANDSHAKE && apiKey !== SASL_AUTHENTICATE) {
       return `the SASL session of ${this.principal} ended without re-authentication`;
     }
     return null;

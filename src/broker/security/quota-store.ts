@@ -412,6 +412,11 @@ export class ClientQuotaStore {
    * /users/<default>, an empty user only /clients/<client-id> and /clients/<default>. Cached per
    * (user, client-id) until the next change; the object returned is frozen and shared.
    */
+  /** Whether any quota is set: without one, nothing on the request path asks the store. */
+  get hasQuotas(): boolean {
+    return this.entities.size > 0;
+  }
+
   quotasFor(user: string, clientId: string): ClientQuotas {
     if (this.entities.size === 0) return NO_QUOTAS;
     const cacheKey = `${user.length}:${user}${clientId}`;
