@@ -115,6 +115,8 @@ export class Broker {
   private readonly bySlot = new Map<number, PartitionState>();
   /** Serializes the lifecycle operations of each topic name (topic-locks.ts). */
   readonly locks = new TopicLocks();
+  /** Names whose deletion is under way: gone from Metadata, and not auto-created again meanwhile. */
+  private readonly deleting = new Set<string>();
   /** Descriptors of segment files that fetches stream from (fetch-stream.ts); a deleted topic's and removed segments' are dropped. */
   readonly files = new SegmentFiles();
   /** Each log directory's health and the offline/recovery policy. */
@@ -330,9 +332,9 @@ export class Broker {
       const colliding = this.store.collidingWith(name);
       if (colliding) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic '${name}' collides with existing topic: ${colliding.name}` };
       try {
-        return await this.openTopic(this.store.create(name, partitions, configs), true);
+        return await this.openTopic(await this.store.create(name, partitions, configs), true);
       } catch (e) {
-        this.forgetFailedTopic(name);
+        await this.forgetFailedTopic(name);
         return this.storageProblem(`Error while creating log for ${name} (${partitions} partitions)`, e);
       }
     });
@@ -340,10 +342,10 @@ export class Broker {
   }
 
   /** Undoes the stored half of a creation that failed; a failure here is logged, the original cause stays the answer. */
-  private forgetFailedTopic(name: string): void {
+  private async forgetFailedTopic(name: string): Promise<void> {
     if (!this.store.get(name)) return;
     try {
-      this.store.delete(name);
+      await this.store.delete(name);
     } catch (e) {
       this.logger.error(withStack(`undoing the creation of topic ${name}`, e));
     }
@@ -378,6 +380,9 @@ export class Broker {
   async autoCreate(name: string): Promise<TopicState | TopicProblem> {
     const existing = this.topics.get(name);
     if (existing) return existing;
+    // A client that still knew the topic asks for it while it is being deleted: Kafka does not
+    // create it again then (it still exists until the deletion is done), and neither does Spindle.
+    if (this.deleting.has(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' is being deleted.` };
     const partitions = this.config.values['num.partitions'] as number;
     const problem = this.checkNewTopic(name, partitions, -1, {});
     if (problem) return problem;
@@ -410,19 +415,24 @@ export class Broker {
         return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled (delete.topic.enable=false).' };
       }
       this.topics.delete(name);
+      this.deleting.add(name);
       let bug: unknown;
-      for (const p of state.partitions) {
-        for (const wake of [...p.waiters]) wake();
-        this.bySlot.delete(p.handle.slot);
-        try {
-          await this.host.close(p.handle, true);
-        } catch (e) {
-          if (errnoOf(e) === undefined) bug ??= e;
-          else this.logger.error(withStack(`closing ${name}-${p.partition} of a deleted topic`, e));
+      try {
+        for (const p of state.partitions) {
+          for (const wake of [...p.waiters]) wake();
+          this.bySlot.delete(p.handle.slot);
+          try {
+            await this.host.close(p.handle, true);
+          } catch (e) {
+            if (errnoOf(e) === undefined) bug ??= e;
+            else this.logger.error(withStack(`closing ${name}-${p.partition} of a deleted topic`, e));
+          }
+          this.files.forgetUnder(join(p.logDir, partitionDirName(name, p.partition)));
         }
-        this.files.forgetUnder(join(p.logDir, partitionDirName(name, p.partition)));
+        await this.store.delete(name);
+      } finally {
+        this.deleting.delete(name);
       }
-      this.store.delete(name);
       this.metrics.releaseTopic(name);
       if (bug !== undefined) throw bug;
       return undefined;
@@ -445,14 +455,14 @@ export class Broker {
       if (problem) return problem;
       let opened: PartitionState[] | { error: unknown };
       try {
-        this.store.addPartitions(name, count);
+        await this.store.addPartitions(name, count);
         opened = await this.openPartitions(state, from, count, true);
       } catch (e) {
         opened = { error: e };
       }
       if (!Array.isArray(opened)) {
         try {
-          this.store.forgetPartitions(name, from);
+          await this.store.forgetPartitions(name, from);
         } catch (e) {
           this.logger.error(withStack(`undoing the new partitions of topic ${name}`, e));
         }
@@ -480,7 +490,7 @@ export class Broker {
         if (e instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: e.message };
         throw e;
       }
-      this.store.setConfigs(name, configs);
+      await this.store.setConfigs(name, configs);
       state.config = config;
       state.logConfig = logConfigFor(state.config.values);
       await Promise.all(state.partitions.map((p) => this.host.setConfig(p.handle, state.logConfig)));

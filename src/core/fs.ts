@@ -248,6 +248,11 @@ export const fsioAsync = {
     check('unlink', path);
     await new Promise<void>((resolve, reject) => fs.unlink(path, (err) => (err ? reject(err) : resolve())));
   },
+  /** A file or a whole directory tree removed, as `rm -rf` (nothing there is no error). */
+  async rmTree(path: string): Promise<void> {
+    check('unlink', path);
+    await fs.promises.rm(path, { recursive: true, force: true });
+  },
 };
 
 /** The probe file's name and size: big enough that a nearly full file system refuses it. */
@@ -287,6 +292,48 @@ export async function writeFileDurably(path: string, data: Uint8Array, dir: stri
   }
   await fsioAsync.rename(tmp, path);
   await syncDirectoryAsync(dir);
+}
+
+/**
+ * A small file its owner rewrites whole whenever what it holds changes (writeFileDurably), off
+ * the owner's thread. Rewrites asked for while one is under way are coalesced: the next starts
+ * when the current one ends and writes the contents as they are then, so a burst of changes
+ * (a CreateTopics of a thousand topics) costs two writes, not one per change, and at most one
+ * write is ever in flight, so `<path>.tmp` has one writer.
+ *
+ * The owner's thread only; `contents` is called when a write starts.
+ */
+export class DurableFile {
+  private writing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly contents: () => Uint8Array,
+  ) {}
+
+  /** Settles once the file durably holds the contents as they are now, or newer; rejects with the write's error. */
+  write(): Promise<void> {
+    if (this.queued) return this.queued;
+    if (!this.writing) return this.start();
+    const ignore = (): void => {};
+    const queued = this.writing.then(ignore, ignore).then(() => {
+      this.queued = undefined;
+      return this.start();
+    });
+    this.queued = queued;
+    return queued;
+  }
+
+  private start(): Promise<void> {
+    const p = writeFileDurably(this.path, this.contents(), dirname(this.path));
+    this.writing = p;
+    const done = (): void => {
+      if (this.writing === p) this.writing = undefined;
+    };
+    p.then(done, done);
+    return p;
+  }
 }
 
 /**

@@ -15,11 +15,16 @@
  * Topic IDs are random UUIDs, never the zero UUID; like Kafka, ids whose base64 form would
  * start with '-' are drawn again, so they print cleanly in command-line tools.
  *
- * Main-thread state; not thread-safe. File writes are synchronous and rare (admin operations).
+ * Changes take effect in memory at once and are written in the background: topics.json is a
+ * DurableFile, so a burst of creations is one or two rewrites, none of them on the main thread,
+ * and each change's promise settles once the file holds it (CreateTopics answers after that).
+ * Loading at start-up is synchronous.
+ *
+ * Main-thread state; not thread-safe.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { fsio, storageErrorOf, syncDirectorySync } from './fs.js';
+import { DurableFile, fsio, fsioAsync, storageErrorOf } from './fs.js';
 import { parsePartitionDirName, partitionDirName } from './partition-log.js';
 
 export const METADATA_DIR = '__spindle_metadata';
@@ -41,12 +46,14 @@ export class TopicStore {
   private readonly byId = new Map<string, TopicMeta>();
   /** Where each partition directory is: "<topic>-<partition>" → log dir. */
   private readonly placement = new Map<string, string>();
+  private readonly file: DurableFile;
 
   constructor(logDirs: readonly string[]) {
     if (logDirs.length === 0) throw new Error('at least one log directory is needed');
     this.logDirs = logDirs;
     for (const d of logDirs) fsio.mkdirSync(d, { recursive: true });
     fsio.mkdirSync(this.metadataDir, { recursive: true });
+    this.file = new DurableFile(join(this.metadataDir, TOPICS_FILE), () => Buffer.from(`${JSON.stringify({ version: 1, topics: [...this.topics.values()] }, null, 1)}\n`));
     this.load();
   }
 
@@ -110,21 +117,6 @@ export class TopicStore {
     }
   }
 
-  private save(): void {
-    const file = join(this.metadataDir, TOPICS_FILE);
-    const tmp = `${file}.tmp`;
-    const fd = fsio.openSync(tmp, 'w');
-    try {
-      const bytes = Buffer.from(`${JSON.stringify({ version: 1, topics: [...this.topics.values()] }, null, 1)}\n`);
-      fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
-      fsio.fsyncSync(fd);
-    } finally {
-      fsio.closeSync(fd);
-    }
-    fsio.renameSync(tmp, file);
-    syncDirectorySync(this.metadataDir);
-  }
-
   list(): TopicMeta[] {
     return [...this.topics.values()];
   }
@@ -144,20 +136,21 @@ export class TopicStore {
     return undefined;
   }
 
-  create(name: string, partitions: number, configs: Record<string, string> = {}, now = Date.now()): TopicMeta {
+  /** A new topic, known at once; settles once it is stored. */
+  async create(name: string, partitions: number, configs: Record<string, string> = {}, now = Date.now()): Promise<TopicMeta> {
     if (this.topics.has(name)) throw new Error(`topic ${name} exists`);
     const meta: TopicMeta = { name, topicId: newTopicId(), partitions, configs: { ...configs }, createdMs: now };
     this.topics.set(name, meta);
     this.byId.set(meta.topicId, meta);
-    this.save();
+    await this.file.write();
     return meta;
   }
 
-  addPartitions(name: string, count: number): TopicMeta {
+  async addPartitions(name: string, count: number): Promise<TopicMeta> {
     const meta = this.mustGet(name);
     if (count <= meta.partitions) throw new Error(`topic ${name} has ${meta.partitions} partitions already`);
     meta.partitions = count;
-    this.save();
+    await this.file.write();
     return meta;
   }
 
@@ -165,24 +158,24 @@ export class TopicStore {
    * Undoes addPartitions when the new partitions could not all be opened: the topic back to
    * `count` partitions, the directories of the others removed. The caller closes their logs first.
    */
-  forgetPartitions(name: string, count: number): TopicMeta {
+  async forgetPartitions(name: string, count: number): Promise<TopicMeta> {
     const meta = this.mustGet(name);
     const added = meta.partitions;
     meta.partitions = count;
-    this.save();
+    await this.file.write();
     for (let p = count; p < added; p++) {
       const dirName = partitionDirName(name, p);
       const logDir = this.placement.get(dirName);
       this.placement.delete(dirName);
-      if (logDir) fsio.rmSync(join(logDir, dirName), { recursive: true, force: true });
+      if (logDir) await fsioAsync.rmTree(join(logDir, dirName));
     }
     return meta;
   }
 
-  setConfigs(name: string, configs: Record<string, string>): TopicMeta {
+  async setConfigs(name: string, configs: Record<string, string>): Promise<TopicMeta> {
     const meta = this.mustGet(name);
     meta.configs = { ...configs };
-    this.save();
+    await this.file.write();
     return meta;
   }
 
@@ -190,22 +183,25 @@ export class TopicStore {
    * Forgets the topic and removes its partition directories. The caller closes the partition
    * logs first. Also undoes a create whose partitions could not all be opened.
    */
-  delete(name: string): TopicMeta {
+  async delete(name: string): Promise<TopicMeta> {
     const meta = this.mustGet(name);
     this.topics.delete(name);
     this.byId.delete(meta.topicId);
-    this.save();
+    await this.file.write();
     for (let p = 0; p < meta.partitions; p++) {
       const dirName = partitionDirName(name, p);
       const logDir = this.placement.get(dirName);
       this.placement.delete(dirName);
       if (!logDir) continue;
-      const from = join(logDir, dirName);
       const to = join(logDir, `${dirName}.${meta.topicId.replace(/-/g, '')}-delete`);
-      if (fsio.existsSync(from)) {
-        fsio.renameSync(from, to);
-        fsio.rmSync(to, { recursive: true, force: true });
+      try {
+        await fsioAsync.rename(join(logDir, dirName), to);
+      } catch (e) {
+        // Never created (a creation undone before its partition was placed), or already gone.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
       }
+      await fsioAsync.rmTree(to);
     }
     return meta;
   }

@@ -282,6 +282,24 @@ test('concurrent creates, deletes, partition changes and auto-creation of one na
   await stop(s);
 });
 
+test('a topic asked for by Metadata while it is being deleted is not created again; after the deletion it may be', async () => {
+  const s = await start(undefined, 1);
+  assert.ok('meta' in (await s.broker.createTopic('doomed-again', 8, {})));
+  try {
+    const deletion = s.broker.deleteTopic('doomed-again');
+    // The deletion has begun (the name's lock taken, the topic gone from Metadata) but not ended.
+    while (s.broker.topics.has('doomed-again')) await new Promise((r) => setImmediate(r));
+    const during = await s.broker.autoCreate('doomed-again');
+    assert.ok(!('meta' in during) && during.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `answered while deleting: ${'meta' in during ? 'created again' : during.errorCode}`);
+    assert.is(await deletion, undefined);
+    assert.is(s.broker.topics.has('doomed-again'), false);
+    assert.is(s.broker.store.get('doomed-again'), undefined);
+    assert.ok('meta' in (await s.broker.autoCreate('doomed-again')));
+  } finally {
+    await stop(s);
+  }
+});
+
 test('a delete by a topic id that the name no longer has leaves the new topic alone (UNKNOWN_TOPIC_ID)', async () => {
   const s = await start();
   const old = await s.broker.createTopic('reborn', 1, {});

@@ -1,9 +1,9 @@
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DescriptorPool, PooledFd } from '../../src/core/descriptors.js';
-import { clearFaults, faultRules, fsio, fsioAsync, injectFaults, probeDirectory, storageErrorOf } from '../../src/core/fs.js';
+import { DurableFile, clearFaults, faultRules, fsio, fsioAsync, injectFaults, probeDirectory, storageErrorOf } from '../../src/core/fs.js';
 import { tempDir } from './helpers.js';
 
 test.after.each(() => clearFaults());
@@ -65,6 +65,43 @@ test('asynchronous calls fail the same way, and the probe fails while the direct
     (e: NodeJS.ErrnoException) => assert.is(e.code, 'EIO'),
   );
   await fsioAsync.close(fd);
+  t.remove();
+});
+
+test('a DurableFile coalesces a burst of writes: at most two rewrites, each caller settled once its contents are in', async () => {
+  const t = tempDir();
+  const path = join(t.dir, 'state.json');
+  let value = 0;
+  let rendered = 0;
+  const file = new DurableFile(path, () => {
+    rendered++;
+    return Buffer.from(String(value));
+  });
+  const seen: string[] = [];
+  await Promise.all(
+    Array.from({ length: 100 }, async () => {
+      value++;
+      const mine = value;
+      await file.write();
+      // What the file holds when a caller's write settles includes that caller's change.
+      seen.push(Number(readFileSync(path, 'utf8')) >= mine ? 'ok' : `stale for ${mine}`);
+    }),
+  );
+  assert.is(rendered, 2, 'the first write, then one for everything asked for while it ran');
+  assert.is(readFileSync(path, 'utf8'), '100');
+  assert.ok(seen.every((x) => x === 'ok'), seen.find((x) => x !== 'ok'));
+  // A failed write rejects its callers; the next write starts afresh.
+  injectFaults([{ op: 'fsync', code: 'EIO', times: 1 }]);
+  value = 101;
+  const failed = await file.write().then(
+    () => '',
+    (e: NodeJS.ErrnoException) => e.code,
+  );
+  clearFaults();
+  assert.is(failed, 'EIO');
+  assert.is(readFileSync(path, 'utf8'), '100');
+  await file.write();
+  assert.is(readFileSync(path, 'utf8'), '101');
   t.remove();
 });
 

@@ -34,15 +34,37 @@ export interface Scheduler {
 /** setTimeout holds a signed 32-bit delay; longer ones would fire at once. */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
+/** The host timer of systemScheduler: the timeout, then the turn it hands the deadlines to. */
+interface SystemTimer {
+  timeout: NodeJS.Timeout;
+  immediate: NodeJS.Immediate | undefined;
+}
+
+/**
+ * Node's timers. When the timer is due, the deadlines run one turn later (setImmediate), after
+ * the event loop has read the sockets: Node runs due timers before it polls for I/O, so after
+ * the main thread was held up (a slow disk under a synchronous call, a long collection) a
+ * session deadline would otherwise fire before the heartbeat that arrived in time was read.
+ */
 export const systemScheduler: Scheduler = {
   now: () => Date.now(),
   setTimer(fire, delayMs) {
-    const t = setTimeout(fire, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
+    const timer: SystemTimer = {
+      timeout: setTimeout(() => {
+        timer.immediate = setImmediate(fire);
+        timer.immediate.unref();
+      }, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS)),
+      immediate: undefined,
+    };
     // The listeners keep a broker alive; a pending group timer alone must not.
-    t.unref();
-    return t;
+    timer.timeout.unref();
+    return timer;
   },
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  clearTimer(handle) {
+    const timer = handle as SystemTimer;
+    clearTimeout(timer.timeout);
+    if (timer.immediate) clearImmediate(timer.immediate);
+  },
 };
 
 export class Deadline {

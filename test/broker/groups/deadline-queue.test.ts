@@ -4,7 +4,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Deadline, DeadlineQueue } from '../../../src/broker/groups/deadline-queue.js';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import { Deadline, DeadlineQueue, systemScheduler } from '../../../src/broker/groups/deadline-queue.js';
 import { ManualScheduler } from './helpers.js';
 
 function setup() {
@@ -83,6 +84,41 @@ test('a deadline rescheduled for now by its own callback waits for the next turn
   assert.is(runs, 5, 'each run is its own timer turn');
   assert.is(queue.size, 0);
   void make;
+});
+
+test('after the main thread was held up, bytes that arrived meanwhile are read before a due deadline fires', async () => {
+  // A member's heartbeat that reached the socket in time must count before its session ends.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const client = createConnection((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  const peer = await accepted;
+  const order: string[] = [];
+  peer.on('data', () => order.push('read'));
+  const queue = new DeadlineQueue(systemScheduler);
+  const fired = new Promise<void>((resolve) =>
+    queue.schedule(
+      new Deadline(() => {
+        order.push('deadline');
+        resolve();
+      }),
+      20,
+    ),
+  );
+  // The main thread busy for longer than the deadline; the bytes are written meanwhile.
+  client.write('heartbeat');
+  const until = Date.now() + 150;
+  while (Date.now() < until);
+  try {
+    await fired;
+    assert.equal(order, ['read', 'deadline']);
+  } finally {
+    queue.close();
+    client.destroy();
+    peer.destroy();
+    server.close();
+  }
 });
 
 test('close drops every deadline and the host timer', () => {
