@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from './broker.js';
 import { type Logger, stderrLogger } from '../core/logger.js';
-import { type BrokerConfig, type LoadConfigOptions, describeConfig, loadConfig } from './config/load.js';
+import { type BrokerConfig, CONSOLE_LISTENER_NAME, type ConsoleListener, type LoadConfigOptions, describeConfig, listenerValue, loadConfig } from './config/load.js';
+import { ConfigError } from './config/errors.js';
 import { Connection } from './connection.js';
 import { HANDLERS } from './handlers/index.js';
 import { InlineHost } from './partitions/inline-host.js';
@@ -32,10 +33,11 @@ import { startGroupCoordinator, stopGroupCoordinator } from './groups/offsets-to
 import { startTransactionCoordinator, stopTransactionCoordinator } from './transactions/state-topic.js';
 import { closePool } from '../workers/pool.js';
 import { type RunningConsole, startConsole } from '../console/server.js';
+import { type ConsoleAuth, type ConsoleAuthentication, consoleAuth } from '../console/auth.js';
 import { ANONYMOUS, ConnectionAuth } from './security/authenticator.js';
 import { type ListenerSecurity, checkListenerExposure, listenerSecurity } from './security/listener-security.js';
-import { principalFromCertificate } from './security/principal.js';
-import { watchTlsFiles } from './security/tls.js';
+import { parsePrincipalMappingRules, principalFromCertificate } from './security/principal.js';
+import { type TlsSetup, tlsSetup, watchTlsFiles } from './security/tls.js';
 import { ConnectionLimits } from './security/connection-limits.js';
 import type { Listener } from './config/load.js';
 
@@ -259,9 +261,18 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   // just bound. A console that cannot listen (its port taken) stops the broker it came with.
   const consoleListener = config.derived.consoleListener;
   if (consoleListener) {
-    const kafkaHost = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
-    s.webConsole = await startConsole({ broker, host: consoleListener.host, port: consoleListener.port, bootstrap: `${kafkaHost.includes(':') ? `[${kafkaHost}]` : kafkaHost}:${address.port}` });
-    log(`Console and /metrics at ${s.webConsole.url}`);
+    // The console's client speaks plaintext: the first PLAINTEXT listener, else the first one.
+    const forConsole = bound.find((l) => l.securityProtocol === 'PLAINTEXT') ?? first;
+    const kafkaHost = forConsole.host === '0.0.0.0' || forConsole.host === '::' ? '127.0.0.1' : forConsole.host;
+    s.webConsole = await startConsole({
+      broker,
+      host: consoleListener.host,
+      port: consoleListener.port,
+      bootstrap: `${kafkaHost.includes(':') ? `[${kafkaHost}]` : kafkaHost}:${forConsole.port}`,
+      ...consoleSecurity(config, consoleListener, broker, s.securities),
+      log: logger,
+    });
+    log(`Console and /metrics at ${s.webConsole.url}${config.values['console.authentication'] === 'none' ? '' : ` (${config.values['console.authentication']} authentication)`}`);
   }
   const startupMs = performance.now() - started;
   for (const l of bound.slice(1)) log(`Listener ${l.name} (${l.securityProtocol}) on ${l.host}:${l.port}`);
@@ -361,4 +372,40 @@ async function listen(
   // listener goes on; the kernel keeps the connection queued until a descriptor frees.
   server.on('error', (e) => logger.error(`accepting a connection on ${bindHost}:${listener.port}: ${(e as Error).message}`));
   return server.address() as AddressInfo;
+}
+
+/**
+ * The console's TLS (https://: the keys of a listener named CONSOLE; mtls makes client
+ * certificates required) and who it lets in (console.authentication, console/auth.ts).
+ */
+function consoleSecurity(config: BrokerConfig, listener: ConsoleListener, broker: Broker, securities: readonly ListenerSecurity[]): { tls: TlsSetup | null; auth: ConsoleAuth } {
+  const kind = config.values['console.authentication'] as ConsoleAuthentication;
+  let tls: TlsSetup | null = null;
+  if (listener.scheme === 'https') {
+    tls = tlsSetup(config, { name: CONSOLE_LISTENER_NAME, securityProtocol: 'SSL', host: listener.host, port: listener.port });
+    if (kind === 'mtls') {
+      if (tls.options.ca === undefined) {
+        throw new ConfigError('console.authentication=mtls needs a trust store for client certificates: listener.name.console.ssl.truststore.location (PEM) or ssl.truststore.certificates.', {
+          key: 'console.authentication',
+        });
+      }
+      tls = { ...tls, clientAuth: 'required', options: { ...tls.options, requestCert: true, rejectUnauthorized: true } };
+    }
+  }
+  let principalRules;
+  try {
+    principalRules = parsePrincipalMappingRules(listenerValue(config, CONSOLE_LISTENER_NAME, 'ssl.principal.mapping.rules'));
+  } catch (e) {
+    throw new ConfigError(`Invalid value for 'listener.name.console.ssl.principal.mapping.rules': ${(e as Error).message}`, { key: 'ssl.principal.mapping.rules' });
+  }
+  const plainUsers = new Map<string, string>();
+  for (const sec of securities) for (const [user, password] of sec.sasl?.plainUsers ?? []) if (!plainUsers.has(user)) plainUsers.set(user, password);
+  const auth = consoleAuth({
+    kind,
+    scram: broker.security.scram,
+    plainUsers,
+    principalRules,
+    failedDelayMs: config.values['connection.failed.authentication.delay.ms'] as number,
+  });
+  return { tls, auth };
 }

@@ -7,6 +7,11 @@
  *   GET /            the web console: public/index.html, app.js, app.css, served as they are
  *                    from the package; no build step, no CDN
  *
+ * Every path answers only a request that console.authentication lets in (auth.ts): anyone,
+ * HTTP Basic against the SASL users, or a client certificate. An https:// console has the
+ * TLS setup of a listener named CONSOLE (listener.name.console.ssl.*), certificates reloaded
+ * when their files change, as the Kafka listeners'.
+ *
  * The console's Kafka client (src/client) connects to the broker's own listener the first time
  * an API needs it and is closed with the console. startBroker starts the console after the
  * Kafka listener is bound and closes it before the broker stops.
@@ -16,12 +21,16 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Broker } from '../broker/broker.js';
 import { Client } from '../client/client.js';
+import { type TlsSetup, watchTlsFiles } from '../broker/security/tls.js';
 import { handleApi, sendJson } from './api.js';
+import type { ConsoleAuth } from './auth.js';
 import { CONTENT_TYPE, EVENT_LOOP_RESOLUTION_MS, renderMetrics } from './prometheus.js';
 import { Sampler } from './sampler.js';
 
@@ -54,6 +63,11 @@ export interface ConsoleOptions {
   port: number;
   /** "host:port" of the broker's Kafka listener, for the console's client. */
   bootstrap: string;
+  /** Who may in (console.authentication). */
+  auth: ConsoleAuth;
+  /** https: the CONSOLE listener's TLS setup; null serves http. */
+  tls: TlsSetup | null;
+  log: { info(m: string): void; error(m: string): void };
 }
 
 export interface RunningConsole {
@@ -74,17 +88,32 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const sockets = new Set<Socket>();
   let url = '';
 
-  const server: Server = createServer((req, res) => {
-    void serve(req, res).catch((e: Error) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    void authenticated(req, res).catch((e: Error) => {
       process.stderr.write(`console: ${req.method} ${req.url}: ${e.stack ?? e}\n`);
       if (!res.headersSent) sendJson(res, 500, { error: e.message });
       else res.destroy();
     });
-  });
+  };
+  let server: Server;
+  let stopWatch = (): void => {};
+  if (options.tls) {
+    const https = createHttpsServer(options.tls.options, handler);
+    stopWatch = watchTlsFiles(options.tls, https as TlsServer, options.log, 'CONSOLE');
+    server = https;
+  } else {
+    server = createServer(handler);
+  }
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+
+  async function authenticated(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const principal = await options.auth.authenticate(req, res);
+    if (principal === null) return;
+    await serve(req, res);
+  }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://console');
@@ -113,13 +142,14 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     });
   } catch (e) {
     // Nothing else was started: the sampler's timer and the delay monitor stop with it.
+    stopWatch();
     sampler.close();
     scrapeDelay.disable();
     throw e;
   }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  url = `http://${shownHost}:${address.port}`;
+  url = `${options.tls ? 'https' : 'http'}://${shownHost}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
@@ -129,6 +159,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     sampler,
     close: () =>
       (closing ??= (async () => {
+        stopWatch();
         sampler.close();
         scrapeDelay.disable();
         await new Promise<void>((resolve) => {

@@ -495,8 +495,11 @@ export const CONFIG_KEYS = [
   int('quota.window.size.seconds', 1, H, 'Length of one client-quota sample.', { min: 1 }),
 
   // --- Spindle's own keys -----------------------------------------------------------------------
-  str('console.listener', 'http://127.0.0.1:9644', H, "Address of the HTTP console and /metrics, as http://host:port; 'none' turns it off.", {
+  str('console.listener', 'http://127.0.0.1:9644', H, "Address of the HTTP console and /metrics, as http://host:port or https://host:port (TLS from the listener.name.console.ssl.* keys, Kafka's ssl.* keys scoped to a listener named CONSOLE); 'none' turns it off.", {
     format: 'console-listener',
+  }),
+  str('console.authentication', 'none', H, "Who may use the console and /metrics: none (anyone who reaches it, so loopback only unless allow.plaintext.non.loopback=true), basic (HTTP Basic against the broker's SASL users: SCRAM credentials and the PLAIN users of SASL listeners) or mtls (a client certificate the console's trust store accepts, https only; the principal mapped by ssl.principal.mapping.rules).", {
+    oneOf: ['none', 'basic', 'mtls'],
   }),
   long('log.dir.recovery.check.interval.ms', 5000, H, 'How often an offline log directory is probed; once writes succeed there again its partitions are recovered and serve writes (Kafka needs a restart).', {
     min: 1,

@@ -112,9 +112,14 @@ export interface Listener {
 }
 
 export interface ConsoleListener {
+  /** https takes its TLS settings from the listener.name.console.ssl.* keys. */
+  readonly scheme: 'http' | 'https';
   readonly host: string;
   readonly port: number;
 }
+
+/** The listener name the console's TLS keys are scoped to: listener.name.console.ssl.keystore.location, … */
+export const CONSOLE_LISTENER_NAME = 'CONSOLE';
 
 export interface DerivedConfig {
   /** node.id (broker.id its synonym); 1 when set to -1, Kafka's "unset". */
@@ -386,10 +391,11 @@ function parseConsoleListener(text: string): ConsoleListener | null | string {
   } catch {
     return 'not a URL';
   }
-  if (url.protocol !== 'http:') return 'only http:// is served';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'only http:// and https:// are served';
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') return 'a path, query or user is not allowed';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return { host, port: url.port === '' ? 80 : Number(url.port) };
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  return { scheme, host, port: url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port) };
 }
 
 function validate(def: Checked, value: Value, shown: string, origin: string): void {
@@ -844,6 +850,9 @@ function derive(
         keyError('console.listener', values['console.listener'], originOf('console.listener'), `port ${l.port} is already taken by listener ${l.name}`);
       }
     }
+    if (values['console.authentication'] === 'mtls' && consoleListener.scheme !== 'https') {
+      keyError('console.authentication', 'mtls', originOf('console.authentication'), 'client certificates need console.listener=https://host:port');
+    }
   }
 
   return Object.freeze({
@@ -896,7 +905,7 @@ export function describeConfig(config: BrokerConfig): string[] {
   const workerNote = sources['num.io.threads'] === 'default' ? ' (num.io.threads unset: one per core but one)' : '';
   lines.push(`Partition workers: ${derived.numIoThreads === 0 ? '0 (logs run on the main thread)' : derived.numIoThreads}${workerNote}`);
   for (const w of config.warnings) if (w.kind === 'capped') lines.push(`[WARN] ${w.message}`);
-  lines.push(`Console: ${derived.consoleListener ? `http://${showAddress(derived.consoleListener.host, derived.consoleListener.port)}` : 'off'}`);
+  lines.push(`Console: ${derived.consoleListener ? `${derived.consoleListener.scheme}://${showAddress(derived.consoleListener.host, derived.consoleListener.port)}` : 'off'}`);
   lines.push(`Retention: ${derived.logRetentionMs === -1 ? 'no time limit' : `${derived.logRetentionMs} ms`}; segments roll at ${values['log.segment.bytes']} bytes or ${derived.logRollMs} ms`);
 
   lines.push('Effective configuration (source shown where not the default):');

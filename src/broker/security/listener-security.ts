@@ -42,6 +42,8 @@ export interface SaslSetup {
   reauthMs(mechanism: string): number;
   /** A new server side of one exchange. */
   newServer(mechanism: string): SaslServer;
+  /** The PLAIN users of the listener's JAAS config (empty when it does not offer PLAIN). */
+  readonly plainUsers: ReadonlyMap<string, string>;
 }
 
 export interface ListenerSecurity {
@@ -163,6 +165,7 @@ function saslSetup(
 
   return {
     mechanisms: served,
+    plainUsers,
     reauthMs: (mechanism) => get('connections.max.reauth.ms', mechanism),
     newServer: (mechanism) =>
       createSaslServer(mechanism, {
@@ -175,8 +178,9 @@ function saslSetup(
 
 /**
  * Safe defaults: a listener that lets anyone in (PLAINTEXT, or SSL without
- * ssl.client.auth=required) may bind loopback only, unless allow.plaintext.non.loopback says
- * otherwise. Throws the ConfigError that stops the start, saying why.
+ * ssl.client.auth=required), and a console without console.authentication, may bind loopback
+ * only, unless allow.plaintext.non.loopback says otherwise. Throws the ConfigError that stops
+ * the start, saying why.
  */
 export function checkListenerExposure(config: BrokerConfig): void {
   if (config.values['allow.plaintext.non.loopback']) return;
@@ -187,6 +191,14 @@ export function checkListenerExposure(config: BrokerConfig): void {
       `Listener ${l.name} (${l.securityProtocol}) would bind ${l.host === '' ? 'every interface' : l.host} without authenticating clients: anyone who reaches it could read, write and delete every topic. ` +
         'Use SASL_SSL (or SSL with ssl.client.auth=required), bind 127.0.0.1, or set allow.plaintext.non.loopback=true to accept that.',
       { key: 'listeners' },
+    );
+  }
+  const console = config.derived.consoleListener;
+  if (console && !isLoopbackHost(console.host) && config.values['console.authentication'] === 'none') {
+    throw new ConfigError(
+      `The console and /metrics would serve ${console.host === '' ? 'every interface' : console.host} without authenticating anyone: whoever reaches them could delete every topic. ` +
+        'Set console.authentication=basic (the SASL users) or mtls (with https://), bind 127.0.0.1, or set allow.plaintext.non.loopback=true to accept that.',
+      { key: 'console.listener' },
     );
   }
 }

@@ -50,7 +50,9 @@ async function workload(): Promise<void> {
     recordReads: reads,
     config: {
       listeners: 'PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
-      'console.listener': 'none',
+      // The console too, behind Basic authentication.
+      'console.listener': 'http://127.0.0.1:0',
+      'console.authentication': 'basic',
       'ssl.keystore.type': 'PEM',
       'ssl.keystore.location': certs.server.combinedPath,
       'ssl.truststore.type': 'PEM',

@@ -47,7 +47,7 @@ test('the defaults derive a loopback listener, ./data, a week of retention and n
   assert.is(derived.logRollMs, 7 * 24 * 3_600_000);
   assert.is(derived.logRollJitterMs, 0);
   assert.is(derived.offsetsRetentionMs, 7 * 24 * 3_600_000);
-  assert.equal(derived.consoleListener, { host: '127.0.0.1', port: 9644 });
+  assert.equal(derived.consoleListener, { scheme: 'http', host: '127.0.0.1', port: 9644 });
 });
 
 test('num.io.threads defaults to one worker per core but one, never fewer than one', () => {
@@ -398,10 +398,11 @@ test('two listeners on one port are refused', () => {
   assert.match(err.message, 'both use port 9092');
 });
 
-test("console.listener parses host and port, turns off with 'none', and may not take a broker port", () => {
-  assert.equal(loadConfig({ flags: { 'console.listener': 'http://[::1]:8080' } }).derived.consoleListener, { host: '::1', port: 8080 });
+test("console.listener parses scheme, host and port, turns off with 'none', and may not take a broker port", () => {
+  assert.equal(loadConfig({ flags: { 'console.listener': 'http://[::1]:8080' } }).derived.consoleListener, { scheme: 'http', host: '::1', port: 8080 });
+  assert.equal(loadConfig({ flags: { 'console.listener': 'https://127.0.0.1' } }).derived.consoleListener, { scheme: 'https', host: '127.0.0.1', port: 443 });
   assert.is(loadConfig({ flags: { 'console.listener': 'none' } }).derived.consoleListener, null);
-  assert.match(configError({ flags: { 'console.listener': 'https://h:1' } }).message, 'only http://');
+  assert.match(configError({ flags: { 'console.listener': 'ftp://h:1' } }).message, 'only http:// and https://');
   assert.match(configError({ flags: { 'console.listener': 'http://127.0.0.1:9092' } }).message, 'already taken by listener PLAINTEXT');
 });
 
