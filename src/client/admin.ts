@@ -23,9 +23,13 @@
  *
  * Main thread (any single thread).
  */
+import { pbkdf2, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { ErrorCode } from '../protocol/errors.js';
 import {
+  AlterClientQuotas,
   AlterConfigs,
+  AlterUserScramCredentials,
   CreateAcls,
   CreatePartitions,
   CreateTopics,
@@ -33,10 +37,12 @@ import {
   DeleteGroups,
   DeleteTopics,
   DescribeAcls,
+  DescribeClientQuotas,
   DescribeConfigs,
   DescribeGroups,
   DescribeProducers,
   DescribeTransactions,
+  DescribeUserScramCredentials,
   FindCoordinator,
   IncrementalAlterConfigs,
   ListGroups,
@@ -57,6 +63,19 @@ export const ADMIN_TIMEOUT_MS = 30_000;
 /** ListOffsets' special timestamps. */
 export const OffsetSpec = Object.freeze({ latest: -1, earliest: -2, maxTimestamp: -3 } as const);
 export type OffsetQuery = 'earliest' | 'latest' | { timestamp: number };
+
+/** One entity's quotas: its parts by entity type ('user', 'client-id', 'ip'; null names the default), and each quota by key. */
+export interface ClientQuotaEntry {
+  entity: Record<string, string | null>;
+  values: Record<string, number>;
+}
+
+const pbkdf2Async = promisify(pbkdf2);
+/** The SCRAM mechanisms by their code in the SCRAM APIs, and back. */
+const SCRAM_NAMES: Readonly<Record<number, 'SCRAM-SHA-256' | 'SCRAM-SHA-512'>> = Object.freeze({ 1: 'SCRAM-SHA-256', 2: 'SCRAM-SHA-512' });
+const SCRAM_CODES = Object.freeze({ 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 } as const);
+/** Iterations when none are asked for: Kafka's ConfigCommand default. */
+export const DEFAULT_SCRAM_ITERATIONS = 4096;
 
 /** Kafka's ConfigResource.Type codes. */
 export const ResourceType = Object.freeze({ topic: 2, broker: 4 } as const);
@@ -903,6 +922,80 @@ export class Admin {
         return b;
       });
     });
+  }
+
+  // ─────────────────────── client quotas and SCRAM credentials ───────────────────────
+
+  /**
+   * The quotas of the entities a filter matches (DescribeClientQuotas): each component an
+   * entity type ('user', 'client-id', 'ip') with a name, null for the default entity, or
+   * undefined for any entity of that type. `strict` leaves out entities of other types too.
+   */
+  async describeClientQuotas(components: { entityType: string; name?: string | null }[], strict = false): Promise<ClientQuotaEntry[]> {
+    const c = await this.client.controller();
+    const r = await c.request(DescribeClientQuotas, {
+      components: components.map((x) => ({ entityType: x.entityType, matchType: x.name === undefined ? 2 : x.name === null ? 1 : 0, match: x.name ?? null })),
+      strict,
+    });
+    check(r.errorCode, 'describing client quotas', r.errorMessage);
+    return (r.entries ?? []).map((e) => ({
+      entity: Object.fromEntries(e.entity.map((x) => [x.entityType, x.entityName])),
+      values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
+    }));
+  }
+
+  /** Sets (a number) and removes (null) quotas of one entity (AlterClientQuotas). */
+  async alterClientQuotas(entity: Record<string, string | null>, ops: Record<string, number | null>, options: { validateOnly?: boolean } = {}): Promise<void> {
+    const c = await this.client.controller();
+    const r = await c.request(AlterClientQuotas, {
+      entries: [
+        {
+          entity: Object.entries(entity).map(([entityType, entityName]) => ({ entityType, entityName })),
+          ops: Object.entries(ops).map(([key, value]) => ({ key, value: value ?? 0, remove: value === null })),
+        },
+      ],
+      validateOnly: options.validateOnly ?? false,
+    });
+    for (const e of r.entries) check(e.errorCode, 'altering client quotas', e.errorMessage);
+  }
+
+  /** The SCRAM mechanisms and iterations of `users` (all users when omitted); users without credentials are left out. */
+  async describeUserScramCredentials(users?: string[]): Promise<{ user: string; credentials: { mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; iterations: number }[] }[]> {
+    const c = await this.client.controller();
+    const r = await c.request(DescribeUserScramCredentials, { users: users ? users.map((name) => ({ name })) : null });
+    check(r.errorCode, 'describing SCRAM credentials', r.errorMessage);
+    const out = [];
+    for (const u of r.results) {
+      if (u.errorCode === ErrorCode.RESOURCE_NOT_FOUND) continue;
+      check(u.errorCode, `describing the SCRAM credentials of user '${u.user}'`, u.errorMessage);
+      out.push({ user: u.user, credentials: u.credentialInfos.map((i) => ({ mechanism: SCRAM_NAMES[i.mechanism]!, iterations: i.iterations })) });
+    }
+    return out;
+  }
+
+  /**
+   * Adds or replaces SCRAM credentials and deletes others (AlterUserScramCredentials). The
+   * password is salted and hashed here, as Kafka's Admin client does: the broker receives the
+   * salt and the salted password only.
+   */
+  async alterUserScramCredentials(
+    upsertions: { user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; password: string; iterations?: number }[],
+    deletions: { user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }[] = [],
+  ): Promise<void> {
+    const c = await this.client.controller();
+    const r = await c.request(AlterUserScramCredentials, {
+      deletions: deletions.map((d) => ({ name: d.user, mechanism: SCRAM_CODES[d.mechanism] })),
+      upsertions: await Promise.all(
+        upsertions.map(async (u) => {
+          const iterations = u.iterations ?? DEFAULT_SCRAM_ITERATIONS;
+          const salt = randomBytes(32);
+          const digest = u.mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512';
+          const saltedPassword = await pbkdf2Async(Buffer.from(u.password, 'utf8'), salt, iterations, digest === 'sha256' ? 32 : 64, digest);
+          return { name: u.user, mechanism: SCRAM_CODES[u.mechanism], iterations, salt, saltedPassword };
+        }),
+      ),
+    });
+    for (const res of r.results) check(res.errorCode, `altering the SCRAM credentials of user '${res.user}'`, res.errorMessage);
   }
 
   /** SECURITY_DISABLED says what to configure; other codes are KafkaErrors naming what failed. */

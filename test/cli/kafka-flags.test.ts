@@ -39,8 +39,6 @@ interface Tool {
   spindleOnly: Record<string, string>;
 }
 
-const QUOTAS = 'client quotas and SCRAM credentials: the broker serves them (DescribeClientQuotas, AlterClientQuotas, AlterUserScramCredentials), spindle configs does not manage them yet; Kafka\'s kafka-configs does';
-
 const TOOLS: Tool[] = [
   {
     command: 'topics',
@@ -100,12 +98,6 @@ const TOOLS: Tool[] = [
     leftOut: {
       '--bootstrap-controller': 'talks to KRaft controllers; a Spindle node has no controller listener apart from its broker one',
       '--broker-logger': 'changes log4j levels through BROKER_LOGGER resources, which Spindle does not serve',
-      '--client': QUOTAS,
-      '--client-defaults': QUOTAS,
-      '--user': QUOTAS,
-      '--user-defaults': QUOTAS,
-      '--ip': `connection-rate quotas: ${QUOTAS}`,
-      '--ip-defaults': `connection-rate quotas: ${QUOTAS}`,
       '--client-metrics': 'KIP-714 client metrics resources, which Spindle does not serve',
       '--group': 'KIP-848 group config resources, which Spindle does not serve',
     },

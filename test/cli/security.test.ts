@@ -125,6 +125,24 @@ withOpenssl('topics --create and --list, produce and consume log in with --comma
   assert.ok(b!.broker.metrics.authentications >= 4, `${b!.broker.metrics.authentications} logins`);
 });
 
+withOpenssl('a SCRAM credential that spindle configs sets logs in with its password, and the old password no longer does', async () => {
+  await broker();
+  const added = await spindle(['configs', '--bootstrap-server', listener('PLAINTEXT'), '--alter', '--user', 'carol', '--add-config', 'SCRAM-SHA-512=[iterations=4096,password=carol-new-secret]']);
+  assert.is(added.code, 0, added.stderr);
+  assert.is(added.stdout, 'Completed updating config for user carol.\n');
+  const described = await spindle(['configs', '--bootstrap-server', listener('PLAINTEXT'), '--describe', '--user', 'carol']);
+  assert.is(described.stdout, "SCRAM credential configs for user-principal 'carol' are SCRAM-SHA-512=iterations=4096\n");
+  const listed = await spindle(['topics', '--list', '--command-config', clientProperties('carol-new-secret')]);
+  assert.is(listed.code, 0, listed.stderr);
+  const old = await spindle(['topics', '--list', '--command-config', clientProperties('carol-secret')]);
+  assert.is.not(old.code, 0);
+  assert.match(old.stderr, 'SASL authentication failed');
+  // Back to the password the other tests use.
+  const restored = await spindle(['configs', '--bootstrap-server', listener('PLAINTEXT'), '--alter', '--user', 'carol', '--add-config', 'SCRAM-SHA-512=[iterations=8192,password=carol-secret]']);
+  assert.is(restored.code, 0, restored.stderr);
+  assert.is((await spindle(['topics', '--list', '--command-config', clientProperties('carol-secret')])).code, 0);
+});
+
 withOpenssl('Kafka 3\'s --producer.config and --consumer.config, and groups, configs and transactions, take the same file', async () => {
   await broker();
   const config = clientProperties();
