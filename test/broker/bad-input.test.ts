@@ -145,6 +145,13 @@ test('acks=0 gets no response; the next request is answered', async () => {
   c.close();
 });
 
+test('acks=0 that fails (an unknown topic) closes the connection, as Kafka does, since no answer can say so', async () => {
+  const c = await RawClient.connect(b.bootstrap);
+  c.send(Produce, 9, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 'no-such-topic-here', partitionData: [{ index: 0, records: encodeBatch([{ value: 'lost' }]) }] }] });
+  assert.ok(await c.waitForClose(), 'the broker closed the connection');
+  c.close();
+});
+
 test('many connections at once are all served', async () => {
   const clients = await Promise.all(Array.from({ length: 50 }, () => RawClient.connect(b.bootstrap)));
   const answers = await Promise.all(clients.map((c) => c.request(ApiVersions, 3, { clientSoftwareName: 'many', clientSoftwareVersion: '1' })));

@@ -238,6 +238,16 @@ async function appendPartition(
   };
 }
 
+/**
+ * acks=0 gets no answer, so a failure (a partition refused, unknown, not authorized) closes the
+ * connection instead, as Kafka does: the producer sees the connection drop, refreshes its
+ * metadata and reconnects. Requests read before this one are answered first.
+ */
+function closeOnFailure(connection: { drainAndClose(): void }): null {
+  connection.drainAndClose();
+  return null;
+}
+
 export default defineHandler({
   api: Produce,
   pipelined: true,
@@ -247,7 +257,7 @@ export default defineHandler({
     if (broker.security.authorizer.enabled) {
       const id = request.transactionalId;
       if (hasTransactionalRecords(request) && (id === null || !authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, id))) {
-        if (request.acks === 0) return null;
+        if (request.acks === 0) return closeOnFailure(connection);
         const responses = request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
         return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
       }
@@ -277,7 +287,7 @@ export default defineHandler({
     // quota the connection muted for the throttle time it is told (KIP-219), acks=0 included.
     const throttleTimeMs = broker.security.produceQuota.record(connection.auth.principal, header.clientId ?? '', requestBytes);
     connection.throttle(throttleTimeMs);
-    if (request.acks === 0) return null;
+    if (request.acks === 0) return responses.some((t) => t.partitionResponses.some((r) => r.errorCode !== 0)) ? closeOnFailure(connection) : null;
     return { responses, throttleTimeMs, nodeEndpoints: [] };
   },
 });

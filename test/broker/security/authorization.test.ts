@@ -211,6 +211,11 @@ test('Produce: WRITE on the topic, else TOPIC_AUTHORIZATION_FAILED per partition
       [0, E.TOPIC_AUTHORIZATION_FAILED],
     );
   });
+  // acks=0 has no answer to carry the refusal: the connection is closed instead, as Kafka closes it.
+  const fireAndForget = await login('bob');
+  fireAndForget.send(Produce, 9, { ...produceBody('produce-t', plain()), acks: 0 });
+  assert.ok(await fireAndForget.waitForClose(), 'an unauthorized acks=0 produce closes the connection');
+  fireAndForget.close();
 });
 
 test('Produce: an idempotent batch needs only WRITE on the topic (Kafka 3.x)', async () => {
