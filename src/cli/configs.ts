@@ -138,9 +138,7 @@ export function runConfigs(argv: string[]): Promise<number> {
     if (name === undefined && action === 'alter') throw new UsageError('--entity-name is required with --alter (or --entity-default for the broker defaults)');
     if (args.flag('all') && action !== 'describe') throw new UsageError('--all goes with --describe');
 
-    const resolved = resolveClientProperties(clientProperties(args), 'admin', 'spindle-configs', {}, (l) => process.stderr.write(`spindle configs: ${l}\n`));
-    const client = new Client({ ...resolved.client, bootstrapServers: args.bootstrap(resolved.bootstrap) });
-    const admin = new Admin(client);
+    const { client, admin } = connect(args);
     const out = new Output();
     try {
       if (action === 'describe') {
@@ -175,14 +173,19 @@ export function runConfigs(argv: string[]): Promise<number> {
   });
 }
 
+/** The admin client the flags and --command-config describe. */
+function connect(args: Args): { client: Client; admin: Admin } {
+  const resolved = resolveClientProperties(clientProperties(args), 'admin', 'spindle-configs', {}, (l) => process.stderr.write(`spindle configs: ${l}\n`));
+  const client = new Client({ ...resolved.client, bootstrapServers: args.bootstrap(resolved.bootstrap) });
+  return { client, admin: new Admin(client) };
+}
+
 /** --entity-type users, clients or ips (configs-quotas.ts). */
 async function quotaCommand(args: Args, action: 'describe' | 'alter', types: string[], names: (string | null)[]): Promise<number> {
   if (args.flag('all')) throw new UsageError('--all goes with topics and brokers');
   if (['topic', 'broker', 'broker-defaults'].some((f) => args.has(f))) throw new UsageError('--topic, --broker and --broker-defaults cannot be combined with users, clients or ips');
   const parts = quotaEntity(types, names, action === 'alter');
-  const resolved = resolveClientProperties(clientProperties(args), 'admin', 'spindle-configs', {}, (l) => process.stderr.write(`spindle configs: ${l}\n`));
-  const client = new Client({ ...resolved.client, bootstrapServers: args.bootstrap(resolved.bootstrap) });
-  const admin = new Admin(client);
+  const { client, admin } = connect(args);
   const out = new Output();
   try {
     if (action === 'describe') {
