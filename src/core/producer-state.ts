@@ -78,7 +78,7 @@ import { join } from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
 import { NO_PRODUCER_EPOCH, NO_SEQUENCE } from '../protocol/records/batch.js';
 import { crc32c } from '../protocol/records/crc32c.js';
-import { fsio, syncDirectorySync, writeFileDurably } from './fs.js';
+import { fsio, writeFileDurably, writeFileDurablySync } from './fs.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
 export const SNAPSHOT_VERSION = 2;
@@ -388,30 +388,19 @@ export class ProducerStateManager {
 
   /** Writes the state as the snapshot at `offset` (every batch below it is in the state), durably, on this thread (shutdown). */
   takeSnapshot(offset: number): void {
-    const bytes = encodeSnapshot(offset, [...this.entries.values()]);
-    const path = this.snapshotPath(offset);
-    const tmp = `${path}.tmp`;
-    const fd = fsio.openSync(tmp, 'w');
-    try {
-      fsio.writeFullySync(fd, bytes, 0, bytes.length, 0);
-      fsio.fsyncSync(fd);
-    } finally {
-      fsio.closeSync(fd);
-    }
-    fsio.renameSync(tmp, path);
-    syncDirectorySync(this.dir);
+    writeFileDurablySync(this.snapshotPath(offset), encodeSnapshot(offset, [...this.entries.values()]));
   }
 
-  /**
-   * The same with the write and its fsyncs on the thread pool, so that a roll does not stall
-   * the partition's thread: the state is encoded now (later appends are not in it), and the
-   * returned function writes it when the caller's background work gets to it.
-   */
   /** The snapshot file's bytes for the state as it is now, at `offset`. */
   snapshotBytes(offset: number): Buffer {
     return encodeSnapshot(offset, [...this.entries.values()]);
   }
 
+  /**
+   * takeSnapshot with the write and its fsyncs on the thread pool, so that a roll does not
+   * stall the partition's thread: the state is encoded now (later appends are not in it), and
+   * the returned function writes it when the caller's background work gets to it.
+   */
   prepareSnapshot(offset: number): () => Promise<void> {
     const bytes = encodeSnapshot(offset, [...this.entries.values()]);
     return () => writeFileDurably(this.snapshotPath(offset), bytes, this.dir);

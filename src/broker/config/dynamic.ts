@@ -37,9 +37,9 @@
  *
  * Main thread. Files are written synchronously: admin operations are rare.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { syncDirectory } from '../../core/checkpoint.js';
+import { writeFileDurablySync } from '../../core/fs.js';
 import { METADATA_DIR } from '../../core/topic-store.js';
 import { ConfigError } from './errors.js';
 import { CONFIG_KEYS, configKey, TOPIC_CONFIGS, topicConfig, type ConfigKeyDef, type ConfigKeyName, type ConfigType, type ConfigValues, type TopicConfigDef } from './keys.js';
@@ -305,16 +305,7 @@ export function saveDynamicBrokerConfigs(config: BrokerConfig): void {
     clusterDefault: { ...layer.clusterDefault },
     nodes: { ...layer.otherNodes, [String(config.derived.nodeId)]: { ...layer.node } },
   };
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, `${JSON.stringify(saved, null, 1)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  syncDirectory(dir);
+  writeFileDurablySync(file, Buffer.from(`${JSON.stringify(saved, null, 1)}\n`));
 }
 
 // ---------------------------------------------------------------------------------------------
