@@ -12,15 +12,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type RunningBroker, startBroker } from '../../src/broker/server.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
-import { AlterUserScramCredentials } from '../../src/protocol/messages/index.js';
+import { Admin } from '../../src/client/admin.js';
+import { Client } from '../../src/client/client.js';
 import { type Certs, makeCerts, opensslMissing } from '../helpers/certs.js';
 import { needs } from '../helpers/needs.js';
-import { RawClient } from '../helpers/raw-client.js';
 import { type ClientProperties, resolveClientProperties } from '../../src/cli/client-config.js';
 import { lines, spindle } from './helpers.js';
 
@@ -51,16 +49,12 @@ async function broker(): Promise<RunningBroker> {
     },
     logger: quiet,
   });
-  const salt = randomBytes(24);
-  const raw = await RawClient.connect(listener('PLAINTEXT'));
+  // SCRAM users are added as kafka-configs adds them: the client salts and hashes.
+  const setup = new Client({ bootstrapServers: listener('PLAINTEXT') });
   try {
-    const r = await raw.request(AlterUserScramCredentials, 0, {
-      deletions: [],
-      upsertions: [{ name: 'carol', mechanism: 2, iterations: 8192, salt, saltedPassword: pbkdf2Sync('carol-secret', salt, 8192, 64, 'sha512') }],
-    });
-    assert.is(r.results[0]!.errorCode, ErrorCode.NONE);
+    await new Admin(setup).alterUserScramCredentials([{ user: 'carol', mechanism: 'SCRAM-SHA-512', password: 'carol-secret', iterations: 8192 }]);
   } finally {
-    raw.close();
+    await setup.close();
   }
   return b;
 }

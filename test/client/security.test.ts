@@ -20,11 +20,9 @@ import { Consumer } from '../../src/client/consumer.js';
 import { ClientError } from '../../src/client/errors.js';
 import { Producer } from '../../src/client/producer.js';
 import { AuthenticationError, createSaslClient, createScramClientWithNonce, unsecuredLoginToken } from '../../src/client/sasl.js';
-import { ErrorCode } from '../../src/protocol/errors.js';
-import { AlterUserScramCredentials, Metadata } from '../../src/protocol/messages/index.js';
+import { Metadata } from '../../src/protocol/messages/index.js';
 import { type Certs, makeCerts, opensslMissing } from '../helpers/certs.js';
 import { needs } from '../helpers/needs.js';
-import { RawClient } from '../helpers/raw-client.js';
 
 const withOpenssl = needs(opensslMissing);
 const quiet = { error() {}, warn() {}, info() {} };
@@ -65,17 +63,11 @@ async function broker(): Promise<RunningBroker> {
     logger: quiet,
   });
   // SCRAM users are added as kafka-configs adds them: the client salts and hashes.
-  const { pbkdf2Sync, randomBytes } = await import('node:crypto');
-  const salt = randomBytes(24);
-  const raw = await RawClient.connect(listener('PLAINTEXT'));
+  const setup = new Client({ bootstrapServers: listener('PLAINTEXT') });
   try {
-    const r = await raw.request(AlterUserScramCredentials, 0, {
-      deletions: [],
-      upsertions: [{ name: 'carol', mechanism: 2, iterations: 4096, salt, saltedPassword: pbkdf2Sync('carol-secret', salt, 4096, 64, 'sha512') }],
-    });
-    assert.is(r.results[0]!.errorCode, ErrorCode.NONE);
+    await new Admin(setup).alterUserScramCredentials([{ user: 'carol', mechanism: 'SCRAM-SHA-512', password: 'carol-secret', iterations: 4096 }]);
   } finally {
-    raw.close();
+    await setup.close();
   }
   return b;
 }

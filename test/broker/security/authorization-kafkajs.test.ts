@@ -9,13 +9,12 @@ import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type RunningBroker, startBroker } from '../../../src/broker/server.js';
-import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../../src/broker/security/acl.js';
-import { CreateAcls, OffsetFetch, SaslAuthenticate, SaslHandshake } from '../../../src/protocol/messages/index.js';
-import { RawClient } from '../../helpers/raw-client.js';
+import { AclOperation, ResourceType } from '../../../src/broker/security/acl.js';
+import { OffsetFetch } from '../../../src/protocol/messages/index.js';
+import type { RawClient } from '../../helpers/raw-client.js';
+import { QUIET, aclBroker, grantAcls, loginPlain } from './helpers.js';
 
-const quiet = { error() {}, warn() {}, info() {} };
 const USERS = ['admin', 'alice', 'bob', 'carol'];
-const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ${USERS.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
 
 let b: RunningBroker;
 let admin: RawClient;
@@ -32,11 +31,8 @@ function kafka(user: string | null, bootstrap = b.bootstrap, extra: Partial<Kafk
   });
 }
 
-async function grant(resourceType: number, resourceName: string, operation: number, principal = 'User:alice'): Promise<void> {
-  const r = await admin.request(CreateAcls, 3, {
-    creations: [{ resourceType, resourceName, resourcePatternType: PatternType.LITERAL, principal, host: '*', operation, permissionType: AclPermissionType.ALLOW }],
-  });
-  assert.is(r.results[0]!.errorCode, 0);
+function grant(resourceType: number, resourceName: string, operation: number, principal = 'User:alice'): Promise<void> {
+  return grantAcls(admin, { resourceType, resourceName, operation, principal });
 }
 
 /** Every Kafka error type in a kafkajs error and the errors it wraps. */
@@ -100,22 +96,8 @@ async function consume(k: Kafka, topic: string, groupId: string, count: number):
 }
 
 test.before(async () => {
-  b = await startBroker({
-    config: {
-      'num.io.threads': 0,
-      'console.listener': 'none',
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users': 'User:admin',
-      'group.initial.rebalance.delay.ms': 0,
-    },
-    logger: quiet,
-  });
-  admin = await RawClient.connect(b.bootstrap);
-  await admin.request(SaslHandshake, 1, { mechanism: 'PLAIN' });
-  assert.is((await admin.request(SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000admin\u0000admin-secret') })).errorCode, 0);
+  b = await aclBroker(USERS);
+  admin = await loginPlain(b.bootstrap, 'admin');
   const a = kafka('admin').admin();
   await a.connect();
   await a.createTopics({ topics: [{ topic: 'kjs-t', numPartitions: 1 }, { topic: 'kjs-other', numPartitions: 1 }] });
@@ -191,7 +173,7 @@ test('without the ACLs kafkajs fails with Kafka authorization errors: TOPIC_AUTH
 });
 
 test('without an authorizer an anonymous kafkajs client produces and consumes as before', async () => {
-  const plain = await startBroker({ config: { 'num.io.threads': 0, 'console.listener': 'none', listeners: 'PLAINTEXT://127.0.0.1:0', 'group.initial.rebalance.delay.ms': 0 }, logger: quiet });
+  const plain = await startBroker({ config: { 'num.io.threads': 0, 'console.listener': 'none', listeners: 'PLAINTEXT://127.0.0.1:0', 'group.initial.rebalance.delay.ms': 0 }, logger: QUIET });
   try {
     const k = kafka(null, plain.bootstrap);
     const a = k.admin();

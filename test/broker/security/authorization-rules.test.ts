@@ -26,75 +26,22 @@ import {
   Metadata,
   OffsetCommit,
   Produce,
-  SaslAuthenticate,
-  SaslHandshake,
 } from '../../../src/protocol/messages/index.js';
 import { encodeBatch } from '../../../src/protocol/records/batch.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { QUIET, ZERO_UUID, aclBroker, fetchBody, grantAcls, loginPlain } from './helpers.js';
 
 const E = ErrorCode;
 const { READ, WRITE, DESCRIBE, ALL } = AclOperation;
 const { TOPIC, GROUP } = ResourceType;
 const { ALLOW, DENY } = AclPermissionType;
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
-const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
-const quiet = { error() {}, warn() {}, info() {} };
 const USERS = ['admin', 'alice', 'bob', 'ops'];
-const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ${USERS.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
-
-function start(config: Record<string, unknown> = {}): Promise<RunningBroker> {
-  return startBroker({
-    config: {
-      'num.io.threads': 0,
-      'console.listener': 'none',
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-      'authorizer.class.name': STANDARD_AUTHORIZER,
-      'super.users': 'User:admin',
-      ...config,
-    },
-    logger: quiet,
-  });
-}
+const start = (config: Record<string, unknown> = {}): Promise<RunningBroker> => aclBroker(USERS, config);
+const login = loginPlain;
+const grant = grantAcls;
 
 function listener(b: RunningBroker, name: string): string {
   return b.listeners.find((l) => l.name === name)!.bootstrap;
-}
-
-async function login(bootstrap: string, user: string): Promise<RawClient> {
-  const c = await RawClient.connect(bootstrap);
-  assert.is((await c.request(SaslHandshake, 1, { mechanism: 'PLAIN' })).errorCode, 0);
-  assert.is((await c.request(SaslAuthenticate, 2, { authBytes: Buffer.from(`\u0000${user}\u0000${user}-secret`) })).errorCode, 0, `login of ${user}`);
-  return c;
-}
-
-interface Acl {
-  resourceType?: number;
-  resourceName: string;
-  pattern?: number;
-  principal?: string;
-  host?: string;
-  operation: number;
-  permission?: number;
-}
-
-async function grant(admin: RawClient, ...acls: Acl[]): Promise<void> {
-  const r = await admin.request(CreateAcls, 3, {
-    creations: acls.map((a) => ({
-      resourceType: a.resourceType ?? TOPIC,
-      resourceName: a.resourceName,
-      resourcePatternType: a.pattern ?? PatternType.LITERAL,
-      principal: a.principal ?? 'User:alice',
-      host: a.host ?? '*',
-      operation: a.operation,
-      permissionType: a.permission ?? ALLOW,
-    })),
-  });
-  assert.equal(
-    r.results.map((x) => x.errorCode),
-    acls.map(() => 0),
-  );
 }
 
 async function createTopics(c: RawClient, ...names: string[]): Promise<void> {
@@ -111,18 +58,7 @@ async function produce(c: RawClient, topic: string): Promise<number> {
 }
 
 async function fetchCode(c: RawClient, topic: string): Promise<number> {
-  const r = await c.request(Fetch, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    forgottenTopicsData: [],
-    rackId: '',
-    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, fetchOffset: 0, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-  });
+  const r = await c.request(Fetch, 12, fetchBody(topic));
   return r.responses[0]!.partitions[0]!.errorCode;
 }
 
@@ -314,7 +250,7 @@ test('ACLs survive a restart on the same log.dirs', async () => {
 });
 
 test('without an authorizer an anonymous client may do everything, and the authorized operations are every supported one', async () => {
-  const plain = await startBroker({ config: { 'num.io.threads': 0, 'console.listener': 'none', listeners: 'PLAINTEXT://127.0.0.1:0' }, logger: quiet });
+  const plain = await startBroker({ config: { 'num.io.threads': 0, 'console.listener': 'none', listeners: 'PLAINTEXT://127.0.0.1:0' }, logger: QUIET });
   const c = await RawClient.connect(plain.bootstrap);
   try {
     await createTopics(c, 'free-t');

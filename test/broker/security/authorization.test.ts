@@ -11,8 +11,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FaultCounter } from '../../../src/broker/metrics.js';
-import { type RunningBroker, startBroker } from '../../../src/broker/server.js';
-import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../../src/broker/security/acl.js';
+import type { RunningBroker } from '../../../src/broker/server.js';
+import { AclOperation, PatternType, ResourceType } from '../../../src/broker/security/acl.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import {
   AddOffsetsToTxn,
@@ -20,7 +20,6 @@ import {
   AlterClientQuotas,
   AlterConfigs,
   AlterUserScramCredentials,
-  CreateAcls,
   CreatePartitions,
   CreateTopics,
   DeleteGroups,
@@ -50,36 +49,27 @@ import {
   OffsetFetch,
   OffsetForLeaderEpoch,
   Produce,
-  SaslAuthenticate,
-  SaslHandshake,
   SyncGroup,
   TxnOffsetCommit,
   WriteTxnMarkers,
 } from '../../../src/protocol/messages/index.js';
 import { encodeBatch } from '../../../src/protocol/records/batch.js';
-import { RawClient } from '../../helpers/raw-client.js';
+import type { RawClient } from '../../helpers/raw-client.js';
+import { ZERO_UUID, aclBroker, fetchBody, grantAcls, loginPlain } from './helpers.js';
 
 const E = ErrorCode;
 const { READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE } = AclOperation;
 const { TOPIC, GROUP, CLUSTER, TRANSACTIONAL_ID } = ResourceType;
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const CLUSTER_NAME = 'kafka-cluster';
-const quiet = { error() {}, warn() {}, info() {} };
 /** The PLAIN users, each with the password "<name>-secret". */
 const USERS = ['admin', 'alice', 'bob', 'follower', 'creator', 'ops', 'lister', 'cfgreader', 'cfgwriter', 'idem', 'anywriter', 'marker', 'quota', 'scram'];
-const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ${USERS.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
 
 const bits = (...ops: number[]): number => ops.reduce((b, op) => b | (1 << op), 0);
 
 let b: RunningBroker;
 let admin: RawClient;
 
-async function login(user: string): Promise<RawClient> {
-  const c = await RawClient.connect(b.bootstrap);
-  assert.is((await c.request(SaslHandshake, 1, { mechanism: 'PLAIN' })).errorCode, 0);
-  assert.is((await c.request(SaslAuthenticate, 2, { authBytes: Buffer.from(`\u0000${user}\u0000${user}-secret`) })).errorCode, 0, `login of ${user}`);
-  return c;
-}
+const login = (user: string): Promise<RawClient> => loginPlain(b.bootstrap, user);
 
 /** Runs `fn` with `user` logged in, and closes its connection. */
 async function asUser(user: string, fn: (c: RawClient) => Promise<void>): Promise<void> {
@@ -111,21 +101,8 @@ interface AclOptions {
 }
 
 /** Creates one ACL as admin (alice, LITERAL, any host, ALLOW unless told otherwise). */
-async function grant(resourceType: number, resourceName: string, operation: number, o: AclOptions = {}): Promise<void> {
-  const r = await admin.request(CreateAcls, 3, {
-    creations: [
-      {
-        resourceType,
-        resourceName,
-        resourcePatternType: o.pattern ?? PatternType.LITERAL,
-        principal: o.principal ?? 'User:alice',
-        host: o.host ?? '*',
-        operation,
-        permissionType: o.permission ?? AclPermissionType.ALLOW,
-      },
-    ],
-  });
-  assert.is(r.results[0]!.errorCode, 0, `ACL ${resourceType}/${resourceName}/${operation}`);
+function grant(resourceType: number, resourceName: string, operation: number, o: AclOptions = {}): Promise<void> {
+  return grantAcls(admin, { resourceType, resourceName, operation, ...o });
 }
 
 async function createTopic(name: string, partitions = 1): Promise<string> {
@@ -142,18 +119,6 @@ const produceBody = (topic: string, records: Buffer, transactionalId: string | n
 });
 const plain = (value = 'v') => encodeBatch([{ value }]);
 
-const fetchBody = (topic: string, replicaId = -1) => ({
-  replicaId,
-  maxWaitMs: 0,
-  minBytes: 0,
-  maxBytes: 1 << 20,
-  isolationLevel: 0,
-  sessionId: 0,
-  sessionEpoch: -1,
-  forgottenTopicsData: [],
-  rackId: '',
-  topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, fetchOffset: 0, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-});
 
 const metadata = (c: RawClient, names: string[] | null, allowAutoTopicCreation = false, includeTopicAuthorizedOperations = false) =>
   c.request(Metadata, 12, { topics: names === null ? null : names.map((name) => ({ name, topicId: ZERO_UUID })), allowAutoTopicCreation, includeTopicAuthorizedOperations });
@@ -168,19 +133,7 @@ const commit = (c: RawClient, groupId: string, topic: string, offset = 1) =>
   });
 
 test.before(async () => {
-  b = await startBroker({
-    config: {
-      'num.io.threads': 0,
-      'console.listener': 'none',
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users': 'User:admin',
-      'group.initial.rebalance.delay.ms': 0,
-    },
-    logger: quiet,
-  });
+  b = await aclBroker(USERS);
   admin = await login('admin');
 });
 
