@@ -103,6 +103,26 @@ test('a change whose write fails is refused with the error; the file keeps what 
   t.remove();
 });
 
+test('a deletion whose directory cannot be moved aside rejects with the error; the topic stays forgotten and its directory goes at the next load', async () => {
+  const t = tempDir();
+  const store = new TopicStore([t.dir]);
+  await store.create('stuck', 1);
+  store.logDirFor('stuck', 0);
+  injectFaults([{ op: 'rename', code: 'EIO', path: 'stuck-0', times: 1 }]);
+  const code = await store.delete('stuck').then(
+    () => '',
+    (e: NodeJS.ErrnoException) => e.code,
+  );
+  clearFaults();
+  assert.is(code, 'EIO');
+  assert.is(store.get('stuck'), undefined);
+  assert.ok(existsSync(join(t.dir, 'stuck-0')), 'left where it was');
+  const again = new TopicStore([t.dir]);
+  assert.is(again.get('stuck'), undefined);
+  assert.not.ok(existsSync(join(t.dir, 'stuck-0')), 'removed at load: no stored topic owns it');
+  t.remove();
+});
+
 test('topic IDs are printed as Kafka does, URL-safe base64 without padding, never starting with "-"', async () => {
   const t = tempDir();
   const store = new TopicStore([t.dir]);
