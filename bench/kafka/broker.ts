@@ -20,6 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrokerProcess, readCpuSeconds, readMemory } from '../perf/broker-process.js';
 import { freePort, run } from '../perf/peers.js';
+import { type RowSecurity, SETUP_LISTENER } from '../perf/security.js';
 import { apiVersions, WireConnection } from '../perf/wire.js';
 import { KAFKA_DIR, kafkaJavaArgs } from './kafka.js';
 
@@ -68,6 +69,12 @@ export interface KafkaProcessOptions {
   /** Broker keys for this row (only those in SHARED_KEYS are given to Kafka). */
   config: Record<string, string | number>;
   sampleMs?: number;
+  /**
+   * A secured row: its listener (SSL or SASL_SSL) serves the clients, a PLAINTEXT one named
+   * SETUP the harness's setup and the inter-broker traffic, and `keys` (security.ts
+   * securityKeys) are given to Kafka as they are.
+   */
+  security?: { protocol: RowSecurity; keys: Record<string, string> };
 }
 
 /**
@@ -82,16 +89,21 @@ function clusterId(): string {
   }
 }
 
-function serverProperties(dir: string, port: number, controllerPort: number, config: Record<string, string | number>): string {
+function serverProperties(dir: string, ports: { client: number; controller: number; setup: number }, options: KafkaProcessOptions): string {
+  const { security } = options;
+  const clientListeners = security
+    ? `${security.protocol}://127.0.0.1:${ports.client},${SETUP_LISTENER}://127.0.0.1:${ports.setup}`
+    : `PLAINTEXT://127.0.0.1:${ports.client}`;
   const keys: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'controller.quorum.voters': `1@127.0.0.1:${ports.controller}`,
+    listeners: `${clientListeners},CONTROLLER://127.0.0.1:${ports.controller}`,
+    'advertised.listeners': clientListeners,
     'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ...security?.keys,
+    'inter.broker.listener.name': security ? SETUP_LISTENER : 'PLAINTEXT',
+    'listener.security.protocol.map': security ? `CONTROLLER:PLAINTEXT,${security.keys['listener.security.protocol.map']}` : 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     'log.dirs': join(dir, 'data'),
     // config/server.properties of Kafka's distribution, for a single node.
     'offsets.topic.replication.factor': 1,
@@ -99,7 +111,7 @@ function serverProperties(dir: string, port: number, controllerPort: number, con
     'share.coordinator.state.topic.min.isr': 1,
     'transaction.state.log.replication.factor': 1,
     'transaction.state.log.min.isr': 1,
-    ...kafkaConfigFor(config),
+    ...kafkaConfigFor(options.config),
   };
   return `${Object.entries(keys).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }
@@ -120,15 +132,16 @@ async function answersApiVersions(bootstrap: string): Promise<boolean> {
 export async function startKafkaProcess(options: KafkaProcessOptions): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(options.dataRoot, 'kafka-perf-'));
   mkdirSync(join(dir, 'data'));
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const ports = { client: await freePort(), controller: await freePort(), setup: options.security ? await freePort() : 0 };
   const properties = join(dir, 'server.properties');
-  writeFileSync(properties, serverProperties(dir, port, controllerPort, options.config));
+  writeFileSync(properties, serverProperties(dir, ports, options));
   const format = await run('java', [...kafkaJavaArgs('kafka-storage'), 'format', '--cluster-id', clusterId(), '--config', properties], 60_000);
   if (format.code !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`kafka-storage format failed: ${format.stderr || format.stdout}`);
   }
-  const bootstrap = `127.0.0.1:${port}`;
+  const bootstrap = `127.0.0.1:${ports.client}`;
+  const setupBootstrap = options.security ? `127.0.0.1:${ports.setup}` : bootstrap;
   const started = performance.now();
   const child: ChildProcess = spawn(
     'java',
@@ -169,7 +182,7 @@ export async function startKafkaProcess(options: KafkaProcessOptions): Promise<B
       await stop();
       throw new Error(`Kafka exited with ${(status as { code: number | null }).code} before serving: ${tail}`);
     }
-    if (await answersApiVersions(bootstrap)) break;
+    if (await answersApiVersions(setupBootstrap)) break;
     if (performance.now() - started > START_TIMEOUT_MS) {
       await stop();
       throw new Error(`Kafka did not serve within ${START_TIMEOUT_MS} ms: ${tail}`);
@@ -178,6 +191,7 @@ export async function startKafkaProcess(options: KafkaProcessOptions): Promise<B
   }
   return {
     bootstrap,
+    setupBootstrap,
     pid,
     dataDir: join(dir, 'data'),
     spawnToListenMs: performance.now() - started,

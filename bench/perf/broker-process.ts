@@ -18,6 +18,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { type RowSecurity, SETUP_LISTENER } from './security.js';
 
 /** This checkout's command; `bin` in the options runs another build's (an older commit's, to measure before a fix). */
 export const SPINDLE_BIN = new URL('../../../bin/spindle.js', import.meta.url).pathname;
@@ -72,7 +73,10 @@ export function readMachineBusySeconds(): number {
 }
 
 export interface BrokerProcess {
+  /** The row's listener: plaintext, or the secured listener of a secured row. */
   bootstrap: string;
+  /** A secured row's plaintext SETUP listener (security.ts), for what the harness sets up; else `bootstrap`. */
+  setupBootstrap: string;
   pid: number;
   dataDir: string;
   /** Milliseconds from spawn to the "listening" line: process start, module loading, startBroker. */
@@ -99,6 +103,8 @@ export interface BrokerProcessOptions {
   sampleMs?: number;
   /** The `spindle` command to run (default SPINDLE_BIN, this checkout's). */
   bin?: string;
+  /** A secured row: its listener first, then the plaintext SETUP listener (the security keys come in `config`). */
+  security?: RowSecurity;
 }
 
 export function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
@@ -108,7 +114,8 @@ export function startBrokerProcess(options: BrokerProcessOptions): Promise<Broke
     mkdirSync(options.profileDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   }
-  const overrides = Object.entries({ listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, 'console.listener': 'none', ...options.config }).flatMap(([k, v]) => ['--override', `${k}=${v}`]);
+  const listeners = options.security ? `${options.security}://127.0.0.1:0,${SETUP_LISTENER}://127.0.0.1:0` : 'PLAINTEXT://127.0.0.1:0';
+  const overrides = Object.entries({ listeners, 'log.dirs': dataDir, 'console.listener': 'none', ...options.config }).flatMap(([k, v]) => ['--override', `${k}=${v}`]);
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, options.bin ?? SPINDLE_BIN, 'broker', ...overrides], { stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid!;
@@ -139,6 +146,13 @@ export function startBrokerProcess(options: BrokerProcessOptions): Promise<Broke
       if (err.length > 65536) err = err.slice(-32768);
       const m = /listening on ([\d.]+):(\d+)/.exec(err);
       if (!m) return;
+      // The listeners after the first are logged before the "listening" line.
+      const setup = options.security ? new RegExp(`Listener ${SETUP_LISTENER} \\(PLAINTEXT\\) on ([\\d.]+):(\\d+)`).exec(err) : m;
+      if (!setup) {
+        child.kill('SIGKILL');
+        reject(new Error(`broker did not log its ${SETUP_LISTENER} listener: ${err}`));
+        return;
+      }
       child.stderr!.off('data', onData);
       // Keep draining stderr so that a chatty broker never blocks on a full pipe, keeping its end.
       let tail = err.slice(-STDERR_TAIL_CHARS);
@@ -149,6 +163,7 @@ export function startBrokerProcess(options: BrokerProcessOptions): Promise<Broke
       clearTimeout(timer);
       resolve({
         bootstrap: `${m[1]}:${m[2]}`,
+        setupBootstrap: `${setup[1]}:${setup[2]}`,
         pid,
         dataDir,
         spawnToListenMs: performance.now() - started,

@@ -40,7 +40,8 @@ import { installed, type KcatFigures, kcatWorkload, type RedisFigures, redisXadd
 import { summarizeProfiles, type ThreadProfile } from './profile.js';
 import { renderKafkaSvg, renderMarkdown, renderSoakSvg, renderSvg, renderTables } from './report.js';
 import { buildTimeline, type EndToEndWindow, type ProduceWindow, type SoakResult, SoakSampler, summarizeSoak, WindowMerger } from './soak.js';
-import { encodeProduce, ensureTopic, READ_COMMITTED, recordsPerBatch } from './wire.js';
+import { clientSecurity, prepareSecuredBroker, RowCertificates, securedRowsMissing, securityKeys } from './security.js';
+import { encodeProduce, type Endpoint, ensureTopic, READ_COMMITTED, recordsPerBatch } from './wire.js';
 import { KAFKA_HEAP_OPTS, startKafkaProcess } from '../kafka/broker.js';
 import { type GeneratorResults, generatorLoads, runGenerators } from './generators.js';
 import { ensureKafkaJars, kafkaVersion } from '../kafka/kafka.js';
@@ -202,6 +203,8 @@ export interface RowResult {
   profile?: ThreadProfile[];
   /** With --peer kafka: the id of the Kafka row run with this row's load (rows that differ only in Spindle's workers share one). */
   kafkaRow?: string;
+  /** A secured row: the TLS version and cipher its connections negotiated. */
+  cipher?: string;
 }
 
 /** Apache Kafka beside Spindle (--peer kafka): its version, how it ran, and its rows. */
@@ -340,6 +343,8 @@ interface RowContext {
   partitionFetchMaxBytes: number;
   warmupSeconds: number;
   readCommitted: boolean;
+  /** The secured rows' certificates, made for the first of them and removed when the run ends. */
+  certificates: RowCertificates;
   log: (line: string) => void;
 }
 
@@ -367,9 +372,12 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
     ...(spec.brokerConfig ?? {}),
     ...(ctx.options.overrides ?? {}),
   };
-  if (external && (spec.workers !== 'default' || spec.brokerConfig)) {
-    return { ...base, status: 'skipped', note: 'needs its own broker configuration; not applied to an outside broker' };
+  if (external && (spec.workers !== 'default' || spec.brokerConfig || spec.security)) {
+    return { ...base, status: 'skipped', note: `needs its own broker configuration${spec.security ? ' (listeners)' : ''}; not applied to an outside broker` };
   }
+  if (spec.security && securedRowsMissing) return { ...base, status: 'skipped', note: `a secured row needs certificates: ${securedRowsMissing}` };
+  const certs = spec.security ? ctx.certificates.get() : undefined;
+  const security = spec.security && certs ? { protocol: spec.security, keys: securityKeys(spec.security, certs) } : undefined;
   const seconds = spec.seconds ?? ctx.settings.secondsPerRow;
   const profileDir = ctx.profileRoot && peer === 'spindle' ? join(ctx.profileRoot, spec.id) : undefined;
   let broker: BrokerProcess | null = null;
@@ -378,32 +386,39 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
     broker = external
       ? null
       : peer === 'kafka'
-        ? await startKafkaProcess({ dataRoot: ctx.dataRoot, config: brokerConfig })
-        : await startBrokerProcess({ dataRoot: ctx.dataRoot, config: brokerConfig, profileDir, bin: ctx.options.brokerBin });
-    const bootstrap = external ?? broker!.bootstrap;
+        ? await startKafkaProcess({ dataRoot: ctx.dataRoot, config: brokerConfig, ...(security ? { security } : {}) })
+        : await startBrokerProcess({
+            dataRoot: ctx.dataRoot,
+            config: { ...brokerConfig, ...security?.keys },
+            profileDir,
+            bin: ctx.options.brokerBin,
+            ...(security ? { security: security.protocol } : {}),
+          });
+    const endpoint: Endpoint = { bootstrap: external ?? broker!.bootstrap, ...(spec.security && certs ? { security: clientSecurity(spec.security, certs) } : {}) };
+    if (endpoint.security) base.cipher = await prepareSecuredBroker(endpoint, broker!.setupBootstrap);
     const topic = external ? `perf-${spec.id}-${Date.now()}` : `perf-${spec.id}`;
-    const have = await ensureTopic(bootstrap, topic, spec.partitions, spec.flushMessages ? { 'flush.messages': String(spec.flushMessages) } : {});
+    const have = await ensureTopic(endpoint, topic, spec.partitions, spec.flushMessages ? { 'flush.messages': String(spec.flushMessages) } : {});
     if (have < spec.partitions) throw new Error(`topic ${topic} has ${have} partitions, the row needs ${spec.partitions}`);
     const partitions = Array.from({ length: spec.partitions }, (_, i) => i);
     const open = spec.recordsPerSec !== undefined;
     const perBatch = open ? (spec.openBatchRecords ?? 1) : recordsPerBatch(spec.recordBytes, spec.batchBytes);
     const request = encodeProduce(topic, partitions, perBatch, spec.recordBytes, spec.acks, spec.codec, open);
     const requestsPerSec = open ? spec.recordsPerSec! / (perBatch * spec.partitions) / spec.producers : undefined;
-    if (ctx.warmupSeconds > 0 && !spec.soak) await warmUp(spec, ctx, bootstrap, `${topic}-warmup`);
+    if (ctx.warmupSeconds > 0 && !spec.soak) await warmUp(spec, ctx, endpoint, `${topic}-warmup`);
     soak = spec.soak && broker ? startSoak(spec, ctx, broker, topic, seconds) : null;
 
     const producers = await Promise.all(
       Array.from({ length: spec.producers }, (_, w) =>
         spec.transactional
-          ? spawnLoad(txnTask(ctx, spec, bootstrap, topic, `perf-txn-${w}`, seconds))
+          ? spawnLoad(txnTask(ctx, spec, endpoint, topic, `perf-txn-${w}`, seconds))
           : spawnLoad(
-              { ...produceTask(ctx, bootstrap, request, seconds), ...(requestsPerSec !== undefined ? { requestsPerSec } : {}), ...(soak ? { windows: soak.plan } : {}) },
+              { ...produceTask(ctx, endpoint, request, seconds), ...(requestsPerSec !== undefined ? { requestsPerSec } : {}), ...(soak ? { windows: soak.plan } : {}) },
               soak?.onWindow,
             ),
       ),
     );
     const e2e = open
-      ? await spawnLoad({ role: 'e2e', bootstrap, topic, partitions: spec.partitions, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes, ...(soak ? { windows: soak.plan } : {}) }, soak?.onWindow)
+      ? await spawnLoad({ role: 'e2e', ...endpoint, topic, partitions: spec.partitions, maxBytes: ctx.fetchMaxBytes, partitionMaxBytes: ctx.partitionFetchMaxBytes, ...(soak ? { windows: soak.plan } : {}) }, soak?.onWindow)
       : null;
     soak?.sampler.baseline();
 
@@ -502,7 +517,7 @@ async function runRow(spec: RowSpec, ctx: RowContext, peer: 'spindle' | 'kafka' 
     let consume: ConsumePhase | undefined;
     let consumeCpu = NaN;
     if (!open) {
-      const consumer = await spawnLoad(consumeTask(ctx, spec, bootstrap, topic, seconds));
+      const consumer = await spawnLoad(consumeTask(ctx, spec, endpoint, topic, seconds));
       const c0 = broker ? broker.cpuSeconds() : NaN;
       consumer.go(performance.timeOrigin + performance.now());
       const c = (await consumer.result) as ConsumeResult;
@@ -673,10 +688,10 @@ async function runPeers(ctx: RowContext, sizes: [number, number]): Promise<PeerR
 }
 
 /** A row's consumer: every partition from offset 0, read_committed for the txn row or with --read-committed. */
-function consumeTask(ctx: RowContext, spec: RowSpec, bootstrap: string, topic: string, seconds: number): ConsumeTask {
+function consumeTask(ctx: RowContext, spec: RowSpec, endpoint: Endpoint, topic: string, seconds: number): ConsumeTask {
   return {
     role: 'consume',
-    bootstrap,
+    ...endpoint,
     topic,
     partitions: spec.partitions,
     recordBytes: spec.recordBytes,
@@ -688,10 +703,10 @@ function consumeTask(ctx: RowContext, spec: RowSpec, bootstrap: string, topic: s
 }
 
 /** A producer thread's task: `request` sent closed-loop (open-loop when the caller adds a rate) for `seconds`. */
-function produceTask(ctx: RowContext, bootstrap: string, request: ReturnType<typeof encodeProduce>, seconds: number): Extract<LoadTask, { role: 'produce' }> {
+function produceTask(ctx: RowContext, endpoint: Endpoint, request: ReturnType<typeof encodeProduce>, seconds: number): Extract<LoadTask, { role: 'produce' }> {
   return {
     role: 'produce',
-    bootstrap,
+    ...endpoint,
     request: request.bytes,
     records: request.records,
     recordBytes: request.recordBytes,
@@ -712,10 +727,10 @@ const TRANSACTION_TIMEOUT_MS = 60_000;
 const txnInflight = (ctx: RowContext, spec: RowSpec): number => Math.max(1, Math.min(ctx.inflight, spec.transactional!.inflight));
 
 /** A transactional producer thread's task (the txn row): a transactional id `<prefix>-<slot>` per connection. */
-function txnTask(ctx: RowContext, spec: RowSpec, bootstrap: string, topic: string, transactionalIdPrefix: string, seconds: number): TxnProduceTask {
+function txnTask(ctx: RowContext, spec: RowSpec, endpoint: Endpoint, topic: string, transactionalIdPrefix: string, seconds: number): TxnProduceTask {
   return {
     role: 'txn',
-    bootstrap,
+    ...endpoint,
     topic,
     partitions: Array.from({ length: spec.partitions }, (_, i) => i),
     recordsPerBatch: recordsPerBatch(spec.recordBytes, spec.batchBytes),
@@ -733,15 +748,15 @@ function txnTask(ctx: RowContext, spec: RowSpec, bootstrap: string, topic: strin
 }
 
 /** The warm-up of a row (PerfOptions.warmupSeconds): its batches produced closed-loop to `topic` (in transactions, for the txn row), then read back. */
-async function warmUp(spec: RowSpec, ctx: RowContext, bootstrap: string, topic: string): Promise<void> {
+async function warmUp(spec: RowSpec, ctx: RowContext, endpoint: Endpoint, topic: string): Promise<void> {
   const seconds = ctx.warmupSeconds;
-  await ensureTopic(bootstrap, topic, spec.partitions);
+  await ensureTopic(endpoint, topic, spec.partitions);
   const partitions = Array.from({ length: spec.partitions }, (_, i) => i);
   const request = encodeProduce(topic, partitions, recordsPerBatch(spec.recordBytes, spec.batchBytes), spec.recordBytes, spec.acks, spec.codec);
-  const producer = await spawnLoad(spec.transactional ? txnTask(ctx, spec, bootstrap, topic, 'perf-txn-warmup-0', seconds) : produceTask(ctx, bootstrap, request, seconds));
+  const producer = await spawnLoad(spec.transactional ? txnTask(ctx, spec, endpoint, topic, 'perf-txn-warmup-0', seconds) : produceTask(ctx, endpoint, request, seconds));
   producer.go(performance.timeOrigin + performance.now());
   await producer.result;
-  const consumer = await spawnLoad(consumeTask(ctx, spec, bootstrap, topic, seconds));
+  const consumer = await spawnLoad(consumeTask(ctx, spec, endpoint, topic, seconds));
   consumer.go(performance.timeOrigin + performance.now());
   await consumer.result;
 }
@@ -814,6 +829,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
     partitionFetchMaxBytes: options.partitionFetchMaxBytes ?? 1_048_576,
     warmupSeconds: options.warmupSeconds ?? (options.peer === 'kafka' ? (options.tiny ? 0.25 : 5) : 0),
     readCommitted: options.readCommitted ?? false,
+    certificates: new RowCertificates(dataRoot),
     log,
   };
   const notes: string[] = [];
@@ -862,6 +878,7 @@ export async function runPerf(options: PerfOptions): Promise<PerfReport> {
       r.kafkaRow = id;
     }
   }
+  ctx.certificates.remove();
 
   let generators: GeneratorResults | { skipped: string } = { skipped: kafka ? 'not run (--no-generators)' : 'not run (no --peer kafka)' };
   if (kafka && options.generators !== false) {

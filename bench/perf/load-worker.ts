@@ -94,7 +94,7 @@ function timeline<T>(plan: WindowPlan | undefined, startAtEpochMs: number, make:
 }
 
 async function produce(task: ProduceTask): Promise<ProduceResult> {
-  const conns = await Promise.all(Array.from({ length: task.connections }, () => WireConnection.open(task.bootstrap)));
+  const conns = await Promise.all(Array.from({ length: task.connections }, () => WireConnection.open(task.bootstrap, task.security)));
   // Each slot owns a copy: its correlation id (and stamp) is patched per send, and a buffer
   // handed to socket.write must not change until the answer proves it was sent.
   const slots = conns.flatMap((c) => Array.from({ length: task.inflight }, () => ({ c, buf: Buffer.from(task.request) })));
@@ -319,10 +319,10 @@ async function txnProduce(task: TxnProduceTask): Promise<ProduceResult> {
   const slots = await Promise.all(
     Array.from({ length: task.connections }, async (_, i): Promise<TxnSlot> => {
       const transactionalId = `${task.transactionalIdPrefix}-${i}`;
-      const c = await WireConnection.open(task.bootstrap);
+      const c = await WireConnection.open(task.bootstrap, task.security);
       const found = await retrySetup(`FindCoordinator for ${transactionalId}`, () => findTxnCoordinator(c, transactionalId), RETRY_BACKOFF_MS);
       // One broker is its own coordinator; another address gets a connection of its own.
-      const coordinator = found.port === bootstrapPort ? c : await WireConnection.open(`${found.host}:${found.port}`);
+      const coordinator = found.port === bootstrapPort ? c : await WireConnection.open(`${found.host}:${found.port}`, task.security);
       return initialise({ c, coordinator }, transactionalId);
     }),
   );
@@ -516,7 +516,7 @@ class CommittedFilter {
 }
 
 async function consume(task: ConsumeTask): Promise<ConsumeResult> {
-  const c = await WireConnection.open(task.bootstrap);
+  const c = await WireConnection.open(task.bootstrap, task.security);
   const offsets = new Array<number>(task.partitions).fill(0);
   const highWatermarks = new Array<number>(task.partitions).fill(-1);
   const isolationLevel = task.isolationLevel ?? READ_UNCOMMITTED;
@@ -607,7 +607,7 @@ function stampOf(buf: Buffer, at: number): number {
 }
 
 async function endToEnd(task: EndToEndTask): Promise<EndToEndResult> {
-  const c = await WireConnection.open(task.bootstrap);
+  const c = await WireConnection.open(task.bootstrap, task.security);
   const offsets = new Array<number>(task.partitions).fill(0);
   const latency = new HdrHistogram();
   let records = 0;

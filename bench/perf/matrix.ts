@@ -10,7 +10,8 @@
  * producer), and adds the pairs the targets compare: each workload that matters with its
  * inline (0 workers) twin, 100 B records with four producers, flush.messages=1 with one and
  * four producers, and two open-loop latency rows; and the txn row, the base row's records in
- * transactions. The quick preset is a handful of those rows sized for CI.
+ * transactions; and the secured rows, the base row over TLS and over SASL_SSL (security.ts). The
+ * quick preset is a handful of those rows sized for CI.
  *
  * Pure data (and the arithmetic of the soak row's batches); any thread.
  */
@@ -44,6 +45,8 @@ export interface RowSpec {
   soak?: SoakSpec;
   /** The txn row: a transactional producer per connection, and a read_committed consumer. */
   transactional?: TxnSpec;
+  /** A secured row: the load over a TLS listener, or over SASL_SSL with a SCRAM-SHA-512 login per connection (security.ts). */
+  security?: 'SSL' | 'SASL_SSL';
 }
 
 /**
@@ -105,6 +108,8 @@ export const FULL_ROWS: RowSpec[] = [
   row('e2e-10k', { recordsPerSec: 10_000, openBatchRecords: 10 }),
   row('e2e-100k', { recordsPerSec: 100_000, openBatchRecords: 100 }),
   row('txn', { acks: -1, transactional: TXN }),
+  row('tls', { security: 'SSL' }),
+  row('sasl-ssl', { security: 'SASL_SSL' }),
 ];
 
 export const QUICK_ROWS: RowSpec[] = [
@@ -116,6 +121,8 @@ export const QUICK_ROWS: RowSpec[] = [
   row('flush1', { flushMessages: 1 }),
   row('e2e-10k', { recordsPerSec: 10_000, openBatchRecords: 10 }),
   row('txn', { acks: -1, transactional: TXN }),
+  row('tls', { security: 'SSL' }),
+  row('sasl-ssl', { security: 'SASL_SSL' }),
 ];
 
 /** What makes a row the soak row: its timeline windows and the load it was given. */
@@ -209,6 +216,7 @@ export function describeRow(r: RowSpec, resolvedWorkers: number): string {
   ];
   if (r.flushMessages) parts.push(`flush.messages=${r.flushMessages}`);
   if (r.recordsPerSec) parts.push(`open loop ${r.recordsPerSec.toLocaleString('en-US')} records/s`);
+  if (r.security) parts.push(r.security === 'SSL' ? 'TLS listener' : 'SASL_SSL listener, SCRAM-SHA-512 login per connection');
   if (r.transactional) parts.push(`transactions of ${r.transactional.requestsPerTxn} produce requests (${r.transactional.inflight} in flight), read_committed`);
   if (r.soak) {
     const c = r.brokerConfig ?? {};

@@ -15,11 +15,10 @@
  */
 import type { HistogramSnapshot } from './hdr-histogram.js';
 import type { EndToEndWindow, ProduceWindow } from './soak.js';
-import type { CodecName } from './wire.js';
+import type { CodecName, Endpoint } from './wire.js';
 
-export interface ProduceTask {
+export interface ProduceTask extends Endpoint {
   role: 'produce';
-  bootstrap: string;
   /** The encoded request (size prefix included); copied per in-flight slot. */
   request: Uint8Array;
   records: number;
@@ -44,9 +43,8 @@ export interface ProduceTask {
  * AddPartitionsToTxn for `partitions`, `requestsPerTxn` produce requests (one batch of
  * `recordsPerBatch` records per partition each, up to `inflight` in flight), EndTxn commit.
  */
-export interface TxnProduceTask {
+export interface TxnProduceTask extends Endpoint {
   role: 'txn';
-  bootstrap: string;
   topic: string;
   partitions: number[];
   recordsPerBatch: number;
@@ -64,9 +62,8 @@ export interface TxnProduceTask {
   seconds: number;
 }
 
-export interface ConsumeTask {
+export interface ConsumeTask extends Endpoint {
   role: 'consume';
-  bootstrap: string;
   topic: string;
   partitions: number;
   /** Value bytes per record, to report Kafka's MB from record counts. */
@@ -78,9 +75,8 @@ export interface ConsumeTask {
   isolationLevel?: number;
 }
 
-export interface EndToEndTask {
+export interface EndToEndTask extends Endpoint {
   role: 'e2e';
-  bootstrap: string;
   topic: string;
   partitions: number;
   maxBytes: number;

@@ -572,8 +572,9 @@ export function renderMarkdown(report: PerfReport): string {
   for (const sec of sections(report)) lines.push('', `## ${sec.title.split(' (')[0]}`, '', sec.title.includes(' (') ? `${sec.title.slice(sec.title.indexOf(' (') + 2, -1)}.` : '', '', ...mdTable(sec.header, sec.rows));
   if (report.files.soakSvg) lines.push('', `![soak timeline](${report.files.soakSvg})`);
   if (report.files.kafkaSvg) lines.push('', `![Spindle beside Apache Kafka](${report.files.kafkaSvg})`);
-  lines.push('', '## Rows', '', ...report.rows.map((r) => `- **${r.id}**: ${r.description}${r.note ? ` — ${r.note}` : ''}`));
-  if ('rows' in report.kafka) lines.push(...report.kafka.rows.map((r) => `- **${r.id}**: ${r.description}${r.note ? ` — ${r.note}` : ''}`));
+  const rowLine = (r: RowResult): string => `- **${r.id}**: ${r.description}${r.cipher ? ` (${r.cipher})` : ''}${r.note ? ` — ${r.note}` : ''}`;
+  lines.push('', '## Rows', '', ...report.rows.map(rowLine));
+  if ('rows' in report.kafka) lines.push(...report.kafka.rows.map(rowLine));
   const prof = profileLines(report, true);
   if (prof.length) lines.push('', '## Where the broker\'s time goes', '', 'Self time per function from `--cpu-prof`, per thread of the broker.', ...prof);
   if (report.notes.length) lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`));

@@ -20,10 +20,12 @@
  *
  * Any thread; each connection belongs to the thread that opened it.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { decodeResponse, encodeRequest, FrameReader, FrameSizeError, MIN_RESPONSE_FRAME_BYTES } from '../../src/protocol/frame.js';
 import { MAX_RESPONSE_BYTES } from '../../src/client/connection.js';
-import { AddPartitionsToTxn, ApiVersions, CreateTopics, EndTxn, Fetch, FindCoordinator, InitProducerId, Metadata, Produce } from '../../src/protocol/messages/index.js';
+import { createSaslClient } from '../../src/client/sasl.js';
+import { AddPartitionsToTxn, ApiVersions, CreateTopics, EndTxn, Fetch, FindCoordinator, InitProducerId, Metadata, Produce, SaslAuthenticate, SaslHandshake } from '../../src/protocol/messages/index.js';
 import { Attr, BATCH_OFFSETS, encodeBatch } from '../../src/protocol/records/batch.js';
 import { CompressionType, codecNamed } from '../../src/protocol/records/compression/index.js';
 import { crc32c } from '../../src/protocol/records/crc32c.js';
@@ -49,6 +51,27 @@ const STAMP_SENTINEL = Buffer.from('5350494e444c4521', 'hex');
 
 export type CodecName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
+/**
+ * How the load generator's connections secure themselves on a secured row (plain data, so it
+ * crosses to the load workers in their task): TLS trusting `ca`, and for SASL_SSL a login
+ * with `sasl` once per connection, before any request is timed.
+ */
+export interface WireSecurity {
+  protocol: 'SSL' | 'SASL_SSL';
+  /** PEM of the CA that signed the broker's certificate. */
+  ca: string;
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
+}
+
+/** Where a load generator connects: the row's listener and, for a secured row, its security. */
+export interface Endpoint {
+  bootstrap: string;
+  security?: WireSecurity;
+}
+
+const SASL_HANDSHAKE_VERSION = 1;
+const SASL_AUTHENTICATE_VERSION = 2;
+
 export class WireConnection {
   readonly socket: Socket;
   private readonly waiting = new Map<number, { resolve: (frame: Buffer) => void; reject: (e: Error) => void }>();
@@ -69,15 +92,49 @@ export class WireConnection {
     });
   }
 
-  static open(bootstrap: string): Promise<WireConnection> {
+  /** A connection to `bootstrap`, over TLS and logged in when `security` says so. */
+  static async open(bootstrap: string, security?: WireSecurity): Promise<WireConnection> {
     const { host, port } = parseHostPort(bootstrap);
-    return new Promise((resolve, reject) => {
-      const s = connect(port, host, () => {
+    const c = await new Promise<WireConnection>((resolve, reject) => {
+      const ready = (): void => {
         s.off('error', reject);
         resolve(new WireConnection(s));
-      });
+      };
+      const s = security
+        ? tlsConnect({ host, port, ca: security.ca, ...(isIP(host) ? {} : { servername: host }) }, ready)
+        : connect(port, host, ready);
       s.once('error', reject);
     });
+    if (security?.sasl) {
+      try {
+        await c.login(security.sasl);
+      } catch (e) {
+        c.close();
+        throw e;
+      }
+    }
+    return c;
+  }
+
+  /** SaslHandshake v1, then SaslAuthenticate rounds until the mechanism is done (src/client/sasl.ts does the mechanism). */
+  private async login(sasl: NonNullable<WireSecurity['sasl']>): Promise<void> {
+    const h = decodeResponse(SaslHandshake, SASL_HANDSHAKE_VERSION, await this.send(Buffer.from(encodeRequest(SaslHandshake, SASL_HANDSHAKE_VERSION, 0, CLIENT_ID, { mechanism: sasl.mechanism })))).body as { errorCode: number; mechanisms: string[] };
+    if (h.errorCode !== 0) throw new Error(`SaslHandshake ${sasl.mechanism} refused with error ${h.errorCode} (the broker offers ${h.mechanisms.join(', ')})`);
+    const mechanism = createSaslClient(sasl);
+    for (let token: Buffer | null = await mechanism.start(); token !== null; ) {
+      const frame = await this.send(Buffer.from(encodeRequest(SaslAuthenticate, SASL_AUTHENTICATE_VERSION, 0, CLIENT_ID, { authBytes: token })));
+      const r = decodeResponse(SaslAuthenticate, SASL_AUTHENTICATE_VERSION, frame).body as { errorCode: number; errorMessage: string | null; authBytes: Uint8Array };
+      if (r.errorCode !== 0) throw new Error(`SASL/${sasl.mechanism} login as ${sasl.username} failed with error ${r.errorCode}: ${r.errorMessage ?? ''}`);
+      token = await mechanism.next(Buffer.from(r.authBytes));
+    }
+  }
+
+  /** The negotiated TLS version and cipher, or null on a plaintext connection. */
+  get tlsCipher(): string | null {
+    const s = this.socket as Socket & { getCipher?: () => { name: string; version: string } };
+    if (!s.getCipher) return null;
+    const c = s.getCipher();
+    return `${c.version} ${c.name}`;
   }
 
   get isClosed(): boolean {
@@ -385,8 +442,9 @@ export async function topicPartitions(c: WireConnection, topic: string, create: 
  * when the broker has it, otherwise by auto-creation (which uses the broker's num.partitions and
  * cannot set configs). Resolves with the partition count the topic has.
  */
-export async function ensureTopic(bootstrap: string, topic: string, partitions: number, configs: Record<string, string> = {}): Promise<number> {
-  const c = await WireConnection.open(bootstrap);
+export async function ensureTopic(endpoint: string | Endpoint, topic: string, partitions: number, configs: Record<string, string> = {}): Promise<number> {
+  const { bootstrap, security } = typeof endpoint === 'string' ? { bootstrap: endpoint, security: undefined } : endpoint;
+  const c = await WireConnection.open(bootstrap, security);
   try {
     const versions = await apiVersions(c);
     const createVersion = versions.get(CreateTopics.key);
