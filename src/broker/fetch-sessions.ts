@@ -75,6 +75,11 @@ export class FetchSessions {
     return { kind: 'incremental', session };
   }
 
+  /** Forgets a session a full fetch opened but never told the client of (its answer was throttled). */
+  discard(session: FetchSession): void {
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+  }
+
   /** After a full fetch opened a session: its epoch 0 was used, the next is 1. */
   get size(): number {
     return this.sessions.size;

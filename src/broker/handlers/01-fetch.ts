@@ -197,13 +197,31 @@ export default defineHandler({
       pass = await readPass(broker, wanted, maxBytes, readCommitted);
     }
 
+    // consumer_byte_rate (security/quota-manager.ts): the records' bytes are counted, and a
+    // fetch that takes the client past its quota is answered as Kafka answers it (KIP-219,
+    // FetchContext.getThrottledResponse): no partitions, throttle_time_ms set, its bytes taken
+    // back off the rate, the connection muted for that long. The session keeps the offsets the
+    // request brought but not what the response would have told (the next answer says it), and
+    // a session this full fetch opened is dropped, the client never having learnt its id.
+    const quota = broker.security.fetchQuota;
+    if (replicaId < 0 && quota.enabled) {
+      let fetchedBytes = 0;
+      for (const w of wanted) if (w.state) fetchedBytes += pass.data.get(w)!.records?.length ?? 0;
+      const throttleTimeMs = fetchedBytes > 0 ? quota.record(connection.auth.principal, header.clientId ?? '', fetchedBytes) : 0;
+      if (throttleTimeMs > 0) {
+        quota.unrecord(connection.auth.principal, header.clientId ?? '', fetchedBytes);
+        connection.throttle(throttleTimeMs);
+        if (outcome.kind === 'new') sessionsOf(broker).discard(outcome.session);
+        return { throttleTimeMs, errorCode: 0, sessionId: outcome.kind === 'incremental' ? outcome.session.id : 0, responses: [], nodeEndpoints: [] };
+      }
+    }
+
     const topics: FetchResponse['responses'] = [];
     // Metrics (metrics.ts): bytes out exactly, records out estimated from them; one fetch
     // request per topic, failed once when any of its partitions answers an error.
     const metrics = broker.metrics;
     let countedSlot = -1;
     let failedSlot = -1;
-    let fetchedBytes = 0;
     for (const w of wanted) {
       const { reply, records } = pass.data.get(w)!;
       const errorCode = reply ? reply.errorCode : w.missingError;
@@ -212,7 +230,6 @@ export default defineHandler({
         if (slot !== countedSlot) metrics.fetchRequest((countedSlot = slot));
         if (errorCode !== 0 && slot !== failedSlot) metrics.fetchFailed((failedSlot = slot));
         if (records) metrics.fetched(slot, records.length);
-        if (records) fetchedBytes += records.length;
       }
       const highWatermark = reply && errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? reply.highWatermark : -1;
       const logStartOffset = reply ? reply.logStartOffset : -1;
@@ -248,15 +265,6 @@ export default defineHandler({
       if (last && (byId ? last.topicId === w.topicId : last.topic === w.topic)) last.partitions.push(partition);
       else topics.push({ topic: w.topic, topicId: w.topicId, partitions: [partition] });
     }
-    // consumer_byte_rate (security/quota-manager.ts): the records' bytes counted, and past the
-    // quota the connection muted for the throttle time it is told (KIP-219). Kafka answers such a
-    // fetch without its records; here they go out and the mute holds the rate, which keeps the
-    // fetch session's view of what the client has in step with what it got.
-    let throttleTimeMs = 0;
-    if (replicaId < 0 && fetchedBytes > 0) {
-      throttleTimeMs = broker.security.fetchQuota.record(connection.auth.principal, header.clientId ?? '', fetchedBytes);
-      connection.throttle(throttleTimeMs);
-    }
-    return { throttleTimeMs, errorCode: 0, sessionId: session?.id ?? 0, responses: topics, nodeEndpoints: [] };
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: session?.id ?? 0, responses: topics, nodeEndpoints: [] };
   },
 });

@@ -83,6 +83,11 @@ export class ClientQuotaManager {
     private readonly windowMs: number,
   ) {}
 
+  /** Whether any quota is set: without one nothing is measured, and the request path skips the counting. */
+  get enabled(): boolean {
+    return this.store.hasQuotas;
+  }
+
   private bound(user: string, clientId: string): number | undefined {
     const q = this.store.quotasFor(user, clientId);
     return this.kind === 'produce' ? q.producerByteRate : this.kind === 'fetch' ? q.consumerByteRate : q.requestPercentage;
@@ -112,6 +117,16 @@ export class ClientQuotaManager {
     this.throttledMs += throttle;
     this.throttles++;
     return throttle;
+  }
+
+  /**
+   * Takes back `value` recorded for a response that was not sent after all: a Fetch past its
+   * quota is answered without its records (Kafka's unrecordQuotaSensor), so the bytes it would
+   * have carried do not count against the client.
+   */
+  unrecord(principal: string, clientId: string, value: number, nowMs = Date.now()): void {
+    if (!this.store.hasQuotas) return;
+    this.sensors.get(`${quotaUser(principal)}\u0000${clientId}`)?.record(-value, nowMs);
   }
 
 

@@ -17,6 +17,8 @@ import { RawClient } from '../../helpers/raw-client.js';
 
 const PRODUCE_QUOTA = 400_000; // bytes/s
 const FETCH_QUOTA = 600_000;
+/** Below one 64 KiB fetch a second: with the two one-second samples, a fetch is throttled for well under a second. */
+const SESSION_QUOTA = 40_000;
 
 let b: RunningBroker;
 
@@ -29,10 +31,11 @@ test.before(async () => {
     entries: [
       { entity: [{ entityType: 'client-id', entityName: 'slow-producer' }], ops: [{ key: 'producer_byte_rate', value: PRODUCE_QUOTA, remove: false }] },
       { entity: [{ entityType: 'client-id', entityName: 'slow-consumer' }], ops: [{ key: 'consumer_byte_rate', value: FETCH_QUOTA, remove: false }] },
+      { entity: [{ entityType: 'client-id', entityName: 'session-consumer' }], ops: [{ key: 'consumer_byte_rate', value: SESSION_QUOTA, remove: false }] },
     ],
     validateOnly: false,
   });
-  assert.equal(q.entries.map((e) => e.errorCode), [ErrorCode.NONE, ErrorCode.NONE]);
+  assert.equal(q.entries.map((e) => e.errorCode), [ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE]);
   const t = await c.request(CreateTopics, 7, { topics: [{ name: 'quota', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
   assert.is(t.topics[0]!.errorCode, ErrorCode.NONE);
   c.close();
@@ -125,13 +128,68 @@ test('consumer_byte_rate: a consumer fetching flat out is held within 10% of its
       });
       const p = r.responses[0]?.partitions[0];
       const bytes = p?.records ? (p.records as Buffer).length : 0;
-      if (r.throttleTimeMs > 0) throttled++;
+      if (r.throttleTimeMs > 0) {
+        throttled++;
+        // Kafka's throttled answer: no partitions at all, the records left for a later fetch.
+        assert.is(r.responses.length, 0, 'a throttled fetch carries no records');
+      }
       if (performance.now() >= measureFrom) measured += bytes;
       offset = RawClient.nextOffset(p?.records as Buffer | null, offset);
     }
     const rate = measured / ((performance.now() - measureFrom) / 1000);
     assert.ok(Math.abs(rate - FETCH_QUOTA) / FETCH_QUOTA <= 0.1, `measured ${Math.round(rate)} B/s against a quota of ${FETCH_QUOTA}`);
     assert.ok(throttled > 0, 'fetches past the quota carried a throttle time');
+  } finally {
+    c.close();
+  }
+});
+
+test('a throttled fetch keeps the fetch session as Kafka does: a full fetch opens none, an incremental one moves the epoch on and answers nothing', async () => {
+  // The topic holds megabytes from the test before; each fetch asks for 64 KiB.
+  const c = await RawClient.connect(b.bootstrap);
+  const fetch = (sessionId: number, sessionEpoch: number, fetchOffset: number) =>
+    c.requestAs('session-consumer', Fetch, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 64 * 1024,
+      isolationLevel: 0,
+      sessionId,
+      sessionEpoch,
+      topics: sessionEpoch === 0 || fetchOffset >= 0 ? [{ topic: 'quota', partitions: [{ partition: 0, fetchOffset: Math.max(0, fetchOffset), partitionMaxBytes: 64 * 1024, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1 }] }] : [],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+  try {
+    // A new client's first 64 KiB is past a 40 kB/s quota measured over a second: throttled,
+    // and the session it asked for is not opened (session id 0), as Kafka's FullFetchContext.
+    const first = await fetch(0, 0, 0);
+    assert.ok(first.throttleTimeMs > 0, 'the first fetch is throttled');
+    assert.is(first.errorCode, ErrorCode.NONE);
+    assert.is(first.sessionId, 0, 'no session is opened by a throttled full fetch');
+    assert.is(first.responses.length, 0);
+    // Full fetches again until the window is long enough to let 64 KiB through: records, and a session.
+    let opened = first;
+    for (let i = 0; i < 20 && opened.throttleTimeMs > 0; i++) opened = await fetch(0, 0, 0);
+    assert.is(opened.throttleTimeMs, 0, 'a full fetch got through once the window had grown');
+    assert.ok(opened.sessionId > 0, 'the full fetch that got through opened a session');
+    const records = opened.responses[0]!.partitions[0]!.records as Buffer;
+    assert.ok(records.length > 0);
+    const next = RawClient.nextOffset(records, 0);
+    // The incremental fetch right after it is past the quota: same session, no partitions.
+    const held = await fetch(opened.sessionId, 1, next);
+    assert.ok(held.throttleTimeMs > 0, 'the incremental fetch is throttled');
+    assert.is(held.errorCode, ErrorCode.NONE);
+    assert.is(held.sessionId, opened.sessionId);
+    assert.is(held.responses.length, 0);
+    // Its epoch was used: the next incremental fetch is epoch 2, sends no partitions, and the
+    // session fetches from the offset the throttled request brought.
+    let after = await fetch(opened.sessionId, 2, -1);
+    for (let epoch = 3; after.errorCode === ErrorCode.NONE && after.throttleTimeMs > 0 && epoch < 30; epoch++) after = await fetch(opened.sessionId, epoch, -1);
+    assert.is(after.errorCode, ErrorCode.NONE, `the session survived its throttled fetches (error ${after.errorCode})`);
+    assert.is(after.throttleTimeMs, 0);
+    const batch = after.responses[0]!.partitions[0]!.records as Buffer;
+    assert.is(batch.readBigInt64BE(0), BigInt(next), 'the session reads on from the offset the throttled request brought');
   } finally {
     c.close();
   }
