@@ -109,6 +109,7 @@ export class Broker {
     /** producer_byte_rate and consumer_byte_rate enforced (quota-manager.ts). */
     readonly produceQuota: ClientQuotaManager;
     readonly fetchQuota: ClientQuotaManager;
+    readonly requestQuota: ClientQuotaManager;
   };
   readonly logger: Logger;
   /** Every open partition by its host slot, for the host's events. */
@@ -167,6 +168,7 @@ export class Broker {
       authorizer: new Authorizer(this.config, metadataDir),
       produceQuota: new ClientQuotaManager('produce', quotas, samples, windowMs),
       fetchQuota: new ClientQuotaManager('fetch', quotas, samples, windowMs),
+      requestQuota: new ClientQuotaManager('request', quotas, samples, windowMs),
     };
   }
 

@@ -50,7 +50,31 @@ export interface RequestContext {
   authorize(operation: number, resourceType: number, resourceName: string): boolean;
   /** Bytes of the request frame, size prefix included: what producer_byte_rate counts. */
   requestBytes: number;
+  /** request_percentage for this request (security/quota-manager.ts); the router applies it when the handler does not. */
+  requestQuota: RequestQuota;
 }
+
+/**
+ * request_percentage, Kafka's request quota (KIP-124): the main thread's time on a request,
+ * as a percentage of one thread over the quota window. Kafka counts its handler thread's time;
+ * here it is the time spent decoding the request, running its handler up to its first wait
+ * (the work after a wait, and the wait itself, go uncounted, as a request parked in Kafka's
+ * purgatory costs no thread time) and encoding its answer. The router records it once the
+ * handler has answered and puts the throttle in the answer's throttle_time_ms, muting the
+ * connection for that long; the encoding, timed after that, counts toward the next request.
+ */
+export interface RequestQuota {
+  /** Records the time so far, once, and returns the throttle (ms): for a handler that must answer differently when throttled (Fetch). */
+  throttleMs(): number;
+  /** This request does not count (a follower's Fetch, as Kafka exempts cluster actions). */
+  exempt(): void;
+}
+
+/** Milliseconds of thread time as the percentage of one second that request_percentage is measured in. */
+const PERCENT_PER_MS = 0.1;
+
+/** The request quota of a request nothing counts (no quota set, or an exempt API): shared, no allocation per request. */
+const NOT_COUNTED: RequestQuota = { throttleMs: () => 0, exempt: () => {} };
 
 export interface Handler<A extends ApiSpec = ApiSpec> {
   readonly api: A;
@@ -58,6 +82,8 @@ export interface Handler<A extends ApiSpec = ApiSpec> {
   readonly versions?: readonly [number, number];
   /** May start before earlier requests of its connection finish (Produce). */
   readonly pipelined?: boolean;
+  /** Not counted against request_percentage: the SASL exchange, and inter-broker requests Kafka exempts. */
+  readonly quotaExempt?: boolean;
   /** The response body, or null for no response at all (Produce with acks=0). */
   handle(ctx: RequestContext, request: RequestOf<A>): Promise<ResponseOf<A> | null>;
 }
@@ -142,6 +168,21 @@ export class Router {
     const metrics = this.broker.metrics;
     metrics.requestStarted(key);
     const authorizer = this.broker.security.authorizer;
+    const quota = this.broker.security.requestQuota;
+    // Thread time so far (decoding; the handler's synchronous part is added in run) and, once recorded, the throttle.
+    let counts = quota.enabled && handler.quotaExempt !== true;
+    let threadMs = counts ? performance.now() - startedMs : 0;
+    let throttle: number | undefined;
+    const requestQuota: RequestQuota = !counts
+      ? NOT_COUNTED
+      : {
+          throttleMs: () => (throttle ??= quota.record(connection.auth.principal, header.clientId ?? '', threadMs * PERCENT_PER_MS)),
+          exempt: () => {
+            if (throttle !== undefined) return;
+            throttle = 0;
+            counts = false;
+          },
+        };
     const ctx: RequestContext = {
       broker: this.broker,
       connection,
@@ -150,6 +191,7 @@ export class Router {
       router: this,
       authorize: authorizer.enabled ? (op, type, name) => authorizer.allows(connection.auth.principal, connection.clientAddress, op, type, name) : ALWAYS,
       requestBytes: frame.length + FRAME_SIZE_BYTES,
+      requestQuota,
     };
     return {
       pipelined: handler.pipelined === true,
@@ -158,10 +200,27 @@ export class Router {
         // (a handler must answer every decodable request with error codes, and build only
         // answers that encode), reported with the request it failed on.
         try {
-          const body = await handler.handle(ctx, request as never);
+          let body: ResponseOf<ApiSpec> | null;
+          if (counts) {
+            const calledAt = performance.now();
+            const answer = handler.handle(ctx, request as never);
+            threadMs += performance.now() - calledAt;
+            body = await answer;
+          } else body = await handler.handle(ctx, request as never);
           metrics.requestDone(key, performance.now() - startedMs, body);
+          const throttleMs = requestQuota.throttleMs();
+          if (throttleMs > 0) {
+            connection.throttle(throttleMs);
+            const b = body as { throttleTimeMs?: number } | null;
+            if (b && typeof b.throttleTimeMs === 'number' && b.throttleTimeMs < throttleMs) b.throttleTimeMs = throttleMs;
+          }
           if (body === null) return null;
-          return encodeResponseParts(handler.api, version, header.correlationId, body as Record<string, unknown>);
+          if (!counts) return encodeResponseParts(handler.api, version, header.correlationId, body as Record<string, unknown>);
+          const encodingAt = performance.now();
+          const parts = encodeResponseParts(handler.api, version, header.correlationId, body as Record<string, unknown>);
+          // The encoding is known only once the answer is made: the client's next request pays for it.
+          quota.add(connection.auth.principal, header.clientId ?? '', (performance.now() - encodingAt) * PERCENT_PER_MS);
+          return parts;
         } catch (e) {
           throw new RequestFailed(`${handler.api.name} v${version} (correlation id ${header.correlationId})`, e);
         }

@@ -230,12 +230,11 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   e.family('spindle_sasl_failed_authentications_total', 'counter', 'SASL logins that failed.').sample('spindle_sasl_failed_authentications_total', undefined, m.failedAuthentications);
   e.family('spindle_connections_refused_per_ip_total', 'counter', 'Connections closed on arrival because their address was at max.connections.per.ip.').sample('spindle_connections_refused_per_ip_total', undefined, m.connectionsRefusedPerIp);
   const sec = broker.security;
-  e.family('spindle_quota_throttle_time_ms_total', 'counter', 'Throttle time given to clients over a byte-rate quota, by quota.');
-  e.sample('spindle_quota_throttle_time_ms_total', { quota: 'produce' }, sec.produceQuota.throttledMs);
-  e.sample('spindle_quota_throttle_time_ms_total', { quota: 'fetch' }, sec.fetchQuota.throttledMs);
+  const quotas = [['produce', sec.produceQuota], ['fetch', sec.fetchQuota], ['request', sec.requestQuota]] as const;
+  e.family('spindle_quota_throttle_time_ms_total', 'counter', 'Throttle time given to clients over a quota (producer_byte_rate, consumer_byte_rate, request_percentage), by quota.');
+  for (const [name, q] of quotas) e.sample('spindle_quota_throttle_time_ms_total', { quota: name }, q.throttledMs);
   e.family('spindle_quota_throttles_total', 'counter', 'Requests answered with a throttle time, by quota.');
-  e.sample('spindle_quota_throttles_total', { quota: 'produce' }, sec.produceQuota.throttles);
-  e.sample('spindle_quota_throttles_total', { quota: 'fetch' }, sec.fetchQuota.throttles);
+  for (const [name, q] of quotas) e.sample('spindle_quota_throttles_total', { quota: name }, q.throttles);
   e.family('spindle_connections_closed_total', 'counter', 'Client connections closed.').sample('spindle_connections_closed_total', undefined, m.connectionsClosed);
 
   // Partition workers.

@@ -137,7 +137,7 @@ function readableBy(authorize: (operation: number, resourceType: number, resourc
 
 export default defineHandler({
   api: Fetch,
-  async handle({ broker, version, connection, header, authorize }, request) {
+  async handle({ broker, version, connection, header, authorize, requestQuota }, request) {
     const byId = version >= 13;
     const maxBytes = Math.max(0, Math.min(request.maxBytes, broker.config.values['fetch.max.bytes'] as number));
     // Each field reads as -1 in the versions that lack it.
@@ -197,19 +197,25 @@ export default defineHandler({
       pass = await readPass(broker, wanted, maxBytes, readCommitted);
     }
 
-    // consumer_byte_rate (security/quota-manager.ts): the records' bytes are counted, and a
-    // fetch that takes the client past its quota is answered as Kafka answers it (KIP-219,
-    // FetchContext.getThrottledResponse): no partitions, throttle_time_ms set, its bytes taken
-    // back off the rate, the connection muted for that long. The session keeps the offsets the
-    // request brought but not what the response would have told (the next answer says it), and
-    // a session this full fetch opened is dropped, the client never having learnt its id.
-    const quota = broker.security.fetchQuota;
-    if (replicaId < 0 && quota.enabled) {
+    // consumer_byte_rate and request_percentage (security/quota-manager.ts): the records' bytes
+    // and the request's thread time are counted, and a fetch that takes the client past either
+    // quota is answered as Kafka answers it (KIP-219, FetchContext.getThrottledResponse): no
+    // partitions, throttle_time_ms the larger throttle, its bytes taken back off the rate, the
+    // connection muted for that long. The session keeps the offsets the request brought but not
+    // what the response would have told (the next answer says it), and a session this full
+    // fetch opened is dropped, the client never having learnt its id. A follower's fetch is
+    // exempt from both, as Kafka exempts cluster actions.
+    if (replicaId >= 0) requestQuota.exempt();
+    else {
+      const bytesQuota = broker.security.fetchQuota;
       let fetchedBytes = 0;
-      for (const w of wanted) if (w.state) fetchedBytes += pass.data.get(w)!.records?.length ?? 0;
-      const throttleTimeMs = fetchedBytes > 0 ? quota.record(connection.auth.principal, header.clientId ?? '', fetchedBytes) : 0;
+      if (bytesQuota.enabled) for (const w of wanted) if (w.state) fetchedBytes += pass.data.get(w)!.records?.length ?? 0;
+      const principal = connection.auth.principal;
+      const clientId = header.clientId ?? '';
+      const bytesThrottleMs = fetchedBytes > 0 ? bytesQuota.record(principal, clientId, fetchedBytes) : 0;
+      const throttleTimeMs = Math.max(bytesThrottleMs, requestQuota.throttleMs());
       if (throttleTimeMs > 0) {
-        quota.unrecord(connection.auth.principal, header.clientId ?? '', fetchedBytes);
+        if (fetchedBytes > 0) bytesQuota.unrecord(principal, clientId, fetchedBytes);
         connection.throttle(throttleTimeMs);
         if (outcome.kind === 'new') sessionsOf(broker).discard(outcome.session);
         return { throttleTimeMs, errorCode: 0, sessionId: outcome.kind === 'incremental' ? outcome.session.id : 0, responses: [], nodeEndpoints: [] };

@@ -18,6 +18,7 @@ import { defineHandler } from '../router.js';
 
 export default defineHandler({
   api: SaslHandshake,
+  quotaExempt: true,
   async handle({ connection, version }, request) {
     const auth = connection.auth;
     const sasl = auth.security.sasl;

@@ -19,6 +19,7 @@ import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/a
 
 export default defineHandler({
   api: WriteTxnMarkers,
+  quotaExempt: true,
   async handle({ broker, authorize }, request) {
     if (!authorize(AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) && !authorize(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
       const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;

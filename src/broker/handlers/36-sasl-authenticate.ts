@@ -19,6 +19,7 @@ const NO_TOKEN = Buffer.alloc(0);
 
 export default defineHandler({
   api: SaslAuthenticate,
+  quotaExempt: true,
   async handle({ broker, connection, version }, request) {
     const auth = connection.auth;
     if (auth.stage !== 'authenticate') {

@@ -3,7 +3,8 @@
  *
  *   producer_byte_rate   bytes of Produce requests per second
  *   consumer_byte_rate   bytes of Fetch responses' records per second
- * (request_percentage is stored and described, not yet enforced.)
+ *   request_percentage   the main thread's time on the client's requests, as a percentage of
+ *                        one thread (router.ts RequestQuota says which time is counted)
  *
  * Each (user, client id) pair that has a quota gets a rate sensor: quota.window.num samples of
  * quota.window.size.seconds each, the rate taken over the samples kept, with Kafka's rule for a
@@ -125,10 +126,17 @@ export class ClientQuotaManager {
    * have carried do not count against the client.
    */
   unrecord(principal: string, clientId: string, value: number, nowMs = Date.now()): void {
-    if (!this.store.hasQuotas) return;
-    this.sensors.get(`${quotaUser(principal)}\u0000${clientId}`)?.record(-value, nowMs);
+    this.add(principal, clientId, -value, nowMs);
   }
 
+  /**
+   * Adds `value` to the rate of a pair already measured, without a throttle: work known only
+   * after the answer was made (the encoding of a response), which the next request pays for.
+   */
+  add(principal: string, clientId: string, value: number, nowMs = Date.now()): void {
+    if (!this.store.hasQuotas) return;
+    this.sensors.get(`${quotaUser(principal)}\u0000${clientId}`)?.record(value, nowMs);
+  }
 
   private evictIdle(): void {
     let oldestKey: string | undefined;
