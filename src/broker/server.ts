@@ -32,13 +32,14 @@ import { type LogDirLock, lockLogDirs } from './log-dir-lock.js';
 import { startGroupCoordinator, stopGroupCoordinator } from './groups/offsets-topic.js';
 import { startTransactionCoordinator, stopTransactionCoordinator } from './transactions/state-topic.js';
 import { closePool } from '../workers/pool.js';
-import { type RunningConsole, startConsole } from '../console/server.js';
+import { type ConsoleKafka, type RunningConsole, startConsole } from '../console/server.js';
 import { type ConsoleAuth, type ConsoleAuthentication, consoleAuth } from '../console/auth.js';
 import { ANONYMOUS, ConnectionAuth } from './security/authenticator.js';
 import { type ListenerSecurity, checkListenerExposure, listenerSecurity } from './security/listener-security.js';
 import { parsePrincipalMappingRules, principalFromCertificate } from './security/principal.js';
 import { type TlsSetup, tlsSetup, watchTlsFiles } from './security/tls.js';
 import { ConnectionLimits } from './security/connection-limits.js';
+import { CONSOLE_PROXY_USER, consoleClientListener } from './security/console-client.js';
 import type { Listener } from './config/load.js';
 
 /** How often logs get their upkeep (flush.ms, retention, deleted files): fine enough for flush.ms. */
@@ -223,28 +224,29 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   const limits = await ConnectionLimits.fromConfig(config);
   s.limits = limits;
   const bound: BoundListener[] = [];
+  const accept = (socket: Socket, auth: ConnectionAuth): void => {
+    broker.metrics.connectionAccepted(); // metrics: connections accepted, and closed below
+    const connection = new Connection(socket, {
+      maxRequestBytes: v['socket.request.max.bytes'] as number,
+      maxQueuedRequests: v['queued.max.requests'] as number,
+      idleMs: v['connections.max.idle.ms'] as number,
+      files,
+      intake: broker.intake,
+      auth,
+      prepare: (c, frame) => router.prepare(c, frame),
+      onClose: (c) => {
+        connections.delete(c);
+        broker.metrics.connectionClosed();
+      },
+      onInternalError: (c, e) => broker.internalError(`request on ${c.remote}`, e),
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+    connections.add(connection);
+  };
   for (const listener of config.derived.listeners) {
     const security = listenerSecurity(config, listener, { scram: broker.security.scram, log: logger });
     s.securities.push(security);
-    const address = await listen(s, listener, security, v['socket.listen.backlog.size'] as number, (socket, auth) => {
-      broker.metrics.connectionAccepted(); // metrics: connections accepted, and closed below
-      const connection = new Connection(socket, {
-        maxRequestBytes: v['socket.request.max.bytes'] as number,
-        maxQueuedRequests: v['queued.max.requests'] as number,
-        idleMs: v['connections.max.idle.ms'] as number,
-        files,
-        intake: broker.intake,
-        auth,
-        prepare: (c, frame) => router.prepare(c, frame),
-        onClose: (c) => {
-          connections.delete(c);
-          broker.metrics.connectionClosed();
-        },
-        onInternalError: (c, e) => broker.internalError(`request on ${c.remote}`, e),
-        log: (m) => process.stderr.write(`${m}\n`),
-      });
-      connections.add(connection);
-    }, logger);
+    const address = await listen(s, listener, security, v['socket.listen.backlog.size'] as number, accept, logger);
     const advertised = config.derived.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
     const endpoint = {
       host: advertised.host === '' || advertised.host === '0.0.0.0' ? address.address : advertised.host,
@@ -261,14 +263,25 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   // just bound. A console that cannot listen (its port taken) stops the broker it came with.
   const consoleListener = config.derived.consoleListener;
   if (consoleListener) {
-    // The console's client speaks plaintext: the first PLAINTEXT listener, else the first one.
-    const forConsole = bound.find((l) => l.securityProtocol === 'PLAINTEXT') ?? first;
-    const kafkaHost = forConsole.host === '0.0.0.0' || forConsole.host === '::' ? '127.0.0.1' : forConsole.host;
+    // The console's client: with console authentication (or no PLAINTEXT listener to use) it
+    // acts as whoever signed in, through a listener of its own (security/console-client.ts);
+    // otherwise it is User:ANONYMOUS on the first PLAINTEXT listener, as any client there.
+    const plaintext = bound.find((l) => l.securityProtocol === 'PLAINTEXT');
+    let kafka: ConsoleKafka;
+    if (config.values['console.authentication'] !== 'none' || !plaintext) {
+      const own = consoleClientListener(config);
+      const at = await listen(s, own.listener, own.security, v['socket.listen.backlog.size'] as number, accept, logger);
+      broker.advertisedByListener.set(own.listener.name, { host: at.address, port: at.port });
+      kafka = { bootstrap: `${at.address}:${at.port}`, actAs: { user: CONSOLE_PROXY_USER, password: own.password } };
+    } else {
+      const kafkaHost = plaintext.host === '0.0.0.0' || plaintext.host === '::' ? '127.0.0.1' : plaintext.host;
+      kafka = { bootstrap: `${kafkaHost.includes(':') ? `[${kafkaHost}]` : kafkaHost}:${plaintext.port}`, actAs: null };
+    }
     s.webConsole = await startConsole({
       broker,
       host: consoleListener.host,
       port: consoleListener.port,
-      bootstrap: `${kafkaHost.includes(':') ? `[${kafkaHost}]` : kafkaHost}:${forConsole.port}`,
+      kafka,
       ...consoleSecurity(config, consoleListener, broker, s.securities),
       log: logger,
     });

@@ -37,6 +37,8 @@ export interface SaslOptions {
   username?: string;
   /** PLAIN and SCRAM. */
   password?: string;
+  /** PLAIN: the authorization identity (RFC 4616 authzid), a principal to act as; Kafka's client sends none. */
+  authorizationId?: string;
   /** OAUTHBEARER: the bearer token for one login, asked again for every re-authentication. */
   token?: () => Promise<string>;
   /** OAUTHBEARER: SASL extensions (KIP-342) sent beside the token, key (letters) → value. */
@@ -62,7 +64,7 @@ export interface SaslClient {
 export function createSaslClient(options: SaslOptions): SaslClient {
   switch (options.mechanism) {
     case 'PLAIN':
-      return new PlainClient(credentials(options));
+      return new PlainClient({ ...credentials(options), authzid: options.authorizationId ?? '' });
     case 'SCRAM-SHA-256':
     case 'SCRAM-SHA-512':
       return new ScramClient(options.mechanism, credentials(options));
@@ -85,11 +87,11 @@ function credentials(options: SaslOptions): { username: string; password: string
 
 class PlainClient implements SaslClient {
   readonly mechanism = 'PLAIN';
-  constructor(private readonly c: { username: string; password: string }) {}
+  constructor(private readonly c: { username: string; password: string; authzid: string }) {}
 
   async start(): Promise<Buffer> {
     // RFC 4616: [authzid] NUL authcid NUL passwd; Kafka's client sends no authzid.
-    return Buffer.from(`\0${this.c.username}\0${this.c.password}`, 'utf8');
+    return Buffer.from(`${this.c.authzid}\0${this.c.username}\0${this.c.password}`, 'utf8');
   }
 
   async next(): Promise<Buffer | null> {

@@ -72,6 +72,7 @@ import { ClientError, KafkaError, check } from '../client/errors.js';
 import { tpKey } from '../broker/transactions/coordinator.js';
 import { TXN_STATE_NAMES, TxnState } from '../broker/transactions/records.js';
 import { transactionCoordinatorOf } from '../broker/transactions/state-topic.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../broker/security/acl.js';
 import { ErrorCode, errorName } from '../protocol/errors.js';
 import { DescribeProducers, WriteTxnMarkers } from '../protocol/messages/index.js';
 import { type LogDirFacts, coordinatorFacts, groupFacts, heldPartitions, hostStats, logDirFacts, noteTopicSizes, partitionFacts, partitionTxnFacts } from './facts.js';
@@ -101,8 +102,16 @@ export class HttpError extends Error {
 
 export interface ApiContext {
   broker: Broker;
-  /** Connected to the broker's own listener; opened on first use. */
+  /** The signed-in principal's Kafka client (server.ts ConsoleKafka): the broker authorizes its requests as that principal's. */
   client: () => Client;
+  /** Who signed in to the console ("User:alice"; User:ANONYMOUS without console authentication). */
+  principal: string;
+  /**
+   * What the broker's authorizer allows the principal, for the pages read from the broker's own
+   * state rather than through the client (the overview, the transactions): always true without
+   * an authorizer.
+   */
+  authorize(operation: number, resourceType: number, resourceName: string): boolean;
   sampler: Sampler;
   version: string;
   consoleUrl: string;
@@ -168,10 +177,28 @@ function checkWriteOrigin(req: IncomingMessage): void {
   }
 }
 
+/** Kafka's refusals of a principal: 403 to the console, whose signed-in user the broker refused. */
+const AUTHORIZATION_FAILURES = new Set<number>([
+  ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+  ErrorCode.GROUP_AUTHORIZATION_FAILED,
+  ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  ErrorCode.DELEGATION_TOKEN_AUTHORIZATION_FAILED,
+]);
+
+/**
+ * A page read from the broker's own state must be allowed as the Kafka request that reads the
+ * same would be: refused as Kafka refuses it, with its code's name.
+ */
+function requireAllowed(ctx: ApiContext, operation: number, resourceType: number, resourceName: string, code: number, what: string): void {
+  if (!ctx.authorize(operation, resourceType, resourceName)) throw new HttpError(403, `${errorName(code)}: ${ctx.principal} may not ${what}`);
+}
+
 function describeError(e: unknown): [number, string] {
   if (e instanceof HttpError) return [e.status, e.message];
   if (e instanceof ClientError) return [/does not exist|has no partition/.test(e.message) ? 404 : 400, e.message];
   if (e instanceof KafkaError) {
+    if (AUTHORIZATION_FAILURES.has(e.code)) return [403, e.message];
     if (e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || e.code === ErrorCode.GROUP_ID_NOT_FOUND) return [404, e.message];
     if (e.code === ErrorCode.NON_EMPTY_GROUP || e.code === ErrorCode.UNKNOWN_MEMBER_ID) return [409, e.message];
     return [400, e.message];
@@ -231,6 +258,8 @@ function stringMap(v: unknown, what: string): Record<string, string> {
 
 route('GET', '/api/overview', async (ctx) => {
   const { broker } = ctx;
+  // Log directories, listeners and connections: what DescribeLogDirs and DescribeConfigs of the broker need (DESCRIBE on the cluster).
+  requireAllowed(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'describe the cluster');
   const stats = await hostStats(broker, true);
   const partitions = partitionFacts(broker, stats);
   noteTopicSizes(broker, partitions);
@@ -612,6 +641,8 @@ route('GET', '/api/transactions', async (ctx) => {
   const known = new Set([...before.open, ...coordinator.open].map((t) => t.producerId));
   const hanging = [];
   for (const f of partitions) {
+    // DescribeProducers, which shows these to Kafka's tools, needs READ on the topic.
+    if (!ctx.authorize(AclOperation.READ, ResourceType.TOPIC, f.topic)) continue;
     for (const o of f.open) {
       if (known.has(o.producerId)) continue;
       hanging.push({ ...view(f.topic, f.partition, o.producerId, false), producerId: o.producerId, producerEpoch: o.producerEpoch, coordinatorEpoch: o.coordinatorEpoch, lastTimestamp: o.lastTimestamp });
@@ -620,7 +651,8 @@ route('GET', '/api/transactions', async (ctx) => {
   return {
     nowMs: now,
     coordinator: { loaded: coordinator.loaded, states: coordinator.states },
-    transactions: coordinator.open.map((t) => ({
+    // As ListTransactions: only the transactional ids the principal may describe.
+    transactions: coordinator.open.filter((t) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId)).map((t) => ({
       transactionalId: t.transactionalId,
       producerId: t.producerId,
       producerEpoch: t.producerEpoch,
@@ -668,6 +700,8 @@ route('POST', '/api/transactions/:id/abort', async (ctx, [transactionalId], _que
   const producerId = whole(b.producerId);
   const producerEpoch = whole(b.producerEpoch);
   if (!Number.isSafeInteger(producerId) || !Number.isSafeInteger(producerEpoch)) throw new HttpError(400, 'producerId and producerEpoch (of the transaction to abort) are required');
+  // Ending a transaction is EndTxn's to do, which needs WRITE on the transactional id.
+  requireAllowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId!, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `end the transaction of '${transactionalId}'`);
   const coordinator = transactionCoordinatorOf(ctx.broker);
   if (!coordinator) throw new HttpError(503, 'the transaction coordinator is not running');
   const meta = coordinator.transactions.get(transactionalId!);

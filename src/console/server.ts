@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import type { Broker } from '../broker/broker.js';
 import { Client } from '../client/client.js';
 import { type TlsSetup, watchTlsFiles } from '../broker/security/tls.js';
+import { authzidOf } from '../broker/security/console-client.js';
 import { handleApi, sendJson } from './api.js';
 import type { ConsoleAuth } from './auth.js';
 import { CONTENT_TYPE, EVENT_LOOP_RESOLUTION_MS, renderMetrics } from './prometheus.js';
@@ -61,14 +62,29 @@ export interface ConsoleOptions {
   broker: Broker;
   host: string;
   port: number;
-  /** "host:port" of the broker's Kafka listener, for the console's client. */
-  bootstrap: string;
+  /** Where the console's Kafka client connects, and as whom. */
+  kafka: ConsoleKafka;
   /** Who may in (console.authentication). */
   auth: ConsoleAuth;
   /** https: the CONSOLE listener's TLS setup; null serves http. */
   tls: TlsSetup | null;
   log: { info(m: string): void; error(m: string): void };
 }
+
+/**
+ * The console's Kafka client. With `actAs`, one client per signed-in principal (at most
+ * CONSOLE_CLIENTS_LIMIT, the least recently used closed first), each logged in as `actAs.user`
+ * with the principal as its authzid, so the broker authorizes its requests as that principal's
+ * (broker/security/console-client.ts); without, one client for everybody, User:ANONYMOUS on a
+ * PLAINTEXT listener.
+ */
+export interface ConsoleKafka {
+  bootstrap: string;
+  actAs: { user: string; password: string } | null;
+}
+
+/** Kafka clients the console keeps open at once, one per principal signed in. */
+export const CONSOLE_CLIENTS_LIMIT = 32;
 
 export interface RunningConsole {
   readonly host: string;
@@ -83,8 +99,31 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const sampler = new Sampler(broker);
   const scrapeDelay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
   scrapeDelay.enable();
-  let client: Client | undefined;
-  const clientOf = (): Client => (client ??= new Client({ bootstrapServers: options.bootstrap, clientId: 'spindle-console' }));
+  const clients = new Map<string, Client>();
+  const clientOf = (principal: string): Client => {
+    const { bootstrap, actAs } = options.kafka;
+    const key = actAs ? principal : '';
+    let c = clients.get(key);
+    if (c) {
+      // Most recently used last: the first is the one to close when the map is full.
+      clients.delete(key);
+      clients.set(key, c);
+      return c;
+    }
+    if (clients.size >= CONSOLE_CLIENTS_LIMIT) {
+      const [oldestKey, oldest] = clients.entries().next().value as [string, Client];
+      clients.delete(oldestKey);
+      void oldest.close();
+    }
+    c = new Client({
+      bootstrapServers: bootstrap,
+      clientId: 'spindle-console',
+      ...(actAs ? { security: { protocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'PLAIN', username: actAs.user, password: actAs.password, authorizationId: authzidOf(principal) } } } : {}),
+    });
+    clients.set(key, c);
+    return c;
+  };
+  const authorizer = broker.security.authorizer;
   const sockets = new Set<Socket>();
   let url = '';
 
@@ -112,10 +151,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   async function authenticated(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const principal = await options.auth.authenticate(req, res);
     if (principal === null) return;
-    await serve(req, res);
+    await serve(req, res, principal);
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, principal: string): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://console');
     if (u.pathname === '/metrics') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'GET /metrics' });
@@ -124,7 +163,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       res.end(req.method === 'HEAD' ? undefined : text);
       return;
     }
-    if (u.pathname.startsWith('/api/')) return handleApi({ broker, client: clientOf, sampler, version: VERSION, consoleUrl: url }, req, res, u);
+    if (u.pathname.startsWith('/api/')) {
+      const host = req.socket.remoteAddress ?? '';
+      const authorize = authorizer.enabled ? (op: number, type: number, name: string) => authorizer.allows(principal, host, op, type, name) : () => true;
+      return handleApi({ broker, client: () => clientOf(principal), principal, authorize, sampler, version: VERSION, consoleUrl: url }, req, res, u);
+    }
     const file = STATIC_FILES[u.pathname];
     if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) return sendJson(res, 404, { error: `not found: ${u.pathname}` });
     const body = await readFile(PUBLIC_DIR + file.file);
@@ -167,7 +210,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
           // Event streams and idle keep-alive sockets would hold close() open.
           for (const s of sockets) s.destroy();
         });
-        await client?.close();
+        await Promise.all([...clients.values()].map((c) => c.close()));
+        clients.clear();
       })()),
   };
 }

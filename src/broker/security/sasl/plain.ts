@@ -245,7 +245,10 @@ class PlainServer implements SaslServer {
   private user: string | null = null;
   private readonly lookup: (user: string) => string | undefined;
 
-  constructor(users: PlainUsers) {
+  constructor(
+    users: PlainUsers,
+    private readonly proxyUser: string | null,
+  ) {
     this.lookup = typeof users === 'function' ? users : (u) => users.get(u);
   }
 
@@ -290,12 +293,21 @@ class PlainServer implements SaslServer {
     }
     const equal = passwordsEqual(password, expected ?? NO_PASSWORD);
     if (expected === undefined || !equal) throw failed('Authentication failed: Invalid username or password');
+    if (user === this.proxyUser) {
+      if (authzid === '') throw failed('Authentication failed: this user logs in only on behalf of another (an authorization id is required)');
+      return authzid;
+    }
     if (authzid !== '' && authzid !== user) throw failed('Authentication failed: Client requested an authorization id that is different from username');
     return user;
   }
 }
 
-/** A PLAIN exchange checked against `users`. */
-export function createPlainServer(users: PlainUsers): SaslServer {
-  return new PlainServer(users);
+/**
+ * A PLAIN exchange checked against `users`. `proxyUser`, when given, is the one user whose
+ * login names another principal in its authzid and becomes it (RFC 4616's authorization
+ * identity; Kafka's PlainSaslServer allows none): the console's client, which acts as whoever
+ * signed in to the console (security/console-client.ts). That user must give an authzid.
+ */
+export function createPlainServer(users: PlainUsers, proxyUser: string | null = null): SaslServer {
+  return new PlainServer(users, proxyUser);
 }
