@@ -130,6 +130,18 @@ test('authzid: empty or equal to the user is taken; another is refused with Kafk
   assert.is(other.authorizationId, null);
 });
 
+test('a proxy user becomes the principal its authzid names, must name one, and nobody else may', async () => {
+  const proxied = createPlainServer(users, 'admin');
+  await proxied.evaluate(token('carol', 'admin', 'admin-secret'));
+  assert.is(proxied.authorizationId, 'carol');
+  const bare = createPlainServer(users, 'admin');
+  assert.match((await rejects(bare.evaluate(token('', 'admin', 'admin-secret')))).message, /an authorization id is required/);
+  const wrongPassword = createPlainServer(users, 'admin');
+  assert.match((await rejects(wrongPassword.evaluate(token('carol', 'admin', 'guess')))).message, /Invalid username or password/);
+  const notProxy = createPlainServer(users, 'admin');
+  assert.match((await rejects(notProxy.evaluate(token('carol', 'alice', 'alice-secret')))).message, /different from username/);
+});
+
 test('an unknown user and a wrong password get the same message', async () => {
   const unknown = await rejects(createPlainServer(users).evaluate(token('', 'mallory', 'alice-secret')));
   const wrong = await rejects(createPlainServer(users).evaluate(token('', 'alice', 'admin-secret')));
