@@ -10,8 +10,8 @@
  * (tests/README.md, LibrdkafkaTestApp.py): a test.conf naming the bootstrap server,
  * TEST_KAFKA_VERSION for the broker version the tests gate on, TEST_SCENARIO, -L to leave out
  * the tests that need no broker. KAFKA_PATH and BROKERS, which a few tests use to run
- * kafka-topics.sh, point at Apache Kafka's own TopicCommand run from bench/kafka's jars when
- * those are there. Broker and clients talk over 127.0.0.1 only.
+ * kafka-topics.sh and kafka-acls.sh, point at Apache Kafka's own TopicCommand and AclCommand
+ * run from bench/kafka's jars when those are there. Broker and clients talk over 127.0.0.1 only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -68,6 +68,14 @@ export interface SuiteOptions {
   scenario?: 'default' | 'noautocreate';
   /** How many test-runner processes run at once. */
   concurrency?: number;
+  /** Client properties for every test's test.conf beyond metadata.broker.list (security.protocol, sasl.*). */
+  clientConfig?: Record<string, string>;
+  /**
+   * Starts the suite's broker in `dir` with the suite's config, instead of the PLAINTEXT one of
+   * helpers.ts broker(): a suite whose listener is SASL's. Resolves with it once it is ready
+   * for the tests (users added).
+   */
+  start?: (dir: string, config: Record<string, unknown>) => Promise<RunningBroker>;
 }
 
 /**
@@ -131,15 +139,18 @@ function sh(s: string): string {
 }
 
 /**
- * A Kafka installation for KAFKA_PATH as far as the tests use one: bin/kafka-topics.sh, which
- * runs Apache Kafka's own TopicCommand exactly as Kafka's script does.
+ * A Kafka installation for KAFKA_PATH as far as the tests use one: bin/kafka-topics.sh and
+ * bin/kafka-acls.sh, which run Apache Kafka's own TopicCommand and AclCommand exactly as
+ * Kafka's scripts do.
  */
 function kafkaPath(dir: string): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
-  const script = join(bin, 'kafka-topics.sh');
-  writeFileSync(script, `#!/bin/sh\nexec java ${kafkaJavaArgs('kafka-topics').map(sh).join(' ')} "$@"\n`);
-  chmodSync(script, 0o755);
+  for (const tool of ['kafka-topics', 'kafka-acls'] as const) {
+    const script = join(bin, `${tool}.sh`);
+    writeFileSync(script, `#!/bin/sh\nexec java ${kafkaJavaArgs(tool).map(sh).join(' ')} "$@"\n`);
+    chmodSync(script, 0o755);
+  }
   return dir;
 }
 
@@ -332,10 +343,12 @@ export function librdkafkaSuite(o: SuiteOptions): void {
     test.before(async () => {
       started = performance.now();
       data = dataDir();
-      b = await broker(data.dir, 0, { ...BROKER_CONFIG, ...(o.config ?? {}) });
+      const config = { ...BROKER_CONFIG, ...(o.config ?? {}) };
+      b = o.start ? await o.start(data.dir, config) : await broker(data.dir, 0, config);
       work = mkdtempSync(join(tmpdir(), 'spindle-librdkafka-'));
       const conf = join(work, 'test.conf');
-      writeFileSync(conf, `metadata.broker.list=${b.bootstrap}\n`);
+      const clientLines = Object.entries(o.clientConfig ?? {}).map(([k, v]) => `${k}=${v}\n`);
+      writeFileSync(conf, `metadata.broker.list=${b.bootstrap}\n${clientLines.join('')}`);
       // Each run has its own working directory in <work>: the runner writes its stats files there,
       // and 0053 reads ../src/statistics_schema.json from it, as from librdkafka's tests/ directory.
       symlinkSync(join(SRC, 'src'), join(work, 'src'));

@@ -101,9 +101,10 @@ export const CONSUMER: Spec[] = [
 
 /**
  * The admin API (0081): one run per sub-test function, every one but the ACL calls
- * (do_test_CreateAcls, do_test_DescribeAcls, do_test_DeleteAcls), which need the suite's broker
- * to run with an authorizer, and do_test_UserScramCredentials, not yet run here. Quick mode: the calls are made from a producer handle only; full
- * mode repeats every one from a consumer handle. librdkafka-consumer.test.ts, with CONSUMER.
+ * (do_test_CreateAcls, do_test_DescribeAcls, do_test_DeleteAcls: ACLS, a broker with an
+ * authorizer) and do_test_UserScramCredentials (SASL). Quick mode: the calls are made from a
+ * producer handle only; full mode repeats every one from a consumer handle.
+ * librdkafka-consumer.test.ts, with CONSUMER.
  */
 export const ADMIN: Spec[] = [
   'do_test_ListConsumerGroups', // ListGroups, with and without state filters
@@ -194,4 +195,40 @@ export const TRANSACTIONS: Spec[] = [
   { n: '0137', subtests: 'do_test_consume_batch_control_msgs' }, // consume_batch across commit and abort markers
 ];
 
-export const ALL: Spec[] = [...PRODUCER, ...CONSUMER, ...ADMIN, ...GROUPS, ...COOPERATIVE, ...NO_AUTO_CREATE, ...TRANSACTIONS];
+/**
+ * Authorization: librdkafka-acls.test.ts, a broker with Kafka's StandardAuthorizer and
+ * allow.everyone.if.no.acl.found=true, as librdkafka's test clusters run one (trivup's
+ * KafkaBrokerApp with an authorizer). The tests deny User:* on a topic with Apache Kafka's own
+ * kafka-acls.sh and expect Kafka's authorization errors; 0081's ACL sub-tests create, describe
+ * and delete ACLs through the admin API.
+ */
+export const ACLS: Spec[] = [
+  { n: '0109', kafkaTools: true }, // topics auto-created on subscribe, and an unauthorized one's TOPIC_AUTHORIZATION_FAILED
+  { n: '0115', kafkaTools: true }, // producing to a topic a deny ACL was added for: TOPIC_AUTHORIZATION_FAILED in delivery reports, then at once
+  // consuming a topic denied: TOPIC_AUTHORIZATION_FAILED as a consumer error, once per partition;
+  // its 20 s budget holds 15 s of consuming and four kafka-acls.sh runs, a JVM start each
+  {
+    n: '0119',
+    kafkaTools: true,
+    timeoutMultiplier: { factor: 2, why: "its 20 s budget holds 15 s of consuming and four runs of kafka-acls.sh, a JVM each (librdkafka's CI runs every test at 3)" },
+  },
+  ...['do_test_CreateAcls', 'do_test_DescribeAcls', 'do_test_DeleteAcls'].map((subtests) => ({ n: '0081', subtests, quick: 'the admin calls from a producer handle only' })),
+];
+
+/**
+ * SASL: librdkafka-sasl.test.ts, every client logging in with SCRAM-SHA-512 on a SASL_PLAINTEXT
+ * listener whose connections.max.reauth.ms is set. The sub-tests that use KIP-932 share
+ * consumers, or make topics of replication factor 3, or need OAUTHBEARER, are left out (skip.txt).
+ */
+export const SASL: Spec[] = [
+  // KIP-368 re-authentication while producing, inside a transaction (committed and aborted), and with wrong credentials
+  { n: '0142', subtests: 'do_test_producer:' },
+  { n: '0142', subtests: 'do_test_txn_producer:' },
+  { n: '0142', subtests: 'do_test_reauth_failure:' },
+  // sasl_set_credentials(): wrong credentials first, the right ones set before and after the failure
+  { n: '0135', subtests: 'do_test:' },
+  // Describe/AlterUserScramCredentials through the admin API
+  { n: '0081', subtests: 'do_test_UserScramCredentials', quick: 'the admin calls from a producer handle only' },
+];
+
+export const ALL: Spec[] = [...PRODUCER, ...CONSUMER, ...ADMIN, ...GROUPS, ...COOPERATIVE, ...NO_AUTO_CREATE, ...TRANSACTIONS, ...ACLS, ...SASL];
