@@ -12,7 +12,7 @@ import { defineHandler, RequestFailed, Router } from '../../src/broker/router.js
 import { encodeRequest } from '../../src/protocol/frame.js';
 import { Heartbeat, Metadata } from '../../src/protocol/messages/index.js';
 
-const broker = { metrics: new BrokerMetrics(), security: { authorizer: { enabled: false } } } as unknown as Broker;
+const broker = { metrics: new BrokerMetrics(), security: { authorizer: { enabled: false }, requestQuota: { enabled: false } } } as unknown as Broker;
 const connection = { auth: new ConnectionAuth(plaintextSecurity(), ANONYMOUS) } as unknown as Connection;
 
 const throwing = defineHandler({

@@ -56,11 +56,11 @@ test('basic: no credentials get the challenge, a PLAIN or SCRAM user gets in, a 
     assert.is(plain.status, 200);
     assert.match(plain.body, /^spindle_build_info/m);
 
-    b.broker.security.scram.apply([{ user: 'dave', credential: deriveScramCredential('SCRAM-SHA-512', 'dave-secret', null, 4096) }], []);
+    await b.broker.security.scram.apply([{ user: 'dave', credential: deriveScramCredential('SCRAM-SHA-512', 'dave-secret', null, 4096) }], []);
     assert.is((await get(b, '/api/overview', basic('dave', 'dave-secret'))).status, 200);
     // Remembered, and still checked against the credential: deleted, the same header is refused.
     assert.is((await get(b, '/api/overview', basic('dave', 'dave-secret'))).status, 200);
-    b.broker.security.scram.apply([], [{ user: 'dave', mechanism: 'SCRAM-SHA-512' }]);
+    await b.broker.security.scram.apply([], [{ user: 'dave', mechanism: 'SCRAM-SHA-512' }]);
     assert.is((await get(b, '/api/overview', basic('dave', 'dave-secret'))).status, 401);
 
     for (const [user, password] of [

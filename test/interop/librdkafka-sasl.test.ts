@@ -34,7 +34,7 @@ librdkafkaSuite({
         ...config,
       },
     });
-    b.broker.security.scram.apply([{ user: USER, credential: deriveScramCredential('SCRAM-SHA-512', PASSWORD, null, 4096) }], []);
+    await b.broker.security.scram.apply([{ user: USER, credential: deriveScramCredential('SCRAM-SHA-512', PASSWORD, null, 4096) }], []);
     return b;
   },
   concurrency: 2,

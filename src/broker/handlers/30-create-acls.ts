@@ -35,7 +35,7 @@ export default defineHandler({
       if (!invalid) valid.push(binding);
     }
     try {
-      authorizer.create(valid);
+      await authorizer.create(valid);
     } catch (e) {
       broker.logger.error(`writing ACLs: ${(e as Error).message}`);
       for (const r of results) if (r.errorCode === ErrorCode.NONE) Object.assign(r, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The ACLs could not be stored' });

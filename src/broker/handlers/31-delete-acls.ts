@@ -22,9 +22,9 @@ export default defineHandler({
     const filters = request.filters.map(aclFilterOf);
     const errors = filters.map(validateAclFilter);
     const valid: AclBindingFilter[] = filters.filter((_, i) => errors[i] === null);
-    let removed: ReturnType<typeof authorizer.delete>;
+    let removed: Awaited<ReturnType<typeof authorizer.delete>>;
     try {
-      removed = authorizer.delete(valid);
+      removed = await authorizer.delete(valid);
     } catch (e) {
       broker.logger.error(`writing ACLs: ${(e as Error).message}`);
       return all(ErrorCode.UNKNOWN_SERVER_ERROR, 'The ACLs could not be stored');

@@ -79,7 +79,7 @@ export default defineHandler({
       else upserts.push({ user: u.name, credential: credentialFromSaltedPassword(mechanism, u.salt, u.iterations, u.saltedPassword) });
     }
     try {
-      store.apply(upserts, deletions);
+      await store.apply(upserts, deletions);
     } catch (e) {
       broker.logger.error(`writing SCRAM credentials: ${(e as Error).message}`);
       for (const item of [...upserts, ...deletions]) fail(item.user, ErrorCode.UNKNOWN_SERVER_ERROR, 'The credentials could not be stored');

@@ -17,10 +17,12 @@
  * Hosts are compared as Kafka compares them, the client's address as Java prints it: an IPv4
  * address mapped into IPv6 (::ffff:10.0.0.1) is the IPv4 address.
  *
- * Main thread. Written synchronously: ACL changes are rare admin operations.
+ * Main thread. A change is written on libuv's thread pool (temporary file, fsync, rename, fsync of
+ * the directory), one change at a time.
  */
-import { join } from 'node:path';
-import { fsio, writeFileDurablySync } from '../../core/fs.js';
+import { dirname, join } from 'node:path';
+import { fsio, writeFileDurably } from '../../core/fs.js';
+import { SerialQueue } from '../../core/serial.js';
 import { ConfigError } from '../config/errors.js';
 import type { BrokerConfig } from '../config/load.js';
 import {
@@ -49,6 +51,7 @@ export class Authorizer {
   /** Whether an authorizer is configured; without one everything is allowed. */
   readonly enabled: boolean;
   private readonly acls = new AclSet();
+  private readonly changes = new SerialQueue();
   private readonly options: AuthorizerOptions;
   private readonly file: string;
 
@@ -89,35 +92,43 @@ export class Authorizer {
     return this.acls.describe(filter);
   }
 
-  /** Adds the bindings and writes the file; throws (with memory as it was) when it cannot be written. */
-  create(bindings: readonly AclBinding[]): void {
-    const added = bindings.filter((b) => this.acls.add(b));
-    if (added.length === 0) return;
-    try {
-      this.write();
-    } catch (e) {
-      for (const b of added) this.acls.remove({ ...b });
-      throw e;
-    }
-  }
-
-  /** Removes what each filter matches (one list per filter) and writes the file once. */
-  delete(filters: readonly AclBindingFilter[]): AclBinding[][] {
-    const removed = this.acls.removeAll(filters);
-    if (removed.some((r) => r.length > 0)) {
+  /**
+   * Adds the bindings and writes the file (on libuv's thread pool, one change at a time);
+   * rejects when it cannot be written, the ACLs then as they were. They take effect as they are
+   * added, before the file is written: the failed write takes them back.
+   */
+  create(bindings: readonly AclBinding[]): Promise<void> {
+    return this.changes.run(async () => {
+      const added = bindings.filter((b) => this.acls.add(b));
+      if (added.length === 0) return;
       try {
-        this.write();
+        await this.write();
       } catch (e) {
-        for (const list of removed) for (const b of list) this.acls.add(b);
+        for (const b of added) this.acls.remove({ ...b });
         throw e;
       }
-    }
-    return removed;
+    });
   }
 
-  private write(): void {
+  /** Removes what each filter matches (one list per filter) and writes the file once; as create() when that fails. */
+  delete(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
+    return this.changes.run(async () => {
+      const removed = this.acls.removeAll(filters);
+      if (removed.some((r) => r.length > 0)) {
+        try {
+          await this.write();
+        } catch (e) {
+          for (const list of removed) for (const b of list) this.acls.add(b);
+          throw e;
+        }
+      }
+      return removed;
+    });
+  }
+
+  private write(): Promise<void> {
     const bytes = Buffer.from(`${JSON.stringify({ version: 1, acls: this.acls.all().map(toJson) }, null, 2)}\n`);
-    writeFileDurablySync(this.file, bytes);
+    return writeFileDurably(this.file, bytes, dirname(this.file));
   }
 }
 

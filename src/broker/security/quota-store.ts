@@ -22,14 +22,15 @@
  * is ClientQuotaManager's DefaultQuotaCallback precedence, resolved per quota key as each of
  * Kafka's quota managers (produce, fetch, request) holds only the entities that set its key.
  *
- * Main thread. Written synchronously (temporary file, fsync, rename, fsync of the directory):
- * quota changes are rare admin operations. Only the lookup of an ip entity given as a host name
- * is asynchronous, and it happens before anything is checked against or applied to the quotas.
+ * Main thread. One change at a time: the lookup of an ip entity given as a host name, the
+ * checks, then the file written on libuv's thread pool (temporary file, fsync, rename, fsync of
+ * the directory); the quotas take effect once the file holds them.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
-import { fsio, writeFileDurablySync } from '../../core/fs.js';
+import { dirname, join } from 'node:path';
+import { fsio, writeFileDurably } from '../../core/fs.js';
+import { SerialQueue } from '../../core/serial.js';
 import { ErrorCode } from '../../protocol/errors.js';
 
 export const CLIENT_QUOTAS_FILE = 'client-quotas.json';
@@ -179,8 +180,9 @@ interface FileShape {
 export class ClientQuotaStore {
   private readonly file: string;
   /** By entityKey(); each entity has at least one key. */
-  private readonly entities = new Map<string, { readonly entity: ClientQuotaEntity; readonly quotas: Map<string, number> }>();
+  private readonly entities: Entities = new Map();
   private readonly resolved = new Map<string, ClientQuotas>();
+  private readonly changes = new SerialQueue();
 
   /** Loads `<metadataDir>/client-quotas.json` (none yet: no quotas); throws on a file that does not parse. */
   constructor(metadataDir: string) {
@@ -259,7 +261,7 @@ export class ClientQuotaStore {
       );
     }
     const out: DescribedQuotas[] = [];
-    for (const { entity, quotas } of this.sortedEntities()) {
+    for (const { entity, quotas } of sortedEntities(this.entities)) {
       const types = QUOTA_ENTITY_TYPES.filter((t) => entity[t] !== undefined);
       if (strict && types.length !== exact.size + specified.size) continue;
       if (![...exact].every(([t, name]) => entity[t] === name)) continue;
@@ -284,7 +286,11 @@ export class ClientQuotaStore {
    * the quotas stay as they were, those entities answer UNKNOWN_SERVER_ERROR and `writeError`
    * says why.
    */
-  async alter(entries: readonly QuotaAlteration[], validateOnly: boolean): Promise<{ entries: QuotaAlterResult[]; writeError: Error | null }> {
+  alter(entries: readonly QuotaAlteration[], validateOnly: boolean): Promise<{ entries: QuotaAlterResult[]; writeError: Error | null }> {
+    return this.changes.run(() => this.alterNow(entries, validateOnly));
+  }
+
+  private async alterNow(entries: readonly QuotaAlteration[], validateOnly: boolean): Promise<{ entries: QuotaAlterResult[]; writeError: Error | null }> {
     // Host names first, the only wait: everything after it runs without yielding.
     const ipValid = new Map<string, boolean>();
     for (const e of entries) {
@@ -356,22 +362,22 @@ export class ClientQuotaStore {
 
     let writeError: Error | null = null;
     if (!validateOnly && planned.length > 0) {
-      const before = new Map([...this.entities].map(([k, v]) => [k, { entity: v.entity, quotas: new Map(v.quotas) }]));
+      const next: Entities = new Map([...this.entities].map(([k, v]) => [k, { entity: v.entity, quotas: new Map(v.quotas) }]));
       for (const p of planned) {
         const ek = entityKey(p.entity);
-        let stored = this.entities.get(ek);
-        if (!stored) this.entities.set(ek, (stored = { entity: p.entity, quotas: new Map() }));
+        let stored = next.get(ek);
+        if (!stored) next.set(ek, (stored = { entity: p.entity, quotas: new Map() }));
         for (const [key, value] of p.changes) {
           if (value === null) stored.quotas.delete(key);
           else stored.quotas.set(key, value);
         }
-        if (stored.quotas.size === 0) this.entities.delete(ek);
+        if (stored.quotas.size === 0) next.delete(ek);
       }
       try {
-        this.write();
-      } catch (err) {
+        await writeFileDurably(this.file, render(next), dirname(this.file));
         this.entities.clear();
-        for (const [k, v] of before) this.entities.set(k, v);
+        for (const [k, v] of next) this.entities.set(k, v);
+      } catch (err) {
         writeError = err as Error;
         for (const p of planned) {
           const r = results.get(p.key)!;
@@ -453,20 +459,23 @@ export class ClientQuotaStore {
     return result;
   }
 
-  private sortedEntities(): { entity: ClientQuotaEntity; quotas: Map<string, number> }[] {
-    return [...this.entities].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  }
+}
 
-  private write(): void {
-    const shape: FileShape = { version: 1, entities: [] };
-    for (const { entity, quotas } of this.sortedEntities()) {
-      const e: FileShape['entities'][number]['entity'] = {};
-      for (const t of QUOTA_ENTITY_TYPES) if (entity[t] !== undefined) e[t] = entity[t];
-      const q: Record<string, number> = {};
-      for (const [key, value] of [...quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) q[key] = value;
-      shape.entities.push({ entity: e, quotas: q });
-    }
-    const bytes = Buffer.from(`${JSON.stringify(shape, null, 2)}\n`);
-    writeFileDurablySync(this.file, bytes);
+type Entities = Map<string, { readonly entity: ClientQuotaEntity; readonly quotas: Map<string, number> }>;
+
+function sortedEntities(entities: Entities): { entity: ClientQuotaEntity; quotas: Map<string, number> }[] {
+  return [...entities].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}
+
+/** The file's bytes for `entities`, sorted by entity and by key. */
+function render(entities: Entities): Buffer {
+  const shape: FileShape = { version: 1, entities: [] };
+  for (const { entity, quotas } of sortedEntities(entities)) {
+    const e: FileShape['entities'][number]['entity'] = {};
+    for (const t of QUOTA_ENTITY_TYPES) if (entity[t] !== undefined) e[t] = entity[t];
+    const q: Record<string, number> = {};
+    for (const [key, value] of [...quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) q[key] = value;
+    shape.entities.push({ entity: e, quotas: q });
   }
+  return Buffer.from(`${JSON.stringify(shape, null, 2)}\n`);
 }

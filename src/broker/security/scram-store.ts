@@ -12,12 +12,14 @@
  * HMAC(SaltedPassword, "Server Key") (RFC 5802), which verify a login and cannot log in. A
  * file that does not parse stops the broker at start-up rather than serving with no users.
  *
- * Main thread. Written synchronously (temporary file, fsync, rename, fsync of the directory):
- * credential changes are rare admin operations.
+ * Main thread. A change is written (temporary file, fsync, rename, fsync of the directory) on
+ * libuv's thread pool, one change at a time, and applied in memory once the file holds it: a
+ * login never meets a credential the disk may not keep.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { join } from 'node:path';
-import { fsio, writeFileDurablySync } from '../../core/fs.js';
+import { dirname, join } from 'node:path';
+import { fsio, writeFileDurably } from '../../core/fs.js';
+import { SerialQueue } from '../../core/serial.js';
 import { SCRAM_MAX_ITERATIONS, SCRAM_MECHANISMS, SCRAM_MIN_ITERATIONS, type ScramCredential, type ScramMechanism } from './sasl/scram.js';
 
 export const SCRAM_CREDENTIALS_FILE = 'scram-credentials.json';
@@ -53,7 +55,8 @@ interface FileShape {
 
 export class ScramStore {
   private readonly file: string;
-  private readonly users = new Map<string, Map<ScramMechanism, StoredScramCredential>>();
+  private readonly users: Users = new Map();
+  private readonly changes = new SerialQueue();
 
   /** Loads `<metadataDir>/scram-credentials.json` (none yet: no users); throws on a file that does not parse. */
   constructor(metadataDir: string) {
@@ -68,7 +71,7 @@ export class ScramStore {
           const c = byMechanism[mechanism];
           if (!c) continue;
           if (!Number.isInteger(c.iterations) || typeof c.salt !== 'string' || typeof c.storedKey !== 'string' || typeof c.serverKey !== 'string') throw new Error(`user ${user}: a malformed ${mechanism} credential`);
-          this.put(user, {
+          putCredential(this.users, user, {
             mechanism,
             salt: Buffer.from(c.salt, 'base64'),
             iterations: c.iterations,
@@ -80,12 +83,6 @@ export class ScramStore {
     } catch (e) {
       throw new Error(`${this.file} cannot be read (${(e as Error).message}); restore it or remove it (every SCRAM user is then gone)`);
     }
-  }
-
-  private put(user: string, credential: StoredScramCredential): void {
-    let byMechanism = this.users.get(user);
-    if (!byMechanism) this.users.set(user, (byMechanism = new Map()));
-    byMechanism.set(credential.mechanism, credential);
   }
 
   get(user: string, mechanism: ScramMechanism): StoredScramCredential | undefined {
@@ -104,37 +101,44 @@ export class ScramStore {
   }
 
   /**
-   * Applies upsertions and deletions together and writes the file once; the caller has checked
-   * each (deleting a credential that does not exist is refused before this). Throws when the
-   * file cannot be written, with the memory left as it was.
+   * Applies upsertions and deletions together, writing the file once; the caller has checked
+   * each (deleting a credential that does not exist is refused before this). Resolves once the
+   * file holds them and logins see them; rejects when the file cannot be written, the
+   * credentials left as they were.
    */
-  apply(upserts: readonly { user: string; credential: StoredScramCredential }[], deletions: readonly { user: string; mechanism: ScramMechanism }[]): void {
-    const before = new Map([...this.users].map(([u, m]) => [u, new Map(m)]));
-    for (const d of deletions) {
-      const byMechanism = this.users.get(d.user);
-      byMechanism?.delete(d.mechanism);
-      if (byMechanism?.size === 0) this.users.delete(d.user);
-    }
-    for (const u of upserts) this.put(u.user, u.credential);
-    try {
-      this.write();
-    } catch (e) {
-      this.users.clear();
-      for (const [u, m] of before) this.users.set(u, m);
-      throw e;
-    }
-  }
-
-  private write(): void {
-    const shape: FileShape = { version: 1, users: {} };
-    for (const [user, byMechanism] of [...this.users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const entry: FileShape['users'][string] = {};
-      for (const c of byMechanism.values()) {
-        entry[c.mechanism] = { salt: c.salt.toString('base64'), iterations: c.iterations, storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64') };
+  apply(upserts: readonly { user: string; credential: StoredScramCredential }[], deletions: readonly { user: string; mechanism: ScramMechanism }[]): Promise<void> {
+    return this.changes.run(async () => {
+      const next: Users = new Map([...this.users].map(([u, m]) => [u, new Map(m)]));
+      for (const d of deletions) {
+        const byMechanism = next.get(d.user);
+        byMechanism?.delete(d.mechanism);
+        if (byMechanism?.size === 0) next.delete(d.user);
       }
-      shape.users[user] = entry;
-    }
-    const bytes = Buffer.from(`${JSON.stringify(shape, null, 2)}\n`);
-    writeFileDurablySync(this.file, bytes);
+      for (const u of upserts) putCredential(next, u.user, u.credential);
+      await writeFileDurably(this.file, render(next), dirname(this.file));
+      this.users.clear();
+      for (const [u, m] of next) this.users.set(u, m);
+    });
   }
+}
+
+type Users = Map<string, Map<ScramMechanism, StoredScramCredential>>;
+
+function putCredential(users: Users, user: string, credential: StoredScramCredential): void {
+  let byMechanism = users.get(user);
+  if (!byMechanism) users.set(user, (byMechanism = new Map()));
+  byMechanism.set(credential.mechanism, credential);
+}
+
+/** The file's bytes for `users`, sorted by name. */
+function render(users: Users): Buffer {
+  const shape: FileShape = { version: 1, users: {} };
+  for (const [user, byMechanism] of [...users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const entry: FileShape['users'][string] = {};
+    for (const c of byMechanism.values()) {
+      entry[c.mechanism] = { salt: c.salt.toString('base64'), iterations: c.iterations, storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64') };
+    }
+    shape.users[user] = entry;
+  }
+  return Buffer.from(`${JSON.stringify(shape, null, 2)}\n`);
 }
