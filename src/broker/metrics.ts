@@ -101,6 +101,8 @@ export class BrokerMetrics {
   tlsHandshakeFailures = 0;
   /** Connections closed on arrival: their address had max.connections.per.ip open already. */
   connectionsRefusedPerIp = 0;
+  /** Connections closed on arrival because the broker held max.connections already. */
+  connectionsRefusedMax = 0;
   /** SASL logins that succeeded and that failed (wrong password, unknown user, bad token). */
   authentications = 0;
   failedAuthentications = 0;

@@ -360,15 +360,19 @@ async function listen(
     server = createServer((socket) => accept(socket, new ConnectionAuth(security, ANONYMOUS)));
   }
   s.servers.push(server);
-  server.maxConnections = Math.min(config.values['max.connections'], 2 ** 31 - 1);
-  // max.connections.per.ip: counted from the TCP accept (before any TLS handshake), so a client
-  // that opens connections and never finishes them is held to its limit too.
+  // The listener's own max.connections (listener.name.<l>.max.connections, else the broker's).
+  server.maxConnections = Math.min(listenerValue(config, listener.name, 'max.connections'), 2 ** 31 - 1);
+  // max.connections.per.ip and the broker-wide max.connections: counted from the TCP accept
+  // (before any TLS handshake), so a client that opens connections and never finishes them is
+  // held to its limit too.
   const limits = s.limits!;
   server.on('connection', (raw: Socket) => {
     const address = raw.remoteAddress ?? '';
-    if (!limits.admit(address)) {
+    const past = limits.admit(address);
+    if (past !== null) {
       raw.destroy();
-      if (s.broker) s.broker.metrics.connectionsRefusedPerIp++;
+      if (s.broker && past === 'ip') s.broker.metrics.connectionsRefusedPerIp++;
+      else if (s.broker) s.broker.metrics.connectionsRefusedMax++;
       return;
     }
     raw.once('close', () => limits.release(address));

@@ -229,6 +229,7 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   e.family('spindle_sasl_authentications_total', 'counter', 'SASL logins that succeeded.').sample('spindle_sasl_authentications_total', undefined, m.authentications);
   e.family('spindle_sasl_failed_authentications_total', 'counter', 'SASL logins that failed.').sample('spindle_sasl_failed_authentications_total', undefined, m.failedAuthentications);
   e.family('spindle_connections_refused_per_ip_total', 'counter', 'Connections closed on arrival because their address was at max.connections.per.ip.').sample('spindle_connections_refused_per_ip_total', undefined, m.connectionsRefusedPerIp);
+  e.family('spindle_connections_refused_max_total', 'counter', 'Connections closed on arrival because the broker held max.connections already.').sample('spindle_connections_refused_max_total', undefined, m.connectionsRefusedMax);
   const sec = broker.security;
   const quotas = [['produce', sec.produceQuota], ['fetch', sec.fetchQuota], ['request', sec.requestQuota]] as const;
   e.family('spindle_quota_throttle_time_ms_total', 'counter', 'Throttle time given to clients over a quota (producer_byte_rate, consumer_byte_rate, request_percentage), by quota.');

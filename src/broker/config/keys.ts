@@ -204,7 +204,7 @@ export const CONFIG_KEYS = [
   int('socket.send.buffer.bytes', 102400, X, 'SO_SNDBUF of client sockets; Node cannot set it on TCP sockets, so the kernel default applies.'),
   int('socket.receive.buffer.bytes', 102400, X, 'SO_RCVBUF of client sockets; Node cannot set it on TCP sockets, so the kernel default applies.'),
   int('socket.listen.backlog.size', 50, H, 'Pending-connection backlog passed to listen().', { min: 1 }),
-  int('max.connections', INT_MAX, H, 'Most client connections open at once; further ones are closed on accept.', { min: 0 }),
+  int('max.connections', INT_MAX, H, 'Most client connections open at once over every listener (listener.name.<l>.max.connections: on one listener); further ones are closed on accept.', { min: 0 }),
   int('max.connections.per.ip', INT_MAX, H, 'Most connections one client address may hold open, all listeners together; the next is closed as it arrives.', { min: 0 }),
   str('max.connections.per.ip.overrides', '', H, 'Per-address exceptions to max.connections.per.ip, as host:count pairs (host an address or a name resolved at start-up).'),
   int('max.connection.creation.rate', INT_MAX, X, 'Most new connections per second.', { min: 0 }),

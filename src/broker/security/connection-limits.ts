@@ -6,8 +6,12 @@
  *   max.connections.per.ip.overrides   exceptions, "host:count,host:count" (an address, or a
  *                                      name resolved at start-up; 0 refuses the address)
  *
- * The broker-wide `max.connections` stays with each listener's server (server.maxConnections),
- * which also closes what is past it.
+ *   max.connections                    connections open at once over every listener together
+ *                                      (Kafka's broker-wide limit); the next is closed as it
+ *                                      arrives (Kafka leaves it waiting in the accept backlog)
+ *
+ * A listener's own listener.name.<l>.max.connections stays with its server
+ * (server.maxConnections), which closes what is past it too.
  *
  * Main thread.
  */
@@ -21,10 +25,15 @@ export class ConnectionLimits {
   private readonly perIp: number;
   private readonly overrides: ReadonlyMap<string, number>;
   private readonly open = new Map<string, number>();
+  private total = 0;
   /** Connections closed on arrival because their address was at its limit. */
   refused = 0;
 
-  private constructor(perIp: number, overrides: ReadonlyMap<string, number>) {
+  private constructor(
+    perIp: number,
+    overrides: ReadonlyMap<string, number>,
+    private readonly maxTotal: number,
+  ) {
     this.perIp = perIp;
     this.overrides = overrides;
   }
@@ -51,23 +60,30 @@ export class ConnectionLimits {
       }
       for (const a of addresses) overrides.set(javaHost(a), Number(count));
     }
-    return new ConnectionLimits(config.values['max.connections.per.ip'], overrides);
+    return new ConnectionLimits(config.values['max.connections.per.ip'], overrides, config.values['max.connections']);
   }
 
-  /** A connection from `address` arrived: whether it may stay (then counted until released). */
-  admit(address: string): boolean {
+  /**
+   * A connection from `address` arrived: null when it may stay (then counted until released),
+   * otherwise the limit it is past: 'ip' (max.connections.per.ip or its override) or 'broker'
+   * (max.connections).
+   */
+  admit(address: string): 'ip' | 'broker' | null {
     const ip = javaHost(address);
     const limit = this.overrides.get(ip) ?? this.perIp;
     const now = this.open.get(ip) ?? 0;
     if (now >= limit) {
       this.refused++;
-      return false;
+      return 'ip';
     }
+    if (this.total >= this.maxTotal) return 'broker';
     this.open.set(ip, now + 1);
-    return true;
+    this.total++;
+    return null;
   }
 
   release(address: string): void {
+    this.total--;
     const ip = javaHost(address);
     const now = this.open.get(ip) ?? 0;
     if (now <= 1) this.open.delete(ip);

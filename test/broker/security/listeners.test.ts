@@ -524,4 +524,42 @@ test('max.connections.per.ip closes the connection past the limit, all listeners
   assert.match((await failure(start({ listeners: 'PLAINTEXT://127.0.0.1:0', 'max.connections.per.ip.overrides': 'nonsense' }))).message, 'is not host:count');
 });
 
+test('max.connections holds the broker to that many connections over every listener; listener.name.<l>.max.connections one listener', async () => {
+  const open = async (b: RunningBroker, name: string): Promise<RawClient> => RawClient.connect(listener(b, name));
+  const served = async (c: RawClient): Promise<boolean> => {
+    try {
+      await c.request(Metadata, 12, { topics: [], allowAutoTopicCreation: false }, 3000);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const b = await start({
+    listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT',
+    'max.connections': 3,
+    'listener.name.other.max.connections': 1,
+  });
+  try {
+    const a1 = await open(b, 'PLAINTEXT');
+    const a2 = await open(b, 'PLAINTEXT');
+    const o1 = await open(b, 'OTHER');
+    for (const c of [a1, a2, o1]) assert.ok(await served(c));
+    // Three open: the broker's limit, whichever listener the fourth comes to.
+    const a3 = await open(b, 'PLAINTEXT');
+    assert.ok(await a3.waitForClose(3000), 'a fourth connection is closed');
+    assert.ok(b.broker.metrics.connectionsRefusedMax >= 1);
+    a1.close();
+    await new Promise((r) => setTimeout(r, 100));
+    // A slot is free, but OTHER holds its own limit of one.
+    const o2 = await open(b, 'OTHER');
+    assert.ok(await o2.waitForClose(3000), "OTHER's second connection is closed by its listener's limit");
+    const again = await open(b, 'PLAINTEXT');
+    assert.ok(await served(again), 'the freed slot is taken on PLAINTEXT');
+    for (const c of [a2, o1, again]) c.close();
+  } finally {
+    await b.close();
+  }
+});
+
 test.run();
