@@ -29,7 +29,7 @@ import {
 } from '../../../src/protocol/messages/index.js';
 import { encodeBatch } from '../../../src/protocol/records/batch.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { QUIET, ZERO_UUID, aclBroker, fetchBody, grantAcls, loginPlain } from './helpers.js';
+import { ALL_ACLS, QUIET, ZERO_UUID, aclBroker, fetchBody, grantAcls, loginPlain } from './helpers.js';
 
 const E = ErrorCode;
 const { READ, WRITE, DESCRIBE, ALL } = AclOperation;
@@ -224,15 +224,7 @@ test('ACLs survive a restart on the same log.dirs', async () => {
       try {
         assert.is(await produce(al, 'kept-t'), 0);
         assert.is(await produce(bo, 'kept-t'), E.TOPIC_AUTHORIZATION_FAILED);
-        const described = await a2.request(DescribeAcls, 3, {
-          resourceTypeFilter: ResourceType.ANY,
-          resourceNameFilter: null,
-          patternTypeFilter: PatternType.ANY,
-          principalFilter: null,
-          hostFilter: null,
-          operation: AclOperation.ANY,
-          permissionType: AclPermissionType.ANY,
-        });
+        const described = await a2.request(DescribeAcls, 3, ALL_ACLS);
         assert.is(described.errorCode, 0);
         assert.equal(described.resources.map((r) => [r.resourceName, r.patternType, r.acls.length]).sort(), [
           ['kept-', PatternType.PREFIXED, 1],

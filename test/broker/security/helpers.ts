@@ -5,7 +5,7 @@
  */
 import * as assert from 'uvu/assert';
 import { type RunningBroker, startBroker } from '../../../src/broker/server.js';
-import { AclPermissionType, PatternType, ResourceType } from '../../../src/broker/security/acl.js';
+import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../../src/broker/security/acl.js';
 import { CreateAcls, SaslAuthenticate, SaslHandshake } from '../../../src/protocol/messages/index.js';
 import { RawClient } from '../../helpers/raw-client.js';
 
@@ -69,6 +69,17 @@ export async function grantAcls(admin: RawClient, ...acls: AclSpec[]): Promise<v
     `ACLs ${acls.map((a) => `${a.resourceType ?? ResourceType.TOPIC}/${a.resourceName}/${a.operation}`).join(', ')}`,
   );
 }
+
+/** A DescribeAcls v3 body matching every ACL. */
+export const ALL_ACLS = {
+  resourceTypeFilter: ResourceType.ANY,
+  resourceNameFilter: null,
+  patternTypeFilter: PatternType.ANY,
+  principalFilter: null,
+  hostFilter: null,
+  operation: AclOperation.ANY,
+  permissionType: AclPermissionType.ANY,
+};
 
 /** A Fetch v12 body reading partition 0 of `topic` from offset 0. */
 export function fetchBody(topic: string, replicaId = -1) {

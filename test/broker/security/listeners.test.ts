@@ -484,16 +484,19 @@ test('OAUTHBEARER against a JWKS endpoint: a token signed by a published key log
   }
 });
 
+const open = async (b: RunningBroker, name: string): Promise<RawClient> => RawClient.connect(listener(b, name));
+
+/** Whether the connection is served: a Metadata request answered within 3 s. */
+async function served(c: RawClient): Promise<boolean> {
+  try {
+    await c.request(Metadata, 12, { topics: [], allowAutoTopicCreation: false }, 3000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 test('max.connections.per.ip closes the connection past the limit, all listeners together; an override raises it for one address', async () => {
-  const open = async (b: RunningBroker, name: string): Promise<RawClient> => RawClient.connect(listener(b, name));
-  const served = async (c: RawClient): Promise<boolean> => {
-    try {
-      await c.request(Metadata, 12, { topics: [], allowAutoTopicCreation: false }, 3000);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   let b = await start({ listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT', 'max.connections.per.ip': 2 });
   try {
     const first = await open(b, 'PLAINTEXT');
@@ -525,15 +528,6 @@ test('max.connections.per.ip closes the connection past the limit, all listeners
 });
 
 test('max.connections holds the broker to that many connections over every listener; listener.name.<l>.max.connections one listener', async () => {
-  const open = async (b: RunningBroker, name: string): Promise<RawClient> => RawClient.connect(listener(b, name));
-  const served = async (c: RawClient): Promise<boolean> => {
-    try {
-      await c.request(Metadata, 12, { topics: [], allowAutoTopicCreation: false }, 3000);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const b = await start({
     listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT',

@@ -11,6 +11,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { AlterClientQuotas, CreateTopics, Fetch, Metadata, Produce } from '../../../src/protocol/messages/index.js';
 import { encodeBatch } from '../../../src/protocol/records/batch.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { fetchBody } from './helpers.js';
 
 /** A hundredth of one thread's time: a client sending Metadata flat out passes it within a few hundred requests. */
 const REQUEST_PERCENTAGE = 1;
@@ -75,19 +76,7 @@ test('a client past request_percentage gets throttle_time_ms and its connection 
 
 test('a Fetch past request_percentage is answered without partitions, and the records come with a later fetch', async () => {
   const c = await RawClient.connect(b.bootstrap);
-  const fetchOnce = () =>
-    c.requestAs('busy', Fetch, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: 'rq', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+  const fetchOnce = () => c.requestAs('busy', Fetch, 12, fetchBody('rq'));
   try {
     // Past the quota again with Metadata, then a Fetch while the rate is still above it.
     let throttledFetch: Awaited<ReturnType<typeof fetchOnce>> | undefined;

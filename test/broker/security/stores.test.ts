@@ -19,7 +19,7 @@ import { SCRAM_CREDENTIALS_FILE, ScramStore } from '../../../src/broker/security
 import { clearFaults, injectFaults } from '../../../src/core/fs.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { AlterUserScramCredentials, CreateAcls, DescribeAcls } from '../../../src/protocol/messages/index.js';
-import { aclBroker, loginPlain } from './helpers.js';
+import { ALL_ACLS, aclBroker, loginPlain } from './helpers.js';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -124,15 +124,7 @@ test('through the wire: CreateAcls and AlterUserScramCredentials answer UNKNOWN_
     }
     assert.equal(created.results, [{ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The ACLs could not be stored' }]);
     assert.is(altered.results[0]!.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
-    const described = await admin.request(DescribeAcls, 3, {
-      resourceTypeFilter: ResourceType.ANY,
-      resourceNameFilter: null,
-      patternTypeFilter: PatternType.ANY,
-      principalFilter: null,
-      hostFilter: null,
-      operation: AclOperation.ANY,
-      permissionType: AclPermissionType.ANY,
-    });
+    const described = await admin.request(DescribeAcls, 3, ALL_ACLS);
     assert.is(described.resources.length, 0, 'the ACL that could not be stored is not in force');
     // The disk is back: the same request succeeds.
     assert.equal((await admin.request(CreateAcls, 3, { creations: [creation] })).results, [{ errorCode: ErrorCode.NONE, errorMessage: null }]);
