@@ -311,12 +311,11 @@ route('GET', '/api/topics', async (ctx, _params, query) => {
   const facts = partitionFacts(ctx.broker, stats);
   const sizeOf = new Map<string, number>();
   for (const f of facts) if (f.sizeBytes > 0) sizeOf.set(f.topic, (sizeOf.get(f.topic) ?? 0) + f.sizeBytes);
-  const configs = await Promise.all(
-    described.map((t) => admin.describeConfigs('topic', t.name, { keys: ['retention.ms', 'retention.bytes', 'cleanup.policy'], synonyms: false })),
-  );
+  const configs = await Promise.all(described.map((t) => topicConfigsIfAllowed(admin, t.name, ['retention.ms', 'retention.bytes', 'cleanup.policy'])));
   return {
     topics: described.map((t, i) => {
-      const c = new Map(configs[i]!.map((e) => [e.name, e.value]));
+      const entries = configs[i];
+      const c = new Map(entries?.map((e) => [e.name, e.value]) ?? []);
       return {
         name: t.name,
         topicId: t.topicId,
@@ -324,9 +323,9 @@ route('GET', '/api/topics', async (ctx, _params, query) => {
         partitions: t.partitions.length,
         records: t.partitions.reduce((a, p) => a + Math.max(0, p.logEndOffset - p.logStartOffset), 0),
         sizeBytes: sizeOf.get(t.name) ?? 0,
-        retentionMs: Number(c.get('retention.ms') ?? -1),
-        retentionBytes: Number(c.get('retention.bytes') ?? -1),
-        cleanupPolicy: c.get('cleanup.policy') ?? 'delete',
+        retentionMs: entries ? Number(c.get('retention.ms') ?? -1) : null,
+        retentionBytes: entries ? Number(c.get('retention.bytes') ?? -1) : null,
+        cleanupPolicy: entries ? (c.get('cleanup.policy') ?? 'delete') : null,
       };
     }),
   };
@@ -342,10 +341,24 @@ route('POST', '/api/topics', async (ctx, _params, _query, body) => {
   return { created: created[0] };
 });
 
+/**
+ * A topic's configs, or null when the principal may describe the topic but not its configs
+ * (DESCRIBE_CONFIGS): the page shows the topic without them, as Kafka answers DescribeConfigs
+ * TOPIC_AUTHORIZATION_FAILED for that resource alone.
+ */
+async function topicConfigsIfAllowed(admin: Admin, topic: string, keys?: string[]): Promise<Awaited<ReturnType<Admin['describeConfigs']>> | null> {
+  try {
+    return await admin.describeConfigs('topic', topic, { ...(keys ? { keys } : {}), synonyms: false });
+  } catch (e) {
+    if (e instanceof KafkaError && AUTHORIZATION_FAILURES.has(e.code)) return null;
+    throw e;
+  }
+}
+
 route('GET', '/api/topics/:topic', async (ctx, [name]) => {
   const admin = new Admin(ctx.client());
   const [described] = await admin.describeTopics([name!]);
-  const configs = await admin.describeConfigs('topic', name!, { synonyms: false });
+  const configs = (await topicConfigsIfAllowed(admin, name!)) ?? [];
   const stats = await hostStats(ctx.broker, true);
   const facts = new Map(partitionFacts(ctx.broker, stats).filter((f) => f.topic === name).map((f) => [f.partition, f]));
   return {

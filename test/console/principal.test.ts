@@ -82,6 +82,24 @@ test('the overview needs DESCRIBE on the cluster, as DescribeLogDirs does', asyn
   assert.is((await call('GET', '/api/overview', 'admin')).status, 200);
 });
 
+test('a topic the user may describe but not DESCRIBE_CONFIGS is listed without its settings, and its page shows none', async () => {
+  const admin = await loginPlain(b.bootstrap, 'admin');
+  try {
+    await grantAcls(admin, { resourceName: 'shared', operation: AclOperation.DESCRIBE });
+  } finally {
+    admin.close();
+  }
+  const r = await call('GET', '/api/topics', 'alice');
+  assert.is(r.status, 200, JSON.stringify(r.json));
+  const topics = r.json.topics as { name: string; retentionMs: number | null; cleanupPolicy: string | null }[];
+  assert.equal(topics.map((t) => t.name).sort(), ['alice-orders', 'shared']);
+  assert.equal(topics.find((t) => t.name === 'shared'), { ...topics.find((t) => t.name === 'shared')!, retentionMs: null, cleanupPolicy: null });
+  assert.is(topics.find((t) => t.name === 'alice-orders')!.cleanupPolicy, 'delete');
+  const page = await call('GET', '/api/topics/shared', 'alice');
+  assert.is(page.status, 200, JSON.stringify(page.json));
+  assert.equal(page.json.configs, []);
+});
+
 test("the console's listener takes no login but its own: a user's password, or a guess at the console's, fails", async () => {
   const at = b.broker.advertisedByListener.get(CONSOLE_CLIENT_LISTENER)!;
   for (const token of [`\u0000alice\u0000alice-secret`, `alice\u0000${CONSOLE_PROXY_USER}\u0000guess`, `\u0000${CONSOLE_PROXY_USER}\u0000guess`]) {
