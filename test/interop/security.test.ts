@@ -20,6 +20,7 @@ import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kafkaMissing, runKafkaTool, type KafkaTool } from '../../bench/kafka/kafka.js';
+import { deriveScramCredential } from '../../src/broker/security/sasl/scram.js';
 import { type RunningBroker, startBroker } from '../../src/broker/server.js';
 import { type Certs, makeCerts, opensslMissing } from '../helpers/certs.js';
 import { needs } from '../helpers/needs.js';
@@ -248,9 +249,11 @@ function unsecuredJwt(claims: Record<string, unknown>): string {
   return `${part({ alg: 'none' })}.${part(claims)}.`;
 }
 
-withOpenssl('kafkajs over SASL_SSL: PLAIN and OAUTHBEARER produce and read back; an expired token fails', async () => {
+withOpenssl('kafkajs over SASL_SSL: SCRAM-SHA-512, PLAIN and OAUTHBEARER produce and read back; a wrong SCRAM password and an expired token fail', async () => {
   const now = Math.floor(Date.now() / 1000);
+  await b.broker.security.scram.apply([{ user: 'carol', credential: deriveScramCredential('SCRAM-SHA-512', 'carol-secret', null, 8192) }], []);
   for (const [name, sasl] of [
+    ['scram', { mechanism: 'scram-sha-512', username: 'carol', password: 'carol-secret' }],
     ['plain', { mechanism: 'plain', username: 'alice', password: 'alice-secret' }],
     ['oauth', { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: unsecuredJwt({ sub: 'alice', iat: now, exp: now + 3600 }) }) }],
   ] as const) {
@@ -280,6 +283,36 @@ withOpenssl('kafkajs over SASL_SSL: PLAIN and OAUTHBEARER produce and read back;
     await admin.disconnect();
   }
   assert.ok(failed !== '', 'a client with an expired token gets nothing served');
+  const wrong = kafkajs({ sasl: { mechanism: 'scram-sha-512', username: 'carol', password: 'guess' } }).admin();
+  await wrong.connect().then(
+    () => assert.unreachable('a wrong SCRAM password logs in'),
+    (e: Error) => assert.match(e.message, /SASL SCRAM SHA512 authentication failed|Authentication failed/i),
+  );
+  await wrong.disconnect();
+});
+
+withOpenssl("kafkajs over mutual TLS: alice's certificate produces and reads back, mallory's from an untrusted CA is refused in the handshake", async () => {
+  const mtls = (identity: { cert: string; key: string }): Kafka =>
+    new Kafka({ clientId: 'security-interop', brokers: [at('MTLS')], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ssl: { ca: [certs.ca.cert], cert: identity.cert, key: identity.key } });
+  const producer = mtls(certs.alice).producer();
+  await producer.connect();
+  await producer.send({ topic: 'kafkajs-mtls', messages: [{ value: 'mtls-1' }] });
+  await producer.disconnect();
+  const admin = mtls(certs.alice).admin();
+  await admin.connect();
+  assert.is((await admin.fetchTopicOffsets('kafkajs-mtls'))[0]!.high, '1');
+  await admin.disconnect();
+  const stranger = mtls(certs.mallory).admin();
+  let refused = '';
+  try {
+    await stranger.connect();
+    await stranger.listTopics();
+  } catch (e) {
+    refused = (e as Error).message;
+  } finally {
+    await stranger.disconnect();
+  }
+  assert.ok(refused !== '', 'an untrusted client certificate gets nothing served');
 });
 
 test.run();
