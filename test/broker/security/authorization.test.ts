@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FaultCounter } from '../../../src/broker/metrics.js';
 import type { RunningBroker } from '../../../src/broker/server.js';
-import { AclOperation, PatternType, ResourceType } from '../../../src/broker/security/acl.js';
+import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../../src/broker/security/acl.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import {
   AddOffsetsToTxn,
@@ -20,11 +20,14 @@ import {
   AlterClientQuotas,
   AlterConfigs,
   AlterUserScramCredentials,
+  CreateAcls,
   CreatePartitions,
   CreateTopics,
+  DeleteAcls,
   DeleteGroups,
   DeleteRecords,
   DeleteTopics,
+  DescribeAcls,
   DescribeClientQuotas,
   DescribeCluster,
   DescribeConfigs,
@@ -62,7 +65,7 @@ const { READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_C
 const { TOPIC, GROUP, CLUSTER, TRANSACTIONAL_ID } = ResourceType;
 const CLUSTER_NAME = 'kafka-cluster';
 /** The PLAIN users, each with the password "<name>-secret". */
-const USERS = ['admin', 'alice', 'bob', 'follower', 'creator', 'ops', 'lister', 'cfgreader', 'cfgwriter', 'idem', 'anywriter', 'marker', 'quota', 'scram'];
+const USERS = ['admin', 'alice', 'bob', 'follower', 'creator', 'ops', 'lister', 'cfgreader', 'cfgwriter', 'idem', 'anywriter', 'marker', 'quota', 'scram', 'aclreader', 'acladmin'];
 
 const bits = (...ops: number[]): number => ops.reduce((b, op) => b | (1 << op), 0);
 
@@ -799,6 +802,35 @@ test('DescribeUserScramCredentials (DESCRIBE) and AlterUserScramCredentials (ALT
     assert.equal((await scram.request(AlterUserScramCredentials, 0, upsert)).results.map((r) => r.errorCode), [0, 0]);
     // ALTER implies DESCRIBE.
     assert.is((await scram.request(DescribeUserScramCredentials, 0, { users: null })).errorCode, 0);
+  });
+});
+
+test('DescribeAcls (DESCRIBE), CreateAcls and DeleteAcls (ALTER) on the cluster, else CLUSTER_AUTHORIZATION_FAILED and nothing changed', async () => {
+  const acl = { resourceType: TOPIC, resourceName: 'acl-target', resourcePatternType: PatternType.LITERAL, principal: 'User:bob', host: '*', operation: READ, permissionType: AclPermissionType.ALLOW };
+  const filter = { resourceTypeFilter: TOPIC, resourceNameFilter: 'acl-target', patternTypeFilter: PatternType.LITERAL, principalFilter: null, hostFilter: null, operation: AclOperation.ANY, permissionType: AclPermissionType.ANY };
+  const describe = (c: RawClient) => c.request(DescribeAcls, 3, filter);
+  await grant(CLUSTER, CLUSTER_NAME, DESCRIBE, { principal: 'User:aclreader' });
+  await grant(CLUSTER, CLUSTER_NAME, ALTER, { principal: 'User:acladmin' });
+  await asUsers(async (_alice, bob) => {
+    assert.equal([(await describe(bob)).errorCode, (await describe(bob)).resources], [E.CLUSTER_AUTHORIZATION_FAILED, []]);
+    assert.equal((await bob.request(CreateAcls, 3, { creations: [acl] })).results.map((r) => r.errorCode), [E.CLUSTER_AUTHORIZATION_FAILED]);
+    assert.equal((await bob.request(DeleteAcls, 3, { filters: [filter] })).filterResults.map((r) => r.errorCode), [E.CLUSTER_AUTHORIZATION_FAILED]);
+  });
+  await asUser('aclreader', async (reader) => {
+    assert.equal([(await describe(reader)).errorCode, (await describe(reader)).resources], [0, []], 'refused creations stored nothing');
+    assert.equal((await reader.request(CreateAcls, 3, { creations: [acl] })).results.map((r) => r.errorCode), [E.CLUSTER_AUTHORIZATION_FAILED], 'DESCRIBE does not alter');
+  });
+  await asUser('acladmin', async (acladmin) => {
+    assert.equal((await acladmin.request(CreateAcls, 3, { creations: [acl] })).results.map((r) => r.errorCode), [0]);
+    // ALTER implies DESCRIBE.
+    assert.is((await describe(acladmin)).resources.length, 1);
+  });
+  await asUsers(async (_alice, bob) => {
+    await bob.request(DeleteAcls, 3, { filters: [filter] });
+  });
+  await asUser('acladmin', async (acladmin) => {
+    assert.is((await describe(acladmin)).resources.length, 1, "bob's refused DeleteAcls removed nothing");
+    assert.equal((await acladmin.request(DeleteAcls, 3, { filters: [filter] })).filterResults.map((r) => [r.errorCode, r.matchingAcls.length]), [[0, 1]]);
   });
 });
 
