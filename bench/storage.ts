@@ -15,7 +15,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFil
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logConfig } from '../src/core/log-config.js';
-import { PartitionLog } from '../src/core/partition-log.js';
+import { FetchIsolation, PartitionLog } from '../src/core/partition-log.js';
 import { encodeBatch } from '../src/protocol/records/batch.js';
 import { jsonRecords } from './micro/data.js';
 
@@ -115,7 +115,7 @@ for (const batchKiB of [16, 64, 256]) {
     for (let round = 0; round < 10; round++) {
       const committed = round % 2;
       t0 = performance.now();
-      for (const o of offsets) log.read(o, 1 << 20, committed === 1);
+      for (const o of offsets) log.read(o, 1 << 20, committed === 1 ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark);
       spent[committed]! += performance.now() - t0;
     }
     const perRead = (ms: number) => Number(((ms * 1000) / (5 * offsets.length)).toFixed(2));

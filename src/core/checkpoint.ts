@@ -16,6 +16,8 @@ import { fsio, syncDirectorySync, writeFileDurablySync } from './fs.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+/** Cluster mode: the replica's high watermark (Kafka keeps one such file per log directory; Spindle one per partition, as its others). */
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 
 export interface CheckpointEntry {
   topic: string;

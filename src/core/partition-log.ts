@@ -70,11 +70,12 @@ import {
   setLogAppendTime,
   setPartitionLeaderEpoch,
 } from '../protocol/records/batch.js';
-import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, checkpointBytes, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT, checkpointBytes, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type EpochEntry, LEADER_EPOCH_CHECKPOINT, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
 import { type RecordChecks, type RecordError, validateBatchRecords } from '../protocol/records/validate.js';
 import { CLEANED_SUFFIX, type CompactionPlan, type CompactionResult, DEFAULT_MAX_MAP_ENTRIES, SWAP_SUFFIX, runCompaction } from './compaction.js';
 import { type DescriptorPool, threadDescriptorPool } from './descriptors.js';
-import { fsio, syncDirectoryAsync, syncDirectorySync, writeFilesDurably } from './fs.js';
+import { fsio, syncDirectoryAsync, syncDirectorySync, writeFileDurablySync, writeFilesDurably } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { type Logger, SILENT_LOGGER } from './logger.js';
 import {
@@ -138,6 +139,13 @@ export interface AppendResult {
   duplicate?: true;
 }
 
+/**
+ * How far a read may go (Kafka's FetchIsolation): consumers to the high watermark,
+ * read_committed consumers to the last stable offset, followers to the log end.
+ */
+export const FetchIsolation = Object.freeze({ HighWatermark: 0, TxnCommitted: 1, LogEnd: 2 } as const);
+export type FetchIsolation = (typeof FetchIsolation)[keyof typeof FetchIsolation];
+
 /** What a read answers: where the bytes are (never the bytes) and the log's offsets. */
 export interface ReadResult {
   errorCode: number;
@@ -172,6 +180,19 @@ export interface ListOffsetResult {
   timestamp: number;
 }
 
+/** What a replica change answers (cluster mode; workers/messages.ts ReplicaOp): the log's offsets and, for an epoch lookup, its answer. */
+export interface ReplicaResult {
+  errorCode: number;
+  errorMessage?: string;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  /** EpochEndOffset: the epoch found; otherwise the latest epoch of the log. */
+  epoch: number;
+  /** EpochEndOffset: where it ends; otherwise -1. */
+  endOffset: number;
+}
+
 export interface DeleteRecordsResult {
   errorCode: number;
   errorMessage?: string;
@@ -203,6 +224,15 @@ export const failedListOffset = (errorCode: number, errorMessage?: string): List
   offset: -1,
   timestamp: -1,
 });
+export const failedReplica = (errorCode: number, errorMessage?: string): ReplicaResult => ({
+  errorCode,
+  ...(errorMessage !== undefined ? { errorMessage } : {}),
+  logStartOffset: -1,
+  logEndOffset: -1,
+  highWatermark: -1,
+  epoch: -1,
+  endOffset: -1,
+});
 export const failedDeleteRecords = (errorCode: number, errorMessage?: string): DeleteRecordsResult => ({
   errorCode,
   ...(errorMessage !== undefined ? { errorMessage } : {}),
@@ -214,6 +244,12 @@ export interface OpenOptions {
   now?: () => number;
   /** Partition leader epoch written into each batch. */
   leaderEpoch?: number;
+  /**
+   * Cluster mode: the log is one replica of a partition. Its high watermark is what the
+   * replica manager sets (setHighWatermark), not its log end, and it keeps Kafka's leader epoch
+   * cache and high-watermark checkpoint beside its other checkpoints.
+   */
+  replicated?: boolean;
   /** producer.id.expiration.ms: idle producers are forgotten after this long (Kafka's default, a day). */
   producerIdExpirationMs?: number;
   /** Where descriptors come from; the thread's default pool when absent. */
@@ -255,7 +291,11 @@ export class PartitionLog {
   readonly dir: string;
   config: LogConfig;
   private readonly now: () => number;
-  private readonly leaderEpoch: number;
+  private leaderEpoch: number;
+  /** Cluster mode (OpenOptions.replicated): the high watermark the replica manager set, and the epoch cache. */
+  private readonly replicated: boolean;
+  private hw = 0;
+  private readonly epochs: LeaderEpochCache | undefined;
   /** Oldest first; the last is the active segment. Never empty while open. */
   private segments: LogSegment[] = [];
   /**
@@ -306,6 +346,8 @@ export class PartitionLog {
     this.config = config;
     this.now = options.now ?? Date.now;
     this.leaderEpoch = options.leaderEpoch ?? 0;
+    this.replicated = options.replicated ?? false;
+    if (this.replicated) this.epochs = new LeaderEpochCache();
     this.pool = options.pool ?? threadDescriptorPool();
     this.logger = options.logger ?? SILENT_LOGGER;
     this.onBackgroundFault = options.onBackgroundFault;
@@ -318,6 +360,7 @@ export class PartitionLog {
       this.load();
       this.producers = new ProducerStateManager(this.dir, options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
       this.loadProducerState();
+      if (this.replicated) this.loadReplicaState();
       if (this.wasCleanShutdown) fsio.unlinkSync(marker);
     } catch (e) {
       // Nothing half-open stays behind holding descriptors.
@@ -437,9 +480,83 @@ export class PartitionLog {
     return this.activeSegment.nextOffset;
   }
 
-  /** On a single node every appended record is committed at once: HW = LEO. */
+  /**
+   * On a single node every appended record is committed at once: HW = LEO. A replica's is the
+   * one its replica manager set: the offset every in-sync replica has (the leader's), or what
+   * the leader last told this follower.
+   */
   get highWatermark(): number {
-    return this.logEndOffset;
+    return this.replicated ? Math.min(this.hw, this.logEndOffset) : this.logEndOffset;
+  }
+
+  /**
+   * Cluster mode: moves the high watermark (clamped to the log's offsets); answers whether it
+   * moved. Written to the checkpoint with the next checkpoint write.
+   */
+  setHighWatermark(offset: number): boolean {
+    const next = Math.max(this.logStartOffset, Math.min(offset, this.logEndOffset));
+    if (next === this.hw) return false;
+    this.hw = next;
+    return true;
+  }
+
+  /** The leader epoch of the latest batch, or of a leadership begun since (cluster mode); -1 without a cache. */
+  get latestEpoch(): number {
+    return this.epochs?.latestEpoch ?? -1;
+  }
+
+  /** OffsetForLeaderEpoch on this log (leader-epoch-cache.ts); without a cache, epoch 0 from the start. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    if (this.epochs) return this.epochs.endOffsetFor(epoch, this.logEndOffset);
+    return epoch === 0 ? { epoch: 0, endOffset: this.logEndOffset } : { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+  }
+
+  /** The epoch cache's entries (tests, DescribeLogDirs). */
+  epochEntries(): readonly EpochEntry[] {
+    return this.epochs?.list() ?? [];
+  }
+
+  /**
+   * This replica becomes the partition's leader in `epoch`: its appends carry that epoch, which
+   * starts at the log end (Kafka's maybeAssignEpochStartOffset in Partition.makeLeader). The
+   * cache is made durable with the next checkpoint write, which this schedules.
+   */
+  beginLeaderEpoch(epoch: number): void {
+    this.assertOpen();
+    this.leaderEpoch = epoch;
+    if (this.epochs?.assign(epoch, this.logEndOffset)) void this.scheduleCheckpoints();
+  }
+
+  /**
+   * Reads the leader epoch cache and the high watermark of a replica. A missing or unreadable
+   * epoch checkpoint is rebuilt from the batches' own leader epochs (a log written on a single
+   * node, or whose checkpoint was lost); entries past the log end (a crash cut the tail) go.
+   */
+  private loadReplicaState(): void {
+    const epochs = this.epochs!;
+    const path = join(this.dir, LEADER_EPOCH_CHECKPOINT);
+    const loaded = fsio.existsSync(path) ? LeaderEpochCache.parse(fsio.readFileSync(path).toString('utf8')) : undefined;
+    if (loaded) for (const e of loaded.list()) epochs.assign(e.epoch, e.startOffset);
+    else this.rebuildEpochs(this.logStartOffset);
+    // Batches written after the last checkpoint write (it is written in the background).
+    const last = epochs.list()[epochs.size - 1];
+    if (loaded && last) this.rebuildEpochs(last.startOffset);
+    epochs.truncateFromEnd(this.logEndOffset);
+    epochs.truncateFromStart(this.logStartOffset);
+    this.hw = Math.max(this.logStartOffset, Math.min(this.readOwnCheckpoint(REPLICATION_OFFSET_CHECKPOINT) ?? 0, this.logEndOffset));
+  }
+
+  /** Adds to the epoch cache the epochs of the batches from `from` on. */
+  private rebuildEpochs(from: number): void {
+    const epochs = this.epochs!;
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= from) continue;
+      const start = segment.baseOffset >= from ? 0 : segment.findBatch(from)?.position;
+      if (start === undefined) continue;
+      scanBatchHeaders(segment, start, (buf, at) => {
+        epochs.assign(buf.readInt32BE(at + BATCH_OFFSETS.partitionLeaderEpoch), readInt64(buf, at));
+      });
+    }
   }
 
   /** The last stable offset: the first offset of the oldest open transaction, else the high watermark. */
@@ -585,6 +702,53 @@ export class PartitionLog {
       logEndOffset: this.logEndOffset,
       recordCount,
     };
+  }
+
+  /**
+   * A follower's append (cluster mode): the leader's batches as they are in its log, offsets,
+   * leader epochs and timestamps kept, records not decoded. Each batch is checked by its header
+   * and CRC, so a transfer that went wrong is refused whole with nothing written. Offsets must
+   * not go back: the first batch starts at or after the log end (later only where compaction
+   * left a gap on the leader). A trailing partial batch (a fetch response cut inside one) is
+   * left for the next fetch. Producer state, transaction markers and the epoch cache follow
+   * the batches, as when the log is replayed at open.
+   */
+  appendAsFollower(records: Buffer): AppendResult {
+    this.assertOpen();
+    const now = this.now();
+    const fail = (errorCode: number, errorMessage: string): AppendResult => ({ ...failedAppend(errorCode, errorMessage), logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset });
+    const batches: AppendedBatch[] = [];
+    let expected = this.logEndOffset;
+    let recordCount = 0;
+    let whole = 0;
+    for (let at = 0; at + BATCH_HEADER_BYTES <= records.length; ) {
+      const size = records.readInt32BE(at + BATCH_OFFSETS.batchLength) + BATCH_LOG_OVERHEAD;
+      if (at + size > records.length) break;
+      const check = checkWireBatch(records, at);
+      if (check.problem) return fail(PROBLEM_CODES[check.problem], check.detail ?? check.problem);
+      const base = readInt64(records, at);
+      const lastOffset = base + records.readInt32BE(at + BATCH_OFFSETS.lastOffsetDelta);
+      if (base < expected) return fail(ErrorCode.OFFSET_OUT_OF_RANGE, `batch at offset ${base} is below the log end ${expected}`);
+      batches.push({ at, size, lastOffset, maxTimestamp: readInt64(records, at + BATCH_OFFSETS.maxTimestamp) });
+      recordCount += records.readInt32BE(at + BATCH_OFFSETS.recordCount);
+      expected = lastOffset + 1;
+      at += size;
+      whole = at;
+    }
+    const firstOffset = this.logEndOffset;
+    if (batches.length === 0) return { errorCode: ErrorCode.NONE, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, recordCount: 0 };
+    if (whole > this.config.segmentBytes) return fail(ErrorCode.RECORD_LIST_TOO_LARGE, `${whole} bytes is more than segment.bytes ${this.config.segmentBytes}`);
+    // A gap compaction left on the leader before the first batch is kept as a gap here too:
+    // the segment's indexes are relative to its base, and reads in the gap find the next batch.
+    this.maybeRoll(whole, expected - 1, now);
+    this.activeSegment.append(records, 0, whole, batches, now);
+    const segment = this.activeSegment;
+    for (const b of batches) {
+      this.applyBatchState(records, b.at, b.at + b.size, segment, 0);
+      this.epochs?.assign(records.readInt32BE(b.at + BATCH_OFFSETS.partitionLeaderEpoch), b.lastOffset - records.readInt32BE(b.at + BATCH_OFFSETS.lastOffsetDelta));
+    }
+    this.unflushedMessages += recordCount;
+    return { errorCode: ErrorCode.NONE, baseOffset: firstOffset, lastOffset: expected - 1, logAppendTimeMs: -1, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, recordCount };
   }
 
   /**
@@ -754,11 +918,16 @@ export class PartitionLog {
 
   private checkpointFiles(): { path: string; data: Buffer }[] {
     const entry = (offset: number) => checkpointBytes([{ topic: this.topic, partition: this.partition, offset }]);
-    return [
+    const files = [
       { path: join(this.dir, RECOVERY_POINT_CHECKPOINT), data: entry(this.recoveryPoint) },
       { path: join(this.dir, LOG_START_OFFSET_CHECKPOINT), data: entry(this.logStartOffset) },
       { path: join(this.dir, CLEANER_CHECKPOINT), data: entry(this.firstDirtyOffset) },
     ];
+    if (this.epochs) {
+      files.push({ path: join(this.dir, LEADER_EPOCH_CHECKPOINT), data: this.epochs.bytes() });
+      files.push({ path: join(this.dir, REPLICATION_OFFSET_CHECKPOINT), data: entry(this.highWatermark) });
+    }
+    return files;
   }
 
   private readonly rolledSyncs = new Set<Promise<void>>();
@@ -780,10 +949,12 @@ export class PartitionLog {
 
   /**
    * Where the bytes for a fetch at `offset` are: at most maxBytes from the batch holding the
-   * offset (the first batch whole even when larger), up to the high watermark.
+   * offset (the first batch whole even when larger), up to the high watermark (consumers), the
+   * last stable offset (read_committed consumers) or the log end (followers).
    */
-  read(offset: number, maxBytes: number, readCommitted = false): ReadResult {
+  read(offset: number, maxBytes: number, isolation: FetchIsolation = FetchIsolation.HighWatermark): ReadResult {
     this.assertOpen();
+    const readCommitted = isolation === FetchIsolation.TxnCommitted;
     const lastStableOffset = this.lastStableOffset;
     const result: ReadResult = {
       errorCode: ErrorCode.NONE,
@@ -797,8 +968,9 @@ export class PartitionLog {
       result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
       return result;
     }
-    // read_committed reads stop at the LSO, which is always where a batch starts.
-    const bound = readCommitted ? lastStableOffset : this.logEndOffset;
+    // read_committed reads stop at the LSO, which is always where a batch starts; so does the
+    // high watermark, which only ever moves to the end of a batch.
+    const bound = readCommitted ? lastStableOffset : isolation === FetchIsolation.LogEnd ? this.logEndOffset : this.highWatermark;
     if (offset >= bound) return result;
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
@@ -1196,39 +1368,48 @@ export class PartitionLog {
       if (segment.nextOffset <= from) continue;
       const start = segment.baseOffset >= from ? 0 : segment.findBatch(from)?.position;
       if (start === undefined) continue;
-      batches += scanBatchHeaders(segment, start, (buf, at, end) => {
-        if (buf.readInt32BE(at + BATCH_OFFSETS.producerId) < 0) return;
-        const attributes = buf.readInt16BE(at + BATCH_OFFSETS.attributes);
-        const baseOffset = readInt64(buf, at);
-        const lastOffsetDelta = buf.readInt32BE(at + BATCH_OFFSETS.lastOffsetDelta);
-        if (baseOffset + lastOffsetDelta < from) return;
-        const producerId = readInt64(buf, at + BATCH_OFFSETS.producerId);
-        const producerEpoch = buf.readInt16BE(at + BATCH_OFFSETS.producerEpoch);
-        const maxTimestamp = readInt64(buf, at + BATCH_OFFSETS.maxTimestamp);
-        if (attributes & Attr.control) {
-          const marker = readControlMarker(buf, at, end);
-          if (!marker || (marker.type !== ControlType.Abort && marker.type !== ControlType.Commit)) return;
-          const commit = marker.type === ControlType.Commit;
-          const first = this.producers.applyMarker({ producerId, producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, commit }, maxTimestamp);
-          if (!commit && first >= 0) {
-            segment.txnIndex.append({ producerId, firstOffset: first, lastOffset: baseOffset, lastStableOffset: this.producers.firstUnstableOffset ?? baseOffset + 1 });
-            this.abortedTotal = undefined;
-          }
-          return;
-        }
-        this.producers.update(
-          producerId,
-          producerEpoch,
-          incrementSequence(buf.readInt32BE(at + BATCH_OFFSETS.baseSequence), lastOffsetDelta),
-          baseOffset,
-          baseOffset + lastOffsetDelta,
-          maxTimestamp,
-          (attributes & Attr.transactional) !== 0,
-        );
-      });
+      batches += scanBatchHeaders(segment, start, (buf, at, end) => this.applyBatchState(buf, at, end, segment, from));
     }
     this.producers.removeExpired(now);
     this.producerStateReplay = { fromOffset: from, batches, snapshotOffset: snapshotOffset ?? -1 };
+  }
+
+  /**
+   * What a batch already in the log (replayed at open) or just written by a follower does to the
+   * producer state: an idempotent batch moves its producer's sequence, a marker ends its
+   * producer's transaction and an abort is indexed in `segment`'s transaction index. Reads only
+   * the header (and a control record's key and value, within `end`). Batches ending below
+   * `from` change nothing.
+   */
+  private applyBatchState(buf: Buffer, at: number, end: number, segment: LogSegment, from: number): void {
+    if (buf.readInt32BE(at + BATCH_OFFSETS.producerId) < 0) return;
+    const attributes = buf.readInt16BE(at + BATCH_OFFSETS.attributes);
+    const baseOffset = readInt64(buf, at);
+    const lastOffsetDelta = buf.readInt32BE(at + BATCH_OFFSETS.lastOffsetDelta);
+    if (baseOffset + lastOffsetDelta < from) return;
+    const producerId = readInt64(buf, at + BATCH_OFFSETS.producerId);
+    const producerEpoch = buf.readInt16BE(at + BATCH_OFFSETS.producerEpoch);
+    const maxTimestamp = readInt64(buf, at + BATCH_OFFSETS.maxTimestamp);
+    if (attributes & Attr.control) {
+      const marker = readControlMarker(buf, at, end);
+      if (!marker || (marker.type !== ControlType.Abort && marker.type !== ControlType.Commit)) return;
+      const commit = marker.type === ControlType.Commit;
+      const first = this.producers.applyMarker({ producerId, producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, commit }, maxTimestamp);
+      if (!commit && first >= 0) {
+        segment.txnIndex.append({ producerId, firstOffset: first, lastOffset: baseOffset, lastStableOffset: this.producers.firstUnstableOffset ?? baseOffset + 1 });
+        this.abortedTotal = undefined;
+      }
+      return;
+    }
+    this.producers.update(
+      producerId,
+      producerEpoch,
+      incrementSequence(buf.readInt32BE(at + BATCH_OFFSETS.baseSequence), lastOffsetDelta),
+      baseOffset,
+      baseOffset + lastOffsetDelta,
+      maxTimestamp,
+      (attributes & Attr.transactional) !== 0,
+    );
   }
 
   /** Forgets producers idle for producer.id.expiration.ms; returns how many. */
@@ -1247,6 +1428,10 @@ export class PartitionLog {
     writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), entry(this.recoveryPoint));
     writeCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), entry(this.logStartOffset));
     writeCheckpoint(join(this.dir, CLEANER_CHECKPOINT), entry(this.firstDirtyOffset));
+    if (this.epochs) {
+      writeFileDurablySync(join(this.dir, LEADER_EPOCH_CHECKPOINT), this.epochs.bytes());
+      writeCheckpoint(join(this.dir, REPLICATION_OFFSET_CHECKPOINT), entry(this.highWatermark));
+    }
   }
 
   /** Truncates the log to end before `offset` (used by recovery of producer state and tests). */
@@ -1261,6 +1446,34 @@ export class PartitionLog {
     if (this.recoveryPoint > this.logEndOffset) this.recoveryPoint = this.logEndOffset;
     // Batches past the new end may be in the state: rebuild it from what remains.
     this.loadProducerState();
+    if (this.epochs) {
+      this.epochs.truncateFromEnd(this.logEndOffset);
+      if (this.hw > this.logEndOffset) this.hw = this.logEndOffset;
+      void this.scheduleCheckpoints();
+    }
+  }
+
+  /**
+   * Empties the log and starts it again at `offset` (Kafka's truncateFullyAndStartAt): a
+   * follower whose whole log is behind the leader's log start, or diverged from its first
+   * offset. Every segment goes; producer state, epoch cache and high watermark start over.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.assertOpen();
+    for (const dropped of this.segments) {
+      this.rolledUnflushed.delete(dropped);
+      for (const p of dropped.markDeleted()) fsio.rmSync(p, { force: true });
+    }
+    this.segments = [this.newSegment(offset)];
+    this.abortedTotal = undefined;
+    this.logStartOffset = offset;
+    this.recoveryPoint = offset;
+    this.firstDirtyOffset = offset;
+    this.producers.deleteSnapshotsBelow(Number.MAX_SAFE_INTEGER);
+    this.loadProducerState();
+    this.epochs?.clear();
+    this.hw = offset;
+    void this.scheduleCheckpoints();
   }
 
   /**

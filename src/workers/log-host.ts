@@ -50,10 +50,13 @@ import {
   failedDeleteRecords,
   failedListOffset,
   failedRead,
+  failedReplica,
+  FetchIsolation,
+  type ReplicaResult,
 } from '../core/partition-log.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS } from '../core/producer-state.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { DescribeProducersResult, LogStats } from './messages.js';
+import { type DescribeProducersResult, type LogStats, ReplicaOp } from './messages.js';
 import { compactOnPool } from './pool.js';
 
 export interface OpenPartition {
@@ -62,6 +65,8 @@ export interface OpenPartition {
   partition: number;
   logDir: string;
   config: LogConfig;
+  /** Cluster mode: one replica of a replicated partition (PartitionLog's OpenOptions.replicated). */
+  replicated?: boolean;
 }
 
 export interface PartitionSummary {
@@ -200,6 +205,7 @@ export class LogHost {
       producerIdExpirationMs: this.options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS,
       pool: this.pool,
       logger: this.logger,
+      replicated: p.replicated ?? false,
       onBackgroundFault: (what, e) => this.backgroundFault(p, what, e),
     });
   }
@@ -321,12 +327,68 @@ export class LogHost {
     return out;
   }
 
-  read(slot: number, offset: number, maxBytes: number, readCommitted = false): ReadResult {
+  read(slot: number, offset: number, maxBytes: number, isolation: FetchIsolation = FetchIsolation.HighWatermark): ReadResult {
     const h = this.hosted.get(slot);
     if (!h) return failedRead(UNKNOWN);
     if (!h.log) return failedRead(STORAGE, this.offlineReason(h));
     const log = h.log;
-    return this.guard(h, () => log.read(offset, maxBytes, readCommitted), (code, message) => failedRead(code, message));
+    return this.guard(h, () => log.read(offset, maxBytes, isolation), (code, message) => failedRead(code, message));
+  }
+
+  /** A follower's append of the leader's batches (cluster mode); flushed like an append (flushDue). */
+  appendAsFollower(slot: number, records: Buffer): AppendResult {
+    const h = this.hosted.get(slot);
+    if (!h) return failedAppend(UNKNOWN);
+    const offline = this.offlineReason(h);
+    if (offline) return failedAppend(STORAGE, offline);
+    const log = h.log!;
+    const result = this.guard(h, () => log.appendAsFollower(records), (code, message) => failedAppend(code, message));
+    if (result.errorCode === 0 && result.recordCount > 0) this.touched.add(slot);
+    return result;
+  }
+
+  /**
+   * A change to a replica's log (cluster mode; messages.ts ReplicaOp). Truncations write, so
+   * they are refused in an offline directory; the others only move numbers in memory (made
+   * durable with the log's next checkpoint write) or look them up.
+   */
+  replica(slot: number, kind: ReplicaOp, value: number): ReplicaResult {
+    const h = this.hosted.get(slot);
+    if (!h) return failedReplica(UNKNOWN);
+    if (!h.log) return failedReplica(STORAGE, this.offlineReason(h));
+    const log = h.log;
+    const writes = kind === ReplicaOp.TruncateTo || kind === ReplicaOp.TruncateFully;
+    const offline = writes ? this.offlineReason(h) : undefined;
+    if (offline) return failedReplica(STORAGE, offline);
+    return this.guard(
+      h,
+      (): ReplicaResult => {
+        let epoch = -1;
+        let endOffset = -1;
+        switch (kind) {
+          case ReplicaOp.HighWatermark:
+            log.setHighWatermark(value);
+            break;
+          case ReplicaOp.TruncateTo:
+            if (value < log.logEndOffset) log.truncateTo(value);
+            break;
+          case ReplicaOp.TruncateFully:
+            log.truncateFullyAndStartAt(value);
+            break;
+          case ReplicaOp.EpochEndOffset:
+            ({ epoch, endOffset } = log.endOffsetForEpoch(value));
+            break;
+          case ReplicaOp.BeginLeaderEpoch:
+            log.beginLeaderEpoch(value);
+            break;
+          case ReplicaOp.Describe:
+            break;
+        }
+        if (kind !== ReplicaOp.EpochEndOffset) epoch = log.latestEpoch;
+        return { errorCode: ErrorCode.NONE, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, highWatermark: log.highWatermark, epoch, endOffset };
+      },
+      (code, message) => failedReplica(code, message),
+    );
   }
 
   listOffset(slot: number, timestamp: number, readCommitted = false): ListOffsetResult {

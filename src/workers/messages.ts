@@ -22,7 +22,8 @@
  *                      recordErrors u16 count, each batchIndex u32 + message str
  *   MarkerCommand      producerId f64 @0, producerEpoch i16 @8, coordinatorEpoch i32 @10,
  *                      commit u8 @14 (a transaction marker; answered with an AppendReply)
- *   ReadCommand        offset f64 @0, maxBytes u32 @8, readCommitted u8 @12
+ *   ReadCommand        offset f64 @0, maxBytes u32 @8, isolation u8 @12 (FetchIsolation: 0 high
+ *                      watermark, 1 last stable offset, 2 log end)
  *   ReadReply          highWatermark f64 @0, lastStableOffset f64 @8, logStartOffset f64 @16,
  *                      logEndOffset f64 @24, hasSlice u8 @32; with a slice: position f64 @33,
  *                      length u32 @41, inode f64 @45, path str @53; then aborted u32 (0xffffffff:
@@ -32,6 +33,12 @@
  *   ListOffsetReply    offset f64 @0, timestamp f64 @8; when errorCode ≠ 0: errorMessage str
  *   DeleteRecordsCommand  offset f64 @0
  *   DeleteRecordsReply lowWatermark f64 @0; when errorCode ≠ 0: errorMessage str
+ *   ReplicaAppendCommand  records, as AppendCommand: a follower's copy of the leader's batches,
+ *                      offsets kept (answered with an AppendReply)
+ *   ReplicaCommand     kind u8 @0 (ReplicaOp), value f64 @1: cluster mode's changes to a
+ *                      replica's log, ordered with its appends and reads
+ *   ReplicaReply       logStartOffset f64 @0, logEndOffset f64 @8, highWatermark f64 @16,
+ *                      epoch f64 @24, endOffset f64 @32; when errorCode ≠ 0: errorMessage str
  *
  * The replies are the storage engine's own result types (core/partition-log.ts), so the same
  * shape comes back whether the log lives on a worker or on the main thread. Error details are
@@ -66,7 +73,10 @@ import {
   failedDeleteRecords,
   failedListOffset,
   failedRead,
+  failedReplica,
+  type FetchIsolation,
   MAX_ABORTED_TXNS_PER_READ,
+  type ReplicaResult,
   type TxnMarker,
 } from '../core/partition-log.js';
 import type { ActiveProducer } from '../core/producer-state.js';
@@ -74,7 +84,7 @@ import type { LogHostOptions, OpenPartition, PartitionSummary } from './log-host
 
 export type { ActiveProducer };
 
-export const Op = Object.freeze({ Append: 1, Read: 2, ListOffset: 3, DeleteRecords: 4, Marker: 5, CoordinatorAppend: 6 } as const);
+export const Op = Object.freeze({ Append: 1, Read: 2, ListOffset: 3, DeleteRecords: 4, Marker: 5, CoordinatorAppend: 6, ReplicaAppend: 7, Replica: 8 } as const);
 export type Op = (typeof Op)[keyof typeof Op];
 
 export const COMMAND_HEADER_BYTES = 12;
@@ -192,6 +202,35 @@ export const AppendCommand: RingMessage<AppendCommandBody> = {
 };
 
 export const CoordinatorAppendCommand: RingMessage<AppendCommandBody> = { ...AppendCommand, name: 'CoordinatorAppendCommand', op: Op.CoordinatorAppend };
+export const ReplicaAppendCommand: RingMessage<AppendCommandBody> = { ...AppendCommand, name: 'ReplicaAppendCommand', op: Op.ReplicaAppend };
+
+/**
+ * What ReplicaCommand asks of a replica's log (cluster mode), with its one number:
+ *   HighWatermark    set the high watermark to `value`
+ *   TruncateTo       cut the log to end before `value`
+ *   TruncateFully    empty the log and start it at `value`
+ *   EpochEndOffset   where leader epoch `value` ends (OffsetForLeaderEpoch)
+ *   BeginLeaderEpoch lead in epoch `value` from the log end
+ *   Describe         nothing: answers the offsets and the latest epoch
+ */
+export const ReplicaOp = Object.freeze({ HighWatermark: 1, TruncateTo: 2, TruncateFully: 3, EpochEndOffset: 4, BeginLeaderEpoch: 5, Describe: 6 } as const);
+export type ReplicaOp = (typeof ReplicaOp)[keyof typeof ReplicaOp];
+
+export interface ReplicaCommandBody {
+  kind: ReplicaOp;
+  value: number;
+}
+
+export const ReplicaCommand: RingMessage<ReplicaCommandBody> = {
+  name: 'ReplicaCommand',
+  op: Op.Replica,
+  bodyBytes: () => 9,
+  encode: (b, at, v) => {
+    b[at] = v.kind;
+    b.writeDoubleLE(v.value, at + 1);
+  },
+  decode: (b, at) => ({ kind: b[at] as ReplicaOp, value: b.readDoubleLE(at + 1) }),
+};
 
 export const MarkerCommand: RingMessage<TxnMarker> = {
   name: 'MarkerCommand',
@@ -209,7 +248,7 @@ export const MarkerCommand: RingMessage<TxnMarker> = {
 export interface ReadCommandBody {
   offset: number;
   maxBytes: number;
-  readCommitted: boolean;
+  isolation: FetchIsolation;
 }
 
 export const ReadCommand: RingMessage<ReadCommandBody> = {
@@ -219,9 +258,9 @@ export const ReadCommand: RingMessage<ReadCommandBody> = {
   encode: (b, at, v) => {
     b.writeDoubleLE(v.offset, at);
     b.writeUInt32LE(Math.max(0, Math.min(v.maxBytes, 0xffffffff)), at + 8);
-    b[at + 12] = v.readCommitted ? 1 : 0;
+    b[at + 12] = v.isolation;
   },
-  decode: (b, at) => ({ offset: b.readDoubleLE(at), maxBytes: b.readUInt32LE(at + 8), readCommitted: b[at + 12] === 1 }),
+  decode: (b, at) => ({ offset: b.readDoubleLE(at), maxBytes: b.readUInt32LE(at + 8), isolation: b[at + 12] as FetchIsolation }),
 };
 
 export interface ListOffsetCommandBody {
@@ -326,6 +365,37 @@ export const AppendReply: RingReply<AppendResult> = {
 /** A marker is answered as an append is. */
 export const MarkerReply: RingReply<AppendResult> = { ...AppendReply, name: 'MarkerReply', op: Op.Marker };
 export const CoordinatorAppendReply: RingReply<AppendResult> = { ...AppendReply, name: 'CoordinatorAppendReply', op: Op.CoordinatorAppend };
+export const ReplicaAppendReply: RingReply<AppendResult> = { ...AppendReply, name: 'ReplicaAppendReply', op: Op.ReplicaAppend };
+
+export const ReplicaReply: RingReply<ReplicaResult> = {
+  name: 'ReplicaReply',
+  op: Op.Replica,
+  failed: failedReplica,
+  bodyBytes: (v) => 40 + (v.errorCode !== 0 ? strBytes(utf8(v.errorMessage)) : 0),
+  encode: (b, at, v) => {
+    b.writeDoubleLE(v.logStartOffset, at);
+    b.writeDoubleLE(v.logEndOffset, at + 8);
+    b.writeDoubleLE(v.highWatermark, at + 16);
+    b.writeDoubleLE(v.epoch, at + 24);
+    b.writeDoubleLE(v.endOffset, at + 32);
+    if (v.errorCode !== 0) writeStr(b, at + 40, utf8(v.errorMessage));
+  },
+  decode: (b, at, end, errorCode) => {
+    const v: ReplicaResult = {
+      errorCode,
+      logStartOffset: b.readDoubleLE(at),
+      logEndOffset: b.readDoubleLE(at + 8),
+      highWatermark: b.readDoubleLE(at + 16),
+      epoch: b.readDoubleLE(at + 24),
+      endOffset: b.readDoubleLE(at + 32),
+    };
+    if (errorCode !== 0) {
+      const m = readStr(b, at + 40, end).value;
+      if (m !== null) v.errorMessage = m;
+    }
+    return v;
+  },
+};
 
 const READ_FIXED_BYTES = 33;
 /** The aborted count of a read_uncommitted read, which has no list. */
@@ -517,5 +587,5 @@ export interface WorkerData {
 }
 
 /** Every ring message, for the round-trip test. */
-export const RING_COMMANDS = [AppendCommand, ReadCommand, ListOffsetCommand, DeleteRecordsCommand, MarkerCommand, CoordinatorAppendCommand] as const;
-export const RING_REPLIES = [AppendReply, ReadReply, ListOffsetReply, DeleteRecordsReply, MarkerReply, CoordinatorAppendReply] as const;
+export const RING_COMMANDS = [AppendCommand, ReadCommand, ListOffsetCommand, DeleteRecordsCommand, MarkerCommand, CoordinatorAppendCommand, ReplicaAppendCommand, ReplicaCommand] as const;
+export const RING_REPLIES = [AppendReply, ReadReply, ListOffsetReply, DeleteRecordsReply, MarkerReply, CoordinatorAppendReply, ReplicaAppendReply, ReplicaReply] as const;

@@ -37,6 +37,10 @@ import {
   Op,
   ReadCommand,
   ReadReply,
+  ReplicaAppendCommand,
+  ReplicaAppendReply,
+  ReplicaCommand,
+  ReplicaReply,
   type WorkerData,
   type WorkerEvent,
   WorkerStatsSlot,
@@ -99,6 +103,19 @@ function handle(message: Buffer): void {
       list.push({ requestId, result, reply: coordinator ? CoordinatorAppendReply : AppendReply });
       return;
     }
+    case Op.ReplicaAppend: {
+      const { records } = ReplicaAppendCommand.decode(message, at, message.length);
+      const result = host.appendAsFollower(slot, records);
+      let list = appendsBySlot.get(slot);
+      if (!list) appendsBySlot.set(slot, (list = []));
+      list.push({ requestId, result, reply: ReplicaAppendReply });
+      return;
+    }
+    case Op.Replica: {
+      const { kind, value } = ReplicaCommand.decode(message, at, message.length);
+      ready.push(encodeReply(ReplicaReply, requestId, host.replica(slot, kind, value)));
+      return;
+    }
     case Op.Marker: {
       // Answered like an append: after the group's flush when one is due.
       const result = host.appendMarker(slot, MarkerCommand.decode(message, at, message.length));
@@ -108,8 +125,8 @@ function handle(message: Buffer): void {
       return;
     }
     case Op.Read: {
-      const { offset, maxBytes, readCommitted } = ReadCommand.decode(message, at, message.length);
-      ready.push(encodeReply(ReadReply, requestId, host.read(slot, offset, maxBytes, readCommitted)));
+      const { offset, maxBytes, isolation } = ReadCommand.decode(message, at, message.length);
+      ready.push(encodeReply(ReadReply, requestId, host.read(slot, offset, maxBytes, isolation)));
       return;
     }
     case Op.ListOffset: {

@@ -20,6 +20,8 @@ import { InlineHost } from '../../src/broker/partitions/inline-host.js';
 import { WorkerHost } from '../../src/broker/partitions/worker-host.js';
 import { MAX_OPERATIONS_PER_TOPIC } from '../../src/broker/topic-locks.js';
 import type { FaultRule } from '../../src/core/fs.js';
+import type { FetchIsolation } from '../../src/core/partition-log.js';
+import type { ReplicaOp } from '../../src/workers/messages.js';
 import type { LogConfig } from '../../src/core/log-config.js';
 import { SILENT_LOGGER } from '../../src/core/logger.js';
 import { METADATA_DIR, TOPICS_FILE } from '../../src/core/topic-store.js';
@@ -75,8 +77,14 @@ class FaultyHost implements PartitionHost {
   appendMarker(h: PartitionHandle, marker: TxnMarker) {
     return this.inner.appendMarker(h, marker);
   }
-  read(h: PartitionHandle, offset: number, maxBytes: number, readCommitted?: boolean) {
-    return this.inner.read(h, offset, maxBytes, readCommitted);
+  read(h: PartitionHandle, offset: number, maxBytes: number, isolation?: FetchIsolation) {
+    return this.inner.read(h, offset, maxBytes, isolation);
+  }
+  appendAsFollower(h: PartitionHandle, records: Buffer) {
+    return this.inner.appendAsFollower(h, records);
+  }
+  replica(h: PartitionHandle, kind: ReplicaOp, value?: number) {
+    return this.inner.replica(h, kind, value);
   }
   listOffset(h: PartitionHandle, timestamp: number, readCommitted?: boolean) {
     return this.inner.listOffset(h, timestamp, readCommitted);

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { logConfig } from '../../src/core/log-config.js';
-import { MAX_ABORTED_TXNS_PER_READ, PartitionLog } from '../../src/core/partition-log.js';
+import { FetchIsolation, MAX_ABORTED_TXNS_PER_READ, PartitionLog } from '../../src/core/partition-log.js';
 import { ABORTED_TXN_BYTES, TransactionIndex, decodeAbortedTxns, encodeAbortedTxn } from '../../src/core/txn-index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { Attr, ControlType, batchPositions, decodeBatchDecompressing, encodeBatch, readBatchHeader, readControlMarker } from '../../src/protocol/records/batch.js';
@@ -29,7 +29,7 @@ function committedValues(log: PartitionLog): string[] {
   const out: string[] = [];
   const abortedProducers = new Set<number>();
   for (let offset = log.logStartOffset; offset < log.lastStableOffset; ) {
-    const r = log.read(offset, 1 << 20, true);
+    const r = log.read(offset, 1 << 20, FetchIsolation.TxnCommitted);
     assert.ok(r.slice, `a read at ${offset} below the LSO ${r.lastStableOffset} has bytes`);
     const pending = [...(r.abortedTransactions ?? [])];
     const bytes = readSlice(r.slice!);
@@ -86,10 +86,10 @@ test('a transactional batch opens a transaction: the LSO stays at its first offs
   const uncommitted = log.read(0, 1 << 20);
   assert.is(uncommitted.abortedTransactions, undefined, 'read_uncommitted has no list');
   assert.is(recordsIn(readSlice(uncommitted.slice!)).length, 4);
-  const committedRead = log.read(0, 1 << 20, true);
+  const committedRead = log.read(0, 1 << 20, FetchIsolation.TxnCommitted);
   assert.is(committedRead.lastStableOffset, 1);
   assert.equal(recordsIn(readSlice(committedRead.slice!)).map((r) => r.value!.toString()), ['plain'], 'read_committed stops at the LSO');
-  assert.equal(log.read(1, 1 << 20, true).slice, undefined, 'nothing to read at the LSO');
+  assert.equal(log.read(1, 1 << 20, FetchIsolation.TxnCommitted).slice, undefined, 'nothing to read at the LSO');
   assert.is(log.offsetForTimestamp(-1, true)!.offset, 1, 'ListOffsets latest under read_committed is the LSO');
   assert.is(log.offsetForTimestamp(-1)!.offset, 4);
   assert.is(log.append(txn(7, 2, ['c'])).baseOffset, 4, 'more of the same transaction');
@@ -98,7 +98,7 @@ test('a transactional batch opens a transaction: the LSO stays at its first offs
   assert.is(marker.baseOffset, 5);
   assert.is(log.lastStableOffset, 6);
   assert.equal(committedValues(log), ['plain', 'a', 'b', 'after', 'c']);
-  assert.equal(log.read(0, 1 << 20, true).abortedTransactions, []);
+  assert.equal(log.read(0, 1 << 20, FetchIsolation.TxnCommitted).abortedTransactions, []);
   await log.close();
   t.remove();
 });
@@ -113,9 +113,9 @@ test('an aborted transaction is indexed and a read_committed read of its range l
   assert.is(log.lastStableOffset, 0, 'producer 1 still open');
   log.appendMarker(commit(1));
   assert.is(log.lastStableOffset, log.highWatermark);
-  const r = log.read(0, 1 << 20, true);
+  const r = log.read(0, 1 << 20, FetchIsolation.TxnCommitted);
   assert.equal(r.abortedTransactions, [{ producerId: 2, firstOffset: 1 }]);
-  assert.equal(log.read(5, 1 << 20, true).abortedTransactions, [], 'a read past the abort marker does not list it');
+  assert.equal(log.read(5, 1 << 20, FetchIsolation.TxnCommitted).abortedTransactions, [], 'a read past the abort marker does not list it');
   assert.equal(committedValues(log), ['kept-1', 'kept-2']);
   const entry = log.segmentFor(0).txnIndex.all()[0]!;
   assert.equal(entry, { producerId: 2, firstOffset: 1, lastOffset: 4, lastStableOffset: 0 }, 'the LSO after the abort, pinned by producer 1');
@@ -167,7 +167,7 @@ test('open transactions and aborts survive a clean restart and a crash (rebuilt 
     assert.is(log.lastStableOffset, lso, `LSO after ${crash ? 'a crash' : 'a clean close'}`);
     assert.equal(log.activeProducers().find((p) => p.producerId === 4)!.currentTxnStartOffset, 1);
     log.appendMarker(commit(4));
-    const r = log.read(0, 1 << 20, true);
+    const r = log.read(0, 1 << 20, FetchIsolation.TxnCommitted);
     assert.equal(r.abortedTransactions, [{ producerId: 3, firstOffset: 0 }], 'found in the later segment');
     assert.equal(committedValues(log), ['open-1', ...Array.from({ length: 6 }, (_, i) => `filler-${i}`), 'open-2']);
     await log.close();
@@ -181,7 +181,7 @@ test('a read_committed read overlapping more aborted transactions than one reply
   const n = MAX_ABORTED_TXNS_PER_READ + 10;
   for (let p = 0; p < n; p++) log.append(txn(100 + p, 0, [`v${p}`]));
   for (let p = 0; p < n; p++) log.appendMarker(abort(100 + p));
-  const r = log.read(0, 1 << 30, true);
+  const r = log.read(0, 1 << 30, FetchIsolation.TxnCommitted);
   assert.is(r.abortedTransactions!.length, MAX_ABORTED_TXNS_PER_READ);
   const offsets = recordsIn(readSlice(r.slice!)).map((rec) => rec.offset);
   assert.is(Math.max(...offsets), MAX_ABORTED_TXNS_PER_READ - 1, 'the slice stops before the first transaction not listed');

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AppendResult, ReadResult } from '../../src/core/partition-log.js';
+import { type AppendResult, FetchIsolation, type ReadResult } from '../../src/core/partition-log.js';
 import {
   AppendCommand,
   AppendReply,
@@ -18,6 +18,9 @@ import {
   MarkerCommand,
   ReadCommand,
   ReadReply,
+  ReplicaAppendCommand,
+  ReplicaCommand,
+  ReplicaOp,
   type RingMessage,
   type RingReply,
   decodeReply,
@@ -44,7 +47,9 @@ function replyRoundTrip<T extends { errorCode: number }>(m: RingReply<T>, value:
 test('every command decodes to what was encoded', () => {
   const records = Buffer.from('batches as received');
   assert.equal(commandRoundTrip(AppendCommand, { records }).records, records);
-  assert.equal(commandRoundTrip(ReadCommand, { offset: 2 ** 52 + 3, maxBytes: 1_048_576, readCommitted: true }), { offset: 2 ** 52 + 3, maxBytes: 1_048_576, readCommitted: true });
+  assert.equal(commandRoundTrip(ReadCommand, { offset: 2 ** 52 + 3, maxBytes: 1_048_576, isolation: FetchIsolation.TxnCommitted }), { offset: 2 ** 52 + 3, maxBytes: 1_048_576, isolation: FetchIsolation.TxnCommitted });
+  assert.equal(commandRoundTrip(ReplicaAppendCommand, { records }).records, records);
+  assert.equal(commandRoundTrip(ReplicaCommand, { kind: ReplicaOp.TruncateTo, value: 2 ** 50 + 1 }), { kind: ReplicaOp.TruncateTo, value: 2 ** 50 + 1 });
   assert.equal(commandRoundTrip(ListOffsetCommand, { timestamp: -3, readCommitted: false }), { timestamp: -3, readCommitted: false });
   const marker = { producerId: 2 ** 40 + 7, producerEpoch: 32766, coordinatorEpoch: 3, commit: true };
   assert.equal(commandRoundTrip(MarkerCommand, marker), marker);

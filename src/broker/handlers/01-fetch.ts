@@ -36,6 +36,7 @@ import type { Broker, PartitionState } from '../broker.js';
 import type { FileSlice } from '../fetch-stream.js';
 import { FetchSessions, type SessionPartition } from '../fetch-sessions.js';
 import type { ReadResult } from '../partitions/host.js';
+import { FetchIsolation } from '../../core/partition-log.js';
 import { defineHandler } from '../router.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
@@ -83,7 +84,7 @@ interface PassResult {
 
 async function readPass(broker: Broker, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<PassResult> {
   const replies = await Promise.all(
-    wanted.map((w) => (w.state ? broker.host.read(w.state.handle, w.fetchOffset, Math.min(w.partitionMaxBytes, maxBytes), readCommitted) : undefined)),
+    wanted.map((w) => (w.state ? broker.host.read(w.state.handle, w.fetchOffset, Math.min(w.partitionMaxBytes, maxBytes), readCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark) : undefined)),
   );
   const data: PassResult['data'] = new Map();
   let bytes = 0;

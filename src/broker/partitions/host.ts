@@ -15,11 +15,11 @@
  */
 import type { FaultRule } from '../../core/fs.js';
 import type { LogConfig } from '../../core/log-config.js';
-import type { AppendOrigin, AppendResult, DeleteRecordsResult, ListOffsetResult, ReadResult, TxnMarker } from '../../core/partition-log.js';
+import type { AppendOrigin, AppendResult, DeleteRecordsResult, FetchIsolation, ListOffsetResult, ReadResult, ReplicaResult, TxnMarker } from '../../core/partition-log.js';
 import type { PartitionSummary } from '../../workers/log-host.js';
-import type { DescribeProducersResult, LogStats } from '../../workers/messages.js';
+import type { DescribeProducersResult, LogStats, ReplicaOp } from '../../workers/messages.js';
 
-export type { AppendOrigin, AppendResult, DeleteRecordsResult, DescribeProducersResult, ListOffsetResult, LogStats, PartitionSummary, ReadResult, TxnMarker };
+export type { AppendOrigin, AppendResult, DeleteRecordsResult, DescribeProducersResult, ListOffsetResult, LogStats, PartitionSummary, ReadResult, ReplicaResult, TxnMarker };
 
 /** One partition worker, for /metrics and the console. */
 export interface WorkerStats {
@@ -54,6 +54,8 @@ export interface OpenRequest {
   partition: number;
   logDir: string;
   config: LogConfig;
+  /** Cluster mode: the log is a replica (its high watermark set by the replica manager, its epoch cache kept). */
+  replicated?: boolean;
 }
 
 export interface HostEvents {
@@ -90,8 +92,15 @@ export interface PartitionHost {
   append(handle: PartitionHandle, records: Buffer, origin?: AppendOrigin): Promise<AppendResult>;
   /** Writes a transaction marker (a control batch); ordered with the partition's appends. */
   appendMarker(handle: PartitionHandle, marker: TxnMarker): Promise<AppendResult>;
-  /** With `readCommitted`, the read stops at the last stable offset and lists the aborted transactions it overlaps. */
-  read(handle: PartitionHandle, offset: number, maxBytes: number, readCommitted?: boolean): Promise<ReadResult>;
+  /**
+   * Reads up to the high watermark; with FetchIsolation.TxnCommitted to the last stable offset,
+   * listing the aborted transactions the read overlaps; with LogEnd to the log end (followers).
+   */
+  read(handle: PartitionHandle, offset: number, maxBytes: number, isolation?: FetchIsolation): Promise<ReadResult>;
+  /** Cluster mode: a follower's append of its leader's batches, offsets kept; flushed like an append. */
+  appendAsFollower(handle: PartitionHandle, records: Buffer): Promise<AppendResult>;
+  /** Cluster mode: a change to a replica's log (high watermark, truncation, epochs; messages.ts ReplicaOp), ordered with its other calls. */
+  replica(handle: PartitionHandle, kind: ReplicaOp, value?: number): Promise<ReplicaResult>;
   /** With `readCommitted`, LATEST is the last stable offset. */
   listOffset(handle: PartitionHandle, timestamp: number, readCommitted?: boolean): Promise<ListOffsetResult>;
   deleteRecords(handle: PartitionHandle, offset: number): Promise<DeleteRecordsResult>;

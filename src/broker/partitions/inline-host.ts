@@ -14,7 +14,8 @@
 import { clearFaults, type FaultRule, injectFaults } from '../../core/fs.js';
 import type { LogConfig } from '../../core/log-config.js';
 import { type Logger, withStack } from '../../core/logger.js';
-import { failedAppend, failedDeleteRecords, failedListOffset, failedRead } from '../../core/partition-log.js';
+import { failedAppend, failedDeleteRecords, failedListOffset, failedRead, failedReplica, FetchIsolation } from '../../core/partition-log.js';
+import type { ReplicaOp } from '../../workers/messages.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { LogHost, type LogHostOptions } from '../../workers/log-host.js';
 import type {
@@ -29,6 +30,7 @@ import type {
   PartitionHost,
   PartitionSummary,
   ReadResult,
+  ReplicaResult,
   TxnMarker,
   AppendOrigin,
 } from './host.js';
@@ -122,8 +124,16 @@ export class InlineHost implements PartitionHost {
     return this.flushed(handle, this.run(handle, 'appendMarker', () => this.host.appendMarker(handle.slot, marker), failedAppend));
   }
 
-  async read(handle: PartitionHandle, offset: number, maxBytes: number, readCommitted = false): Promise<ReadResult> {
-    return this.run(handle, 'read', () => this.host.read(handle.slot, offset, maxBytes, readCommitted), failedRead);
+  async read(handle: PartitionHandle, offset: number, maxBytes: number, isolation: FetchIsolation = FetchIsolation.HighWatermark): Promise<ReadResult> {
+    return this.run(handle, 'read', () => this.host.read(handle.slot, offset, maxBytes, isolation), failedRead);
+  }
+
+  async appendAsFollower(handle: PartitionHandle, records: Buffer): Promise<AppendResult> {
+    return this.flushed(handle, this.run(handle, 'appendAsFollower', () => this.host.appendAsFollower(handle.slot, records), failedAppend));
+  }
+
+  async replica(handle: PartitionHandle, kind: ReplicaOp, value = 0): Promise<ReplicaResult> {
+    return this.run(handle, 'replica', () => this.host.replica(handle.slot, kind, value), failedReplica);
   }
 
   async listOffset(handle: PartitionHandle, timestamp: number, readCommitted = false): Promise<ListOffsetResult> {

@@ -54,6 +54,11 @@ import {
   Op,
   ReadCommand,
   ReadReply,
+  ReplicaAppendCommand,
+  ReplicaAppendReply,
+  ReplicaCommand,
+  type ReplicaOp,
+  ReplicaReply,
   type RingMessage,
   type RingReply,
   WORKER_STATS_BYTES,
@@ -77,9 +82,11 @@ import type {
   PartitionHandle,
   PartitionHost,
   ReadResult,
+  ReplicaResult,
   TxnMarker,
   AppendOrigin,
 } from './host.js';
+import { FetchIsolation } from '../../core/partition-log.js';
 
 export const COMMAND_RING_BYTES = 16 * 1024 * 1024;
 export const REPLY_RING_BYTES = 4 * 1024 * 1024;
@@ -225,7 +232,7 @@ class PartitionWorker {
     const bodyBytes = command.bodyBytes(body);
     const length = COMMAND_HEADER_BYTES + bodyBytes;
     // A lost append may have reached the log: its outcome is unknown. A lost read changed nothing.
-    const sideEffects = command.op === Op.Append || command.op === Op.DeleteRecords || command.op === Op.Marker || command.op === Op.CoordinatorAppend;
+    const sideEffects = command.op === Op.Append || command.op === Op.DeleteRecords || command.op === Op.Marker || command.op === Op.CoordinatorAppend || command.op === Op.ReplicaAppend || command.op === Op.Replica;
     return new Promise<R>((resolve) => {
       this.waiting.set(id, {
         settle: (b) => resolve(decodeReply(reply, b)),
@@ -459,8 +466,19 @@ export class WorkerHost implements PartitionHost {
     return this.workerOf(handle).request(MarkerCommand, marker, MarkerReply, handle.slot);
   }
 
-  read(handle: PartitionHandle, offset: number, maxBytes: number, readCommitted = false): Promise<ReadResult> {
-    return this.workerOf(handle).request(ReadCommand, { offset, maxBytes, readCommitted }, ReadReply, handle.slot);
+  read(handle: PartitionHandle, offset: number, maxBytes: number, isolation: FetchIsolation = FetchIsolation.HighWatermark): Promise<ReadResult> {
+    return this.workerOf(handle).request(ReadCommand, { offset, maxBytes, isolation }, ReadReply, handle.slot);
+  }
+
+  appendAsFollower(handle: PartitionHandle, records: Buffer): Promise<AppendResult> {
+    if (records.length > this.maxRecordsBytes) {
+      return Promise.resolve(AppendReply.failed(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records is more than the ${this.maxRecordsBytes} one command may carry`));
+    }
+    return this.workerOf(handle).request(ReplicaAppendCommand, { records }, ReplicaAppendReply, handle.slot);
+  }
+
+  replica(handle: PartitionHandle, kind: ReplicaOp, value = 0): Promise<ReplicaResult> {
+    return this.workerOf(handle).request(ReplicaCommand, { kind, value }, ReplicaReply, handle.slot);
   }
 
   listOffset(handle: PartitionHandle, timestamp: number, readCommitted = false): Promise<ListOffsetResult> {
