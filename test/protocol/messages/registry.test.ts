@@ -10,6 +10,10 @@ const EXPECTED: [string, number, number, number][] = [
   ['Fetch', 1, 4, 17],
   ['ListOffsets', 2, 0, 9],
   ['Metadata', 3, 0, 12],
+  ['LeaderAndIsr', 4, 0, 7],
+  ['StopReplica', 5, 0, 4],
+  ['UpdateMetadata', 6, 0, 8],
+  ['ControlledShutdown', 7, 0, 3],
   ['OffsetCommit', 8, 0, 9],
   ['OffsetFetch', 9, 0, 9],
   ['FindCoordinator', 10, 0, 6],
@@ -36,15 +40,21 @@ const EXPECTED: [string, number, number, number][] = [
   ['DeleteAcls', 31, 0, 3],
   ['DescribeConfigs', 32, 0, 4],
   ['AlterConfigs', 33, 0, 2],
+  ['AlterReplicaLogDirs', 34, 0, 2],
+  ['DescribeLogDirs', 35, 0, 4],
   ['SaslAuthenticate', 36, 0, 2],
   ['CreatePartitions', 37, 0, 3],
   ['DeleteGroups', 42, 0, 2],
+  ['ElectLeaders', 43, 0, 2],
   ['IncrementalAlterConfigs', 44, 0, 1],
+  ['AlterPartitionReassignments', 45, 0, 0],
+  ['ListPartitionReassignments', 46, 0, 0],
   ['OffsetDelete', 47, 0, 0],
   ['DescribeClientQuotas', 48, 0, 1],
   ['AlterClientQuotas', 49, 0, 1],
   ['DescribeUserScramCredentials', 50, 0, 0],
   ['AlterUserScramCredentials', 51, 0, 0],
+  ['AlterPartition', 56, 0, 3],
   ['DescribeCluster', 60, 0, 1],
   ['DescribeProducers', 61, 0, 0],
   ['DescribeTransactions', 65, 0, 0],
@@ -60,7 +70,7 @@ test('the registry declares every API of the table with its version range', () =
 
 test('apiByKey finds each API and nothing else', () => {
   for (const api of APIS) assert.is(apiByKey(api.key), api);
-  assert.is(apiByKey(4), undefined);
+  assert.is(apiByKey(38), undefined);
   assert.is(apiByKey(-1), undefined);
   assert.is(apiByKey(9999), undefined);
 });
