@@ -38,6 +38,7 @@ import type { PartitionHandle, PartitionHost, PartitionSummary } from './partiti
 import { logConfigFor } from './topic-log-config.js';
 import { MAX_OPERATIONS_PER_TOPIC, TopicLocks } from './topic-locks.js';
 import { partitionDirName } from '../core/partition-log.js';
+import type { ClusterNode } from '../cluster/node.js';
 
 export interface PartitionState {
   readonly topic: string;
@@ -122,8 +123,11 @@ export class Broker {
   readonly files = new SegmentFiles();
   /** Each log directory's health and the offline/recovery policy. */
   readonly logDirs: LogDirs;
+  /** Cluster mode (zookeeper.connect set): the broker's membership, replicas and metadata cache (cluster/node.ts); undefined on a single node. */
+  cluster: ClusterNode | undefined;
 
-  constructor(config: BrokerConfig, host: PartitionHost, logger: Logger = stderrLogger()) {
+  /** `clusterId`: in a cluster, the id from ZooKeeper (cluster/node.ts), written to a new data directory's meta.properties. */
+  constructor(config: BrokerConfig, host: PartitionHost, logger: Logger = stderrLogger(), clusterId?: string) {
     this.logger = logger;
     this.config = withDynamicBrokerConfigs(config);
     this.intake = new Intake(this.config.values['queued.max.request.bytes'] as number);
@@ -157,7 +161,7 @@ export class Broker {
       log: (level, message) => (level === 'ERROR' ? this.logger.error(message) : level === 'WARN' ? this.logger.warn(message) : this.logger.info(message)),
     };
     this.store = new TopicStore(config.derived.logDirs);
-    this.clusterId = this.loadClusterId();
+    this.clusterId = this.loadClusterId(clusterId);
     const metadataDir = join(config.derived.logDirs[0]!, METADATA_DIR);
     const quotas = new ClientQuotaStore(metadataDir);
     const samples = this.config.values['quota.window.num'];
@@ -188,7 +192,7 @@ export class Broker {
     }
   }
 
-  private loadClusterId(): string {
+  private loadClusterId(given?: string): string {
     const file = join(this.config.derived.logDirs[0]!, 'meta.properties');
     if (existsSync(file)) {
       const text = readFileSync(file, 'utf8');
@@ -200,7 +204,7 @@ export class Broker {
       const m = /^cluster\.id=(.+)$/m.exec(text);
       if (m) return m[1]!.trim();
     }
-    const id = uuidToBase64(randomUUID());
+    const id = given ?? uuidToBase64(randomUUID());
     writeFileSync(file, `#\n# Written by Spindle when the data directory was first used.\nversion=1\ncluster.id=${id}\nnode.id=${this.nodeId}\n`);
     return id;
   }
@@ -244,9 +248,9 @@ export class Broker {
     return { error: failed.reason };
   }
 
-  private async openPartition(state: TopicState, partition: number): Promise<PartitionState> {
-    const logDir = this.store.logDirFor(state.meta.name, partition);
-    const { handle, summary } = await this.host.open({ topic: state.meta.name, partition, logDir, config: state.logConfig });
+  private async openPartition(state: TopicState, partition: number, replicated = false): Promise<PartitionState> {
+    const logDir = replicated ? this.store.placeReplica(state.meta.name, partition, state.meta.topicId) : this.store.logDirFor(state.meta.name, partition);
+    const { handle, summary } = await this.host.open({ topic: state.meta.name, partition, logDir, config: state.logConfig, replicated });
     for (const r of summary.recovered) {
       if (r.truncatedBytes > 0) {
         this.logger.warn(`recovery: ${state.meta.name}-${partition} segment ${r.baseOffset}: cut ${r.truncatedBytes} bytes (${r.problem})`);
@@ -268,6 +272,51 @@ export class Broker {
   }
 
   /**
+   * Cluster mode: opens this broker's replica of a partition (the controller assigned it here),
+   * in the topic's state, which is made here on its first replica with the topic's id and
+   * configs from ZooKeeper. `partitions` in a cluster holds this broker's replicas only, by
+   * index: the others are holes. Runs in the topic's lock.
+   */
+  async openReplica(topic: string, topicId: string, partition: number, configs: Record<string, string>): Promise<PartitionState> {
+    const run = this.locks.run(topic, async (): Promise<PartitionState> => {
+      let state = this.topics.get(topic);
+      if (state && state.meta.topicId !== topicId) throw new Error(`${topic} is open here with id ${state.meta.topicId}, not ${topicId}`);
+      if (!state) {
+        const meta: TopicMeta = { name: topic, topicId, partitions: 0, configs, createdMs: Date.now() };
+        const config = resolveTopicConfig(this.config, configs);
+        state = { meta, config, logConfig: logConfigFor(config.values), partitions: [], metricsSlot: this.metrics.topicSlot(topic) };
+        this.topics.set(topic, state);
+      }
+      const open = state.partitions[partition];
+      if (open) return open;
+      const p = await this.openPartition(state, partition, true);
+      state.partitions[partition] = p;
+      state.meta.partitions = Math.max(state.meta.partitions, partition + 1);
+      return p;
+    });
+    if (!run) throw new Error(`too many operations waiting on topic ${topic}`);
+    return run;
+  }
+
+  /** Cluster mode: closes this broker's replica of a partition; with `remove`, its directory goes (the topic was deleted, or the replica moved away). */
+  async closeReplica(topic: string, partition: number, remove: boolean): Promise<void> {
+    await this.locks.run(topic, async () => {
+      const state = this.topics.get(topic);
+      const p = state?.partitions[partition];
+      if (!state || !p) return;
+      delete state.partitions[partition];
+      for (const wake of [...p.waiters]) wake();
+      this.bySlot.delete(p.handle.slot);
+      await this.host.close(p.handle, remove);
+      if (remove) this.files.forgetUnder(join(p.logDir, partitionDirName(topic, partition)));
+      if (state.partitions.every((x) => x === undefined)) {
+        this.topics.delete(topic);
+        this.metrics.releaseTopic(topic);
+      }
+    });
+  }
+
+  /**
    * A programmer error caught at a boundary that must keep serving (a handler, the encoder):
    * logged with its stack and counted, never disguised as anything else.
    */
@@ -281,6 +330,14 @@ export class Broker {
   }
 
   topicById(topicId: string): TopicState | undefined {
+    if (this.cluster) {
+      // A cluster's topics are in ZooKeeper, not the TopicStore: the replicas open here know their ids.
+      const name = this.cluster.metadata.topicById(topicId)?.name;
+      const state = name === undefined ? undefined : this.topics.get(name);
+      if (state?.meta.topicId === topicId) return state;
+      for (const t of this.topics.values()) if (t.meta.topicId === topicId) return t;
+      return undefined;
+    }
     const meta = this.store.getById(topicId);
     return meta ? this.topics.get(meta.name) : undefined;
   }
@@ -495,7 +552,7 @@ export class Broker {
       await this.store.setConfigs(name, configs);
       state.config = config;
       state.logConfig = logConfigFor(state.config.values);
-      await Promise.all(state.partitions.map((p) => this.host.setConfig(p.handle, state.logConfig)));
+      await Promise.all(state.partitions.filter((p) => p !== undefined).map((p) => this.host.setConfig(p.handle, state.logConfig)));
       return undefined;
     });
     return run ? run : this.busy(name);
@@ -503,7 +560,7 @@ export class Broker {
 
   async shutdown(): Promise<void> {
     this.logDirs.stop();
-    for (const t of this.topics.values()) for (const p of t.partitions) for (const wake of [...p.waiters]) wake();
+    for (const t of this.topics.values()) for (const p of t.partitions) if (p) for (const wake of [...p.waiters]) wake();
     await this.host.shutdown();
     this.files.closeAll();
   }

@@ -13,7 +13,7 @@
  *
  * Main thread.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type TLSSocket, createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,10 @@ import { type Logger, stderrLogger } from '../core/logger.js';
 import { type BrokerConfig, CONSOLE_LISTENER_NAME, type ConsoleListener, type LoadConfigOptions, describeConfig, listenerValue, loadConfig } from './config/load.js';
 import { ConfigError } from './config/errors.js';
 import { Connection } from './connection.js';
-import { HANDLERS } from './handlers/index.js';
+import { CLUSTER_HANDLERS, HANDLERS } from './handlers/index.js';
+import { ClusterNode } from '../cluster/node.js';
+import { uuidToBase64 } from '../core/topic-store.js';
+import { randomUUID } from 'node:crypto';
 import { InlineHost } from './partitions/inline-host.js';
 import type { PartitionHost } from './partitions/host.js';
 import { WorkerHost } from './partitions/worker-host.js';
@@ -112,6 +115,7 @@ class Started {
   stopWatches: (() => void)[] = [];
   limits: ConnectionLimits | undefined;
   webConsole: RunningConsole | undefined;
+  cluster: ClusterNode | undefined;
   readonly connections = new Set<Connection>();
   private closing: Promise<void> | undefined;
 
@@ -130,6 +134,8 @@ class Started {
       stopGroupCoordinator(broker);
       stopTransactionCoordinator(broker);
     }
+    // A broker of a cluster leaves it first: its registration goes with its session.
+    await this.cluster?.stop();
     const listening = servers.filter((server) => server.listening);
     if (listening.length > 0) {
       await new Promise<void>((resolve) => {
@@ -209,13 +215,26 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   };
   const workers = config.derived.numIoThreads;
   const host: PartitionHost = (s.host = workers === 0 ? new InlineHost(hostOptions, TICK_INTERVAL_MS) : new WorkerHost(workers, hostOptions, TICK_INTERVAL_MS));
-  const broker = (s.broker = new Broker(config, host, logger));
-  await broker.openAll();
-  // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
-  await startGroupCoordinator(broker, { log });
-  // Transactions: __transaction_state loaded, and transactions left half-ended are completed.
-  await startTransactionCoordinator(broker);
-  const router = new Router(broker, HANDLERS);
+  // Cluster mode: the ZooKeeper session and the cluster's id come first (cluster/node.ts).
+  let cluster: ClusterNode | undefined;
+  let clusterId: string | undefined;
+  if (v['zookeeper.connect']) {
+    ({ node: cluster, clusterId } = await ClusterNode.connect(config, logger, readMetaClusterId(config.derived.logDirs[0]!), () => uuidToBase64(randomUUID())));
+    s.cluster = cluster;
+  }
+  const broker = (s.broker = new Broker(config, host, logger, clusterId));
+  if (cluster) {
+    // The controller says which replicas this broker holds (LeaderAndIsr) once it registers.
+    broker.cluster = cluster;
+    cluster.attach(broker);
+  } else {
+    await broker.openAll();
+    // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.
+    await startGroupCoordinator(broker, { log });
+    // Transactions: __transaction_state loaded, and transactions left half-ended are completed.
+    await startTransactionCoordinator(broker);
+  }
+  const router = new Router(broker, cluster ? [...HANDLERS, ...CLUSTER_HANDLERS] : HANDLERS);
   const files = broker.files;
   const { connections } = s;
 
@@ -286,6 +305,15 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
       log: logger,
     });
     log(`Console and /metrics at ${s.webConsole.url}${config.values['console.authentication'] === 'none' ? '' : ` (${config.values['console.authentication']} authentication)`}`);
+  }
+  if (cluster) {
+    await cluster.register(
+      config.derived.listeners.map((l) => {
+        const endpoint = broker.advertisedByListener.get(l.name)!;
+        return { listener: l.name, securityProtocol: l.securityProtocol, host: endpoint.host, port: endpoint.port };
+      }),
+    );
+    log(`Broker ${broker.nodeId} joined cluster ${broker.clusterId} through ZooKeeper at ${v['zookeeper.connect'] as string}`);
   }
   const startupMs = performance.now() - started;
   for (const l of bound.slice(1)) log(`Listener ${l.name} (${l.securityProtocol}) on ${l.host}:${l.port}`);
@@ -425,4 +453,11 @@ function consoleSecurity(config: BrokerConfig, listener: ConsoleListener, broker
     failedDelayMs: config.values['connection.failed.authentication.delay.ms'] as number,
   });
   return { tls, auth };
+}
+
+/** The cluster.id of a data directory's meta.properties, if it has one (a cluster checks it against ZooKeeper's). */
+function readMetaClusterId(logDir: string): string | undefined {
+  const file = join(logDir, 'meta.properties');
+  if (!existsSync(file)) return undefined;
+  return /^cluster\.id=(.+)$/m.exec(readFileSync(file, 'utf8'))?.[1]?.trim();
 }

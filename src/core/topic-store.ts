@@ -234,6 +234,26 @@ export class TopicStore {
     return best;
   }
 
+  /**
+   * Cluster mode: the log directory of a replica whose topic lives in ZooKeeper, not in this
+   * store: where its directory already is, else the directory with the fewest partitions,
+   * where it is made with its partition.metadata naming `topicId`.
+   */
+  placeReplica(topic: string, partition: number, topicId: string): string {
+    const dirName = partitionDirName(topic, partition);
+    const known = this.placement.get(dirName);
+    if (known) return known;
+    const counts = new Map(this.logDirs.map((d) => [d, 0]));
+    for (const d of this.placement.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
+    let best = this.logDirs[0]!;
+    for (const d of this.logDirs) if (counts.get(d)! < counts.get(best)!) best = d;
+    const dir = join(best, dirName);
+    fsio.mkdirSync(dir, { recursive: true });
+    this.placement.set(dirName, best);
+    this.writePartitionMetadata(dir, { name: topic, topicId, partitions: partition + 1, configs: {}, createdMs: 0 });
+    return best;
+  }
+
   private writePartitionMetadata(dir: string, meta: TopicMeta): void {
     fsio.writeFileSync(join(dir, PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${uuidToBase64(meta.topicId)}\n`);
   }

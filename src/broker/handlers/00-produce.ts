@@ -180,8 +180,19 @@ async function appendPartition(
   legacy: boolean,
   transactionalId: string | null,
   added: Promise<number> | undefined,
+  acks: number,
+  timeoutMs: number,
 ): Promise<PartitionResponse> {
   const p = topic.partitions[index];
+  // Cluster mode: only the leader appends, and acks=all needs min.insync.replicas in the ISR first.
+  const replica = broker.cluster?.replicas.get(topic.meta.name, index);
+  const minIsr = topic.config.values['min.insync.replicas'] as number;
+  if (broker.cluster) {
+    if (!replica || replica.role !== 'leader') return notLeader(broker, topic.meta.name, index);
+    if (acks === -1 && replica.isr.length < minIsr) {
+      return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${replica.isr}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic.meta.name}-${index}`);
+    }
+  }
   if (!p) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record data');
   // Take this request's place in the partition's order before any await.
@@ -226,6 +237,14 @@ async function appendPartition(
   broker.noteOffsets(p, r.logStartOffset, r.logEndOffset);
   // Metrics: records from the batch headers (one read per batch), bytes as received.
   broker.metrics.produced(p.metricsSlot, data, records.length);
+  if (replica) {
+    broker.cluster!.replicas.leaderAppended(replica);
+    // acks=all: answered once every in-sync replica has the records (the high watermark passed them).
+    if (acks === -1) {
+      const code = await broker.cluster!.replicas.awaitCommit(replica, r.lastOffset, minIsr, timeoutMs);
+      if (code !== ErrorCode.NONE) return failed(index, code, code === ErrorCode.REQUEST_TIMED_OUT ? `the in-sync replicas did not all have the records within ${timeoutMs} ms` : null);
+    }
+  }
   return {
     index,
     errorCode: 0,
@@ -236,6 +255,17 @@ async function appendPartition(
     errorMessage: null,
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
   };
+}
+
+/**
+ * Cluster mode: NOT_LEADER_OR_FOLLOWER for a partition this broker does not lead, with the
+ * leader the metadata cache knows (KIP-951's currentLeader; its endpoint goes in the answer's
+ * nodeEndpoints from v10, added by the caller).
+ */
+function notLeader(broker: Broker, topic: string, index: number): PartitionResponse {
+  const known = broker.cluster?.metadata.partition(topic, index);
+  if (!known) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  return { ...failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${index}`), currentLeader: { leaderId: known.leader, leaderEpoch: known.leaderEpoch } };
 }
 
 /**
@@ -269,13 +299,16 @@ export default defineHandler({
       request.topicData.map(async (t) => {
         const topic = broker.topics.get(t.name);
         const refused = denied?.has(t.name) === true;
+        if (!topic && broker.cluster?.metadata.topic(t.name)) {
+          return { name: t.name, partitionResponses: t.partitionData.map((p) => (refused ? failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED) : notLeader(broker, t.name, p.index))) };
+        }
         const partitionResponses = await Promise.all(
           t.partitionData.map((p) => {
             if (refused) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             if (badAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
             if (!topic) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (INTERNAL_TOPICS.has(t.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
-            return appendPartition(broker, topic, p.index, p.records, version < 3, request.transactionalId, added);
+            return appendPartition(broker, topic, p.index, p.records, version < 3, request.transactionalId, added, request.acks, request.timeoutMs);
           }),
         );
         // Metrics: a produce request per topic, failed when any of its partitions failed.

@@ -82,10 +82,8 @@ interface PassResult {
   anyError: boolean;
 }
 
-async function readPass(broker: Broker, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<PassResult> {
-  const replies = await Promise.all(
-    wanted.map((w) => (w.state ? broker.host.read(w.state.handle, w.fetchOffset, Math.min(w.partitionMaxBytes, maxBytes), readCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark) : undefined)),
-  );
+async function readPass(broker: Broker, wanted: Wanted[], maxBytes: number, isolation: FetchIsolation): Promise<PassResult> {
+  const replies = await Promise.all(wanted.map((w) => (w.state ? broker.host.read(w.state.handle, w.fetchOffset, Math.min(w.partitionMaxBytes, maxBytes), isolation) : undefined)));
   const data: PassResult['data'] = new Map();
   let bytes = 0;
   let anyError = false;
@@ -189,13 +187,36 @@ export default defineHandler({
 
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);
     const readCommitted = request.isolationLevel === 1;
-    let pass = await readPass(broker, wanted, maxBytes, readCommitted);
+    // Followers read to the log end, consumers to the high watermark (or the LSO).
+    const isolation = replicaId >= 0 ? FetchIsolation.LogEnd : readCommitted ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark;
+    const cluster = broker.cluster;
+    if (cluster) {
+      // Cluster mode: only the leader serves a partition, to consumers and followers alike.
+      for (const w of wanted) {
+        const replica = cluster.replicas.get(w.topic, w.partition);
+        if (w.state && (!replica || replica.role !== 'leader')) {
+          w.state = undefined;
+          w.missingError = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        } else if (!w.state && w.missingError !== ErrorCode.TOPIC_AUTHORIZATION_FAILED && cluster.metadata.partition(w.topic, w.partition)) {
+          w.missingError = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        }
+      }
+    }
+    let pass = await readPass(broker, wanted, maxBytes, isolation);
+    if (cluster && replicaId >= 0) {
+      // A follower's fetch offset is its log end offset: the ISR and high watermark follow it.
+      for (const w of wanted) {
+        const reply = pass.data.get(w)?.reply;
+        const replica = w.state && cluster.replicas.get(w.topic, w.partition);
+        if (replica && reply && reply.errorCode === 0) cluster.replicas.followerFetched(replica, replicaId, w.fetchOffset, reply.logEndOffset);
+      }
+    }
     const states = wanted.map((w) => w.state).filter((s): s is PartitionState => s !== undefined);
     while (pass.bytes < Math.max(1, request.minBytes) && !pass.anyError && states.length > 0 && request.maxWaitMs > 0 && !connection.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       await waitForGrowth(states, left, connection.signal);
-      pass = await readPass(broker, wanted, maxBytes, readCommitted);
+      pass = await readPass(broker, wanted, maxBytes, isolation);
     }
 
     // consumer_byte_rate and request_percentage (security/quota-manager.ts): the records' bytes

@@ -25,7 +25,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { Metadata } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { Broker, TopicState } from '../broker.js';
-import { defineHandler } from '../router.js';
+import { defineHandler, type RequestContext } from '../router.js';
+import type { TopicMetadata } from '../../cluster/metadata-cache.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 import { NOT_REQUESTED as NO_OPERATIONS, authorizedOperations, clusterOperations } from './authorized-operations.js';
 
@@ -73,10 +74,77 @@ function refused(request: RequestOf<typeof Metadata>, errorCode: number): Respon
   };
 }
 
+/**
+ * Cluster mode: the answer from the metadata cache (cluster/metadata-cache.ts): every live
+ * broker at its endpoint on the listener the client came in on, the controller, and each
+ * partition's leader, leader epoch, replicas, ISR and offline replicas; a partition without a
+ * leader answers LEADER_NOT_AVAILABLE. Topics are not auto-created in a cluster yet.
+ */
+function clusterMetadata(ctx: RequestContext, request: RequestOf<typeof Metadata>): ResponseOf<typeof Metadata> {
+  const { broker, connection, version, authorize } = ctx;
+  const cache = broker.cluster!.metadata;
+  const listener = connection.auth.security.listener.name;
+  const may = (name: string): boolean => !broker.security.authorizer.enabled || authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+  const operationsOf = (name: string): number => (request.includeTopicAuthorizedOperations ? authorizedOperations(ctx, ResourceType.TOPIC, name) : NO_OPERATIONS);
+  const describe = (t: TopicMetadata): MetadataTopic => ({
+    errorCode: 0,
+    name: t.name,
+    topicId: t.topicId,
+    isInternal: INTERNAL_TOPICS.has(t.name),
+    partitions: t.partitions
+      .filter((p) => p !== undefined)
+      .map((p) => ({
+        errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0,
+        partitionIndex: p.partition,
+        leaderId: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: p.replicas,
+        isrNodes: p.isr,
+        offlineReplicas: p.offlineReplicas,
+      })),
+    topicAuthorizedOperations: operationsOf(t.name),
+  });
+  const all = request.topics === null || (version === 0 && request.topics.length === 0);
+  const topics: MetadataTopic[] = [];
+  if (all) {
+    for (const t of cache.topics) if (may(t.name)) topics.push(describe(t));
+  } else {
+    if (version < 12 && request.topics!.some((t) => t.name === null || t.topicId !== ZERO_UUID)) return refused(request, ErrorCode.INVALID_REQUEST);
+    for (const t of request.topics!) {
+      if (t.topicId !== ZERO_UUID || t.name === null) {
+        const byId = t.topicId === ZERO_UUID ? undefined : cache.topicById(t.topicId);
+        if (!byId) topics.push(missing(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+        else if (!may(byId.name)) topics.push(missing(null, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        else topics.push(describe(byId));
+        continue;
+      }
+      if (!may(t.name)) topics.push(missing(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      else if (topicNameProblem(t.name) !== undefined) topics.push(missing(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, operationsOf(t.name)));
+      else {
+        const known = cache.topic(t.name);
+        topics.push(known ? describe(known) : missing(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, operationsOf(t.name), INTERNAL_TOPICS.has(t.name)));
+      }
+    }
+  }
+  const brokers = cache.brokers.flatMap((b) => {
+    const e = b.endpoints.find((x) => x.listener === listener);
+    return e ? [{ nodeId: b.id, host: e.host, port: e.port, rack: b.rack }] : [];
+  });
+  return {
+    throttleTimeMs: 0,
+    brokers,
+    clusterId: broker.clusterId,
+    controllerId: cache.controllerId,
+    topics,
+    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterOperations(ctx) : NO_OPERATIONS,
+  };
+}
+
 export default defineHandler({
   api: Metadata,
   async handle(ctx, request) {
     const { broker, connection, version, authorize } = ctx;
+    if (broker.cluster) return clusterMetadata(ctx, request);
     const advertised = broker.advertisedFor(connection);
     const authorizing = broker.security.authorizer.enabled;
     const may = (operation: number, name: string): boolean => !authorizing || authorize(operation, ResourceType.TOPIC, name);

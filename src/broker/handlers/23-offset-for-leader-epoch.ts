@@ -24,6 +24,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetForLeaderEpoch } from '../../protocol/messages/index.js';
 import { defineHandler } from '../router.js';
+import { ReplicaOp } from '../../workers/messages.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 import { partitionByAuthorized } from './authorized-operations.js';
 
@@ -39,11 +40,24 @@ export default defineHandler({
     const [allowed, denied] = authorize(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
       ? [request.topics, []]
       : partitionByAuthorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, request.topics, (t) => t.topic);
-    const topics = allowed.map((t) => ({
-      topic: t.topic,
-      partitions: t.partitions.map((p) => {
-        const answer = (errorCode: number, leaderEpoch = UNDEFINED_EPOCH, endOffset = UNDEFINED_EPOCH_OFFSET) => ({ errorCode, partition: p.partition, leaderEpoch, endOffset });
-        const state = broker.partition(t.topic, p.partition);
+    const cluster = broker.cluster;
+    const topics = await Promise.all(
+      allowed.map(async (t) => ({
+        topic: t.topic,
+        partitions: await Promise.all(
+          t.partitions.map(async (p) => {
+            const answer = (errorCode: number, leaderEpoch = UNDEFINED_EPOCH, endOffset = UNDEFINED_EPOCH_OFFSET) => ({ errorCode, partition: p.partition, leaderEpoch, endOffset });
+            const state = broker.partition(t.topic, p.partition);
+            if (cluster) {
+              // Cluster mode: the leader answers from its epoch cache (core/leader-epoch-cache.ts).
+              const replica = cluster.replicas.get(t.topic, p.partition);
+              if (!state || !replica) return answer(cluster.metadata.partition(t.topic, p.partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+              if (p.currentLeaderEpoch !== -1 && p.currentLeaderEpoch < replica.leaderEpoch) return answer(ErrorCode.FENCED_LEADER_EPOCH);
+              if (p.currentLeaderEpoch > replica.leaderEpoch) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
+              if (replica.role !== 'leader') return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+              const r = await broker.host.replica(state.handle, ReplicaOp.EpochEndOffset, p.leaderEpoch);
+              return r.errorCode !== 0 ? answer(r.errorCode) : answer(0, r.epoch, r.endOffset);
+            }
         if (!state) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (p.currentLeaderEpoch !== -1) {
           if (p.currentLeaderEpoch < LEADER_EPOCH) return answer(ErrorCode.FENCED_LEADER_EPOCH);
@@ -52,8 +66,10 @@ export default defineHandler({
         if (p.leaderEpoch === LEADER_EPOCH) return answer(0, LEADER_EPOCH, state.logEndOffset);
         if (p.leaderEpoch < UNDEFINED_EPOCH) return answer(0, p.leaderEpoch, state.logStartOffset);
         return answer(0);
-      }),
-    }));
+          }),
+        ),
+      })),
+    );
     for (const t of denied) {
       topics.push({
         topic: t.topic,

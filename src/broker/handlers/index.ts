@@ -46,6 +46,9 @@ import describeCluster from './60-describe-cluster.js';
 import describeProducers from './61-describe-producers.js';
 import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
+import leaderAndIsr from './04-leader-and-isr.js';
+import stopReplica from './05-stop-replica.js';
+import updateMetadata from './06-update-metadata.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -92,3 +95,9 @@ export const HANDLERS: readonly Handler[] = [
   describeTransactions,
   listTransactions,
 ] as Handler[];
+
+/**
+ * The inter-broker APIs, served (and so advertised) only by a broker of a cluster
+ * (zookeeper.connect set): a single node's ApiVersions stays what it was.
+ */
+export const CLUSTER_HANDLERS: readonly Handler[] = [leaderAndIsr, stopReplica, updateMetadata] as Handler[];

@@ -29,10 +29,25 @@ import { makeCerts, opensslMissing } from '../../helpers/certs.js';
 import { needs } from '../../helpers/needs.js';
 import { dataDir } from '../../interop/helpers.js';
 
+/** Keys only a broker of a cluster reads (zookeeper.connect set; test/cluster/replication.test.ts starts such brokers). */
+const CLUSTER_ONLY = 'read only by a broker of a cluster (zookeeper.connect set): test/cluster/replication.test.ts';
+
 /** Honoured keys this workload cannot make anything read, each with the reason. */
 const NOT_REACHED: ReadonlyMap<ConfigKeyName, string> = new Map([
   ['transaction.state.log.load.buffer.size', 'read when __transaction_state exists at start-up; this broker starts with an empty log directory'],
   ['ssl.keystore.password', "read for a PKCS12 key store; this workload's listener has a PEM one (test/broker/security/listeners.test.ts serves a PKCS12 one)"],
+  ['zookeeper.session.timeout.ms', CLUSTER_ONLY],
+  ['zookeeper.connection.timeout.ms', CLUSTER_ONLY],
+  ['zookeeper.max.in.flight.requests', CLUSTER_ONLY],
+  ['broker.rack', CLUSTER_ONLY],
+  ['inter.broker.listener.name', CLUSTER_ONLY],
+  ['security.inter.broker.protocol', CLUSTER_ONLY],
+  ['replica.fetch.response.max.bytes', CLUSTER_ONLY],
+  ['replica.fetch.wait.max.ms', CLUSTER_ONLY],
+  ['replica.fetch.min.bytes', CLUSTER_ONLY],
+  ['replica.fetch.backoff.ms', CLUSTER_ONLY],
+  ['replica.lag.time.max.ms', CLUSTER_ONLY],
+  ['replica.socket.timeout.ms', CLUSTER_ONLY],
 ]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -72,7 +72,7 @@ test('replication, quorum and thread-pool keys are declared without effect', () 
     'process.roles', 'controller.quorum.voters', 'num.network.threads',
     'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
     'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'min.insync.replicas',
-    'unclean.leader.election.enable', 'sasl.kerberos.service.name', 'replica.lag.time.max.ms',
+    'unclean.leader.election.enable', 'sasl.kerberos.service.name',
     'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size',
     'log.cleaner.io.max.bytes.per.second',
   ]) {
