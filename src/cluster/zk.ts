@@ -61,12 +61,13 @@
  *     when their session ends;
  *   - Transaction.check/setData/remove turn version 0 into -1 (`version || -1`), which would make
  *     a check of version 0 always pass; multi() builds the operations itself;
- *   - an error code it does not know (SESSION_MOVED, QUOTA_EXCEEDED, THROTTLED_OP, … added in
- *     ZooKeeper 3.4 to 3.8) makes its Exception.create throw inside the socket's data handler,
- *     an uncaught exception; Exception.create is wrapped once, for the whole process, to build
- *     an Exception for those codes too (tolerateUnknownErrorCodes below);
- *   - setData with null data throws; null is sent as empty data (ZooKeeper keeps no distinction
- *     that a reader here sees: get returns an empty Buffer for both);
+ *   - an error code it does not list (SESSION_MOVED, NOT_READ_ONLY, QUOTA_EXCEEDED,
+ *     THROTTLED_OP, …: ZooKeeper 3.8 has twelve more than it) makes its Exception.create throw
+ *     inside the socket's data handler, an uncaught exception; Exception.create is wrapped once,
+ *     for the whole process, to build an Exception for those codes too
+ *     (tolerateUnknownErrorCodes below);
+ *   - setData with null data throws; null is sent as empty data here (get returns an empty
+ *     Buffer for a znode created with null data too, so a reader cannot tell them apart anyway);
  *   - close() while it is between servers can write to no socket and throw, and leaves its
  *     reconnection timer running; close() here destroys whatever socket it has until it reports
  *     CLOSED. A session closed while disconnected cannot be closed on the server: its ephemeral
@@ -225,7 +226,7 @@ let tolerant = false;
  * prototype, so getCode() and instanceof work) instead of throwing. Every caller inside the
  * library looks `create` up on the shared module object, so one assignment covers them all.
  */
-export function tolerateUnknownErrorCodes(): void {
+function tolerateUnknownErrorCodes(): void {
   if (tolerant) return;
   tolerant = true;
   const E = zookeeper.Exception as unknown as { create(code: number, path?: string): Exception; prototype: object } & Record<string, unknown>;
@@ -839,7 +840,8 @@ export class ZkSession {
   }
 
   #startWatchdog(): void {
-    const tick = Math.max(20, Math.floor(Math.min(this.#o.sessionTimeoutMs * 2 / 3, this.#o.sessionTimeoutMs / this.#serverCount()) / 4));
+    // A tenth of the shorter limit: a silence is acted on within 10% of its limit.
+    const tick = Math.max(20, Math.floor(Math.min((this.#o.sessionTimeoutMs * 2) / 3, this.#o.sessionTimeoutMs / this.#serverCount()) / 10));
     this.#watchdog = setInterval(() => this.#check(), tick);
     this.#watchdog.unref();
   }

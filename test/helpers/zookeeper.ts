@@ -37,7 +37,9 @@
  * No server outlives the test process, even one killed by SIGKILL: beside each JVM runs a tiny
  * `sh` whose standard input is a pipe from this process; it blocks in `read` (a shell builtin,
  * so no child of its own) and kills the JVM by PID when that pipe reaches end-of-file, which the
- * kernel delivers when this process dies however it dies. A normal stop kills the watcher first
+ * kernel delivers when this process dies however it dies. The watchers run in a process group of
+ * their own (detached), so that a signal to this process's whole group (a runner stopping a
+ * suite) does not take them before they have done their work. A normal stop kills the watcher first
  * (SIGKILL; it holds nothing), then sends the JVM SIGTERM and SIGKILL after STOP_GRACE_MS. One
  * more watcher per ensemble removes the temporary directory the same way, a moment after the
  * JVMs are killed. And process.on('exit') kills whatever is left and removes the directory, for
@@ -46,21 +48,19 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ZOOKEEPER_CLASSPATH, fourLetterWord, log4jProperties, zooCfg, zookeeperJavaArgs, zookeeperMissing } from '../../src/cluster/local-zookeeper.js';
 
-/** Debian's paths: the server jar (whose manifest lists its dependencies) and the slf4j binding. */
-export const ZOOKEEPER_CLASSPATH = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-log4j12.jar', '/usr/share/java/log4j-1.2.jar'];
-const MAIN_CLASS = 'org.apache.zookeeper.server.quorum.QuorumPeerMain';
+export { ZOOKEEPER_CLASSPATH, fourLetterWord, zookeeperMissing };
+
 /** A small heap and the client compiler: a test server holds a few znodes and must start fast. */
 const JVM_OPTIONS = ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true', '-Dzookeeper.jmx.log4j.disable=true'];
 /** How long starting servers get to serve (a JVM each, and for an ensemble an election). */
 const START_TIMEOUT_MS = 30_000;
 /** How long a server gets to exit after SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 5_000;
-/** How long one four-letter-word command gets to answer. */
-const COMMAND_TIMEOUT_MS = 1_000;
 
 export interface ZooKeeperOptions {
   servers?: 1 | 3;
@@ -85,7 +85,10 @@ export interface ZooKeeperServer {
   kill(signal: NodeJS.Signals): void;
   /** Waits for the JVM to exit (after kill('SIGKILL'), say). */
   exited(): Promise<void>;
-  /** Starts the server again on the same ports and data dir, once the previous JVM has exited; resolves once it serves. */
+  /**
+   * Starts the server again on the same ports and data dir once the previous JVM has exited (it
+   * throws when that JVM is still running STOP_GRACE_MS later); resolves once it serves.
+   */
   restart(): Promise<void>;
   /** SIGTERM, SIGKILL after a bound; resolves once the JVM has exited. Idempotent. */
   stop(): Promise<void>;
@@ -105,15 +108,6 @@ export interface ZooKeeperEnsemble {
   stop(): Promise<void>;
 }
 
-/** '' when a ZooKeeper server can be run here, else why not (for `needs()`). */
-export function zookeeperMissing(): string {
-  for (const jar of ZOOKEEPER_CLASSPATH) {
-    if (!existsSync(jar)) return `ZooKeeper is not installed (Debian package zookeeper; ${jar} is missing)`;
-  }
-  const java = spawnSync('java', ['-version'], { stdio: 'ignore', timeout: 10_000 });
-  if (java.error !== undefined || java.status !== 0) return 'java is not on PATH (the Debian package zookeeper brings default-jre)';
-  return '';
-}
 
 /** Every live JVM and watcher, by PID, for the exit hook. */
 const live = new Set<ChildProcess>();
@@ -156,54 +150,8 @@ async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-/** A four-letter-word command: the server writes its answer and closes the connection. */
-export function fourLetterWord(port: number, word: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    };
-    const timer = setTimeout(done, timeoutMs);
-    socket.on('connect', () => socket.write(word));
-    socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.on('error', done);
-    socket.on('close', done);
-  });
-}
 
-function zooCfg(dataDir: string, clientPort: number, o: Required<ZooKeeperOptions>, quorum: string[]): string {
-  const lines = [
-    `tickTime=${o.tickTimeMs}`,
-    'initLimit=50',
-    'syncLimit=10',
-    `dataDir=${dataDir}`,
-    `clientPort=${clientPort}`,
-    'clientPortAddress=127.0.0.1',
-    `minSessionTimeout=${o.minSessionTimeoutMs}`,
-    `maxSessionTimeout=${o.maxSessionTimeoutMs}`,
-    'admin.enableServer=false',
-    '4lw.commands.whitelist=ruok,srvr,stat,mntr',
-    'preAllocSize=1024',
-    'forceSync=no',
-    ...quorum,
-  ];
-  return `${lines.join('\n')}\n`;
-}
 
-function log4jProperties(): string {
-  // The file comes from -Dzookeeper.log.file, so that one properties file serves every server.
-  return [
-    'log4j.rootLogger=INFO, FILE',
-    'log4j.appender.FILE=org.apache.log4j.FileAppender',
-    'log4j.appender.FILE.File=${zookeeper.log.file}',
-    'log4j.appender.FILE.layout=org.apache.log4j.PatternLayout',
-    'log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} %-5p [%t:%C{1}@%L] %m%n',
-    '',
-  ].join('\n');
-}
 
 function alive(child: ChildProcess | undefined): child is ChildProcess {
   return child !== undefined && child.exitCode === null && child.signalCode === null;
@@ -245,15 +193,7 @@ class ZkServerProcess implements ZooKeeperServer {
     const out = openSync(join(this.serverDir, 'stdout.log'), 'a');
     const jvm = spawn(
       'java',
-      [
-        ...JVM_OPTIONS,
-        `-Dlog4j.configuration=file:${this.log4jFile}`,
-        `-Dzookeeper.log.file=${this.logFile}`,
-        '-cp',
-        ZOOKEEPER_CLASSPATH.join(':'),
-        MAIN_CLASS,
-        this.cfgFile,
-      ],
+      zookeeperJavaArgs(this.cfgFile, this.log4jFile, this.logFile, JVM_OPTIONS),
       { stdio: ['ignore', out, out], cwd: this.serverDir },
     );
     closeSync(out);
@@ -263,7 +203,7 @@ class ZkServerProcess implements ZooKeeperServer {
     this.#jvm = jvm;
     // The watcher: `read` returns at end-of-file on its standard input, a pipe that closes when
     // this process dies. It takes the PID as $0 (sh -c's first argument after the script).
-    const watcher = spawn('sh', ['-c', 'read -r line; kill -KILL "$0" 2>/dev/null', String(jvm.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const watcher = spawn('sh', ['-c', 'read -r line; kill -KILL "$0" 2>/dev/null', String(jvm.pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     live.add(watcher);
     this.#watcher = watcher;
     watcher.once('exit', () => live.delete(watcher));
@@ -284,7 +224,8 @@ class ZkServerProcess implements ZooKeeperServer {
   }
 
   async restart(): Promise<void> {
-    await this.#exit;
+    // A JVM just sent SIGKILL exits in a moment; one still running after the grace is an error.
+    await Promise.race([this.#exit, sleep(STOP_GRACE_MS)]);
     this.spawn();
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await this.serving())) {
@@ -350,11 +291,11 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     mkdirSync(dataDir, { recursive: true });
     if (n > 1) writeFileSync(join(dataDir, 'myid'), `${i + 1}\n`);
     const cfgFile = join(serverDir, 'zoo.cfg');
-    writeFileSync(cfgFile, zooCfg(dataDir, ports[i]!, o, quorum));
+    writeFileSync(cfgFile, zooCfg({ dataDir, clientPort: ports[i]!, tickTimeMs: o.tickTimeMs, minSessionTimeoutMs: o.minSessionTimeoutMs, maxSessionTimeoutMs: o.maxSessionTimeoutMs, quorum, forceSync: false }));
     servers.push(new ZkServerProcess(i + 1, ports[i]!, dataDir, cfgFile, log4jFile, serverDir));
   }
   // Removes the directory should this process die without stop(); killed by stop() itself.
-  const dirWatcher = spawn('sh', ['-c', 'read -r line; sleep 2; rm -rf -- "$0"', dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const dirWatcher = spawn('sh', ['-c', 'read -r line; sleep 2; rm -rf -- "$0"', dir], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
   dirWatcher.stdin!.on('error', () => {});
   live.add(dirWatcher);
   dirWatcher.once('exit', () => live.delete(dirWatcher));
