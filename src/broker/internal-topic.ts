@@ -48,6 +48,7 @@ export class InternalTopicLog {
 
   /** Appends one encoded batch to the partition; resolves with its error code. */
   async appendBatch(partition: number, batch: Buffer): Promise<number> {
+    if (this.broker.cluster) return this.appendReplicated(partition, batch);
     this.topic ??= ensureInternalTopic(this.broker, this.spec);
     const topic = await this.topic;
     if (!('meta' in topic)) {
@@ -60,5 +61,27 @@ export class InternalTopicLog {
     const reply = await this.broker.host.append(p.handle, batch, 'coordinator');
     if (reply.errorCode === 0) this.broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
     return reply.errorCode;
+  }
+
+  /**
+   * Cluster mode: the topic is made through ZooKeeper (FindCoordinator asks for it), and a write
+   * goes to this broker's replica, which must lead the partition, and is answered once every
+   * in-sync replica has it (acks=all, bounded by offsets.commit.timeout.ms), as Kafka's
+   * coordinators append with requiredAcks -1. The codes are the produce path's; the
+   * coordinator maps them to its own (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE).
+   */
+  private async appendReplicated(partition: number, batch: Buffer): Promise<number> {
+    const cluster = this.broker.cluster!;
+    const replica = cluster.replicas.get(this.spec.name, partition);
+    if (!replica || replica.role !== 'leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const topic = this.broker.topics.get(this.spec.name);
+    const minIsr = (topic?.config.values['min.insync.replicas'] as number | undefined) ?? 1;
+    if (replica.isr.length < minIsr) return ErrorCode.NOT_ENOUGH_REPLICAS;
+    const p = replica.state;
+    const reply = await this.broker.host.append(p.handle, batch, 'coordinator');
+    if (reply.errorCode !== 0) return reply.errorCode;
+    this.broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
+    cluster.replicas.leaderAppended(replica);
+    return cluster.replicas.awaitCommit(replica, reply.lastOffset, minIsr, this.broker.config.values['offsets.commit.timeout.ms'] as number);
   }
 }

@@ -227,6 +227,8 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
     // The controller says which replicas this broker holds (LeaderAndIsr) once it registers.
     broker.cluster = cluster;
     cluster.attach(broker);
+    // Groups: loaded partition by partition as this broker comes to lead __consumer_offsets' partitions.
+    await startGroupCoordinator(broker, { log });
   } else {
     await broker.openAll();
     // Consumer groups: __consumer_offsets created if missing and loaded before any client connects.

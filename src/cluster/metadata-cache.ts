@@ -7,8 +7,9 @@
  * it, with no round trip to ZooKeeper.
  *
  * A request from a controller whose epoch is older than the newest seen is ignored (stale
- * controller), as Kafka's broker refuses it with STALE_CONTROLLER_EPOCH. An incremental update
- * (type 0) changes the partitions it names; a full one (type 1) replaces every partition.
+ * controller), as Kafka's broker refuses it with STALE_CONTROLLER_EPOCH. An update changes the
+ * partitions it names, unless it says it is full (v8's type 2, Kafka's FULL; a ZooKeeper-mode
+ * controller sends 0, UNKNOWN, taken as incremental), which replaces every partition.
  * Partitions sent with leader -2 (Kafka's LeaderDuringDelete) are being deleted and are dropped.
  *
  * Main thread.
@@ -16,10 +17,15 @@
 import type { RequestOf } from '../protocol/schema.js';
 import type { UpdateMetadata } from '../protocol/messages/index.js';
 
+/** UpdateMetadata v8's type for a request that lists every partition (0 UNKNOWN, 1 INCREMENTAL, 2 FULL). */
+const UPDATE_METADATA_FULL = 2;
+
 /** Kafka's LeaderAndIsr.LeaderDuringDelete: the partition is being deleted. */
 export const LEADER_DURING_DELETE = -2;
 /** No leader: the partition is offline. */
 export const NO_LEADER = -1;
+/** Requests waiting at once for the metadata to show what they asked for (CreateTopics, DeleteTopics). */
+export const MAX_METADATA_WAITERS = 1_000;
 
 /** Security protocol ids as Kafka's SecurityProtocol numbers them on the wire. */
 export const SECURITY_PROTOCOL_IDS: Readonly<Record<string, number>> = Object.freeze({ PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 });
@@ -67,8 +73,8 @@ export class MetadataCache {
   controllerId = -1;
   /** The newest controller epoch seen (UpdateMetadata, LeaderAndIsr, StopReplica). */
   controllerEpoch = -1;
-  /** Called after every applied update (waiters on topic creation, leadership hints). */
-  onChange: (() => void) | undefined;
+  /** Checked after every applied update: requests waiting for the controller (a topic created, its leaders elected). */
+  private readonly waiters = new Set<() => void>();
 
   get brokers(): LiveBroker[] {
     return [...this.brokerMap.values()].sort((a, b) => a.id - b.id);
@@ -123,7 +129,7 @@ export class MetadataCache {
       if (endpoints.length === 0 && b.v0Host) endpoints.push({ listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: b.v0Host, port: b.v0Port });
       this.brokerMap.set(b.id, { id: b.id, rack: b.rack ?? null, endpoints });
     }
-    if (request.type === 1) {
+    if (request.type === UPDATE_METADATA_FULL) {
       this.topicMap.clear();
       this.byId.clear();
     }
@@ -158,7 +164,37 @@ export class MetadataCache {
         offlineReplicas: [...(state.offlineReplicas ?? [])],
       };
     }
-    this.onChange?.();
+    for (const check of [...this.waiters]) check();
+    return true;
+  }
+
+  /**
+   * Resolves true once `ready()` holds after an update (or at once), false after `timeoutMs`.
+   * At most MAX_METADATA_WAITERS wait at once; past that the answer is false at once.
+   */
+  waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    if (timeoutMs <= 0 || this.waiters.size >= MAX_METADATA_WAITERS) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!ready()) return;
+        finish(true);
+      };
+      const finish = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  /** Whether the topic is known with `partitions` partitions, each with a leader. */
+  topicReady(name: string, partitions: number): boolean {
+    const t = this.topicMap.get(name);
+    if (!t) return false;
+    for (let p = 0; p < partitions; p++) if (!t.partitions[p] || t.partitions[p]!.leader < 0) return false;
     return true;
   }
 

@@ -29,6 +29,10 @@ import { ErrorCode } from '../protocol/errors.js';
 import { AlterPartition } from '../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../protocol/schema.js';
 import { ReplicaFetchers } from './fetcher.js';
+import { OFFSETS_TOPIC, groupPartitionLed } from '../broker/groups/offsets-topic.js';
+import { Controller } from './controller.js';
+import { ControllerElector } from './election.js';
+import type { SecurityProtocol } from '../broker/security/listener-security.js';
 import { MetadataCache } from './metadata-cache.js';
 import { ReplicaManager } from './replica-manager.js';
 import { ZkError, ZkSession } from './zk.js';
@@ -61,6 +65,9 @@ export class ClusterNode {
   readonly metadata = new MetadataCache();
   replicas!: ReplicaManager;
   fetchers!: ReplicaFetchers;
+  /** This broker's controller, active while it is elected (election.ts, controller.ts). */
+  controller!: Controller;
+  elector!: ControllerElector;
   /** The czxid of this broker's registration: Kafka's broker epoch. */
   brokerEpoch = -1;
   private readonly logger: Logger;
@@ -135,14 +142,37 @@ export class ClusterNode {
       follow: (replica, leaderId) => this.fetchers.follow(replica, leaderId),
       unfollow: (replica) => this.fetchers.unfollow(replica),
       topicConfigs: (topic) => this.topicConfigs(topic),
+      leadershipChanged: (replica, leader) => {
+        if (replica.topic === OFFSETS_TOPIC) groupPartitionLed(broker, replica.partition, leader);
+      },
     });
     this.fetchers.replicaManager = this.replicas;
+    const v = this.config.values;
+    this.controller = new Controller({
+      zk: this.zk,
+      brokerId: this.brokerId,
+      logger: this.logger,
+      uncleanLeaderElectionEnable: () => broker.config.values['unclean.leader.election.enable'] as boolean,
+      deleteTopicEnable: v['delete.topic.enable'] as boolean,
+      interBrokerListenerName: this.interBrokerListener,
+      securityInterBrokerProtocol: v['security.inter.broker.protocol'] as SecurityProtocol,
+      onControllerMoved: () => this.elector.recheck(),
+    });
+    this.elector = new ControllerElector({
+      zk: this.zk,
+      brokerId: this.brokerId,
+      logger: this.logger,
+      onBecomeController: (epoch, epochZkVersion) => this.controller.start(epoch, epochZkVersion),
+      onResignController: () => this.controller.stop(),
+    });
   }
 
   /** Step 3: registers with the endpoints the listeners were bound to. */
   async register(endpoints: AdvertisedEndpoint[]): Promise<void> {
     this.endpoints = endpoints;
     await this.registerOnce();
+    // Only a registered broker runs for controller: the controller's first act is to read the live brokers.
+    await this.elector.start();
     this.zk.onNewSession(async () => {
       if (this.stopped) return;
       this.logger.warn(`ZooKeeper session expired; registering broker ${this.brokerId} again under session ${this.zk.sessionId}`);
@@ -212,6 +242,8 @@ export class ClusterNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.elector?.close();
+    await this.controller?.close();
     this.fetchers?.stop();
     this.replicas?.stop();
     void this.controllerConnection?.connection.then((c) => c.close(), () => undefined);

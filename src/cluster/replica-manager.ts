@@ -108,6 +108,8 @@ export interface ReplicaManagerOptions {
   unfollow(replica: Replica): void;
   /** Topic configs from ZooKeeper, for a topic's first replica here. */
   topicConfigs(topic: string): Promise<Record<string, string>>;
+  /** This broker began (true) or stopped (false) leading the replica's partition: coordinators load or drop what it holds. */
+  leadershipChanged?(replica: Replica, leader: boolean): void;
   now?: () => number;
 }
 
@@ -210,7 +212,9 @@ export class ReplicaManager {
       if (replica.role === 'follower') this.options.unfollow(replica);
       const begun = await this.broker.host.replica(replica.state.handle, ReplicaOp.BeginLeaderEpoch, p.leaderEpoch);
       if (begun.errorCode !== ErrorCode.NONE) return begun.errorCode;
+      const wasLeader = replica.role === 'leader';
       replica.role = 'leader';
+      if (!wasLeader) this.options.leadershipChanged?.(replica, true);
       if (newEpoch) {
         // Kafka's makeLeader: followers start unknown, and those in the ISR count as caught up
         // now so that they are not dropped before their first fetch.
@@ -227,6 +231,7 @@ export class ReplicaManager {
       replica.role = 'follower';
       replica.followers.clear();
       if (wasLeader || newEpoch) this.failWaiters(replica, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      if (wasLeader) this.options.leadershipChanged?.(replica, false);
       if (p.leader >= 0) this.options.follow(replica, p.leader);
       else this.options.unfollow(replica);
     }
@@ -249,6 +254,7 @@ export class ReplicaManager {
         if (replica) {
           this.options.unfollow(replica);
           this.failWaiters(replica, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          if (replica.role === 'leader') this.options.leadershipChanged?.(replica, false);
           replica.role = 'follower';
           replica.leaderId = -1;
         }

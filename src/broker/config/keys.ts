@@ -413,7 +413,7 @@ export const CONFIG_KEYS = [
   int('offsets.load.buffer.size', 5242880, X, 'Read size when loading __consumer_offsets into memory.', { min: 1 }),
   int('offsets.retention.minutes', 10080, H, 'How long committed offsets of an empty group (or an idle standalone consumer) are kept.', { min: 1 }),
   long('offsets.retention.check.interval.ms', 600000, H, 'How often expired committed offsets are looked for.', { min: 1 }),
-  int('offsets.commit.timeout.ms', 5000, X, 'How long a commit waits for replicas of __consumer_offsets; one node acknowledges at once.', { min: 1 }),
+  int('offsets.commit.timeout.ms', 5000, H, 'How long a group write waits for every in-sync replica of its __consumer_offsets partition (a cluster); one node acknowledges at once.', { min: 1 }),
   int('offsets.commit.required.acks', -1, X, 'Deprecated acks setting for offset commits.'),
 
   // --- Idempotent producers and transactions ----------------------------------------------------

@@ -319,9 +319,83 @@ export class GroupCoordinator {
     for (const p of partitions) this.unloaded.add(p);
   }
 
-  /** NOT_COORDINATOR once shut down, COORDINATOR_LOAD_IN_PROGRESS for a group whose partition is not loaded, else 0. */
+  /**
+   * Cluster mode: the __consumer_offsets partitions whose leader this broker is, and so whose
+   * groups it coordinates (Kafka's GroupMetadataManager ownedPartitions); undefined on a
+   * single node, which coordinates every group.
+   */
+  private owned: Set<number> | undefined;
+  /** Partition loads, one after another: each replays into `loading` alone. */
+  private partitionLoads: Promise<void> = Promise.resolve();
+
+  /** Cluster mode: from now on only the partitions handed over by loadPartition are coordinated here. */
+  coordinateOwnedOnly(): void {
+    this.owned ??= new Set();
+  }
+
+  /**
+   * Cluster mode: this broker became the leader of __consumer_offsets partition `partition`. Its
+   * groups answer COORDINATOR_LOAD_IN_PROGRESS while `read` replays the partition's records
+   * (record and marker, as at start), then they are built and served. A load that fails leaves
+   * the partition loading (clients retry) until the next leadership change.
+   */
+  loadPartition(partition: number, read: (visit: { record(key: Buffer | null, value: Buffer | null, producerId: number): void; marker(producerId: number, commit: boolean): void }) => Promise<void>): Promise<void> {
+    this.coordinateOwnedOnly();
+    this.owned!.add(partition);
+    this.unloaded.add(partition);
+    const run = this.partitionLoads.then(async () => {
+      if (this.closed || !this.owned!.has(partition)) return;
+      this.loading = new Map();
+      this.loadingTxn = new Map();
+      try {
+        await read({ record: (k, v, producerId) => this.replay(k, v, producerId), marker: (producerId, commit) => this.replayMarker(producerId, commit) });
+      } catch (e) {
+        this.loading = null;
+        this.loadingTxn = new Map();
+        this.say(`loading ${partition} of the offsets topic failed: ${(e as Error).message ?? e}`);
+        return;
+      }
+      // Lost meanwhile: nothing of it is kept.
+      if (!this.owned!.has(partition)) {
+        this.loading = null;
+        this.loadingTxn = new Map();
+        return;
+      }
+      this.finishLoading();
+      this.unloaded.delete(partition);
+    });
+    this.partitionLoads = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Cluster mode: this broker no longer leads the partition: its groups are dropped (their
+   * parked requests answered NOT_COORDINATOR, their timers cancelled) and answer
+   * NOT_COORDINATOR, so that clients find the new coordinator.
+   */
+  unloadPartition(partition: number): void {
+    this.owned?.delete(partition);
+    this.unloaded.delete(partition);
+    for (const group of [...this.groups.values()]) {
+      if (this.partitionFor(group.groupId) !== partition) continue;
+      for (const m of group.members.values()) {
+        group.completeJoin(m, joinError(m.memberId, E.NOT_COORDINATOR));
+        group.completeSync(m, { errorCode: E.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: EMPTY });
+      }
+      this.removeGroup(group);
+    }
+    for (const groupId of [...this.pendingTxn.keys()]) if (this.partitionFor(groupId) === partition) this.pendingTxn.delete(groupId);
+  }
+
+  /** Whether the group's partition is coordinated here (always on a single node). */
+  coordinates(groupId: string): boolean {
+    return !this.owned || this.owned.has(this.partitionFor(groupId));
+  }
+
+  /** NOT_COORDINATOR once shut down (or, in a cluster, for a group of a partition led elsewhere), COORDINATOR_LOAD_IN_PROGRESS for a group whose partition is not loaded, else 0. */
   private unavailable(groupId: string): number {
     if (this.closed) return E.NOT_COORDINATOR;
+    if (this.owned && !this.owned.has(this.partitionFor(groupId))) return E.NOT_COORDINATOR;
     if (this.unloaded.size > 0 && this.unloaded.has(this.partitionFor(groupId))) return E.COORDINATOR_LOAD_IN_PROGRESS;
     return 0;
   }
@@ -403,8 +477,10 @@ export class GroupCoordinator {
       for (const o of list) if (!loading.has(o.groupId)) loading.set(o.groupId, { meta: undefined, offsets: new Map() });
     }
     this.loadingTxn = new Map();
+    const built: ClassicGroup[] = [];
     for (const [groupId, entry] of loading) {
       const group = entry.meta ? this.restoreGroup(groupId, entry.meta) : undefined;
+      if (group) built.push(group);
       let target = group;
       for (const [topic, byPartition] of entry.offsets) {
         for (const [partition, committed] of byPartition) {
@@ -416,7 +492,8 @@ export class GroupCoordinator {
       }
       if (!target && this.pendingTxn.has(groupId)) this.createGroup(groupId);
     }
-    for (const group of this.groups.values()) {
+    // Only the groups just loaded: a partition loaded later leaves the others' sessions alone.
+    for (const group of built) {
       for (const m of group.members.values()) this.rescheduleSession(m);
       if (group.size > this.config.maxSize) this.prepareRebalance(group);
     }

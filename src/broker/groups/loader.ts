@@ -25,6 +25,7 @@
  */
 import { open } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.js';
+import { FetchIsolation } from '../../core/partition-log.js';
 import { Attr, ControlType, batchPositions, decodeBatchDecompressing, readBatchHeader, readControlMarker } from '../../protocol/records/batch.js';
 import type { Broker, PartitionState } from '../broker.js';
 
@@ -73,7 +74,8 @@ export async function loadPartition(broker: Broker, p: PartitionState, loadBuffe
   const end = p.logEndOffset;
   // At least one read, also of an empty partition: a log that could not be opened says so.
   for (let first = true; first || offset < end; first = false) {
-    const reply = await broker.host.read(p.handle, offset, loadBufferBytes);
+    // To the log end, as Kafka's coordinators load (a new leader's high watermark may still trail it).
+    const reply = await broker.host.read(p.handle, offset, loadBufferBytes, FetchIsolation.LogEnd);
     broker.noteOffsets(p, reply.logStartOffset, reply.logEndOffset);
     if (reply.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && offset < reply.logStartOffset) {
       offset = reply.logStartOffset;

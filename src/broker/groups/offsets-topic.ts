@@ -23,7 +23,7 @@ import type { Broker, TopicProblem, TopicState } from '../broker.js';
 import { ensureInternalTopic, InternalTopicLog, type InternalTopicSpec } from '../internal-topic.js';
 import { GroupCoordinator, groupConfigFrom, type LogRecord, type OffsetsLog } from './coordinator.js';
 import type { Scheduler } from './deadline-queue.js';
-import { type LoadStats, loadTopic } from './loader.js';
+import { type LoadStats, loadPartition, loadTopic } from './loader.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -82,7 +82,8 @@ export async function startGroupCoordinator(broker: Broker, options: { scheduler
   const coordinator = new GroupCoordinator(groupConfigFrom(broker.config.values), new TopicOffsetsLog(broker), {
     scheduler: options.scheduler,
     log: options.log,
-    partitionExists: (t, p) => broker.partition(t, p) !== undefined,
+    // In a cluster a group may commit offsets of partitions this broker holds no replica of.
+    partitionExists: (t, p) => (broker.cluster ? broker.cluster.metadata.partition(t, p) !== undefined : broker.partition(t, p) !== undefined),
   });
   const load = topic
     ? await loadTopic(broker, OFFSETS_TOPIC, broker.config.values['offsets.load.buffer.size'] as number, {
@@ -91,6 +92,8 @@ export async function startGroupCoordinator(broker: Broker, options: { scheduler
       })
     : EMPTY_LOAD;
   coordinator.finishLoading();
+  // In a cluster the groups of a partition are loaded when this broker becomes its leader (groupPartitionLed).
+  if (broker.cluster) coordinator.coordinateOwnedOnly();
   if (coordinator.skippedRecords > 0 || load.skippedBatches > 0) {
     broker.logger.warn(`${OFFSETS_TOPIC}: ${load.skippedBatches} batches and ${coordinator.skippedRecords} records could not be decoded and were skipped`);
   }
@@ -100,6 +103,24 @@ export async function startGroupCoordinator(broker: Broker, options: { scheduler
   }
   coordinators.set(broker, coordinator);
   return { coordinator, load, loadMs: performance.now() - started };
+}
+
+/**
+ * Cluster mode: this broker began or stopped leading partition `partition` of
+ * __consumer_offsets (the replica manager's leadership events): the coordinator loads its
+ * groups from the log, or drops them, as Kafka's onElection / onResignation do.
+ */
+export function groupPartitionLed(broker: Broker, partition: number, leader: boolean): void {
+  const coordinator = coordinators.get(broker);
+  if (!coordinator) return;
+  if (!leader) {
+    coordinator.unloadPartition(partition);
+    return;
+  }
+  const p = broker.partition(OFFSETS_TOPIC, partition);
+  if (!p) return;
+  const stats: LoadStats = { partitions: 0, batches: 0, records: 0, bytes: 0, skippedBatches: 0, failedPartitions: [] };
+  void coordinator.loadPartition(partition, (visit) => loadPartition(broker, p, broker.config.values['offsets.load.buffer.size'] as number, visit, stats));
 }
 
 export function stopGroupCoordinator(broker: Broker): void {

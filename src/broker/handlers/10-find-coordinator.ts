@@ -17,6 +17,12 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { FindCoordinator } from '../../protocol/messages/index.js';
 import { type RequestContext, defineHandler } from '../router.js';
+import type { Broker } from '../broker.js';
+import { OFFSETS_TOPIC } from '../groups/offsets-topic.js';
+import { partitionForGroup } from '../groups/records.js';
+import { AdminZkError, createTopic } from '../../cluster/admin-zk.js';
+import { assignReplicas, sortBrokers } from '../../cluster/assignment.js';
+import { newTopicId } from '../../core/topic-store.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 const GROUP = 0;
@@ -38,11 +44,63 @@ function refusal({ authorize, version }: RequestContext, keyType: number, key: s
   return 0;
 }
 
+/** Cluster mode: __consumer_offsets creations asked of ZooKeeper by this broker, one at a time. */
+const creating = new WeakMap<Broker, Promise<void>>();
+
+/**
+ * Cluster mode: a group's coordinator is the leader of its __consumer_offsets partition, from
+ * the metadata cache. A missing offsets topic is created through ZooKeeper, as Kafka creates it
+ * on the first FindCoordinator, with offsets.topic.num.partitions partitions and
+ * offsets.topic.replication.factor replicas (which fails, and keeps failing, while fewer
+ * brokers are alive); until its partition has a leader the answer is COORDINATOR_NOT_AVAILABLE.
+ * Transactional ids are not coordinated in a cluster yet (COORDINATOR_NOT_AVAILABLE).
+ */
+function clusterCoordinator(broker: Broker, listener: string, keyType: number, key: string): { nodeId: number; host: string; port: number; errorCode: number } {
+  const cluster = broker.cluster!;
+  const unavailable = { nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+  if (keyType !== GROUP) return unavailable;
+  const topic = cluster.metadata.topic(OFFSETS_TOPIC);
+  if (!topic) {
+    if (!creating.has(broker)) {
+      const v = broker.config.values;
+      const run = (async () => {
+        const live = sortBrokers(cluster.metadata.brokers.map((b) => ({ id: b.id, rack: b.rack })));
+        const assignment = assignReplicas(live, v['offsets.topic.num.partitions'] as number, v['offsets.topic.replication.factor'] as number);
+        await createTopic(cluster.zk, OFFSETS_TOPIC, assignment, { 'cleanup.policy': 'compact', 'segment.bytes': String(v['offsets.topic.segment.bytes']), 'compression.type': 'producer' }, newTopicId());
+      })().catch((e: unknown) => {
+        if (!(e instanceof AdminZkError && e.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)) broker.logger.warn(`creating ${OFFSETS_TOPIC}: ${(e as Error).message ?? e}`);
+      });
+      creating.set(broker, run);
+      void run.finally(() => creating.delete(broker));
+    }
+    return unavailable;
+  }
+  const p = topic.partitions[partitionForGroup(key, topic.partitions.length)];
+  if (!p || p.leader < 0) return unavailable;
+  const e = cluster.metadata.endpoint(p.leader, listener);
+  return e ? { nodeId: p.leader, host: e.host, port: e.port, errorCode: 0 } : unavailable;
+}
+
 export default defineHandler({
   api: FindCoordinator,
   async handle(ctx, request) {
     const { broker, connection, version } = ctx;
     const known = request.keyType === GROUP || request.keyType === TRANSACTION;
+    if (broker.cluster && known) {
+      const listener = connection.auth.security.listener.name;
+      if (version < 4) {
+        const refused = refusal(ctx, request.keyType, request.key);
+        if (refused) return { throttleTimeMs: 0, errorCode: refused, errorMessage: DEFAULT_MESSAGES.get(refused)!, nodeId: -1, host: '', port: -1, coordinators: [] };
+        const c = clusterCoordinator(broker, listener, request.keyType, request.key);
+        return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: null, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
+      }
+      const coordinators = request.coordinatorKeys.map((key) => {
+        const refused = refusal(ctx, request.keyType, key);
+        if (refused) return { key, nodeId: -1, host: '', port: -1, errorCode: refused, errorMessage: null };
+        return { key, ...clusterCoordinator(broker, listener, request.keyType, key), errorMessage: null };
+      });
+      return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators };
+    }
     const { nodeId } = broker;
     const { host, port } = broker.advertisedFor(connection);
     if (version < 4) {

@@ -43,6 +43,8 @@
  * replication factor or configs (ReplicationControlManager.createTopic).
  */
 import { newTopicId } from '../../core/topic-store.js';
+import { AdminZkError, createTopic as createTopicInZk } from '../../cluster/admin-zk.js';
+import { AssignmentError, assignReplicas, sortBrokers } from '../../cluster/assignment.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CreateTopics } from '../../protocol/messages/index.js';
@@ -81,13 +83,14 @@ function failed(name: string, errorCode: number, errorMessage: string | null): T
  * Kafka's validateManualPartitionAssignment on a one-node cluster: a non-empty list of
  * distinct registered ids (only this node is), as long as the partitions before it.
  */
-export function manualAssignmentProblem(nodeId: number, brokerIds: readonly number[], replicationFactor?: number): Problem | undefined {
+export function manualAssignmentProblem(nodeId: number | ((id: number) => boolean), brokerIds: readonly number[], replicationFactor?: number): Problem | undefined {
+  const registered = typeof nodeId === 'number' ? (id: number) => id === nodeId : nodeId;
   const refuse = (errorMessage: string): Problem => ({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage });
   if (brokerIds.length === 0) return refuse('The manual partition assignment includes an empty replica list.');
   const sorted = [...brokerIds].sort((a, b) => a - b);
   let previous: number | undefined;
   for (const id of sorted) {
-    if (id !== nodeId) return refuse(`The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+    if (!registered(id)) return refuse(`The manual partition assignment includes broker ${id}, but no such broker is registered.`);
     if (id === previous) return refuse(`The manual partition assignment includes the broker ${previous} more than once.`);
     previous = id;
   }
@@ -104,13 +107,15 @@ interface Plan {
   resolved: ResolvedTopicConfig;
   partitions: number;
   replicationFactor: number;
+  /** A manual assignment's replicas by partition; in a cluster, computed when absent. */
+  assignment?: number[][];
 }
 
 /** Every check of one topic, in Kafka's order; synchronous, so nothing can change between it and the creation. */
 function plan(broker: Broker, t: CreatableTopic): Plan | Problem {
   const bad = topicNameProblem(t.name);
   if (bad) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
-  if (broker.topics.has(t.name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${t.name}' already exists.` };
+  if (broker.topics.has(t.name) || broker.cluster?.metadata.topic(t.name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${t.name}' already exists.` };
   if (INTERNAL_TOPICS.has(t.name)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Creation of internal topic ${t.name} is prohibited.` };
   const colliding = broker.store.collidingWith(t.name);
   if (colliding) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic '${t.name}' collides with existing topic: ${colliding.name}` };
@@ -140,7 +145,8 @@ function plan(broker: Broker, t: CreatableTopic): Plan | Problem {
       if (seen.has(a.partitionIndex)) {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Found multiple manual partition assignments for partition ${a.partitionIndex}` };
       }
-      const wrong = manualAssignmentProblem(broker.nodeId, a.brokerIds, replicationFactor);
+      const cluster = broker.cluster;
+      const wrong = manualAssignmentProblem(cluster ? (id) => cluster.metadata.isAlive(id) : broker.nodeId, a.brokerIds, replicationFactor);
       if (wrong) return wrong;
       replicationFactor = a.brokerIds.length;
       seen.add(a.partitionIndex);
@@ -148,7 +154,8 @@ function plan(broker: Broker, t: CreatableTopic): Plan | Problem {
     for (let i = 0; i < seen.size; i++) {
       if (!seen.has(i)) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'partitions should be a consecutive 0-based integer sequence' };
     }
-    return { overrides, resolved, partitions: seen.size, replicationFactor: replicationFactor! };
+    const assignment = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => [...a.brokerIds]);
+    return { overrides, resolved, partitions: seen.size, replicationFactor: replicationFactor!, assignment };
   }
   if (t.replicationFactor < -1 || t.replicationFactor === 0) {
     return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0, or -1 to use the default value.' };
@@ -158,10 +165,11 @@ function plan(broker: Broker, t: CreatableTopic): Plan | Problem {
   }
   const partitions = t.numPartitions === -1 ? (broker.config.values['num.partitions'] as number) : t.numPartitions;
   const replicationFactor = t.replicationFactor === -1 ? (broker.config.values['default.replication.factor'] as number) : t.replicationFactor;
-  if (replicationFactor > 1) {
+  const registered = broker.cluster ? broker.cluster.metadata.brokers.length : 1;
+  if (replicationFactor > registered) {
     return {
       errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-      errorMessage: `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+      errorMessage: `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${registered} broker(s) are registered.`,
     };
   }
   return { overrides, resolved, partitions, replicationFactor };
@@ -183,6 +191,30 @@ function succeeded(broker: Broker, name: string, topicId: string, p: Plan, descr
     replicationFactor: p.replicationFactor,
     configs,
   };
+}
+
+/**
+ * Cluster mode: the topic goes into ZooKeeper as Kafka's ZooKeeper-mode brokers write it
+ * (cluster/admin-zk.ts: its configs, then its assignment, spread over the live brokers by
+ * Kafka's rack-aware placement, cluster/assignment.ts), and the controller elects its leaders.
+ * The answer waits for the metadata to show every partition led, up to the request's timeout
+ * (REQUEST_TIMED_OUT past it: the topic exists, its leaders are still being elected); a
+ * timeout of 0 answers once the topic is written, as Kafka does.
+ */
+async function createInCluster(broker: Broker, name: string, p: Plan, describable: boolean, timeoutMs: number): Promise<TopicResult> {
+  const cluster = broker.cluster!;
+  const topicId = newTopicId();
+  try {
+    const assignment = p.assignment ?? assignReplicas(sortBrokers(cluster.metadata.brokers.map((b) => ({ id: b.id, rack: b.rack }))), p.partitions, p.replicationFactor);
+    await createTopicInZk(cluster.zk, name, assignment, p.overrides, topicId);
+  } catch (e) {
+    if (e instanceof AdminZkError || e instanceof AssignmentError) return failed(name, e.errorCode, e.message);
+    throw e;
+  }
+  if (timeoutMs > 0 && !(await cluster.metadata.waitFor(() => cluster.metadata.topicReady(name, p.partitions), timeoutMs))) {
+    return failed(name, ErrorCode.REQUEST_TIMED_OUT, `Topic '${name}' was created, but not every partition had a leader within ${timeoutMs} ms.`);
+  }
+  return succeeded(broker, name, cluster.metadata.topic(name)?.topicId ?? topicId, p, describable);
 }
 
 export default defineHandler({
@@ -213,6 +245,10 @@ export default defineHandler({
       newPartitions += p.partitions;
       if (request.validateOnly) {
         topics.push(succeeded(broker, t.name, newTopicId(), p, describable));
+        continue;
+      }
+      if (broker.cluster) {
+        topics.push(await createInCluster(broker, t.name, p, describable, request.timeoutMs));
         continue;
       }
       const created = await broker.createTopic(t.name, p.partitions, p.overrides);

@@ -30,6 +30,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { DeleteTopics } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
 import { defineHandler } from '../router.js';
+import { INTERNAL_TOPICS } from '../../core/topic-name.js';
+import { AdminZkError, deleteTopic as deleteTopicInZk } from '../../cluster/admin-zk.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 type TopicResult = ResponseOf<typeof DeleteTopics>['responses'][number];
@@ -84,18 +86,30 @@ export default defineHandler({
     const describable = (name: string): boolean => deletesAny || authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
     const deletable = (name: string): boolean => deletesAny || authorize(AclOperation.DELETE, ResourceType.TOPIC, name);
     const toDelete = new Map<string, string>(); // topic id → name
-    for (const id of ids) {
+    // A cluster's topics are the metadata cache's (they need not have a replica here).
+    const cache = broker.cluster?.metadata;
+    const byId = (id: string): { name: string; topicId: string } | undefined => {
+      if (cache) return cache.topicById(id);
       const state = broker.topicById(id);
+      return state && { name: state.meta.name, topicId: state.meta.topicId };
+    };
+    const byName = (name: string): { name: string; topicId: string } | undefined => {
+      if (cache) return cache.topic(name);
+      const state = broker.topics.get(name);
+      return state && { name: state.meta.name, topicId: state.meta.topicId };
+    };
+    for (const id of ids) {
+      const state = byId(id);
       if (!state) answer(null, id, ErrorCode.UNKNOWN_TOPIC_ID);
-      else if (!deletable(state.meta.name)) answer(describable(state.meta.name) ? state.meta.name : null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-      else toDelete.set(id, state.meta.name);
+      else if (!deletable(state.name)) answer(describable(state.name) ? state.name : null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else toDelete.set(id, state.name);
     }
     for (const name of names) {
       if (!describable(name)) {
         answer(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         continue;
       }
-      const state = broker.topics.get(name);
+      const state = byName(name);
       if (!state) {
         answer(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         continue;
@@ -104,13 +118,34 @@ export default defineHandler({
         answer(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         continue;
       }
-      const id = state.meta.topicId;
+      const id = state.topicId;
       if (repeatedIds.has(id) || toDelete.has(id)) {
         toDelete.delete(id);
         answer(name, id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.');
         continue;
       }
       toDelete.set(id, name);
+    }
+    if (cache) {
+      // Cluster mode: marked in ZooKeeper for the controller, which stops and removes every
+      // replica; answered once the metadata no longer lists the topic, or REQUEST_TIMED_OUT.
+      const zk = broker.cluster!.zk;
+      for (const [id, name] of toDelete) {
+        if (INTERNAL_TOPICS.has(name)) {
+          answer(name, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Internal topic '${name}' cannot be deleted.`);
+          continue;
+        }
+        try {
+          await deleteTopicInZk(zk, name);
+        } catch (e) {
+          if (!(e instanceof AdminZkError)) throw e;
+          answer(name, id, e.errorCode, e.message);
+          continue;
+        }
+        const gone = await cache.waitFor(() => cache.topic(name)?.topicId !== id, request.timeoutMs);
+        answer(name, id, gone || request.timeoutMs <= 0 ? 0 : ErrorCode.REQUEST_TIMED_OUT, gone || request.timeoutMs <= 0 ? null : `Topic '${name}' is marked for deletion; its replicas were not all removed within ${request.timeoutMs} ms.`);
+      }
+      return { throttleTimeMs: 0, responses };
     }
     for (const [id, name] of toDelete) {
       const problem = await broker.deleteTopic(name, id);

@@ -1,7 +1,8 @@
 /**
  * DescribeCluster (key 60), v0-1.
  *
- * This node is the whole cluster: the only broker and the controller. Answered as Kafka's
+ * On a single node this node is the whole cluster: the only broker and the controller; in a
+ * cluster the answer comes from the metadata cache (cluster/metadata-cache.ts). Answered as Kafka's
  * broker answers (AuthHelper.computeDescribeClusterResponse): endpointType 1 (brokers, the only
  * type before v1) lists this node with its advertised address; a request for controllers (2)
  * sent to this broker listener is MISMATCHED_ENDPOINT_TYPE, and an unknown type
@@ -41,14 +42,23 @@ export default defineHandler({
     if (request.endpointType !== BROKER_ENDPOINTS) {
       return refused(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, `Unsupported endpoint type ${request.endpointType}`);
     }
+    // In a cluster: every live broker at its endpoint on this listener, and the elected controller.
+    const cache = broker.cluster?.metadata;
+    const listener = connection.auth.security.listener.name;
+    const brokers = cache
+      ? cache.brokers.flatMap((b) => {
+          const e = b.endpoints.find((x) => x.listener === listener);
+          return e ? [{ brokerId: b.id, host: e.host, port: e.port, rack: b.rack }] : [];
+        })
+      : [{ brokerId: broker.nodeId, host: advertised.host, port: advertised.port, rack: null }];
     return {
       throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       endpointType: BROKER_ENDPOINTS,
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, host: advertised.host, port: advertised.port, rack: null }],
+      controllerId: cache ? cache.controllerId : broker.nodeId,
+      brokers,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterOperations(ctx) : NOT_REQUESTED,
     };
   },

@@ -49,6 +49,8 @@ import listTransactions from './66-list-transactions.js';
 import leaderAndIsr from './04-leader-and-isr.js';
 import stopReplica from './05-stop-replica.js';
 import updateMetadata from './06-update-metadata.js';
+import controlledShutdown from './07-controlled-shutdown.js';
+import alterPartition from './56-alter-partition.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -100,4 +102,4 @@ export const HANDLERS: readonly Handler[] = [
  * The inter-broker APIs, served (and so advertised) only by a broker of a cluster
  * (zookeeper.connect set): a single node's ApiVersions stays what it was.
  */
-export const CLUSTER_HANDLERS: readonly Handler[] = [leaderAndIsr, stopReplica, updateMetadata] as Handler[];
+export const CLUSTER_HANDLERS: readonly Handler[] = [leaderAndIsr, stopReplica, updateMetadata, controlledShutdown, alterPartition] as Handler[];

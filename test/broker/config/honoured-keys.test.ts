@@ -48,6 +48,7 @@ const NOT_REACHED: ReadonlyMap<ConfigKeyName, string> = new Map([
   ['replica.fetch.backoff.ms', CLUSTER_ONLY],
   ['replica.lag.time.max.ms', CLUSTER_ONLY],
   ['replica.socket.timeout.ms', CLUSTER_ONLY],
+  ['offsets.commit.timeout.ms', CLUSTER_ONLY],
 ]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
