@@ -77,6 +77,8 @@ export async function runBroker(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       process.stderr.write(`${signal}: shutting down\n`);
+      // The parent's pipe must not keep this process alive once the broker has stopped.
+      if (process.env.SPINDLE_EXIT_WITH_PARENT === '1') process.stdin.destroy();
       broker.close().then(
         () => {
           process.stderr.write('stopped cleanly\n');
@@ -90,6 +92,12 @@ export async function runBroker(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // Started by `spindle cluster up`: a parent that dies (even by SIGKILL) closes this pipe.
+    if (process.env.SPINDLE_EXIT_WITH_PARENT === '1') {
+      process.stdin.on('end', () => stop('parent gone'));
+      process.stdin.on('error', () => stop('parent gone'));
+      process.stdin.resume();
+    }
   });
 }
 

@@ -16,6 +16,7 @@ const USAGE = `Usage: spindle <command> [options]
 
 Commands:
   broker      run the broker (what \`npm start\` runs)
+  cluster     \`cluster up\`: ZooKeeper and several brokers on this machine, for development
   topics      create, list, describe, alter and delete topics
   produce     send lines of standard input or a file as records
   consume     print the records of a topic
@@ -62,6 +63,8 @@ export async function run(argv: string[]): Promise<number> {
       return runAcls(rest);
     case 'perf':
       return (await import('./perf.js')).runPerfCommand(rest);
+    case 'cluster':
+      return (await import('./cluster.js')).runCluster(rest);
     default:
       console.error(`spindle: unknown command '${command}'\n\n${USAGE}`);
       return 2;
