@@ -24,7 +24,7 @@ import { type BrokerConfig, CONSOLE_LISTENER_NAME, type ConsoleListener, type Lo
 import { ConfigError } from './config/errors.js';
 import { Connection } from './connection.js';
 import { CLUSTER_HANDLERS, HANDLERS } from './handlers/index.js';
-import { ClusterNode } from '../cluster/node.js';
+import type { ClusterNode } from '../cluster/node.js';
 import { uuidToBase64 } from '../core/topic-store.js';
 import { randomUUID } from 'node:crypto';
 import { InlineHost } from './partitions/inline-host.js';
@@ -219,6 +219,8 @@ async function start(options: StartOptions, s: Started): Promise<RunningBroker> 
   let cluster: ClusterNode | undefined;
   let clusterId: string | undefined;
   if (v['zookeeper.connect']) {
+    // Loaded only here: a single node never loads the cluster's modules nor the ZooKeeper client.
+    const { ClusterNode } = await import('../cluster/node.js');
     ({ node: cluster, clusterId } = await ClusterNode.connect(config, logger, readMetaClusterId(config.derived.logDirs[0]!), () => uuidToBase64(randomUUID())));
     s.cluster = cluster;
   }

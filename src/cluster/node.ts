@@ -29,6 +29,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import { AlterPartition } from '../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../protocol/schema.js';
 import { ReplicaFetchers } from './fetcher.js';
+import { AdminZkError, createTopic as createTopicInZk, deleteTopic as deleteTopicInZk } from './admin-zk.js';
+import { ZkProducerIdBlocks } from './producer-id-blocks.js';
 import { OFFSETS_TOPIC, groupPartitionLed } from '../broker/groups/offsets-topic.js';
 import { Controller } from './controller.js';
 import { ControllerElector } from './election.js';
@@ -210,6 +212,37 @@ export class ClusterNode {
     const stat = await this.zk.exists(path);
     this.brokerEpoch = stat ? Number(stat.czxid) : -1;
     this.logger.info(`registered broker ${this.brokerId} at ${path} (broker epoch ${this.brokerEpoch})`);
+  }
+
+  /**
+   * CreateTopics in a cluster: the topic's configs and assignment into ZooKeeper (admin-zk.ts),
+   * for the controller to elect its leaders. The refusal, with Kafka's code, or undefined.
+   */
+  async createTopic(name: string, assignment: readonly (readonly number[])[], configs: Readonly<Record<string, string>>, topicId: string): Promise<{ errorCode: number; errorMessage: string } | undefined> {
+    try {
+      await createTopicInZk(this.zk, name, assignment, configs, topicId);
+      return undefined;
+    } catch (e) {
+      if (e instanceof AdminZkError) return { errorCode: e.errorCode, errorMessage: e.message };
+      throw e;
+    }
+  }
+
+  /** DeleteTopics in a cluster: /admin/delete_topics/<name> for the controller. The refusal, or undefined. */
+  async markForDeletion(name: string): Promise<{ errorCode: number; errorMessage: string } | undefined> {
+    try {
+      await deleteTopicInZk(this.zk, name);
+      return undefined;
+    } catch (e) {
+      if (e instanceof AdminZkError) return { errorCode: e.errorCode, errorMessage: e.message };
+      throw e;
+    }
+  }
+
+  /** Producer ids unique across the cluster (/latest_producer_id_block). */
+  private producerIdBlocks: ZkProducerIdBlocks | undefined;
+  get producerIds(): ZkProducerIdBlocks {
+    return (this.producerIdBlocks ??= new ZkProducerIdBlocks(this.zk, this.brokerId));
   }
 
   /** The topic's overrides from /config/topics/<topic>; none when absent. */

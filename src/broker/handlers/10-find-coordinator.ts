@@ -20,7 +20,6 @@ import { type RequestContext, defineHandler } from '../router.js';
 import type { Broker } from '../broker.js';
 import { OFFSETS_TOPIC } from '../groups/offsets-topic.js';
 import { partitionForGroup } from '../groups/records.js';
-import { AdminZkError, createTopic } from '../../cluster/admin-zk.js';
 import { assignReplicas, sortBrokers } from '../../cluster/assignment.js';
 import { newTopicId } from '../../core/topic-store.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
@@ -66,10 +65,9 @@ function clusterCoordinator(broker: Broker, listener: string, keyType: number, k
       const run = (async () => {
         const live = sortBrokers(cluster.metadata.brokers.map((b) => ({ id: b.id, rack: b.rack })));
         const assignment = assignReplicas(live, v['offsets.topic.num.partitions'] as number, v['offsets.topic.replication.factor'] as number);
-        await createTopic(cluster.zk, OFFSETS_TOPIC, assignment, { 'cleanup.policy': 'compact', 'segment.bytes': String(v['offsets.topic.segment.bytes']), 'compression.type': 'producer' }, newTopicId());
-      })().catch((e: unknown) => {
-        if (!(e instanceof AdminZkError && e.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)) broker.logger.warn(`creating ${OFFSETS_TOPIC}: ${(e as Error).message ?? e}`);
-      });
+        const refused = await cluster.createTopic(OFFSETS_TOPIC, assignment, { 'cleanup.policy': 'compact', 'segment.bytes': String(v['offsets.topic.segment.bytes']), 'compression.type': 'producer' }, newTopicId());
+        if (refused && refused.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) broker.logger.warn(`creating ${OFFSETS_TOPIC}: ${refused.errorMessage}`);
+      })().catch((e: unknown) => broker.logger.warn(`creating ${OFFSETS_TOPIC}: ${(e as Error).message ?? e}`));
       creating.set(broker, run);
       void run.finally(() => creating.delete(broker));
     }

@@ -43,7 +43,6 @@
  * replication factor or configs (ReplicationControlManager.createTopic).
  */
 import { newTopicId } from '../../core/topic-store.js';
-import { AdminZkError, createTopic as createTopicInZk } from '../../cluster/admin-zk.js';
 import { AssignmentError, assignReplicas, sortBrokers } from '../../cluster/assignment.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../../core/topic-name.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -204,13 +203,15 @@ function succeeded(broker: Broker, name: string, topicId: string, p: Plan, descr
 async function createInCluster(broker: Broker, name: string, p: Plan, describable: boolean, timeoutMs: number): Promise<TopicResult> {
   const cluster = broker.cluster!;
   const topicId = newTopicId();
+  let assignment: number[][];
   try {
-    const assignment = p.assignment ?? assignReplicas(sortBrokers(cluster.metadata.brokers.map((b) => ({ id: b.id, rack: b.rack }))), p.partitions, p.replicationFactor);
-    await createTopicInZk(cluster.zk, name, assignment, p.overrides, topicId);
+    assignment = p.assignment ?? assignReplicas(sortBrokers(cluster.metadata.brokers.map((b) => ({ id: b.id, rack: b.rack }))), p.partitions, p.replicationFactor);
   } catch (e) {
-    if (e instanceof AdminZkError || e instanceof AssignmentError) return failed(name, e.errorCode, e.message);
+    if (e instanceof AssignmentError) return failed(name, e.errorCode, e.message);
     throw e;
   }
+  const refused = await cluster.createTopic(name, assignment, p.overrides, topicId);
+  if (refused) return failed(name, refused.errorCode, refused.errorMessage);
   if (timeoutMs > 0 && !(await cluster.metadata.waitFor(() => cluster.metadata.topicReady(name, p.partitions), timeoutMs))) {
     return failed(name, ErrorCode.REQUEST_TIMED_OUT, `Topic '${name}' was created, but not every partition had a leader within ${timeoutMs} ms.`);
   }

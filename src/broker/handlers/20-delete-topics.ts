@@ -31,7 +31,6 @@ import { DeleteTopics } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
 import { defineHandler } from '../router.js';
 import { INTERNAL_TOPICS } from '../../core/topic-name.js';
-import { AdminZkError, deleteTopic as deleteTopicInZk } from '../../cluster/admin-zk.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 
 type TopicResult = ResponseOf<typeof DeleteTopics>['responses'][number];
@@ -129,17 +128,14 @@ export default defineHandler({
     if (cache) {
       // Cluster mode: marked in ZooKeeper for the controller, which stops and removes every
       // replica; answered once the metadata no longer lists the topic, or REQUEST_TIMED_OUT.
-      const zk = broker.cluster!.zk;
       for (const [id, name] of toDelete) {
         if (INTERNAL_TOPICS.has(name)) {
           answer(name, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Internal topic '${name}' cannot be deleted.`);
           continue;
         }
-        try {
-          await deleteTopicInZk(zk, name);
-        } catch (e) {
-          if (!(e instanceof AdminZkError)) throw e;
-          answer(name, id, e.errorCode, e.message);
+        const refused = await broker.cluster!.markForDeletion(name);
+        if (refused) {
+          answer(name, id, refused.errorCode, refused.errorMessage);
           continue;
         }
         const gone = await cache.waitFor(() => cache.topic(name)?.topicId !== id, request.timeoutMs);
