@@ -26,11 +26,13 @@ import { ConfigError } from '../broker/config/errors.js';
 import { Connection } from '../client/connection.js';
 import type { Logger } from '../core/logger.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { AlterPartition } from '../protocol/messages/index.js';
+import { AlterPartition, ControlledShutdown } from '../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../protocol/schema.js';
 import { ReplicaFetchers } from './fetcher.js';
 import { AdminZkError, createTopic as createTopicInZk, deleteTopic as deleteTopicInZk } from './admin-zk.js';
 import { ZkProducerIdBlocks } from './producer-id-blocks.js';
+import { AssignmentError, assignReplicas, sortBrokers } from './assignment.js';
+import { newTopicId } from '../core/topic-store.js';
 import { OFFSETS_TOPIC, groupPartitionLed } from '../broker/groups/offsets-topic.js';
 import { Controller } from './controller.js';
 import { ControllerElector } from './election.js';
@@ -51,6 +53,8 @@ import {
   encodeClusterId,
 } from './zk-data.js';
 
+/** How long one ControlledShutdown request may take. */
+const CONTROLLED_SHUTDOWN_REQUEST_TIMEOUT_MS = 15_000;
 /** How long a registration waits for the znode of this broker's previous session to go, beyond the session timeout. */
 const REGISTRATION_GRACE_MS = 5_000;
 
@@ -228,6 +232,36 @@ export class ClusterNode {
     }
   }
 
+  /** Auto-creations in flight, by name, so that a burst of Metadata requests writes a topic once. */
+  private readonly autoCreating = new Map<string, Promise<number>>();
+
+  /**
+   * Metadata's auto-creation in a cluster (auto.create.topics.enable): num.partitions partitions
+   * with default.replication.factor replicas over the live brokers. Resolves with the error code
+   * to answer for the topic: LEADER_NOT_AVAILABLE while its leaders are elected (Kafka's answer
+   * for a topic it just created; clients ask again), or the refusal (INVALID_REPLICATION_FACTOR
+   * with fewer live brokers than that, for one).
+   */
+  autoCreateTopic(name: string, broker: Broker): Promise<number> {
+    let run = this.autoCreating.get(name);
+    if (!run) {
+      run = (async () => {
+        const v = broker.config.values;
+        let assignment: number[][];
+        try {
+          assignment = assignReplicas(sortBrokers(this.metadata.brokers.map((b) => ({ id: b.id, rack: b.rack }))), v['num.partitions'] as number, v['default.replication.factor'] as number);
+        } catch (e) {
+          if (e instanceof AssignmentError) return e.errorCode;
+          throw e;
+        }
+        const refused = await this.createTopic(name, assignment, {}, newTopicId());
+        return refused && refused.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS ? refused.errorCode : ErrorCode.LEADER_NOT_AVAILABLE;
+      })().finally(() => this.autoCreating.delete(name));
+      this.autoCreating.set(name, run);
+    }
+    return run;
+  }
+
   /** DeleteTopics in a cluster: /admin/delete_topics/<name> for the controller. The refusal, or undefined. */
   async markForDeletion(name: string): Promise<{ errorCode: number; errorMessage: string } | undefined> {
     try {
@@ -272,8 +306,57 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * Controlled shutdown (controlled.shutdown.enable): before leaving, ask the controller to move
+   * the leadership of this broker's partitions to other in-sync replicas (ControlledShutdown), so
+   * clients do not wait out a session timeout; up to controlled.shutdown.max.retries attempts,
+   * controlled.shutdown.retry.backoff.ms apart, while partitions remain. The listeners still
+   * serve meanwhile: the controller's LeaderAndIsr comes through them. Answers whether it
+   * succeeded; the broker stops either way, as Kafka's does.
+   */
+  private async controlledShutdown(): Promise<boolean> {
+    const v = this.config.values;
+    const attempts = Math.max(1, (v['controlled.shutdown.max.retries'] as number) + 1);
+    const backoffMs = v['controlled.shutdown.retry.backoff.ms'] as number;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const remaining = await this.askControlledShutdown();
+        if (remaining === 0) return true;
+        this.logger.info(`controlled shutdown: ${remaining} partition(s) still led here (attempt ${attempt} of ${attempts})`);
+      } catch (e) {
+        this.logger.warn(`controlled shutdown attempt ${attempt} of ${attempts} failed: ${(e as Error).message ?? e}`);
+      }
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, backoffMs));
+    }
+    return false;
+  }
+
+  /** One ControlledShutdown: the partitions this broker still leads afterwards. */
+  private async askControlledShutdown(): Promise<number> {
+    if (this.controller.active) {
+      const r = await this.controller.controlledShutdown(this.brokerId, this.brokerEpoch);
+      if (r.errorCode !== ErrorCode.NONE) throw new Error(`error ${r.errorCode}`);
+      return r.remainingPartitions.length;
+    }
+    const id = this.elector.controllerId >= 0 ? this.elector.controllerId : this.metadata.controllerId;
+    const endpoint = id < 0 ? undefined : (this.metadata.endpoint(id, this.interBrokerListener) ?? this.metadata.broker(id)?.endpoints[0]);
+    if (!endpoint) throw new Error('no controller is known');
+    const conn = await Connection.open({ host: endpoint.host, port: endpoint.port, clientId: `broker-${this.brokerId}-controlled-shutdown`, requestTimeoutMs: CONTROLLED_SHUTDOWN_REQUEST_TIMEOUT_MS });
+    try {
+      const r = await conn.request(ControlledShutdown, { brokerId: this.brokerId, brokerEpoch: this.brokerEpoch });
+      if (r.errorCode !== ErrorCode.NONE) throw new Error(`the controller answered error ${r.errorCode}`);
+      return r.remainingPartitions.length;
+    } finally {
+      conn.close();
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
+    if (this.brokerEpoch >= 0 && (this.config.values['controlled.shutdown.enable'] as boolean)) {
+      const moved = await this.controlledShutdown();
+      this.logger.info(moved ? `controlled shutdown of broker ${this.brokerId} done: it leads nothing` : `controlled shutdown of broker ${this.brokerId} did not complete; stopping anyway`);
+    }
     this.stopped = true;
     await this.elector?.close();
     await this.controller?.close();

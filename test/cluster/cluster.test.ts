@@ -102,7 +102,15 @@ it('three brokers elect one controller; a topic with replication factor 3 gets a
   } finally {
     await admin2.disconnect();
   }
-  // A group's first FindCoordinator makes __consumer_offsets, replicated like any topic.
+  // Auto-creation: a producer's Metadata makes the topic (num.partitions, default.replication.factor).
+  const auto = kafka().producer({ allowAutoTopicCreation: true });
+  await auto.connect();
+  const sent = await auto.send({ topic: 'auto-made', acks: -1, messages: [{ value: 'first' }] });
+  await auto.disconnect();
+  assert.is(sent[0]!.errorCode, 0);
+  const made = decodePartitionState('auto-made', 0, (await session!.get(topicPartitionStatePath('auto-made', 0)))!.data);
+  assert.ok(made.leader >= 1, 'the auto-created topic has a leader');
+    // A group's first FindCoordinator makes __consumer_offsets, replicated like any topic.
   const consumer = kafka().consumer({ groupId: 'warm-up', retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 } });
   await consumer.connect();
   await consumer.subscribe({ topic: 'orders', fromBeginning: true });

@@ -25,7 +25,6 @@ const it = needs(zookeeperMissing());
 const bin = new URL('../../../bin/spindle.js', import.meta.url).pathname;
 /** Leader kills in the run. */
 const KILLS = 3;
-const TOPIC = 'ledger';
 
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
@@ -106,14 +105,16 @@ let session: ZkSession | undefined;
 const brokers: BrokerProcess[] = [];
 let dir = '';
 
-it(`acks=all with min.insync.replicas=2 through ${KILLS} leader kills (SIGKILL): every acknowledged record read back once, in order`, async () => {
+let kafka: Kafka;
+
+async function setUp(): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), 'spindle-faults-'));
   zk = await startZooKeeper();
   session = await ZkSession.connect({ connectString: zk.connectString, sessionTimeoutMs: 6000, connectionTimeoutMs: 5000 });
   const ports = await freePorts(3);
   for (let i = 0; i < 3; i++) brokers.push(new BrokerProcess(i + 1, ports[i]!, dir, zk.connectString));
   for (const b of brokers) b.start();
-  const kafka = new Kafka({ clientId: 'faults', brokers: brokers.map((b) => `127.0.0.1:${b.port}`), logLevel: logLevel.NOTHING, retry: { retries: 50, initialRetryTime: 100, maxRetryTime: 1000 } });
+  kafka = new Kafka({ clientId: 'faults', brokers: brokers.map((b) => `127.0.0.1:${b.port}`), logLevel: logLevel.NOTHING, retry: { retries: 50, initialRetryTime: 100, maxRetryTime: 1000 } });
   const admin = kafka.admin();
   await eventually('three brokers', async () => {
     try {
@@ -123,13 +124,24 @@ it(`acks=all with min.insync.replicas=2 through ${KILLS} leader kills (SIGKILL):
       return undefined;
     }
   });
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
   await admin.disconnect();
-  const state = async () => {
-    const got = await session!.get(topicPartitionStatePath(TOPIC, 0));
-    return got ? decodePartitionState(TOPIC, 0, got.data) : undefined;
-  };
+}
 
+async function partitionState(topic: string) {
+  const got = await session!.get(topicPartitionStatePath(topic, 0));
+  return got ? decodePartitionState(topic, 0, got.data) : undefined;
+}
+
+/**
+ * Runs `faults` while an idempotent producer writes numbered records with acks=all to a new
+ * topic (replication factor 3, min.insync.replicas=2), then reads the partition back and
+ * checks the account: every acknowledged record once, in acknowledgement order, nothing unsent.
+ */
+async function underLoad(topic: string, faults: (acked: () => number) => Promise<string>): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+  await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const acked: number[] = [];
@@ -140,7 +152,7 @@ it(`acks=all with min.insync.replicas=2 through ${KILLS} leader kills (SIGKILL):
     while (producing) {
       const n = next++;
       try {
-        await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: String(n) }] });
+        await producer.send({ topic, acks: -1, messages: [{ value: String(n) }] });
         acked.push(n);
       } catch {
         // Not acknowledged: it may or may not be in the log, and it is not counted.
@@ -148,38 +160,21 @@ it(`acks=all with min.insync.replicas=2 through ${KILLS} leader kills (SIGKILL):
       }
     }
   })();
-
-  const kills: { broker: number; epochBefore: number; ackedBefore: number }[] = [];
-  for (let k = 0; k < KILLS; k++) {
-    // Writes flowing, and the whole ISR back, before each kill.
+  let what: string;
+  try {
+    what = await faults(() => acked.length);
     const floor = acked.length + 50;
-    await eventually('writes to be acknowledged', () => (acked.length >= floor ? true : undefined));
-    const before = await eventually('a full ISR', async () => {
-      const s = await state();
-      return s && s.isr.length === 3 && s.leader >= 0 ? s : undefined;
-    }, 60_000);
-    const leader = brokers[before.leader - 1]!;
-    kills.push({ broker: leader.id, epochBefore: before.leaderEpoch, ackedBefore: acked.length });
-    await leader.kill();
-    const after = await eventually('a new leader', async () => {
-      const s = await state();
-      return s && s.leader >= 0 && s.leader !== leader.id ? s : undefined;
-    });
-    assert.ok(after.leaderEpoch > before.leaderEpoch, 'a new leader epoch');
-    leader.start();
+    await eventually('writes after the last fault', () => (acked.length >= floor ? true : undefined));
+  } finally {
+    producing = false;
+    await loop;
+    await producer.disconnect();
   }
-  const floor = acked.length + 50;
-  await eventually('writes after the last kill', () => (acked.length >= floor ? true : undefined));
-  producing = false;
-  await loop;
-  await producer.disconnect();
-
-  // Read the whole partition from its leader.
   const client = new Client({ bootstrapServers: brokers.map((b) => `127.0.0.1:${b.port}`), clientId: 'faults-reader' });
   const values: number[] = [];
   try {
     const consumer = new Consumer(client, { maxWaitMs: 200 });
-    await consumer.assign([{ topic: TOPIC, partition: 0, offset: 0 }]);
+    await consumer.assign([{ topic, partition: 0, offset: 0 }]);
     const last = acked[acked.length - 1]!;
     for (let i = 0; i < 600 && !values.includes(last); i++) for (const r of await consumer.poll()) values.push(Number(String(r.value)));
     await consumer.close();
@@ -193,10 +188,52 @@ it(`acks=all with min.insync.replicas=2 through ${KILLS} leader kills (SIGKILL):
     assert.ok(v < next, `record ${v} was sent`);
   }
   const lost = acked.filter((v) => !seen.has(v));
-  assert.equal(lost, [], `no acknowledged record lost (${acked.length} acknowledged, ${failures} sends failed, kills: ${JSON.stringify(kills)})`);
-  const order = values.filter((v) => acked.includes(v));
-  assert.equal(order, acked, 'acknowledged records in the order they were acknowledged');
-  process.stderr.write(`faults: ${KILLS} leader kills, ${acked.length} records acknowledged, ${failures} sends failed, ${values.length} in the log, 0 lost\n`);
+  assert.equal(lost, [], `no acknowledged record lost (${acked.length} acknowledged, ${failures} sends failed; ${what})`);
+  assert.equal(values.filter((v) => seen.has(v) && acked.includes(v)), acked, 'acknowledged records in the order they were acknowledged');
+  process.stderr.write(`faults (${topic}): ${what}; ${acked.length} records acknowledged, ${failures} sends failed, ${values.length} in the log, 0 lost\n`);
+}
+
+/** Waits for `more` acknowledgements and the partition's whole ISR; answers its state. */
+async function steady(topic: string, acked: () => number, more = 50) {
+  const floor = acked() + more;
+  await eventually('writes to be acknowledged', () => (acked() >= floor ? true : undefined));
+  return eventually('a full ISR', async () => {
+    const s = await partitionState(topic);
+    return s && s.isr.length === 3 && s.leader >= 0 ? s : undefined;
+  }, 60_000);
+}
+
+it(`acks=all with min.insync.replicas=2 through ${KILLS} leader kills (SIGKILL): every acknowledged record read back once, in order`, async () => {
+  await setUp();
+  await underLoad('ledger', async (acked) => {
+    const kills: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const before = await steady('ledger', acked);
+      const leader = brokers[before.leader - 1]!;
+      kills.push(leader.id);
+      await leader.kill();
+      const after = await eventually('a new leader', async () => {
+        const s = await partitionState('ledger');
+        return s && s.leader >= 0 && s.leader !== leader.id ? s : undefined;
+      });
+      assert.ok(after.leaderEpoch > before.leaderEpoch, 'a new leader epoch');
+      leader.start();
+    }
+    return `${KILLS} leader kills (brokers ${kills.join(', ')})`;
+  });
+});
+
+it('a rolling restart of every broker (SIGTERM, controlled shutdown) under the same load loses nothing acknowledged', async () => {
+  await underLoad('rolling', async (acked) => {
+    for (const b of brokers) {
+      await steady('rolling', acked);
+      await b.stop();
+      const s = await partitionState('rolling');
+      assert.ok(s && s.leader !== b.id, `broker ${b.id} led nothing once stopped (controlled shutdown)`);
+      b.start();
+    }
+    return 'a rolling restart of brokers 1, 2, 3';
+  });
 });
 
 test.after(async () => {

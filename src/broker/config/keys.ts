@@ -388,9 +388,9 @@ export const CONFIG_KEYS = [
   long('leader.imbalance.check.interval.seconds', 300, X, 'How often leadership balance is checked.', { min: 1 }),
   str('inter.broker.protocol.version', '3.9-IV0', X, 'Protocol version between brokers; there is no other broker.'),
   int('controller.socket.timeout.ms', 30000, X, 'Socket timeout of controller-to-broker channels.'),
-  bool('controlled.shutdown.enable', true, X, 'Whether a stopping broker hands its leadership over first; there is no one to hand it to.'),
-  int('controlled.shutdown.max.retries', 3, X, 'Attempts at a controlled shutdown.'),
-  long('controlled.shutdown.retry.backoff.ms', 5000, X, 'Pause between controlled-shutdown attempts.'),
+  bool('controlled.shutdown.enable', true, H, 'Whether a stopping broker of a cluster asks the controller to move its leadership to other in-sync replicas first.'),
+  int('controlled.shutdown.max.retries', 3, H, 'Retries of a controlled shutdown while partitions are still led by the stopping broker.', { min: 0 }),
+  long('controlled.shutdown.retry.backoff.ms', 5000, H, 'Pause between controlled-shutdown attempts.', { min: 0 }),
 
   // --- Consumer groups and committed offsets --------------------------------------------------
   int('group.initial.rebalance.delay.ms', 3000, H, 'How long the first rebalance of an empty group waits for more members to join.'),

@@ -78,9 +78,11 @@ function refused(request: RequestOf<typeof Metadata>, errorCode: number): Respon
  * Cluster mode: the answer from the metadata cache (cluster/metadata-cache.ts): every live
  * broker at its endpoint on the listener the client came in on, the controller, and each
  * partition's leader, leader epoch, replicas, ISR and offline replicas; a partition without a
- * leader answers LEADER_NOT_AVAILABLE. Topics are not auto-created in a cluster yet.
+ * leader answers LEADER_NOT_AVAILABLE. A missing topic is auto-created as on one node (the
+ * request and auto.create.topics.enable allow it, CREATE authorized), through ZooKeeper, and
+ * answered LEADER_NOT_AVAILABLE until its leaders are elected.
  */
-function clusterMetadata(ctx: RequestContext, request: RequestOf<typeof Metadata>): ResponseOf<typeof Metadata> {
+async function clusterMetadata(ctx: RequestContext, request: RequestOf<typeof Metadata>): Promise<ResponseOf<typeof Metadata>> {
   const { broker, connection, version, authorize } = ctx;
   const cache = broker.cluster!.metadata;
   const listener = connection.auth.security.listener.name;
@@ -110,6 +112,11 @@ function clusterMetadata(ctx: RequestContext, request: RequestOf<typeof Metadata
     for (const t of cache.topics) if (may(t.name)) topics.push(describe(t));
   } else {
     if (version < 12 && request.topics!.some((t) => t.name === null || t.topicId !== ZERO_UUID)) return refused(request, ErrorCode.INVALID_REQUEST);
+    const mayCreate = (version < 4 || request.allowAutoTopicCreation) && broker.autoCreateEnabled;
+    const authorizing = broker.security.authorizer.enabled;
+    let createsAny: boolean | undefined;
+    const mayCreateTopic = (name: string): boolean =>
+      !authorizing || (createsAny ??= authorize(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) || authorize(AclOperation.CREATE, ResourceType.TOPIC, name);
     for (const t of request.topics!) {
       if (t.topicId !== ZERO_UUID || t.name === null) {
         const byId = t.topicId === ZERO_UUID ? undefined : cache.topicById(t.topicId);
@@ -122,7 +129,12 @@ function clusterMetadata(ctx: RequestContext, request: RequestOf<typeof Metadata
       else if (topicNameProblem(t.name) !== undefined) topics.push(missing(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, operationsOf(t.name)));
       else {
         const known = cache.topic(t.name);
-        topics.push(known ? describe(known) : missing(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, operationsOf(t.name), INTERNAL_TOPICS.has(t.name)));
+        if (known) topics.push(describe(known));
+        else if (mayCreate && !INTERNAL_TOPICS.has(t.name)) {
+          // Created through ZooKeeper; the client asks again once its leaders are elected.
+          const code = mayCreateTopic(t.name) ? await broker.cluster!.autoCreateTopic(t.name, broker) : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          topics.push(missing(t.name, ZERO_UUID, code, operationsOf(t.name)));
+        } else topics.push(missing(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, operationsOf(t.name), INTERNAL_TOPICS.has(t.name)));
       }
     }
   }

@@ -49,6 +49,9 @@ const NOT_REACHED: ReadonlyMap<ConfigKeyName, string> = new Map([
   ['replica.lag.time.max.ms', CLUSTER_ONLY],
   ['replica.socket.timeout.ms', CLUSTER_ONLY],
   ['offsets.commit.timeout.ms', CLUSTER_ONLY],
+  ['controlled.shutdown.enable', CLUSTER_ONLY],
+  ['controlled.shutdown.max.retries', CLUSTER_ONLY],
+  ['controlled.shutdown.retry.backoff.ms', CLUSTER_ONLY],
 ]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
