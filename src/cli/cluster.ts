@@ -8,7 +8,8 @@
  * Broker i (from 1) listens on base port + i - 1 and serves its console on console port + i - 1;
  * ZooKeeper listens on --zookeeper-port. Every broker process gets --override keys passed on,
  * and runs with its own output prefixed by its id. The processes are this one's children and
- * are stopped by their PIDs: SIGTERM (brokers shut down cleanly), SIGKILL after a bound; should
+ * are stopped by their PIDs, brokers one at a time: SIGTERM (a broker hands its leadership over,
+ * then shuts down cleanly), SIGKILL after a bound; should
  * this process die first, each child sees its standard input close and ends too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -150,8 +151,9 @@ export async function runCluster(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     process.stderr.write('stopping the cluster\n');
-    // Brokers first, each leaving the cluster; ZooKeeper last.
-    await Promise.all(children.slice(1).map(stop));
+    // Brokers one after another, the last started first, each handing its leadership to the
+    // others still running (controlled shutdown); ZooKeeper last.
+    for (const child of children.slice(1).reverse()) await stop(child);
     if (children[0]) await stop(children[0]);
   };
   process.once('SIGINT', () => void stopAll());

@@ -312,17 +312,22 @@ export class ClusterNode {
    * clients do not wait out a session timeout; up to controlled.shutdown.max.retries attempts,
    * controlled.shutdown.retry.backoff.ms apart, while partitions remain. The listeners still
    * serve meanwhile: the controller's LeaderAndIsr comes through them. Answers whether it
-   * succeeded; the broker stops either way, as Kafka's does.
+   * succeeded; the broker stops either way, as Kafka's does. Unlike Kafka, it stops retrying
+   * once an attempt moved nothing: partitions with no other live in-sync replica (the last
+   * broker of a cluster stopping) cannot be moved by waiting.
    */
   private async controlledShutdown(): Promise<boolean> {
     const v = this.config.values;
     const attempts = Math.max(1, (v['controlled.shutdown.max.retries'] as number) + 1);
     const backoffMs = v['controlled.shutdown.retry.backoff.ms'] as number;
+    let before = Infinity;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const remaining = await this.askControlledShutdown();
         if (remaining === 0) return true;
         this.logger.info(`controlled shutdown: ${remaining} partition(s) still led here (attempt ${attempt} of ${attempts})`);
+        if (remaining >= before) return false;
+        before = remaining;
       } catch (e) {
         this.logger.warn(`controlled shutdown attempt ${attempt} of ${attempts} failed: ${(e as Error).message ?? e}`);
       }
