@@ -470,32 +470,12 @@ export class Controller {
    * answers it. `version` is the request's version (topics by name below 2, by id from 2).
    */
   alterPartition(request: AlterPartitionRequest, version: number): Promise<AlterPartitionResponse> {
-    const refused = (errorCode: number): AlterPartitionResponse => ({ throttleTimeMs: 0, errorCode, topics: [] });
-    const term = this.#term;
-    if (!term?.current) return Promise.resolve(refused(ErrorCode.NOT_CONTROLLER));
-    return new Promise((resolve) => {
-      const queued = this.#queue.put({
-        name: 'AlterPartition',
-        run: async () => {
-          try {
-            resolve(await this.#alterPartition(term, request, version));
-          } catch (e) {
-            if (e instanceof ControllerMovedError) {
-              this.#moved(term, e);
-              resolve(refused(ErrorCode.NOT_CONTROLLER));
-            } else {
-              this.#log.error(withStack(`controller ${this.#id}: AlterPartition from broker ${request.brokerId} failed`, e));
-              resolve(refused(ErrorCode.UNKNOWN_SERVER_ERROR));
-            }
-          }
-        },
-        preempt: () => resolve(refused(ErrorCode.NOT_CONTROLLER)),
-      });
-      if (!queued) {
-        this.#log.warn(`controller ${this.#id}: event queue full, AlterPartition from broker ${request.brokerId} answered REQUEST_TIMED_OUT`);
-        resolve(refused(ErrorCode.REQUEST_TIMED_OUT));
-      }
-    });
+    return this.#ask(
+      'AlterPartition',
+      (term) => this.#alterPartition(term, request, version),
+      (errorCode) => ({ throttleTimeMs: 0, errorCode, topics: [] }),
+      `AlterPartition from broker ${request.brokerId}`,
+    );
   }
 
   /**
@@ -504,28 +484,44 @@ export class Controller {
    * (those with no other live ISR member); the answer's shape is the response body's.
    */
   controlledShutdown(brokerId: number, brokerEpoch: number): Promise<ControlledShutdownResponse> {
-    const refused = (errorCode: number): ControlledShutdownResponse => ({ errorCode, remainingPartitions: [] });
+    return this.#ask(
+      'ControlledShutdown',
+      (term) => this.#controlledShutdown(term, brokerId, brokerEpoch),
+      (errorCode) => ({ errorCode, remainingPartitions: [] }),
+      `controlled shutdown of broker ${brokerId}`,
+    );
+  }
+
+  /**
+   * A broker's request to the controller, run in the event queue in its turn: NOT_CONTROLLER
+   * when this broker is not (or stops being) controller, UNKNOWN_SERVER_ERROR when it failed
+   * otherwise (logged), REQUEST_TIMED_OUT when the queue is full.
+   */
+  #ask<R>(name: string, run: (term: Term) => Promise<R>, refused: (errorCode: number) => R, what: string): Promise<R> {
     const term = this.#term;
     if (!term?.current) return Promise.resolve(refused(ErrorCode.NOT_CONTROLLER));
     return new Promise((resolve) => {
       const queued = this.#queue.put({
-        name: 'ControlledShutdown',
+        name,
         run: async () => {
           try {
-            resolve(await this.#controlledShutdown(term, brokerId, brokerEpoch));
+            resolve(await run(term));
           } catch (e) {
             if (e instanceof ControllerMovedError) {
               this.#moved(term, e);
               resolve(refused(ErrorCode.NOT_CONTROLLER));
             } else {
-              this.#log.error(withStack(`controller ${this.#id}: controlled shutdown of broker ${brokerId} failed`, e));
+              this.#log.error(withStack(`controller ${this.#id}: ${what} failed`, e));
               resolve(refused(ErrorCode.UNKNOWN_SERVER_ERROR));
             }
           }
         },
         preempt: () => resolve(refused(ErrorCode.NOT_CONTROLLER)),
       });
-      if (!queued) resolve(refused(ErrorCode.REQUEST_TIMED_OUT));
+      if (!queued) {
+        this.#log.warn(`controller ${this.#id}: event queue full, ${what} answered REQUEST_TIMED_OUT`);
+        resolve(refused(ErrorCode.REQUEST_TIMED_OUT));
+      }
     });
   }
 

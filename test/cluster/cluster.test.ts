@@ -14,6 +14,7 @@ import { Client } from '../../src/client/client.js';
 import { Consumer } from '../../src/client/consumer.js';
 import { CONTROLLER_PATH, decodeController, decodePartitionState, topicPartitionStatePath } from '../../src/cluster/zk-data.js';
 import { needs } from '../helpers/needs.js';
+import { eventually } from './helpers.js';
 import { type ZooKeeperEnsemble, startZooKeeper, zookeeperMissing } from '../helpers/zookeeper.js';
 
 const it = needs(zookeeperMissing());
@@ -36,16 +37,6 @@ async function start(id: number): Promise<RunningBroker> {
   });
   brokers.set(id, b);
   return b;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const kafka = () =>

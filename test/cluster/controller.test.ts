@@ -41,6 +41,7 @@ import { decodeRequest, decodeRequestHeader, encodeResponse, FrameReader, MIN_RE
 import { AlterPartition, ApiVersions, LeaderAndIsr, StopReplica, UpdateMetadata, apiByKey } from '../../src/protocol/messages/index.js';
 import type { RequestOf } from '../../src/protocol/schema.js';
 import { needs } from '../helpers/needs.js';
+import { eventually } from './helpers.js';
 import { type ZooKeeperEnsemble, startZooKeeper, zookeeperMissing } from '../helpers/zookeeper.js';
 
 const missing = zookeeperMissing();
@@ -75,16 +76,6 @@ async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<voi
     return;
   }
   assert.unreachable(`no rejection matching ${pattern}`);
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 async function session(chroot: string): Promise<ZkSession> {

@@ -19,6 +19,7 @@ import { Consumer } from '../../src/client/consumer.js';
 import { ZkSession } from '../../src/cluster/zk.js';
 import { decodePartitionState, topicPartitionStatePath } from '../../src/cluster/zk-data.js';
 import { needs } from '../helpers/needs.js';
+import { eventually } from './helpers.js';
 import { type ZooKeeperEnsemble, startZooKeeper, zookeeperMissing } from '../helpers/zookeeper.js';
 
 const it = needs(zookeeperMissing());
@@ -36,16 +37,6 @@ async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 class BrokerProcess {

@@ -17,6 +17,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { Fetch, LeaderAndIsr, Metadata, Produce, UpdateMetadata } from '../../src/protocol/messages/index.js';
 import { batchPositions, decodeBatchDecompressing, encodeBatch } from '../../src/protocol/records/batch.js';
 import { needs } from '../helpers/needs.js';
+import { eventually } from './helpers.js';
 import { type ZooKeeperEnsemble, startZooKeeper, zookeeperMissing } from '../helpers/zookeeper.js';
 
 const it = needs(zookeeperMissing());
@@ -37,16 +38,6 @@ async function connect(b: RunningBroker): Promise<Connection> {
   const c = await Connection.open({ host: '127.0.0.1', port: b.port, clientId: 'replication-test' });
   connections.push(c);
   return c;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The controller's view of the live brokers, as UpdateMetadata carries it. */
@@ -76,6 +67,22 @@ async function lead(topic: string, topicId: string, states: ReturnType<typeof pa
     assert.is(lai.errorCode, 0);
     for (const t of lai.topics) for (const p of t.partitionErrors) assert.is(p.errorCode, 0, `LeaderAndIsr for ${topic}-${p.partitionIndex} on broker ${b.broker.nodeId}`);
   }
+}
+
+/** A consumer's Fetch of partition 0 from offset 0, by topic id (v13+). */
+function consumerFetch(topic: string, topicId: string) {
+  return {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, topicId, partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: '00000000-0000-0000-0000-000000000000' }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
 }
 
 function produceBody(topic: string, partition: number, acks: number, values: string[]) {
@@ -129,36 +136,14 @@ it('a follower pulls the leader\'s log; acks=all waits for it; consumers read to
   const rp = refused.responses[0]!.partitionResponses[0]!;
   assert.is(rp.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   assert.is(rp.currentLeader.leaderId, 1, 'with the leader as the hint (KIP-951)');
-  const fetch = await leader.request(Fetch, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, topicId, partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: '00000000-0000-0000-0000-000000000000' }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const fetch = await leader.request(Fetch, consumerFetch(topic, topicId));
   const fp = fetch.responses[0]!.partitions[0]!;
   assert.is(fp.errorCode, 0);
   assert.is(fp.highWatermark, 10);
   const values: string[] = [];
   for (const { at } of batchPositions(fp.records!)) for (const rec of decodeBatchDecompressing(fp.records!, at).records) values.push(String(rec.value));
   assert.equal(values, ['a0', 'b0', 'a1', 'b1', 'a2', 'b2', 'a3', 'b3', 'a4', 'b4']);
-  const fromFollower = await follower.request(Fetch, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, topicId, partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: '00000000-0000-0000-0000-000000000000' }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const fromFollower = await follower.request(Fetch, consumerFetch(topic, topicId));
   assert.is(fromFollower.responses[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'consumers read from the leader');
   // The follower's high watermark comes from the leader with its next fetch.
   await eventually('the follower to learn the high watermark', () => (b2.broker.cluster!.replicas.get(topic, 0)!.highWatermark === 10 ? true : undefined));
