@@ -48,7 +48,11 @@ const current = (p: string, entries: string[]): string => `Current ACLs for reso
  * dropped here (the single-ACL outputs, compared whole, keep it).
  */
 function canonical(text: string): string {
+  // Kafka's tool lists resources in hash-map order, which differs between JVM runs (enum hash
+  // codes are identity hashes): a principal's header goes apart, so that the first resource
+  // block is sorted like the others.
   return text
+    .replace(/^(ACLs for principal `[^`]*`)\n(?!\n)/gm, '$1\n\n')
     .split('\n\n')
     .filter((block) => block.length > 0)
     .map((block) => {
