@@ -125,11 +125,50 @@ export function apiName(key: number): string {
   return apiByKey(key)?.name ?? `api_${key}`;
 }
 
+/* The cluster's families (cluster mode only), after the data directories':
+ *   spindle_cluster_active_controller, _partitions, _leader_partitions    gauge
+ *   spindle_cluster_under_replicated_partitions, _under_min_isr_partitions, _offline_partitions  gauge
+ *   spindle_cluster_isr_shrinks_total, _isr_expands_total, _failed_isr_updates_total  counter
+ *   spindle_cluster_follower_lag_messages{topic,partition,replica}        gauge
+ */
 export interface ScrapeContext {
   broker: Broker;
   version: string;
   /** Event-loop delay since the previous scrape; reset after reading. */
   eventLoopDelay: IntervalHistogram;
+}
+
+/**
+ * Cluster mode: replication as Kafka's ReplicaManager and KafkaController report it, from this
+ * broker's replicas and its metadata cache. Partitions led here with fewer in-sync replicas than
+ * replicas are under-replicated, with fewer than min.insync.replicas under their minimum;
+ * offline partitions (no leader) are counted by the active controller only, as in Kafka.
+ */
+function renderClusterMetrics(e: Exposition, broker: Broker): void {
+  const cluster = broker.cluster!;
+  const replicas = cluster.replicas.all();
+  const leading = replicas.filter((r) => r.role === 'leader');
+  const minIsr = (topic: string): number => (broker.topics.get(topic)?.config.values['min.insync.replicas'] as number | undefined) ?? 1;
+  const gauge = (name: string, help: string, value: number): void => void e.family(name, 'gauge', help).sample(name, undefined, value);
+  gauge('spindle_cluster_active_controller', 'Whether this broker is the active controller (ActiveControllerCount).', cluster.controller.active ? 1 : 0);
+  gauge('spindle_cluster_partitions', 'Replicas hosted by this broker (PartitionCount).', replicas.length);
+  gauge('spindle_cluster_leader_partitions', 'Partitions this broker leads (LeaderCount).', leading.length);
+  gauge('spindle_cluster_under_replicated_partitions', 'Partitions led here whose ISR is smaller than their replica set (UnderReplicatedPartitions).', leading.filter((r) => r.isr.length < r.replicas.length).length);
+  gauge('spindle_cluster_under_min_isr_partitions', 'Partitions led here whose ISR is below min.insync.replicas (UnderMinIsrPartitionCount).', leading.filter((r) => r.isr.length < minIsr(r.topic)).length);
+  let offline = 0;
+  if (cluster.controller.active) for (const t of cluster.metadata.topics) for (const p of t.partitions) if (p && p.leader < 0) offline++;
+  gauge('spindle_cluster_offline_partitions', 'Partitions without a leader, counted by the active controller (OfflinePartitionsCount).', offline);
+  const counter = (name: string, help: string, value: number): void => void e.family(name, 'counter', help).sample(name, undefined, value);
+  counter('spindle_cluster_isr_shrinks_total', 'ISR shrinks of partitions led here, confirmed by the controller (IsrShrinksPerSec).', cluster.replicas.counters.isrShrinks);
+  counter('spindle_cluster_isr_expands_total', 'ISR expansions of partitions led here, confirmed by the controller (IsrExpandsPerSec).', cluster.replicas.counters.isrExpands);
+  counter('spindle_cluster_failed_isr_updates_total', 'ISR changes the controller refused or that failed (FailedIsrUpdatesPerSec).', cluster.replicas.counters.failedIsrUpdates);
+  e.family('spindle_cluster_follower_lag_messages', 'gauge', "How far each follower of a partition led here is behind the leader's log end, from its last fetch (replica lag).");
+  for (const r of leading) {
+    for (const [id, f] of r.followers) {
+      if (f.logEndOffset < 0) continue;
+      e.sample('spindle_cluster_follower_lag_messages', { topic: r.topic, partition: r.partition, replica: id }, Math.max(0, r.state.logEndOffset - f.logEndOffset));
+    }
+  }
 }
 
 export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
@@ -256,6 +295,8 @@ export async function renderMetrics(ctx: ScrapeContext): Promise<string> {
   e.rows('spindle_log_dir_offline', 'gauge', 'Whether the data directory is offline after an I/O error (1) or serving (0).', dirs, dl, (d) => (d.online ? 0 : 1));
   e.rows('spindle_partition_offline', 'gauge', 'Whether the partition refuses writes because its data directory is offline.', partitions.filter((p) => p.offline), pl, () => 1);
   e.rows('spindle_partition_uncleanable', 'gauge', 'Whether the cleaner gave up on the partition (its log could not be compacted).', partitions.filter((p) => p.uncleanable !== null), pl, () => 1);
+
+  if (broker.cluster) renderClusterMetrics(e, broker);
 
   // The process.
   const mem = process.memoryUsage();

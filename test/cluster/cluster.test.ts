@@ -13,6 +13,8 @@ import { ZkSession } from '../../src/cluster/zk.js';
 import { Client } from '../../src/client/client.js';
 import { Consumer } from '../../src/client/consumer.js';
 import { CONTROLLER_PATH, decodeController, decodePartitionState, topicPartitionStatePath } from '../../src/cluster/zk-data.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { renderMetrics } from '../../src/console/prometheus.js';
 import { needs } from '../helpers/needs.js';
 import { eventually } from './helpers.js';
 import { type ZooKeeperEnsemble, startZooKeeper, zookeeperMissing } from '../helpers/zookeeper.js';
@@ -141,6 +143,18 @@ it('acks=all writes survive the loss of a leader: a new leader from the ISR, the
   });
   assert.ok(newLeader.leaderEpoch > 0, 'the leader epoch moved on');
   assert.not.ok(newLeader.isr.includes(oldLeader), 'the gone broker left the ISR');
+  // /metrics: one active controller, and the partitions that lost a replica under-replicated where they are led.
+  const scrape = async (b: RunningBroker): Promise<Map<string, number>> => {
+    const text = await renderMetrics({ broker: b.broker, version: 'test', eventLoopDelay: monitorEventLoopDelay() });
+    return new Map([...text.matchAll(/^(spindle_cluster_[a-z_]+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  };
+  const scrapes = await eventually('every ISR to settle in /metrics', async () => {
+    const all = await Promise.all([...brokers.values()].map(scrape));
+    // orders' 3 partitions and __consumer_offsets' 50 had a replica on the broker gone.
+    return all.reduce((n, m) => n + m.get('spindle_cluster_under_replicated_partitions')!, 0) === 3 + 50 ? all : undefined;
+  });
+  assert.is(scrapes.reduce((n, m) => n + m.get('spindle_cluster_active_controller')!, 0), 1, 'one active controller');
+  assert.ok(scrapes.reduce((n, m) => n + m.get('spindle_cluster_leader_partitions')!, 0) >= 3 + 50, 'every replicated partition led by a broker still running');
   await send(50, 100);
   await admin.disconnect();
   await producer.disconnect();
