@@ -408,7 +408,9 @@ zkTest('a frozen server (SIGSTOP): nothing heard for 2/3 of the session timeout 
 
 zkTest('the server killed: requests fail with CONNECTION_LOSS after connectionTimeoutMs and not before; restarted within the session timeout, the session resumes', async () => {
   const server = single!.servers[0]!;
-  const s = await open(single!.connectString, { sessionTimeoutMs: 8000, connectionTimeoutMs: 1500 });
+  // A session long enough to outlast the JVM's restart on a loaded machine (the server restores
+  // its sessions, each with its whole timeout, once it is up again).
+  const s = await open(single!.connectString, { sessionTimeoutMs: 30_000, connectionTimeoutMs: 1500 });
   const p = base('killed');
   await s.create(p, Buffer.from('e'), 'ephemeral');
   const id = s.sessionId;
