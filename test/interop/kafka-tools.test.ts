@@ -119,8 +119,9 @@ if (missing) {
     await ok('kafka-topics', ['--create', '--topic', 'tools-live', '--partitions', '2']);
     // A console consumer that waits for a record that never comes is a live member meanwhile.
     const live = runKafkaTool('kafka-console-consumer', ['--bootstrap-server', b.bootstrap, '--topic', 'tools-live', '--group', 'live-group', '--timeout-ms', '15000']);
+    // Described until the member has its assignment: during the join it is listed with none.
     let members: string[][] = [];
-    for (let i = 0; i < 40 && members.length === 0; i++) {
+    for (let i = 0; i < 40 && !(members.length === 1 && /tools-live:0,1/.test(members[0]!.join(' '))); i++) {
       await new Promise((r) => setTimeout(r, 250));
       const r = await tool('kafka-consumer-groups', ['--describe', '--group', 'live-group', '--members', '--verbose']);
       if (r.code === 0 && /CONSUMER-ID/.test(r.stdout)) members = rows(r.stdout, 'GROUP').filter((row) => row[0] === 'live-group');
