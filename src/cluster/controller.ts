@@ -1042,13 +1042,19 @@ export class Controller {
    * controlled-shutdown election, re-reading each state first; a state changed under the write
    * is read and elected again. Returns the partitions that got a leader.
    */
-  async #electLeaders(term: Term, batch: RequestBatch, tps: readonly TP[], strategy: 'offline' | 'controlled-shutdown'): Promise<TP[]> {
-    const elected: TP[] = [];
+  /**
+   * The state-write pass both elections and ISR removals make: read the partitions' state
+   * znodes, run `step` on each (it writes; true asks for another try, after a version race),
+   * up to MAX_STATE_WRITE_ATTEMPTS rounds of the partitions asking again. A state written by a
+   * newer controller ends this one's term (ControllerMovedError); a partition without a state
+   * goes to `missing`.
+   */
+  async #updateStates(term: Term, tps: readonly TP[], what: string, missing: (tp: TP) => void, step: (tp: TP, current: LeaderIsr, p: PartitionCtx) => Promise<boolean>): Promise<void> {
     let remaining = [...tps];
     for (let attempt = 1; remaining.length > 0; attempt++) {
       if (attempt > MAX_STATE_WRITE_ATTEMPTS) {
-        this.#log.error(`controller ${this.#id}: leader election for ${remaining.map(tpName).join(', ')} gave up after ${MAX_STATE_WRITE_ATTEMPTS} attempts`);
-        break;
+        this.#log.error(`controller ${this.#id}: ${what} for ${remaining.map(tpName).join(', ')} gave up after ${MAX_STATE_WRITE_ATTEMPTS} attempts`);
+        return;
       }
       const states = await this.#readStates(remaining);
       const retry: TP[] = [];
@@ -1058,57 +1064,62 @@ export class Controller {
         async ([tp, current]) => {
           const p = this.#partition(term, tp);
           if (!p) return;
-          if (!current) {
-            this.#log.error(`controller ${this.#id}: partition ${tpName(tp)} has no state to elect a leader from`);
-            return;
-          }
+          if (!current) return missing(tp);
           if (current.controllerEpoch > term.epoch) {
             throw new ControllerMovedError(`the state of ${tpName(tp)} was written by controller epoch ${current.controllerEpoch}, above ours (${term.epoch})`);
           }
-          p.state = current;
-          const assignment = p.assignment.replicas;
-          let leader: number | undefined;
-          let isr: number[];
-          let recovery = current.leaderRecoveryState;
-          let recipients: number[];
-          if (strategy === 'offline') {
-            const live = (id: number) => this.#online(term, id);
-            const anyLiveIsr = current.isr.some(live);
-            const unclean = !anyLiveIsr && (await this.#uncleanAllowed(tp.topic));
-            leader = offlinePartitionLeader(assignment, current.isr, live, unclean);
-            if (leader === undefined) {
-              this.#log.error(
-                `controller ${this.#id} (epoch ${term.epoch}): no leader for partition ${tpName(tp)}: no live in-sync replica (ISR ${current.isr.join(',')})${unclean ? ' and no live replica' : ' and unclean leader election is disabled'}`,
-              );
-              return;
-            }
-            if (current.isr.includes(leader)) isr = current.isr.filter(live);
-            else {
-              isr = [leader];
-              recovery = LeaderRecoveryState.RECOVERING;
-              this.#log.warn(`controller ${this.#id}: unclean leader election for partition ${tpName(tp)}: broker ${leader} leads, out of sync (ISR was ${current.isr.join(',')})`);
-            }
-            recipients = assignment.filter(live);
-          } else {
-            const liveOrShuttingDown = (id: number) => this.#liveOrShuttingDown(term, id);
-            leader = controlledShutdownLeader(assignment, current.isr, liveOrShuttingDown, term.shuttingDown);
-            if (leader === undefined) return;
-            isr = current.isr.filter((id) => !term.shuttingDown.has(id));
-            recipients = assignment.filter(liveOrShuttingDown);
-          }
-          const next = { leader, leaderEpoch: current.leaderEpoch + 1, isr, leaderRecoveryState: recovery, controllerEpoch: term.epoch };
-          const r = await this.#writeState(term, tp, next, current.zkVersion);
-          if (r.ok) {
-            p.state = { ...next, zkVersion: r.zkVersion };
-            p.phase = 'online';
-            this.#addLeaderAndIsr(term, batch, recipients, tp, false);
-            elected.push(tp);
-          } else if (r.retry) retry.push(tp);
-          else this.#log.error(`controller ${this.#id}: writing the new leader of ${tpName(tp)} failed: ${r.why}`);
+          if (await step(tp, current, p)) retry.push(tp);
         },
       );
       remaining = retry;
     }
+  }
+
+  async #electLeaders(term: Term, batch: RequestBatch, tps: readonly TP[], strategy: 'offline' | 'controlled-shutdown'): Promise<TP[]> {
+    const elected: TP[] = [];
+    await this.#updateStates(term, tps, 'leader election', (tp) => this.#log.error(`controller ${this.#id}: partition ${tpName(tp)} has no state to elect a leader from`), async (tp, current, p) => {
+      p.state = current;
+      const assignment = p.assignment.replicas;
+      let leader: number | undefined;
+      let isr: number[];
+      let recovery = current.leaderRecoveryState;
+      let recipients: number[];
+      if (strategy === 'offline') {
+        const live = (id: number) => this.#online(term, id);
+        const anyLiveIsr = current.isr.some(live);
+        const unclean = !anyLiveIsr && (await this.#uncleanAllowed(tp.topic));
+        leader = offlinePartitionLeader(assignment, current.isr, live, unclean);
+        if (leader === undefined) {
+          this.#log.error(
+            `controller ${this.#id} (epoch ${term.epoch}): no leader for partition ${tpName(tp)}: no live in-sync replica (ISR ${current.isr.join(',')})${unclean ? ' and no live replica' : ' and unclean leader election is disabled'}`,
+          );
+          return false;
+        }
+        if (current.isr.includes(leader)) isr = current.isr.filter(live);
+        else {
+          isr = [leader];
+          recovery = LeaderRecoveryState.RECOVERING;
+          this.#log.warn(`controller ${this.#id}: unclean leader election for partition ${tpName(tp)}: broker ${leader} leads, out of sync (ISR was ${current.isr.join(',')})`);
+        }
+        recipients = assignment.filter(live);
+      } else {
+        const liveOrShuttingDown = (id: number) => this.#liveOrShuttingDown(term, id);
+        leader = controlledShutdownLeader(assignment, current.isr, liveOrShuttingDown, term.shuttingDown);
+        if (leader === undefined) return false;
+        isr = current.isr.filter((id) => !term.shuttingDown.has(id));
+        recipients = assignment.filter(liveOrShuttingDown);
+      }
+      const next = { leader, leaderEpoch: current.leaderEpoch + 1, isr, leaderRecoveryState: recovery, controllerEpoch: term.epoch };
+      const r = await this.#writeState(term, tp, next, current.zkVersion);
+      if (r.ok) {
+        p.state = { ...next, zkVersion: r.zkVersion };
+        p.phase = 'online';
+        this.#addLeaderAndIsr(term, batch, recipients, tp, false);
+        elected.push(tp);
+      } else if (r.retry) return true;
+      else this.#log.error(`controller ${this.#id}: writing the new leader of ${tpName(tp)} failed: ${r.why}`);
+      return false;
+    });
     if (elected.length > 0) {
       this.#log.info(
         `controller ${this.#id} (epoch ${term.epoch}): new leaders ${elected.map((tp) => `${tpName(tp)}→${this.#partition(term, tp)?.state?.leader}`).join(', ')}`,
@@ -1144,60 +1155,46 @@ export class Controller {
     for (const tp of tps) this.#addStopReplica(term, batch, [replicaId], tp, false);
     const withState = tps.filter((tp) => this.#partition(term, tp)?.state !== undefined);
     for (const tp of tps) if (!this.#partition(term, tp)?.state) this.#addUpdateMetadata(batch, [...term.brokers.keys()], [tp]);
-    let remaining = withState;
-    for (let attempt = 1; remaining.length > 0; attempt++) {
-      if (attempt > MAX_STATE_WRITE_ATTEMPTS) {
-        this.#log.error(`controller ${this.#id}: removing broker ${replicaId} from the ISR of ${remaining.map(tpName).join(', ')} gave up after ${MAX_STATE_WRITE_ATTEMPTS} attempts`);
-        break;
-      }
-      const states = await this.#readStates(remaining);
-      const retry: TP[] = [];
-      await mapLimit(
-        remaining.map((tp, i) => [tp, states[i]] as const),
-        ZK_CONCURRENCY,
-        async ([tp, current]) => {
-          const p = this.#partition(term, tp);
-          if (!p) return;
-          if (!current) {
-            if (!term.deleting.has(tp.topic)) this.#log.error(`controller ${this.#id}: partition ${tpName(tp)} has no state to remove broker ${replicaId} from`);
-            return;
+    await this.#updateStates(
+      term,
+      withState,
+      `removing broker ${replicaId} from the ISR`,
+      (tp) => {
+        if (!term.deleting.has(tp.topic)) this.#log.error(`controller ${this.#id}: partition ${tpName(tp)} has no state to remove broker ${replicaId} from`);
+      },
+      async (tp, current, p) => {
+        if (current.isr.includes(replicaId)) {
+          const next = {
+            leader: current.leader === replicaId ? NO_LEADER : current.leader,
+            leaderEpoch: current.leaderEpoch + 1,
+            isr: current.isr.length === 1 ? [...current.isr] : current.isr.filter((id) => id !== replicaId),
+            leaderRecoveryState: current.leaderRecoveryState,
+            controllerEpoch: term.epoch,
+          };
+          const r = await this.#writeState(term, tp, next, current.zkVersion);
+          if (!r.ok) {
+            if (r.retry) return true;
+            this.#log.error(`controller ${this.#id}: removing broker ${replicaId} from the ISR of ${tpName(tp)} failed: ${r.why}`);
+            return false;
           }
-          if (current.controllerEpoch > term.epoch) {
-            throw new ControllerMovedError(`the state of ${tpName(tp)} was written by controller epoch ${current.controllerEpoch}, above ours (${term.epoch})`);
-          }
-          if (current.isr.includes(replicaId)) {
-            const next = {
-              leader: current.leader === replicaId ? NO_LEADER : current.leader,
-              leaderEpoch: current.leaderEpoch + 1,
-              isr: current.isr.length === 1 ? [...current.isr] : current.isr.filter((id) => id !== replicaId),
-              leaderRecoveryState: current.leaderRecoveryState,
-              controllerEpoch: term.epoch,
-            };
-            const r = await this.#writeState(term, tp, next, current.zkVersion);
-            if (!r.ok) {
-              if (r.retry) retry.push(tp);
-              else this.#log.error(`controller ${this.#id}: removing broker ${replicaId} from the ISR of ${tpName(tp)} failed: ${r.why}`);
-              return;
-            }
-            p.state = { ...next, zkVersion: r.zkVersion };
-            if (next.leader === NO_LEADER) p.phase = 'offline';
-            this.#log.info(`controller ${this.#id}: partition ${tpName(tp)} without broker ${replicaId}: leader ${next.leader}, ISR ${next.isr.join(',')}, leader epoch ${next.leaderEpoch}`);
-          } else {
-            p.state = current;
-          }
-          if (!term.deleting.has(tp.topic)) {
-            this.#addLeaderAndIsr(
-              term,
-              batch,
-              p.assignment.replicas.filter((id) => id !== replicaId),
-              tp,
-              false,
-            );
-          }
-        },
-      );
-      remaining = retry;
-    }
+          p.state = { ...next, zkVersion: r.zkVersion };
+          if (next.leader === NO_LEADER) p.phase = 'offline';
+          this.#log.info(`controller ${this.#id}: partition ${tpName(tp)} without broker ${replicaId}: leader ${next.leader}, ISR ${next.isr.join(',')}, leader epoch ${next.leaderEpoch}`);
+        } else {
+          p.state = current;
+        }
+        if (!term.deleting.has(tp.topic)) {
+          this.#addLeaderAndIsr(
+            term,
+            batch,
+            p.assignment.replicas.filter((id) => id !== replicaId),
+            tp,
+            false,
+          );
+        }
+        return false;
+      },
+    );
   }
 
   /** The partitions with a replica on any of these brokers, grouped by broker. */
